@@ -1,0 +1,1 @@
+"""povwatch's domain: households, their facts, and risk. No I/O here."""

@@ -1,0 +1,246 @@
+"""Risk status: a pure function of a household's facts, the policy and a date.
+
+Factor rules and where they come from:
+- income below the line / inside the yellow-blue band: plan §3(1) (cards by
+  per-capita income, line 4,000, band 4,000-5,000 in 2020);
+- income down 30% or more on the previous 12 months: national monitoring
+  practice (income drop is a named trigger);
+- self-paid medical cost over the threshold (5,000 registered / 20,000
+  others) or over a year's household income: plan §3(2)2 and county practice;
+- disaster loss over half a year's income, or a house rated C or D:
+  plan §3(2)3 (C/D houses) and §3(1) (major disaster: help at once);
+- everyone able to work unemployed, and for a relocated household no one
+  employed: plan §3(2)4 (at least one stably employed per relocated family);
+- an overdue poverty micro-loan: plan §3(2)8 (overdue rate below 1%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from domain.household import Facts, Income
+from domain.policy import LEVELS, Policy
+
+CENT = Decimal("0.01")
+REGISTERED_CARDS = ("red", "yellow", "green")  # in the poverty registry
+
+
+@dataclass(frozen=True)
+class Factor:
+    code: str
+    severity: str
+    reason: str
+    figures: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RiskStatus:
+    household_id: str
+    registered: bool
+    township: str | None
+    village: str | None
+    card: str | None
+    members: int
+    labour_capable: int
+    evaluated_on: date
+    policy_from: date
+    per_capita_income_yuan: Decimal | None
+    previous_per_capita_income_yuan: Decimal | None
+    medical_self_paid_yuan: Decimal
+    employed_members: int
+    housing_damage: str
+    open_loans: int
+    overdue_loans: int
+    factors: tuple[Factor, ...]
+    level: str
+
+
+def _money(x: Decimal) -> Decimal:
+    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _window_income(incomes: list[Income], start: date, end: date) -> Decimal | None:
+    """Income falling in [start, end), each report prorated by the share of its
+    period inside the window; None when no report touches the window."""
+    total, seen = Decimal(0), False
+    for inc in incomes:
+        days = (inc.period_end - inc.period_start).days + 1
+        lo, hi = max(inc.period_start, start), min(inc.period_end, end - timedelta(days=1))
+        overlap = (hi - lo).days + 1
+        if overlap <= 0:
+            continue
+        seen = True
+        total += inc.amount_yuan * Decimal(overlap) / Decimal(days)
+    return total if seen else None
+
+
+def _year_before(on: date) -> date:
+    try:
+        return on.replace(year=on.year - 1)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - 1, day=28)
+
+
+def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
+    """Derives the household's risk factors and level as of ``on``."""
+    start = _year_before(on)
+    prev_start = _year_before(start)
+    members = max(facts.members, 1)
+    income = _window_income(facts.incomes, start, on)
+    prev_income = _window_income(facts.incomes, prev_start, start)
+    pci = _money(income / members) if income is not None else None
+    prev_pci = _money(prev_income / members) if prev_income is not None else None
+
+    factors: list[Factor] = []
+
+    def add(code: str, reason: str, severity: str | None = None, **figures: object) -> None:
+        factors.append(
+            Factor(
+                code,
+                severity or policy.severity_of(code),
+                reason,
+                {k: str(v) for k, v in figures.items()},
+            )
+        )
+
+    line, band = policy.poverty_line_yuan, policy.watch_band_upper_yuan
+    if pci is not None and facts.registered:
+        if pci < line:
+            add(
+                "income_below_line",
+                f"per-capita income {pci} yuan over 12 months is below the line of {line}",
+                per_capita_income_yuan=pci,
+                poverty_line_yuan=line,
+            )
+        elif pci < band:
+            add(
+                "income_in_band",
+                f"per-capita income {pci} yuan is inside the watch band {line}-{band}",
+                per_capita_income_yuan=pci,
+                poverty_line_yuan=line,
+                band_upper_yuan=band,
+            )
+    if pci is not None and prev_pci and facts.registered:
+        drop = (prev_pci - pci) / prev_pci
+        if drop >= policy.income_drop_ratio:
+            add(
+                "income_drop",
+                f"per-capita income fell {_pct(drop)} from {prev_pci} to {pci} yuan",
+                per_capita_income_yuan=pci,
+                previous_yuan=prev_pci,
+                drop_ratio=_money(drop),
+            )
+
+    year_income = income if income is not None else None
+    in_window = [i for i in facts.illnesses if start <= i.occurred_on <= on]
+    medical = sum((i.self_paid_yuan for i in in_window), Decimal(0))
+    threshold = (
+        policy.medical_threshold_registered_yuan
+        if facts.card in REGISTERED_CARDS
+        else policy.medical_threshold_others_yuan
+    )
+    over_income = year_income is not None and medical > year_income
+    if medical >= threshold or (medical > 0 and over_income):
+        add(
+            "medical_cost_high",
+            f"self-paid medical cost {_money(medical)} yuan over 12 months"
+            + (f" exceeds the year's household income {_money(year_income)}" if over_income else "")
+            + f" (threshold {threshold})",
+            severity="critical" if over_income else None,
+            self_paid_yuan=_money(medical),
+            threshold_yuan=threshold,
+            household_income_yuan=_money(year_income) if year_income is not None else "unknown",
+        )
+
+    disasters = [d for d in facts.disasters if start <= d.occurred_on <= on]
+    loss = sum((d.loss_yuan for d in disasters), Decimal(0))
+    damage = max((d.housing_damage for d in disasters), key="noneCD".find, default="none")
+    half_year = year_income * policy.disaster_income_fraction if year_income is not None else None
+    if damage in ("C", "D") or (half_year is not None and loss > 0 and loss > half_year):
+        severe = damage == "D" or (year_income is not None and loss > year_income)
+        add(
+            "disaster_loss",
+            f"disaster loss {_money(loss)} yuan"
+            + (f", house rated {damage}" if damage != "none" else "")
+            + (f", more than half a year's income ({_money(half_year)})" if half_year is not None and loss > half_year else ""),
+            severity="critical" if severe else None,
+            loss_yuan=_money(loss),
+            housing_damage=damage,
+        )
+
+    employed = sum(1 for j in facts.jobs.values() if j.status == "employed")
+    unemployed = sum(1 for j in facts.jobs.values() if j.status == "unemployed")
+    if facts.labour_capable > 0 and employed == 0:
+        if unemployed >= facts.labour_capable:
+            add(
+                "all_unemployed",
+                f"all {facts.labour_capable} members able to work are unemployed",
+                labour_capable=facts.labour_capable,
+                unemployed=unemployed,
+            )
+        elif "relocated" in facts.flags:
+            add(
+                "relocated_no_employment",
+                "relocated household with labour capacity and no one employed",
+                labour_capable=facts.labour_capable,
+            )
+
+    open_loans = overdue_loans = 0
+    worst_days = 0
+    for loan in facts.loans.values():
+        if loan.settled:
+            continue
+        open_loans += 1
+        days = loan.days_overdue
+        if loan.principal_yuan > 0 and on > loan.due_date:
+            days = max(days, (on - loan.due_date).days)
+        if days > 0:
+            overdue_loans += 1
+            worst_days = max(worst_days, days)
+    if overdue_loans:
+        add(
+            "loan_overdue",
+            f"{overdue_loans} poverty loan(s) overdue, the longest {worst_days} days",
+            severity="high" if worst_days >= policy.loan_overdue_high_days else None,
+            overdue_loans=overdue_loans,
+            days_overdue=worst_days,
+        )
+
+    return RiskStatus(
+        household_id=facts.code,
+        registered=facts.registered,
+        township=facts.township,
+        village=facts.village,
+        card=facts.card,
+        members=facts.members,
+        labour_capable=facts.labour_capable,
+        evaluated_on=on,
+        policy_from=policy.effective_from,
+        per_capita_income_yuan=pci,
+        previous_per_capita_income_yuan=prev_pci,
+        medical_self_paid_yuan=_money(medical),
+        employed_members=employed,
+        housing_damage=damage,
+        open_loans=open_loans,
+        overdue_loans=overdue_loans,
+        factors=tuple(factors),
+        level=level_of(factors),
+    )
+
+
+def level_of(factors: list[Factor]) -> str:
+    """The highest factor's severity; two or more high factors make it critical
+    (several hardships at once are what pushes a household back)."""
+    if not factors:
+        return "none"
+    top = max(LEVELS.index(f.severity) for f in factors)
+    highs = sum(1 for f in factors if f.severity == "high")
+    if highs >= 2:
+        top = LEVELS.index("critical")
+    return LEVELS[top]
+
+
+def _pct(ratio: Decimal) -> str:
+    return f"{(ratio * 100).quantize(Decimal('1'))}%"

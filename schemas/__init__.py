@@ -1,0 +1,1 @@
+"""Message and read-model contracts (pydantic), with generated JSON Schema files."""

@@ -1,0 +1,281 @@
+"""The department event contract (topic ``povwatch.events``, schema_version 1).
+
+Every message is an envelope whose ``type`` selects the shape of ``data``.
+Money is exact (Decimal, at most 2 places), never float. Unknown fields are
+refused so that a misspelt field is reported rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+SCHEMA_VERSION = 1
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+# Long digit runs look like ID card numbers (15/18), phone numbers (11) or bank
+# accounts (16-19): none of these may enter the store through a reference.
+_PERSONAL_NUMBER = re.compile(r"\d{11,}|\d{17}[\dXx]")
+
+
+def _day_in_range(d: date) -> date:
+    if not EARLIEST <= d <= LATEST:
+        raise ValueError(f"date must lie between {EARLIEST} and {LATEST}")
+    return d
+
+
+def _moment_in_range(t: datetime) -> datetime:
+    _day_in_range(t.date())
+    return t
+
+
+def _opaque_ref(v: str) -> str:
+    if _PERSONAL_NUMBER.search(v):
+        raise ValueError("looks like an ID, phone or account number; send an opaque reference")
+    return v
+
+
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+Ref = Annotated[Code, AfterValidator(_opaque_ref)]
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e9"), decimal_places=2, allow_inf_nan=False)]
+PositiveMoney = Annotated[Money, Field(gt=0)]
+Day = Annotated[date, AfterValidator(_day_in_range)]
+Moment = Annotated[AwareDatetime, AfterValidator(_moment_in_range)]
+
+Card = Literal["red", "yellow", "green", "blue"]
+Flag = Literal["relocated", "dibao", "five_guarantee", "disabled"]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Registration(_Data):
+    township: Text
+    village: Text
+    members: int = Field(ge=1, le=50, strict=True)
+    labour_capable: int = Field(ge=0, le=50, strict=True)
+    card: Card
+    flags: list[Flag] = Field(default_factory=list, max_length=4)
+
+    @model_validator(mode="after")
+    def _labour_within_members(self) -> Registration:
+        if self.labour_capable > self.members:
+            raise ValueError("labour_capable cannot exceed members")
+        return self
+
+
+class CardChange(_Data):
+    card: Card
+    reason: Text
+
+
+class IncomeReport(_Data):
+    amount_yuan: Money
+    period_start: Day
+    period_end: Day
+    kind: Literal["wage", "agriculture", "business", "property", "transfer", "other"]
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> IncomeReport:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+
+class IllnessReport(_Data):
+    person_ref: Ref
+    severity: Literal["major", "chronic", "minor"]
+    total_cost_yuan: Money
+    reimbursed_yuan: Money
+    in_county: bool = Field(strict=True)
+    chronic_disease: (
+        Literal["hypertension", "diabetes", "tuberculosis", "severe_mental_illness"] | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _reimbursed_within_total(self) -> IllnessReport:
+        if self.reimbursed_yuan > self.total_cost_yuan:
+            raise ValueError("reimbursed_yuan exceeds total_cost_yuan")
+        return self
+
+
+class DisasterReport(_Data):
+    kind: Literal["flood", "drought", "fire", "storm", "geological", "accident", "other"]
+    loss_yuan: Money
+    housing_damage: Literal["none", "C", "D"]
+
+
+class EmploymentChange(_Data):
+    person_ref: Ref
+    status: Literal["employed", "unemployed"]
+    job_kind: (
+        Literal["local", "migrant", "workshop", "public_welfare_post", "self_employed"] | None
+    ) = None
+    monthly_wage_yuan: Money | None = None
+
+
+class LoanIssue(_Data):
+    loan_id: Code
+    principal_yuan: PositiveMoney
+    due_date: Day
+
+
+class LoanRepayment(_Data):
+    loan_id: Code
+    amount_yuan: PositiveMoney
+
+
+class LoanArrears(_Data):
+    loan_id: Code
+    days_overdue: int = Field(ge=1, le=36500, strict=True)
+    outstanding_yuan: Money
+
+
+class _Envelope(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Code
+    household_id: Code
+    occurred_at: Moment
+    source: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
+    schema_version: Literal[1]
+
+    def digest(self) -> str:
+        """A digest of the content, blind to formatting (12.3 == 12.30)."""
+        body = self.model_dump(mode="json", exclude={"event_id", "source"})
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class HouseholdRegistered(_Envelope):
+    type: Literal["household.registered"]
+    data: Registration
+
+
+class HouseholdCardChanged(_Envelope):
+    type: Literal["household.card_changed"]
+    data: CardChange
+
+
+class IncomeReported(_Envelope):
+    type: Literal["income.reported"]
+    data: IncomeReport
+
+
+class IllnessReported(_Envelope):
+    type: Literal["illness.reported"]
+    data: IllnessReport
+
+
+class DisasterReported(_Envelope):
+    type: Literal["disaster.reported"]
+    data: DisasterReport
+
+
+class EmploymentChanged(_Envelope):
+    type: Literal["employment.changed"]
+    data: EmploymentChange
+
+
+class LoanIssued(_Envelope):
+    type: Literal["loan.issued"]
+    data: LoanIssue
+
+
+class LoanRepaid(_Envelope):
+    type: Literal["loan.repaid"]
+    data: LoanRepayment
+
+
+class LoanOverdue(_Envelope):
+    type: Literal["loan.overdue"]
+    data: LoanArrears
+
+
+DepartmentEvent = Annotated[
+    Union[
+        HouseholdRegistered,
+        HouseholdCardChanged,
+        IncomeReported,
+        IllnessReported,
+        DisasterReported,
+        EmploymentChanged,
+        LoanIssued,
+        LoanRepaid,
+        LoanOverdue,
+    ],
+    Field(discriminator="type"),
+]
+EVENT_MODELS: dict[str, type[_Envelope]] = {
+    m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    for m in DepartmentEvent.__origin__.__args__  # type: ignore[attr-defined]
+}
+event_adapter: TypeAdapter[Any] = TypeAdapter(DepartmentEvent)
+
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+class Rejection(Exception):
+    """A message that cannot be stored, with machine-readable reasons."""
+
+    def __init__(self, code: str, errors: list[dict[str, str]]) -> None:
+        self.code = code
+        self.errors = errors
+        super().__init__(f"{code}: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "errors": self.errors}
+
+
+def parse_event(raw: bytes | str) -> _Envelope:
+    """Validates one message; raises Rejection naming each bad field."""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise Rejection("too_large", [{"field": "", "type": "too_large", "message": f"message over {MAX_MESSAGE_BYTES} bytes"}])
+    try:
+        return event_adapter.validate_json(raw)
+    except ValidationError as e:
+        raise _rejection(e) from None
+
+
+def parse_object(obj: dict[str, Any]) -> _Envelope:
+    """Validates an already-decoded message (CSV and XLSX rows)."""
+    try:
+        return event_adapter.validate_python(obj)
+    except ValidationError as e:
+        raise _rejection(e) from None
+
+
+def _rejection(e: ValidationError) -> Rejection:
+    errors = []
+    code = "invalid"
+    for err in e.errors(include_url=False, include_input=False):
+        loc = [str(p) for p in err["loc"]]
+        kind = err["type"]
+        if kind in ("json_invalid", "json_type"):
+            code = "bad_json"
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            loc = ["type"]
+            code = "unknown_type" if kind == "union_tag_invalid" else code
+        elif loc and loc[0] in EVENT_MODELS:
+            loc = loc[1:]  # drop the discriminator's branch name
+        errors.append({"field": ".".join(loc), "type": kind, "message": err["msg"]})
+    return Rejection(code, errors)

@@ -1,0 +1,40 @@
+"""The risk status read model as the HTTP API and the CLI show it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class FactorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    severity: str
+    reason: str
+    figures: dict[str, str]
+
+
+class RiskStatusOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    household_id: str
+    registered: bool
+    township: str | None
+    village: str | None
+    card: str | None
+    members: int
+    labour_capable: int
+    evaluated_on: date
+    policy_from: date
+    per_capita_income_yuan: Decimal | None
+    previous_per_capita_income_yuan: Decimal | None
+    medical_self_paid_yuan: Decimal
+    employed_members: int
+    housing_damage: str
+    open_loans: int
+    overdue_loans: int
+    factors: list[FactorOut]
+    level: str

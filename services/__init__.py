@@ -1,0 +1,1 @@
+"""povwatch's services: adapters around the domain (Kafka, stores, HTTP, CLI)."""

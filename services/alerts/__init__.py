@@ -1,0 +1,1 @@
+"""The alerts service: risk crossings become help tasks for townships."""

@@ -1,0 +1,197 @@
+"""The povwatch command: thin entry points over the services."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+from datetime import date
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from schemas.status import RiskStatusOut
+from services import kafka
+from services.settings import Settings
+
+app = typer.Typer(help="povwatch: early warning against falling back into poverty", no_args_is_help=True)
+# Wide enough for the status table when output goes to a file or a CI log.
+console = Console(width=None if sys.stdout.isatty() else 160)
+
+LEVEL_STYLE = {"none": "green", "watch": "yellow", "high": "bold red", "critical": "bold white on red"}
+
+
+def _setup(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+
+
+def _until_signalled() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@app.command()
+def topics() -> None:
+    """Create the project's Kafka topics (idempotent)."""
+    settings = Settings()
+    kafka.ensure_topics(settings)
+    console.print(f"topics ready on {settings.kafka_bootstrap}")
+
+
+@app.command()
+def monitor() -> None:
+    """Run the monitor: ingest department events, keep risk statuses current."""
+    from services.monitor.service import MonitorService
+
+    settings = Settings()
+    _setup(settings)
+    stop = _until_signalled()
+    with MonitorService(settings) as service:
+        while not stop.wait(1.0) and not service.stop_event.is_set():
+            pass
+    if service.stop_event.is_set() and not stop.is_set():
+        raise typer.Exit(1)
+
+
+@app.command()
+def alerts() -> None:
+    """Run the alerts service."""
+    from services.alerts.service import AlertsService
+
+    settings = Settings()
+    _setup(settings)
+    AlertsService(settings).run(_until_signalled())
+
+
+@app.command()
+def demo(timeout: float = typer.Option(120.0, help="seconds to wait for ingestion")) -> None:
+    """Publish sample department events through the local broker and show the
+    households' risk statuses."""
+    from services.monitor.service import MonitorService
+    from services.sample import encode, sample_events
+
+    settings = Settings()
+    logging.basicConfig(level=logging.ERROR)
+    messages = sample_events(date.today())
+    with MonitorService(settings) as service:
+        producer = kafka.producer(settings)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("publishing", total=len(messages))
+            for m in messages:
+                key, value = encode(m)
+                producer.send(settings.events_topic, key=key, value=value)
+                progress.advance(task)
+            producer.flush()
+            producer.close()
+            task = progress.add_task("ingesting", total=len(messages))
+            deadline = time.monotonic() + timeout
+            ids = {m["household_id"] for m in messages}
+            while True:
+                service.projection.catch_up()
+                done = [h for h in ids if service.view.get(h) is not None]
+                progress.update(task, completed=len(messages) * len(done) // len(ids))
+                if ingested(settings, service) and len(done) == len(ids):
+                    break
+                if time.monotonic() > deadline or service.stop_event.is_set():
+                    console.print("[red]ingestion did not finish; see the log[/red]")
+                    raise typer.Exit(1)
+                time.sleep(0.2)
+        service.projection.catch_up()
+        statuses = [service.view.get(h) for h in sorted(ids)]
+    _print_statuses([s for s in statuses if s is not None])
+
+
+def ingested(settings: Settings, service) -> bool:
+    """True when the store has recorded every offset now on the events topic."""
+    from kafka import TopicPartition
+
+    probe = kafka.consumer(settings, group=None)
+    try:
+        parts = probe.partitions_for_topic(settings.events_topic) or set()
+        tps = [TopicPartition(settings.events_topic, p) for p in parts]
+        ends = probe.end_offsets(tps)
+    finally:
+        probe.close()
+    for tp, end in ends.items():
+        done = service.households.resume_from(tp.topic, tp.partition) or 0
+        if done < end:
+            return False
+    return True
+
+
+@app.command()
+def status(household_id: str) -> None:
+    """Show one household's risk status with its factors."""
+    from services.monitor.riskstatus import open_view
+
+    view = open_view(Settings())
+    found = view.get(household_id)
+    if found is None:
+        console.print(f"[red]no household {household_id!r} in the risk status view[/red]")
+        raise typer.Exit(1)
+    _print_statuses([found], detail=True)
+
+
+@app.command()
+def households(
+    township: Optional[str] = None,
+    village: Optional[str] = None,
+    card: Optional[str] = None,
+    level: Optional[str] = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> None:
+    """List households' risk statuses, filtered."""
+    from services.monitor.riskstatus import open_view
+
+    page = open_view(Settings()).search(
+        limit=limit, offset=offset, township=township, village=village, card=card, level=level
+    )
+    _print_statuses(page.items)
+    console.print(f"{len(page.items)} of {page.total}")
+
+
+@app.command()
+def rebuild() -> None:
+    """Rebuild the risk status view from the event store."""
+    from services.monitor.households import Households
+    from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+
+    settings = Settings()
+    projection = RiskStatusProjection(
+        Households(env=settings.store_env("Monitor")), open_view(settings), load_policies(settings)
+    )
+    with console.status("rebuilding the risk status view"):
+        n = projection.rebuild()
+    console.print(f"rebuilt from {n} stored events")
+
+
+def _print_statuses(statuses: list[RiskStatusOut], detail: bool = False) -> None:
+    table = Table(title=f"Risk status on {statuses[0].evaluated_on}" if statuses else "Risk status")
+    for col in ("household", "township", "village", "card", "per-capita income", "level", "factors"):
+        table.add_column(col)
+    for s in statuses:
+        table.add_row(
+            s.household_id,
+            s.township or "-",
+            s.village or "-",
+            s.card or "unregistered",
+            str(s.per_capita_income_yuan) if s.per_capita_income_yuan is not None else "-",
+            f"[{LEVEL_STYLE[s.level]}]{s.level}[/]",
+            "\n".join(f.reason if detail else f.code for f in s.factors) or "-",
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,79 @@
+"""Kafka at the edge: topics, producers and consumers built from Settings."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class BrokerUnavailable(RuntimeError):
+    pass
+
+
+def _admin(settings: Settings, wait_s: float) -> KafkaAdminClient:
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return KafkaAdminClient(
+                bootstrap_servers=settings.kafka_bootstrap, client_id="povwatch-admin"
+            )
+        except KafkaError as e:
+            if time.monotonic() > deadline:
+                raise BrokerUnavailable(
+                    f"no Kafka broker answers at {settings.kafka_bootstrap} ({e}); "
+                    "start one with scripts/kafka.sh start or set POVWATCH_KAFKA_BOOTSTRAP"
+                ) from None
+            time.sleep(0.5)
+
+
+def ensure_topics(settings: Settings, wait_s: float = 30.0) -> None:
+    """Creates the project's topics with several partitions (keys are
+    household ids, so one household's events stay in order)."""
+    wanted = {
+        settings.events_topic: settings.events_partitions,
+        settings.dlq_topic: settings.events_partitions,
+        settings.tasks_topic: settings.events_partitions,
+    }
+    admin = _admin(settings, wait_s)
+    try:
+        existing = set(admin.list_topics())
+        missing = [NewTopic(t, n, 1) for t, n in wanted.items() if t not in existing]
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+            log.info("created topics %s", [t.name for t in missing])
+    finally:
+        admin.close()
+
+
+def producer(settings: Settings, **overrides: object) -> KafkaProducer:
+    config: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "acks": "all",
+        "linger_ms": 5,
+        "retries": 5,
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def consumer(settings: Settings, group: str, **overrides: object) -> KafkaConsumer:
+    config: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "group_id": group,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "max_poll_records": 500,
+    }
+    config.update(overrides)
+    return KafkaConsumer(**config)

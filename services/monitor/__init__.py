@@ -1,0 +1,1 @@
+"""The monitor: department facts become household history, history a risk status."""

@@ -1,0 +1,79 @@
+"""The monitor process: the Kafka ingestor and the risk status projection,
+each on its own thread, until stopped."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date
+
+from prometheus_client import Counter
+
+from services import kafka
+from services.monitor.consumer import Ingestor
+from services.monitor.households import Households, Outcome
+from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS = Counter(
+    "povwatch_events_consumed_total",
+    "Department events consumed, by type, source and outcome",
+    ["type", "source", "outcome"],
+)
+
+
+def count(kind: str, source: str, outcome: Outcome) -> None:
+    EVENTS.labels(kind, source, outcome.status).inc()
+
+
+class MonitorService:
+    def __init__(self, settings: Settings, today: Callable[[], date] = date.today) -> None:
+        self.settings = settings
+        self.households = Households(env=settings.store_env("Monitor"))
+        self.view = open_view(settings)
+        self.projection = RiskStatusProjection(
+            self.households, self.view, load_policies(settings), today
+        )
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> MonitorService:
+        kafka.ensure_topics(self.settings)
+        ingestor = Ingestor(self.settings, self.households, on_outcome=count)
+        self.threads = [
+            threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True),
+            threading.Thread(
+                target=self.projection.follow, args=(self.stop_event,), name="risk", daemon=True
+            ),
+        ]
+        for t in self.threads:
+            t.start()
+        log.info("monitor running: store=%s topic=%s", self.settings.store, self.settings.events_topic)
+        return self
+
+    def _guard(self, run: Callable[[threading.Event], None]) -> Callable[[], None]:
+        def target() -> None:
+            try:
+                run(self.stop_event)
+            except Exception:
+                log.exception("ingestor stopped on an error")
+                self.stop_event.set()
+                raise
+
+        return target
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for t in self.threads:
+            t.join(timeout=30)
+        self.households.close()
+        self.view.datastore.close()
+
+    def __enter__(self) -> MonitorService:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
