@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from kafka import KafkaConsumer
+
+from services import kafka
+from services.sample import encode
+from services.settings import Settings
+
+T = TypeVar("T")
+
+
+def wait_for(probe: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.1)
+
+
+def publish(settings: Settings, *messages: dict[str, Any] | tuple[bytes | None, bytes]) -> None:
+    producer = kafka.producer(settings)
+    for m in messages:
+        key, value = encode(m) if isinstance(m, dict) else m
+        producer.send(settings.events_topic, key=key, value=value)
+    producer.flush()
+    producer.close()
+
+
+def read_topic(settings: Settings, topic: str, expect: int, timeout: float = 30.0) -> list:
+    consumer: KafkaConsumer = kafka.consumer(settings, group=None, consumer_timeout_ms=1000)
+    consumer.subscribe([topic])
+    got: list = []
+    deadline = time.monotonic() + timeout
+    while len(got) < expect and time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=500).values():
+            got.extend(batch)
+    consumer.close()
+    return got
+
+
+def headers(record) -> dict[str, Any]:
+    h = {k: v.decode() for k, v in record.headers}
+    h["povwatch.reason"] = json.loads(h["povwatch.reason"])
+    return h

@@ -1,0 +1,186 @@
+"""The household aggregate and the risk function: pure, no infrastructure."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from domain.household import Conflict, FactRef, Household
+from domain.policy import PolicyBook, PolicyError
+from domain.risk import assess
+
+TZ = timezone(timedelta(hours=8))
+ON = date(2020, 12, 31)
+YEAR = {"period_start": date(2020, 1, 1), "period_end": date(2020, 12, 30)}
+POLICY = PolicyBook.from_toml(
+    """
+[[policy]]
+effective_from = 2020-01-01
+poverty_line_yuan = "4000"
+watch_band_upper_yuan = "5000"
+[[policy]]
+effective_from = 2021-01-01
+poverty_line_yuan = "6000"
+watch_band_upper_yuan = "7500"
+"""
+)
+_n = 0
+
+
+def ref(days_ago: int = 1, event_id: str | None = None, digest: str | None = None) -> FactRef:
+    global _n
+    _n += 1
+    eid = event_id or f"e{_n}"
+    when = datetime.combine(ON - timedelta(days=days_ago), datetime.min.time(), TZ)
+    return FactRef("dept", eid, when, digest or eid)
+
+
+def household(card="yellow", members=2, labour=1, flags=()) -> Household:
+    h = Household("H1")
+    h.register(ref(300), "T", "V", members, labour, card, list(flags))
+    return h
+
+
+def codes(h: Household, on: date = ON) -> list[str]:
+    return [f.code for f in assess(h.facts, POLICY.in_force(on), on).factors]
+
+
+def level(h: Household, on: date = ON) -> str:
+    return assess(h.facts, POLICY.in_force(on), on).level
+
+
+def test_a_fact_is_recorded_once_and_a_changed_one_is_a_conflict():
+    h = Household("H1")
+    r = ref(event_id="x", digest="d1")
+    assert h.receive("income.reported", r, {"amount_yuan": Decimal(1), "kind": "wage", **YEAR})
+    assert not h.receive("income.reported", r, {"amount_yuan": Decimal(1), "kind": "wage", **YEAR})
+    with pytest.raises(Conflict):
+        h.receive("income.reported", ref(event_id="x", digest="d2"), {})
+    assert len(h.facts.incomes) == 1 and not h.facts.registered
+
+
+def test_income_factors_follow_the_line_and_the_band():
+    h = household(members=2)
+    h.report_income(ref(), Decimal("7000"), kind="wage", **YEAR)  # 3,500 a head
+    assert codes(h) == ["income_below_line"] and level(h) == "high"
+    h.report_income(ref(), Decimal("2000"), kind="transfer", **YEAR)  # 4,500 a head
+    assert codes(h) == ["income_in_band"] and level(h) == "watch"
+    h.report_income(ref(), Decimal("2000"), kind="business", **YEAR)  # 5,500 a head
+    assert codes(h) == [] and level(h) == "none"
+
+
+def test_income_is_prorated_into_the_twelve_month_window():
+    h = household(members=1)
+    # Two years of income in one report: only half falls in the window.
+    h.report_income(ref(), Decimal("10000"), date(2019, 1, 1), date(2020, 12, 30), "wage")
+    status = assess(h.facts, POLICY.in_force(ON), ON)
+    assert Decimal("4900") < status.per_capita_income_yuan < Decimal("5100")
+
+
+def test_policy_in_force_on_the_evaluation_date_is_used():
+    h = household(members=1)
+    h.report_income(ref(), Decimal("5500"), kind="wage", **YEAR)
+    assert codes(h, ON) == []
+    # Same year's income seen in 2021: the 6,000 line now applies.
+    assert codes(h, date(2021, 1, 2)) == ["income_below_line"]
+    with pytest.raises(PolicyError):
+        POLICY.in_force(date(2019, 1, 1))
+
+
+def test_income_drop_compares_with_the_previous_twelve_months():
+    h = household(members=1)
+    h.report_income(ref(400), Decimal("9000"), date(2019, 1, 1), date(2019, 12, 31), "wage")
+    h.report_income(ref(), Decimal("6000"), kind="wage", **YEAR)
+    assert codes(h) == ["income_drop"]
+
+
+def test_medical_cost_threshold_depends_on_registration_and_income():
+    green = household(card="green", members=2)
+    green.report_income(ref(), Decimal("30000"), kind="wage", **YEAR)
+    green.report_illness(ref(), "p1", "major", Decimal("10000"), Decimal("5500"), True)
+    assert codes(green) == []  # 4,500 self-paid: under 5,000
+    green.report_illness(ref(), "p1", "minor", Decimal("600"), Decimal("0"), True)
+    assert codes(green) == ["medical_cost_high"]
+
+    blue = household(card="blue", members=2)
+    blue.report_income(ref(), Decimal("9000"), kind="wage", **YEAR)
+    blue.report_illness(ref(), "p1", "major", Decimal("15000"), Decimal("4000"), True)
+    status = assess(blue.facts, POLICY.in_force(ON), ON)
+    # 11,000 self-paid: under the 20,000 for others but over the year's income.
+    assert [f.code for f in status.factors] == ["income_in_band", "medical_cost_high"]
+    assert status.level == "critical"
+
+
+def test_old_illness_drops_out_of_the_window():
+    h = household(card="green")
+    h.report_illness(ref(400), "p1", "major", Decimal("30000"), Decimal("0"), True)
+    assert codes(h) == []
+
+
+def test_disaster_loss_and_dangerous_house():
+    h = household(members=1)
+    h.report_income(ref(), Decimal("6000"), kind="wage", **YEAR)
+    h.report_disaster(ref(), "flood", Decimal("2000"), "none")
+    assert codes(h) == []  # under half a year's income
+    h.report_disaster(ref(), "storm", Decimal("1500"), "none")
+    assert codes(h) == ["disaster_loss"]
+    h2 = household(members=1)
+    h2.report_income(ref(), Decimal("60000"), kind="wage", **YEAR)
+    h2.report_disaster(ref(), "geological", Decimal("0"), "D")
+    assert codes(h2) == ["disaster_loss"] and level(h2) == "critical"
+
+
+def test_unemployment_raises_and_a_new_job_clears():
+    h = household(members=3, labour=2)
+    h.report_income(ref(), Decimal("30000"), kind="wage", **YEAR)
+    h.change_employment(ref(10), "a", "unemployed")
+    assert codes(h) == []  # one of two still unknown
+    h.change_employment(ref(9), "b", "unemployed")
+    assert codes(h) == ["all_unemployed"]
+    h.change_employment(ref(2), "b", "employed", "workshop")
+    assert codes(h) == []
+    # An older report arriving late does not undo the newer one.
+    h.change_employment(ref(20), "b", "unemployed")
+    assert codes(h) == []
+
+
+def test_relocated_household_needs_someone_employed():
+    h = household(members=3, labour=1, flags=["relocated"])
+    h.report_income(ref(), Decimal("30000"), kind="wage", **YEAR)
+    assert codes(h) == ["relocated_no_employment"]
+    h.change_employment(ref(), "a", "employed", "local")
+    assert codes(h) == []
+
+
+def test_loans_overdue_by_report_or_by_date_and_cleared_by_repayment():
+    h = household()
+    h.report_income(ref(), Decimal("30000"), kind="wage", **YEAR)
+    h.issue_loan(ref(300), "L1", Decimal("10000"), ON + timedelta(days=30))
+    assert codes(h) == []
+    h.mark_loan_overdue(ref(), "L1", 5, Decimal("10000"))
+    assert codes(h) == ["loan_overdue"] and level(h) == "watch"
+    # Past the due date with nothing repaid: overdue even if the bank is silent.
+    later = ON + timedelta(days=130)
+    status = assess(h.facts, POLICY.in_force(later), later)
+    assert status.factors[-1].figures["days_overdue"] == "100"
+    assert status.factors[-1].severity == "high"
+    h.repay_loan(ref(), "L1", Decimal("10000"))
+    assert "loan_overdue" not in codes(h)
+
+
+def test_unregistered_household_is_kept_and_completed_by_registration():
+    h = Household("H9")
+    h.report_illness(ref(), "p1", "major", Decimal("50000"), Decimal("20000"), True)
+    status = assess(h.facts, POLICY.in_force(ON), ON)
+    assert not status.registered and [f.code for f in status.factors] == ["medical_cost_high"]
+    h.register(ref(), "T", "V", 2, 1, "blue", [])
+    assert assess(h.facts, POLICY.in_force(ON), ON).registered
+
+
+def test_a_bad_policy_file_is_refused_with_the_entry():
+    with pytest.raises(PolicyError, match="#1"):
+        PolicyBook.from_toml('[[policy]]\neffective_from = 2020-01-01\npoverty_line_yuan = "x"\nwatch_band_upper_yuan = "1"')
+    with pytest.raises(PolicyError, match="line 1"):
+        PolicyBook.from_toml("[[policy]\n")
