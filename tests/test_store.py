@@ -80,7 +80,7 @@ def test_rebuild_equals_live(households, projection):
     rebuilt = {s.household_id: s for s in projection.view.search(limit=100).items}
     assert rebuilt == live
     levels = {h: s.level for h, s in rebuilt.items()}
-    assert levels["430624-0003"] == "none" and levels["430624-0002"] == "critical"
+    assert levels["430624-0003"] == "none" and levels["430624-0002"] == "high"
 
 
 def test_view_filters_pages_and_counts(households, projection):
