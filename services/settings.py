@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="POVWATCH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="POVWATCH_", extra="ignore", env_ignore_empty=True)
 
     store: Literal["sqlite", "postgres"] = Field("sqlite", description="event store")
     sqlite_dir: Path = Field(Path(".povwatch/store"), description="folder of the SQLite files")

@@ -1,0 +1,36 @@
+"""docker-compose.yml cannot run here (no Docker engine): check its content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from services.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_names_the_stack_with_health_checks():
+    services = compose()["services"]
+    assert {"kafka", "postgres", "monitor", "alerts"} <= set(services)
+    assert services["kafka"]["image"].startswith("apache/kafka:")
+    assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    for name in ("kafka", "postgres", "monitor", "alerts"):
+        assert "healthcheck" in services[name], name
+    assert services["monitor"]["command"] == ["monitor"]
+    assert services["alerts"]["command"] == ["alerts"]
+
+
+def test_every_variable_the_services_read_is_set():
+    prefix = Settings.model_config["env_prefix"]
+    wanted = {prefix + name.upper() for name in Settings.model_fields}
+    for name in ("monitor", "alerts"):
+        env = compose()["services"][name]["environment"]
+        assert wanted <= set(env), f"{name} lacks {sorted(wanted - set(env))}"
+        assert env["POVWATCH_STORE"] == "postgres"
+        assert Settings(**{k[len(prefix):].lower(): v for k, v in env.items() if v != ""})
