@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -38,3 +38,21 @@ class RiskStatusOut(BaseModel):
     overdue_loans: int
     factors: list[FactorOut]
     level: str
+
+
+class TimelineEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    occurred_at: datetime | None
+    source: str | None
+    event_id: str | None
+    kind: str
+    text: str
+
+
+class StatusPage(BaseModel):
+    items: list[RiskStatusOut]
+    total: int
+    limit: int
+    offset: int

@@ -56,7 +56,8 @@ def monitor() -> None:
     settings = Settings()
     _setup(settings)
     stop = _until_signalled()
-    with MonitorService(settings) as service:
+    with MonitorService(settings, http=True) as service:
+        console.print(f"monitor API on http://127.0.0.1:{settings.monitor_port}/docs")
         while not stop.wait(1.0) and not service.stop_event.is_set():
             pass
     if service.stop_event.is_set() and not stop.is_set():
@@ -140,6 +141,24 @@ def status(household_id: str) -> None:
         console.print(f"[red]no household {household_id!r} in the risk status view[/red]")
         raise typer.Exit(1)
     _print_statuses([found], detail=True)
+
+
+@app.command()
+def timeline(household_id: str) -> None:
+    """Show a household's history in plain words, in the order things happened."""
+    from domain.timeline import timeline as build
+    from services.monitor.households import Households
+
+    events = Households(env=Settings().store_env("Monitor")).history(household_id)
+    if not events:
+        console.print(f"[red]no household {household_id!r} in the store[/red]")
+        raise typer.Exit(1)
+    table = Table(title=f"Timeline of {household_id}")
+    for col in ("when", "source", "what"):
+        table.add_column(col)
+    for e in build(events):
+        table.add_row(e.occurred_at.isoformat() if e.occurred_at else "-", e.source or "-", e.text)
+    console.print(table)
 
 
 @app.command()

@@ -128,3 +128,7 @@ class Households(Application[UUID]):
         """The next Kafka offset to read for a partition, from the store's own
         tracking records (None when nothing was recorded yet)."""
         return self.recorder.max_tracking_id(f"kafka:{topic}:{partition}")
+
+    def history(self, household_id: str) -> list:
+        """The household's stored domain events, oldest first."""
+        return list(self.repository.event_store.get(Household.create_id(household_id)))

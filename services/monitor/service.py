@@ -8,9 +8,11 @@ import threading
 from collections.abc import Callable
 from datetime import date
 
+import uvicorn
 from prometheus_client import Counter
 
 from services import kafka
+from services.monitor.api import create_app
 from services.monitor.consumer import Ingestor
 from services.monitor.households import Households, Outcome
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
@@ -30,8 +32,12 @@ def count(kind: str, source: str, outcome: Outcome) -> None:
 
 
 class MonitorService:
-    def __init__(self, settings: Settings, today: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self, settings: Settings, today: Callable[[], date] = date.today, http: bool = False
+    ) -> None:
         self.settings = settings
+        self.http = http
+        self.server: uvicorn.Server | None = None
         self.households = Households(env=settings.store_env("Monitor"))
         self.view = open_view(settings)
         self.projection = RiskStatusProjection(
@@ -49,6 +55,15 @@ class MonitorService:
                 target=self.projection.follow, args=(self.stop_event,), name="risk", daemon=True
             ),
         ]
+        if self.http:
+            config = uvicorn.Config(
+                create_app(self.households, self.view),
+                host="0.0.0.0",
+                port=self.settings.monitor_port,
+                log_level="warning",
+            )
+            self.server = uvicorn.Server(config)
+            self.threads.append(threading.Thread(target=self.server.run, name="http", daemon=True))
         for t in self.threads:
             t.start()
         log.info("monitor running: store=%s topic=%s", self.settings.store, self.settings.events_topic)
@@ -67,6 +82,8 @@ class MonitorService:
 
     def stop(self) -> None:
         self.stop_event.set()
+        if self.server:
+            self.server.should_exit = True
         for t in self.threads:
             t.join(timeout=30)
         self.households.close()

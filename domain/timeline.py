@@ -1,0 +1,74 @@
+"""A household's history in plain words, one line per stored fact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.household import FactRef
+
+
+@dataclass(frozen=True)
+class Entry:
+    version: int
+    occurred_at: datetime | None
+    source: str | None
+    event_id: str | None
+    kind: str
+    text: str
+
+
+def _y(amount: Any) -> str:
+    return f"{amount} yuan"
+
+
+_TEXT = {
+    "Registered": lambda e: (
+        f"registered in {e.village}, {e.township}: {e.members} member(s), "
+        f"{e.labour_capable} able to work, {e.card} card"
+        + (f" ({', '.join(e.flags)})" if e.flags else "")
+    ),
+    "CardChanged": lambda e: f"card changed to {e.card}: {e.reason}",
+    "IncomeReported": lambda e: (
+        f"{e.kind} income of {_y(e.amount_yuan)} for {e.period_start} to {e.period_end}"
+    ),
+    "IllnessReported": lambda e: (
+        f"{e.severity} illness of {e.person_ref}: cost {_y(e.total_cost_yuan)}, "
+        f"reimbursed {_y(e.reimbursed_yuan)}, self-paid {_y(e.total_cost_yuan - e.reimbursed_yuan)}"
+        + ("" if e.in_county else ", treated outside the county")
+    ),
+    "DisasterReported": lambda e: (
+        f"{e.kind}: loss of {_y(e.loss_yuan)}"
+        + (f", house rated {e.housing_damage}" if e.housing_damage != "none" else "")
+    ),
+    "EmploymentChanged": lambda e: (
+        f"{e.person_ref} now {e.status}" + (f" ({e.job_kind})" if e.job_kind else "")
+        + (f", {_y(e.monthly_wage_yuan)} a month" if e.monthly_wage_yuan is not None else "")
+    ),
+    "LoanIssued": lambda e: f"poverty loan {e.loan_id} of {_y(e.principal_yuan)} issued, due {e.due_date}",
+    "LoanRepaid": lambda e: f"{_y(e.amount_yuan)} repaid on loan {e.loan_id}",
+    "LoanOverdue": lambda e: (
+        f"loan {e.loan_id} overdue {e.days_overdue} days, {_y(e.outstanding_yuan)} outstanding"
+    ),
+}
+
+
+def describe(domain_event: Any) -> Entry:
+    kind = type(domain_event).__name__
+    ref: FactRef | None = getattr(domain_event, "ref", None)
+    text = _TEXT[kind](domain_event) if kind in _TEXT else "stream opened"
+    return Entry(
+        version=domain_event.originator_version,
+        occurred_at=ref.occurred_at if ref else None,
+        source=ref.source if ref else None,
+        event_id=ref.event_id if ref else None,
+        kind=kind,
+        text=text,
+    )
+
+
+def timeline(domain_events: list[Any]) -> list[Entry]:
+    """Facts in the order they happened (occurred_at), not the order they arrived."""
+    entries = [describe(e) for e in domain_events if type(e).__name__ in _TEXT]
+    return sorted(entries, key=lambda e: (e.occurred_at or datetime.min, e.version))
