@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POVWATCH_", extra="ignore", env_ignore_empty=True)
 
+    state_dir: Path = Field(Path(".povwatch"), description="local state (publish ledger)")
     store: Literal["sqlite", "postgres"] = Field("sqlite", description="event store")
     sqlite_dir: Path = Field(Path(".povwatch/store"), description="folder of the SQLite files")
     postgres_host: str = "127.0.0.1"

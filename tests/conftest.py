@@ -69,11 +69,9 @@ def store_settings(request, base_settings: Settings, tmp_path) -> Iterator[Setti
     _drop_schema(base_settings, schema)
 
 
-@pytest.fixture
-def settings(store_settings: Settings, kafka_up) -> Settings:
-    """A store of each kind plus topics of this test's own on the real broker."""
+def _with_own_topics(settings: Settings) -> Settings:
     run = uuid.uuid4().hex[:10]
-    s = store_settings.model_copy(
+    s = settings.model_copy(
         update={
             "events_topic": f"povwatch.events.{run}",
             "dlq_topic": f"povwatch.events.dlq.{run}",
@@ -83,3 +81,15 @@ def settings(store_settings: Settings, kafka_up) -> Settings:
     )
     kafka.ensure_topics(s)
     return s
+
+
+@pytest.fixture
+def settings(store_settings: Settings, kafka_up) -> Settings:
+    """A store of each kind plus topics of this test's own on the real broker."""
+    return _with_own_topics(store_settings)
+
+
+@pytest.fixture
+def broker_settings(base_settings: Settings, kafka_up) -> Settings:
+    """Topics of this test's own on the real broker, for tests without a store."""
+    return _with_own_topics(base_settings)

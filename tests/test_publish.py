@@ -1,0 +1,101 @@
+"""`povwatch publish`: a department's file to the real broker, with a
+rejection report, and nothing published twice."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from services.cli import app
+from services.sample import Builder
+from tests.helpers import read_topic
+
+ON = date(2026, 5, 1)
+
+
+@pytest.fixture
+def env(broker_settings, tmp_path):
+    settings = broker_settings
+    return {
+        "POVWATCH_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "POVWATCH_EVENTS_TOPIC": settings.events_topic,
+        "POVWATCH_DLQ_TOPIC": settings.dlq_topic,
+        "POVWATCH_TASKS_TOPIC": settings.tasks_topic,
+        "POVWATCH_STATE_DIR": str(tmp_path / "state"),
+    }
+
+
+def run(env, *args):
+    return CliRunner().invoke(app, ["publish", *map(str, args)], env=env)
+
+
+def rejections(path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_jsonl_publishes_valid_rows_reports_the_rest_and_reruns_publish_nothing(broker_settings, env, tmp_path):
+    b = Builder("mi")
+    good = [b.illness(f"H-{i}", ON, "9000.00", "7000.00") for i in range(3)]
+    bad = b.illness("H-9", ON, "100.00", "200.00")  # reimbursed more than the cost
+    file = tmp_path / "illness.jsonl"
+    lines = [json.dumps(m) for m in good[:2]] + ["{oops", json.dumps(bad), json.dumps(good[2])]
+    file.write_text("\n".join(lines) + "\n")
+
+    first = run(env, file, "--source", "medical-insurance")
+    assert first.exit_code == 1, first.output
+    assert "published 3" in first.output and "rejected 2 row(s)" in first.output
+    report = rejections(tmp_path / "illness.jsonl.rejections.csv")
+    assert [(r["row"], r["field"]) for r in report] == [("3", ""), ("4", "data")]
+    assert "reimbursed_yuan exceeds total_cost_yuan" in report[1]["reason"]
+
+    again = run(env, file, "--source", "medical-insurance")
+    assert "published 0, already published 3" in again.output
+    records = read_topic(broker_settings, broker_settings.events_topic, expect=4, timeout=8)
+    assert sorted(r.key for r in records) == [b"H-0", b"H-1", b"H-2"]
+
+
+def test_csv_rows_are_typed_by_the_contract(broker_settings, env, tmp_path):
+    file = tmp_path / "registry.csv"
+    with file.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["type", "household_id", "occurred_at", "township", "village", "members",
+                    "labour_capable", "card", "flags"])
+        w.writerow(["household.registered", "H-1", "2026-05-01T09:00:00+08:00", "Jinlong",
+                    "Xinquan", "3", "2", "yellow", "relocated;dibao"])
+        w.writerow(["household.registered", "H-2", "2026-05-01T09:00:00+08:00", "Jinlong",
+                    "Xinquan", "three", "2", "yellow", ""])
+    result = run(env, file, "--source", "poverty-office")
+    assert "published 1" in result.output, result.output
+    (row,) = rejections(tmp_path / "registry.csv.rejections.csv")
+    assert (row["row"], row["field"]) == ("3", "data.members")
+    (record,) = read_topic(broker_settings, broker_settings.events_topic, expect=1)
+    message = json.loads(record.value)
+    assert message["data"]["flags"] == ["relocated", "dibao"] and message["data"]["members"] == 3
+    assert message["event_id"].startswith("row-")  # derived, so a re-run is recognised
+    assert "already published 1" in run(env, file, "--source", "poverty-office").output
+
+
+def test_xlsx(broker_settings, env, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["event_id", "type", "household_id", "occurred_at", "loan_id", "principal_yuan", "due_date"])
+    ws.append(["b-1", "loan.issued", "H-7", "2026-05-01T09:00:00+08:00", "L-1", 20000, "2027-05-01"])
+    file = tmp_path / "loans.xlsx"
+    wb.save(file)
+    result = run(env, file, "--source", "rural-commercial-bank")
+    assert result.exit_code == 0 and "published 1" in result.output, result.output
+    (record,) = read_topic(broker_settings, broker_settings.events_topic, expect=1)
+    assert json.loads(record.value)["data"]["principal_yuan"] == "20000"
+
+
+def test_a_file_of_another_kind_is_refused_clearly(env, tmp_path):
+    file = tmp_path / "events.txt"
+    file.write_text("x")
+    result = run(env, file, "--source", "x-dept")
+    assert result.exit_code == 2 and "use a .jsonl, .csv or .xlsx file" in result.output
