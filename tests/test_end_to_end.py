@@ -4,6 +4,7 @@ on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -92,3 +93,95 @@ def encode_raw(message: dict) -> bytes:
     import json
 
     return json.dumps(message).encode()
+
+
+def test_every_type_is_stored_through_the_broker(settings, monitor):
+    from tests.test_schemas import every_type
+
+    messages = every_type()
+    publish(settings, *messages)
+    wait_for(
+        lambda: (h := monitor.households.household("H")) and h.version == 1 + len(messages),
+        what="all nine facts stored",
+    )
+    kinds = [type(e).__name__ for e in monitor.households.history("H")]
+    assert kinds == ["Opened", "Registered", "CardChanged", "IncomeReported", "IllnessReported",
+                     "DisasterReported", "EmploymentChanged", "LoanIssued", "LoanRepaid", "LoanOverdue"]
+    status = wait_for(lambda: (s := monitor.view.get("H")) and s.card == "green" and s, what="card")
+    assert status.open_loans == 1 and status.overdue_loans == 1
+
+
+def test_unregistered_household_is_kept_then_completed_by_registration(settings, monitor):
+    b = Builder("unreg")
+    publish(settings, b.illness("H-5", TODAY - timedelta(days=5), "52000.00", "20000.00"))
+    status = wait_for(lambda: monitor.view.get("H-5"), what="the unregistered household")
+    assert not status.registered and status.card is None
+    assert [f.code for f in status.factors] == ["medical_cost_high"]
+    publish(settings, b.register("H-5", TODAY - timedelta(days=1), "blue", members=2))
+    status = wait_for(lambda: (s := monitor.view.get("H-5")) and s.registered and s, what="registration")
+    assert status.card == "blue" and status.township == "Jinlong"
+
+
+def test_out_of_order_events_are_placed_by_when_they_happened(settings, monitor):
+    b = Builder("ooo")
+    hid = "H-6"
+    # The newer job report arrives first; the older unemployment report later.
+    publish(
+        settings,
+        b.register(hid, TODAY - timedelta(days=100), "yellow", members=2, labour=1),
+        b.income(hid, TODAY - timedelta(days=1), "30000.00", *YEAR),
+        b.employment(hid, TODAY - timedelta(days=2), "p1", "employed", "local"),
+        b.employment(hid, TODAY - timedelta(days=40), "p1", "unemployed"),
+        # Last year's income, reported late, lands in the previous window only.
+        b.income(hid, TODAY, "90000.00", YEAR[0] - timedelta(days=365), YEAR[0] - timedelta(days=1)),
+    )
+    wait_for(lambda: (h := monitor.households.household(hid)) and h.version == 6, what="5 facts")
+    status = wait_for(
+        lambda: (s := monitor.view.get(hid)) and s.previous_per_capita_income_yuan and s,
+        what="the late income projected",
+    )
+    assert status.per_capita_income_yuan == 15000 and status.employed_members == 1
+    assert [f.code for f in status.factors] == ["income_drop"]
+
+
+def test_conflicting_duplicate_goes_to_the_dead_letter_topic(settings, monitor):
+    b = Builder("conf")
+    original = b.income("H-8", TODAY - timedelta(days=3), "10000.00", *YEAR)
+    changed = {**original, "data": {**original["data"], "amount_yuan": "99999.00"}}
+    publish(settings, original, original, changed)
+    (dead,) = read_topic(settings, settings.dlq_topic, expect=1)
+    reason = headers(dead)["povwatch.reason"]
+    assert reason["code"] == "conflict" and reason["errors"][0]["field"] == "event_id"
+    household = monitor.households.household("H-8")
+    assert household.version == 2 and household.facts.incomes[0].amount_yuan == 10000
+
+
+def test_restart_resumes_from_the_store_without_loss_or_duplicates(settings):
+    from services.monitor.consumer import Ingestor
+    from services.monitor.households import Households
+
+    b = Builder("restart")
+    first = [b.income("H-R", TODAY - timedelta(days=i + 1), f"{100 + i}.00", *YEAR) for i in range(5)]
+    publish(settings, *first)
+    # A monitor that stores every record and dies before committing to Kafka.
+    households = Households(env=settings.store_env("Monitor"))
+    crashed = Ingestor(settings, households)
+    handled = 0
+    while handled < len(first):
+        for records in crashed.consumer.poll(timeout_ms=500).values():
+            for record in records:
+                assert crashed.handle(record).status == "stored"
+                handled += 1
+    crashed.consumer.close(autocommit=False)
+    crashed.dlq.close()
+    households.close()
+
+    second = [b.income("H-R", TODAY, f"{200 + i}.00", *YEAR) for i in range(3)]
+    publish(settings, *second)
+    with MonitorService(settings, today=lambda: TODAY) as service:
+        wait_for(lambda: (h := service.households.household("H-R")) and h.version == 9,
+                 what="8 incomes stored")
+        stored_events = service.households.recorder.max_notification_id()
+        amounts = [i.amount_yuan for i in service.households.household("H-R").facts.incomes]
+    assert sorted(amounts) == sorted(Decimal(m["data"]["amount_yuan"]) for m in first + second)
+    assert stored_events == 9  # opened + 8 incomes: nothing stored twice

@@ -1,0 +1,24 @@
+"""The published contract documents match the code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from schemas.events import EVENT_MODELS
+from services.settings import Settings
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def test_asyncapi_documents_every_topic_the_monitor_reads_or_writes():
+    doc = yaml.safe_load((SCHEMAS / "asyncapi.yaml").read_text())
+    addresses = {c["address"] for c in doc["channels"].values()}
+    s = Settings()
+    assert {s.events_topic, s.dlq_topic} <= addresses
+    ref = doc["components"]["messages"]["departmentEvent"]["payload"]["schema"]["$ref"]
+    schema = json.loads((SCHEMAS / ref).read_text())
+    tags = set(schema["discriminator"]["mapping"])
+    assert tags == set(EVENT_MODELS)
