@@ -12,15 +12,14 @@ from datetime import date
 from pathlib import Path
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.utils import Environment
 
 from domain.household import Household
 from domain.policy import PolicyBook
 from domain.risk import assess
-from eventsourcing.persistence import InfrastructureFactory
 from schemas.status import RiskStatusOut
 from services.monitor.households import Households
-from services.monitor.views import RiskStatusView, view_class
+from services import views
+from services.monitor.views import PostgresRiskStatusView, RiskStatusView, SQLiteRiskStatusView
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,9 +32,9 @@ def load_policies(settings: Settings) -> PolicyBook:
 
 
 def open_view(settings: Settings) -> RiskStatusView:
-    env = settings.store_env("RiskStatus")
-    factory = InfrastructureFactory.construct(Environment("RiskStatus", env))
-    return factory.tracking_recorder(view_class(env["PERSISTENCE_MODULE"]))
+    return views.open_view(
+        settings.store_env("RiskStatus"), "RiskStatus", SQLiteRiskStatusView, PostgresRiskStatusView
+    )
 
 
 class RiskStatusProjection:

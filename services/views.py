@@ -1,0 +1,230 @@
+"""Read models as tables of JSON documents with a few indexed columns, written
+together with a tracking record of the store position they reflect (same
+transaction), so a projection resumes exactly where it stopped. One
+implementation per store; the tables differ only by their spec."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+from psycopg.sql import SQL, Composed, Identifier
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Table(Generic[M]):
+    name: str
+    key: str
+    columns: tuple[str, ...]  # filterable, taken from the document's fields
+    model: type[M]
+    order: str  # column to sort by
+
+    def row(self, doc: M) -> tuple[Any, ...]:
+        values = [getattr(doc, c) for c in (self.key, *self.columns)]
+        return (*(None if v is None else str(v) for v in values), doc.model_dump_json())
+
+
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    items: list[M]
+    total: int
+
+
+class DocumentView(TrackingRecorder, Generic[M]):
+    table: Table[M]
+
+    @abstractmethod
+    def save(self, docs: list[M], tracking: Tracking | None) -> None:
+        """Upserts documents and records the position they reflect, atomically."""
+
+    @abstractmethod
+    def get(self, key: str) -> M | None: ...
+
+    @abstractmethod
+    def search(
+        self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any
+    ) -> Page[M]:
+        """Equality filters on the table's columns (None = any); ``before``
+        keeps rows whose order column is below it."""
+
+    @abstractmethod
+    def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]: ...
+
+    @abstractmethod
+    def clear(self, application_name: str) -> None:
+        """Forgets every row and the position (before a rebuild)."""
+
+    def _where(self, filters: dict[str, Any], before: str | None, mark: str) -> tuple[str, list[Any]]:
+        unknown = set(filters) - set(self.table.columns)
+        if unknown:
+            raise ValueError(f"unknown filter(s) {sorted(unknown)}")
+        parts, params = [], []
+        for k, v in filters.items():
+            if v is not None:
+                parts.append(f"{k} = {mark}")
+                params.append(str(v))
+        if before is not None:
+            parts.append(f"{self.table.order} < {mark}")
+            params.append(before)
+        return (f"WHERE {' AND '.join(parts)}" if parts else ""), params
+
+    def _check(self, columns: tuple[str, ...]) -> None:
+        if set(columns) - set(self.table.columns):
+            raise ValueError(f"unknown column(s) in {columns}")
+
+
+class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
+    def construct_create_table_statements(self) -> list[str]:
+        t = self.table
+        cols = ", ".join(f"{c} TEXT" for c in t.columns)
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {t.name} ({t.key} TEXT PRIMARY KEY, {cols}, body TEXT)",
+            *(
+                f"CREATE INDEX IF NOT EXISTS {t.name}_{c} ON {t.name} ({c})"
+                for c in t.columns
+            ),
+        ]
+
+    def save(self, docs: list[M], tracking: Tracking | None) -> None:
+        t = self.table
+        names = (t.key, *t.columns, "body")
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(
+                f"INSERT OR REPLACE INTO {t.name} ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))})",
+                [t.row(d) for d in docs],
+            )
+            if tracking is not None:
+                self._insert_tracking(c, tracking)
+
+    def get(self, key: str) -> M | None:
+        t = self.table
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT body FROM {t.name} WHERE {t.key} = ?", (key,))
+            row = c.fetchone()
+        return t.model.model_validate_json(row["body"]) if row else None
+
+    def search(self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any) -> Page[M]:
+        t = self.table
+        where, params = self._where(filters, before, "?")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM {t.name} {where}", params)
+            total = c.fetchone()[0]
+            c.execute(
+                f"SELECT body FROM {t.name} {where} ORDER BY {t.order}, {t.key} LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
+            items = [t.model.model_validate_json(r["body"]) for r in c.fetchall()]
+        return Page(items, total)
+
+    def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]:
+        self._check(columns)
+        cols = ", ".join(columns)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {cols}, COUNT(*) AS n FROM {self.table.name} GROUP BY {cols}")
+            return {tuple(r[c] for c in columns): r["n"] for r in c.fetchall()}
+
+    def clear(self, application_name: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"DELETE FROM {self.table.name}")
+            c.execute("DELETE FROM tracking WHERE application_name = ?", (application_name,))
+
+
+class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        t = self.table
+        self.ident = Identifier(self.datastore.schema, t.name)
+        cols = SQL(", ").join(SQL("{} text").format(Identifier(c)) for c in t.columns)
+        self.sql_create_statements.append(
+            SQL("CREATE TABLE IF NOT EXISTS {0} ({1} text PRIMARY KEY, {2}, body jsonb)").format(
+                self.ident, Identifier(t.key), cols
+            )
+        )
+        for c in t.columns:
+            self.sql_create_statements.append(
+                SQL("CREATE INDEX IF NOT EXISTS {0} ON {1} ({2})").format(
+                    Identifier(f"{t.name}_{c}"), self.ident, Identifier(c)
+                )
+            )
+
+    def save(self, docs: list[M], tracking: Tracking | None) -> None:
+        t = self.table
+        names = (t.key, *t.columns, "body")
+        statement = SQL(
+            "INSERT INTO {0} ({1}) VALUES ({2}) ON CONFLICT ({3}) DO UPDATE SET {4}"
+        ).format(
+            self.ident,
+            SQL(", ").join(map(Identifier, names)),
+            SQL(", ").join(SQL("%s") * len(names)),
+            Identifier(t.key),
+            SQL(", ").join(SQL("{0} = EXCLUDED.{0}").format(Identifier(c)) for c in names[1:]),
+        )
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(statement, [t.row(d) for d in docs])
+            if tracking is not None:
+                self._insert_tracking(curs, tracking)
+
+    def get(self, key: str) -> M | None:
+        t = self.table
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT body FROM {0} WHERE {1} = %s").format(self.ident, Identifier(t.key)),
+                (key,),
+            )
+            row = curs.fetchone()
+        return t.model.model_validate(row["body"]) if row else None
+
+    def search(self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any) -> Page[M]:
+        t = self.table
+        where, params = self._where(filters, before, "%s")
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(Composed([SQL("SELECT COUNT(*) AS n FROM {0} ").format(self.ident), SQL(where)]), params)
+            total = curs.fetchone()["n"]
+            curs.execute(
+                Composed([
+                    SQL("SELECT body FROM {0} ").format(self.ident),
+                    SQL(where),
+                    SQL(" ORDER BY {0}, {1} LIMIT %s OFFSET %s").format(
+                        Identifier(t.order), Identifier(t.key)
+                    ),
+                ]),
+                [*params, limit, offset],
+            )
+            items = [t.model.model_validate(r["body"]) for r in curs.fetchall()]
+        return Page(items, total)
+
+    def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]:
+        self._check(columns)
+        cols = SQL(", ").join(map(Identifier, columns))
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT {0}, COUNT(*) AS n FROM {1} GROUP BY {0}").format(cols, self.ident)
+            )
+            return {tuple(r[c] for c in columns): r["n"] for r in curs.fetchall()}
+
+    def clear(self, application_name: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("DELETE FROM {0}").format(self.ident))
+            curs.execute(
+                SQL("DELETE FROM {0} WHERE application_name = %s").format(
+                    Identifier(self.datastore.schema, self.tracking_table_name)
+                ),
+                (application_name,),
+            )
+
+
+def open_view(
+    env: dict[str, str], name: str, sqlite_class: type[DocumentView[Any]], postgres_class: type[DocumentView[Any]]
+) -> DocumentView[Any]:
+    cls = sqlite_class if env["PERSISTENCE_MODULE"].endswith("sqlite") else postgres_class
+    return InfrastructureFactory.construct(Environment(name, env)).tracking_recorder(cls)
