@@ -48,6 +48,8 @@ class RiskStatus:
     policy_from: date
     per_capita_income_yuan: Decimal | None
     previous_per_capita_income_yuan: Decimal | None
+    half_year_per_capita_income_yuan: Decimal | None  # last 6 months, annualised
+    income_stale: bool  # registered, but no income report in the last 12 months
     medical_self_paid_yuan: Decimal
     employed_members: int
     housing_damage: str
@@ -83,6 +85,12 @@ def _year_before(on: date) -> date:
         return on.replace(year=on.year - 1, day=28)
 
 
+def _months_before(on: date, months: int) -> date:
+    year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
+    day = min(on.day, 28)
+    return date(year, month + 1, day)
+
+
 def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
     """Derives the household's risk factors and level as of ``on``."""
     start = _year_before(on)
@@ -91,6 +99,8 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
     income = _window_income(facts.incomes, start, on)
     prev_income = _window_income(facts.incomes, prev_start, start)
     pci = _money(income / members) if income is not None else None
+    half = _window_income(facts.incomes, _months_before(on, 6), on)
+    half_pci = _money(half * 2 / members) if half is not None else None
     prev_pci = _money(prev_income / members) if prev_income is not None else None
 
     factors: list[Factor] = []
@@ -220,6 +230,8 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
         policy_from=policy.effective_from,
         per_capita_income_yuan=pci,
         previous_per_capita_income_yuan=prev_pci,
+        half_year_per_capita_income_yuan=half_pci,
+        income_stale=facts.registered and income is None,
         medical_self_paid_yuan=_money(medical),
         employed_members=employed,
         housing_damage=damage,

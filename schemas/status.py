@@ -31,6 +31,8 @@ class RiskStatusOut(BaseModel):
     policy_from: date
     per_capita_income_yuan: Decimal | None
     previous_per_capita_income_yuan: Decimal | None
+    half_year_per_capita_income_yuan: Decimal | None
+    income_stale: bool
     medical_self_paid_yuan: Decimal
     employed_members: int
     housing_damage: str

@@ -184,3 +184,12 @@ def test_a_bad_policy_file_is_refused_with_the_entry():
         PolicyBook.from_toml('[[policy]]\neffective_from = 2020-01-01\npoverty_line_yuan = "x"\nwatch_band_upper_yuan = "1"')
     with pytest.raises(PolicyError, match="line 1"):
         PolicyBook.from_toml("[[policy]\n")
+
+
+def test_stale_income_and_the_half_year_figure():
+    h = household(members=2)
+    h.report_income(ref(), Decimal("6000"), date(2020, 7, 1), date(2020, 12, 30), "wage")
+    status = assess(h.facts, POLICY.in_force(ON), ON)
+    assert not status.income_stale and status.half_year_per_capita_income_yuan == Decimal("6000.00")
+    later = date(2022, 1, 15)
+    assert assess(h.facts, POLICY.in_force(later), later).income_stale

@@ -1,28 +1,24 @@
-"""The risk status projection: follows the households' store and keeps the
-read model current. It polls the store's notification log, which works on
-both stores (SQLite has no push subscriptions), and records its position in
-the view's own transaction."""
+"""The risk status projection: follows the households' store and keeps one
+status per household current, evaluated on the clock's date."""
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification
 
 from domain.household import Household
 from domain.policy import PolicyBook
 from domain.risk import assess
 from schemas.status import RiskStatusOut
-from services.monitor.households import Households
 from services import views
+from services.follow import ViewFollower
+from services.monitor.households import Households
 from services.monitor.views import PostgresRiskStatusView, RiskStatusView, SQLiteRiskStatusView
 from services.settings import Settings
 
-log = logging.getLogger(__name__)
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "defaults" / "policy.toml"
 
 
@@ -37,7 +33,7 @@ def open_view(settings: Settings) -> RiskStatusView:
     )
 
 
-class RiskStatusProjection:
+class RiskStatusProjection(ViewFollower):
     def __init__(
         self,
         households: Households,
@@ -45,47 +41,34 @@ class RiskStatusProjection:
         policies: PolicyBook,
         today: Callable[[], date] = date.today,
     ) -> None:
-        self.households, self.view = households, view
-        self.policies, self.today = policies, today
+        super().__init__(households, view, self._statuses, "risk status projection")
+        self.households, self.policies, self.today = households, policies, today
 
     def status_of(self, household: Household, on: date) -> RiskStatusOut:
         status = assess(household.facts, self.policies.in_force(on), on)
         return RiskStatusOut.model_validate(status)
 
-    def position(self) -> int:
-        return self.view.max_tracking_id(self.households.name) or 0
-
-    def run_once(self, limit: int = 500) -> int:
-        """Projects up to ``limit`` new store notifications; returns how many."""
-        start = self.position() + 1
-        notes = self.households.recorder.select_notifications(start=start, limit=limit)
-        if not notes:
-            return 0
+    def _statuses(self, notes: Sequence[Notification]) -> list[RiskStatusOut]:
         on = self.today()
         ids = dict.fromkeys(n.originator_id for n in notes)  # ordered, unique
-        statuses = []
-        for household_id in ids:
-            household = self.households.repository.get(household_id)
-            statuses.append(self.status_of(household, on))
-        self.view.save(statuses, Tracking(self.households.name, notes[-1].id))
-        return len(notes)
+        return [self.status_of(self.households.repository.get(i), on) for i in ids]
 
-    def catch_up(self) -> int:
-        total = 0
-        while n := self.run_once():
-            total += n
-        return total
-
-    def follow(self, stop: threading.Event, interval: float = 0.1) -> None:
-        while not stop.is_set():
-            try:
-                if not self.run_once():
-                    stop.wait(interval)
-            except Exception:
-                log.exception("risk status projection failed; retrying")
-                stop.wait(1.0)
-
-    def rebuild(self) -> int:
-        """Forgets the read model and projects the whole store again."""
-        self.view.clear(self.households.name)
-        return self.catch_up()
+    def reevaluate(self, batch: int = 500) -> int:
+        """Re-evaluates every household on today's date: the 12-month window
+        moves and loans fall due even when no department speaks."""
+        on, offset, done = self.today(), 0, 0
+        while True:
+            with self.lock:
+                page = self.view.search(limit=batch, offset=offset)
+                statuses = [
+                    self.status_of(
+                        self.households.repository.get(Household.create_id(s.household_id)), on
+                    )
+                    for s in page.items
+                ]
+                if statuses:
+                    self.view.save(statuses, None)
+            done += len(statuses)
+            offset += batch
+            if offset >= page.total:
+                return done

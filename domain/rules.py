@@ -1,0 +1,117 @@
+"""Alert rules as data: which households' risk becomes which help task.
+
+A rule book is loaded from a file (services/alerts/rulefile.py) and checked
+here; evaluation is pure. Rules are tried in order and the first that matches
+a household's card and risk decides.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.policy import DEFAULT_SEVERITY, LEVELS
+from domain.risk import RiskStatus
+
+Level = Literal["none", "watch", "high", "critical"]
+CardOrUnknown = Literal["red", "yellow", "green", "blue", "unregistered"]
+Measure = Literal[
+    "employment_help",
+    "public_welfare_post",
+    "workshop",
+    "industry_help",
+    "medical_aid",
+    "relief_fund",
+    "housing_repair",
+    "minimum_living_allowance",
+    "loan_rescheduling",
+    "education_grant",
+]
+FactorCode = Literal[tuple(DEFAULT_SEVERITY)]  # type: ignore[valid-type]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Condition(_Strict):
+    level_at_least: Level = "high"
+    any_factor: list[FactorCode] = Field(default_factory=list)  # empty: any factor
+
+    def holds(self, status: RiskStatus) -> bool:
+        if LEVELS.index(status.level) < LEVELS.index(self.level_at_least):
+            return False
+        codes = {f.code for f in status.factors}
+        return not self.any_factor or bool(codes & set(self.any_factor))
+
+
+class Deadlines(_Strict):
+    visit_working_days: int = Field(2, ge=1, le=30)
+    measures_days: int = Field(15, ge=1, le=120)
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    cards: list[CardOrUnknown] = Field(min_length=1)
+    when: Condition = Condition()
+    action: Literal["open", "join"] = "open"  # join: no new task, only add to an open one
+    task: Literal["help", "identify"] = "help"
+    title: str = Field(min_length=1)
+    measures: list[Measure] = Field(default_factory=list)
+    measures_by_factor: bool = True
+    deadlines: Deadlines = Deadlines()
+    source: str = Field(min_length=1, description="plan section or policy")
+
+
+class Escalation(_Strict):
+    second_level_after_days: int = Field(5, ge=1, le=60)
+
+
+class Clearance(_Strict):
+    monitored_months: int = Field(6, ge=1)
+    stable_months: int = Field(6, ge=1, le=12)
+    source: str = "national practice: stable above the line 6 months, a measure given"
+
+
+class RuleBook(_Strict):
+    rules: list[Rule] = Field(min_length=1)
+    measures_by_factor: dict[FactorCode, list[Measure]] = Field(default_factory=dict)
+    cooldown_days: int = Field(30, ge=0, le=365)
+    escalation: Escalation = Escalation()
+    clearance: Clearance = Clearance()
+    holidays: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> RuleBook:
+        ids = [r.id for r in self.rules]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise ValueError(f"rule ids must be unique: {sorted(dupes)}")
+        return self
+
+    def match(self, status: RiskStatus) -> Rule | None:
+        card = status.card or "unregistered"
+        for rule in self.rules:
+            if card in rule.cards and rule.when.holds(status):
+                return rule
+        return None
+
+    def measures_for(self, rule: Rule, status: RiskStatus) -> list[str]:
+        chosen = list(rule.measures)
+        if rule.measures_by_factor:
+            for f in status.factors:
+                chosen.extend(self.measures_by_factor.get(f.code, []))
+        return list(dict.fromkeys(chosen))
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """The day ``days`` working days after ``start`` (weekends and the
+        holiday list skipped)."""
+        holidays = set(self.holidays)
+        d, left = start, days
+        while left:
+            d += timedelta(days=1)
+            if d.weekday() < 5 and d not in holidays:
+                left -= 1
+        return d

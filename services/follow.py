@@ -1,0 +1,66 @@
+"""Following an application's notification log into a read model.
+
+Polling the log works on both stores (SQLite has no push subscriptions); the
+position is the view's own tracking record, written in the same transaction
+as the documents, so a restart resumes exactly where the view stopped."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Notification, Tracking
+
+from services.views import DocumentView
+
+log = logging.getLogger(__name__)
+
+
+class ViewFollower:
+    def __init__(
+        self,
+        upstream: Application[Any],
+        view: DocumentView[Any],
+        build: Callable[[Sequence[Notification]], list[Any]],
+        name: str,
+    ) -> None:
+        self.upstream, self.view, self.build, self.name = upstream, view, build, name
+        # Held while writing, so that other writers of the view (a scheduled
+        # re-evaluation) never interleave with the follower.
+        self.lock = threading.Lock()
+
+    def position(self) -> int:
+        return self.view.max_tracking_id(self.upstream.name) or 0
+
+    def run_once(self, limit: int = 500) -> int:
+        """Projects up to ``limit`` new notifications; returns how many."""
+        with self.lock:
+            notes = self.upstream.recorder.select_notifications(
+                start=self.position() + 1, limit=limit
+            )
+            if notes:
+                self.view.save(self.build(notes), Tracking(self.upstream.name, notes[-1].id))
+        return len(notes)
+
+    def catch_up(self) -> int:
+        total = 0
+        while n := self.run_once():
+            total += n
+        return total
+
+    def follow(self, stop: threading.Event, interval: float = 0.1) -> None:
+        while not stop.is_set():
+            try:
+                if not self.run_once():
+                    stop.wait(interval)
+            except Exception:
+                log.exception("%s failed; retrying", self.name)
+                stop.wait(1.0)
+
+    def rebuild(self) -> int:
+        """Forgets the read model and projects the whole log again."""
+        self.view.clear(self.upstream.name)
+        return self.catch_up()
