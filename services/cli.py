@@ -72,7 +72,10 @@ def alerts() -> None:
 
     settings = Settings()
     _setup(settings)
-    AlertsService(settings).run(_until_signalled())
+    stop = _until_signalled()
+    with AlertsService(settings, http=True).start(schedule=True):
+        console.print(f"alerts API on http://127.0.0.1:{settings.alerts_port}/docs")
+        stop.wait()
 
 
 @app.command()

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     monitor_group: str = "povwatch-monitor"
 
     policy_file: Path | None = Field(None, description="dated thresholds (TOML)")
+    rules_file: Path | None = Field(None, description="alert rules (YAML)")
     monitor_port: int = 8081
     alerts_port: int = 8082
     log_level: str = "INFO"

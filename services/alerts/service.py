@@ -1,38 +1,214 @@
-"""The alerts process. For now it follows the households' store and logs
-what it sees; the alert rules and help tasks build on this loop."""
+"""The alerts process: triggers from the households' store become help tasks;
+tasks are projected into their view and published to townships; scheduled
+jobs sweep deadlines, re-assess households as dates move, and propose risk
+clearance reviews."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
 
+import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.utils import Environment
+from prometheus_client import Counter
+
+from services import kafka, views
+from services.alerts.app import Alerts
+from services.alerts.relay import TaskRelay
+from services.alerts.rulefile import load_rules
+from services.alerts.views import PostgresTaskView, SQLiteTaskView, TaskView, task_docs
+from services.follow import ViewFollower
 from services.monitor.households import Households
+from services.monitor.riskstatus import load_policies, open_view as open_risk_view
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
+TRIGGERS = Counter("povwatch_alert_triggers_total", "Households evaluated by the alert rules, by outcome", ["outcome"])
+JOBS = Counter("povwatch_scheduler_job_runs_total", "Scheduled job runs, by job and result", ["job", "result"])
 
-class AlertsService:
-    def __init__(self, settings: Settings) -> None:
-        self.households = Households(env=settings.store_env("Monitor"))
-        self.position = 0
-        self.seen = 0
 
-    def poll_once(self) -> int:
-        notes = self.households.recorder.select_notifications(start=self.position + 1, limit=500)
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def open_task_view(settings: Settings) -> TaskView:
+    return views.open_view(settings.store_env("Tasks"), "Tasks", SQLiteTaskView, PostgresTaskView)
+
+
+class TriggerFollower:
+    """Hands each household with new facts to the alert rules, recording the
+    store position with the resulting task events."""
+
+    def __init__(self, households: Households, alerts: Alerts) -> None:
+        self.households, self.alerts = households, alerts
+
+    def position(self) -> int:
+        return self.alerts.recorder.max_tracking_id(self.households.name) or 0
+
+    def run_once(self, limit: int = 500) -> int:
+        notes = self.households.recorder.select_notifications(start=self.position() + 1, limit=limit)
+        last = {n.originator_id: n.id for n in notes}
         for n in notes:
-            log.info(
-                "store event %d: %s v%d", n.id, n.topic.rsplit(".", 1)[-1], n.originator_version
-            )
-        if notes:
-            self.position = notes[-1].id
-            self.seen += len(notes)
+            if last[n.originator_id] != n.id:
+                continue  # a later fact of the same household in this batch covers it
+            household = self.households.repository.get(n.originator_id)
+            outcome = self.alerts.handle(household, Tracking(self.households.name, n.id))
+            TRIGGERS.labels(outcome).inc()
         return len(notes)
 
-    def run(self, stop: threading.Event, interval: float = 0.5) -> None:
-        self.position = self.households.recorder.max_notification_id() or 0
-        log.info("alerts following the store from position %d", self.position)
+    def follow(self, stop: threading.Event, interval: float = 0.1) -> None:
         while not stop.is_set():
-            if not self.poll_once():
-                stop.wait(interval)
+            try:
+                if not self.run_once():
+                    stop.wait(interval)
+            except Exception:
+                log.exception("alert triggers failed; retrying")
+                stop.wait(1.0)
+
+
+class AlertsService:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow, http: bool = False) -> None:
+        self.settings, self.clock, self.http = settings, clock, http
+        self.households = Households(env=settings.store_env("Monitor"))
+        self.alerts = Alerts(settings.store_env("Alerts"), load_rules(settings.rules_file),
+                             load_policies(settings), clock)
+        self.tasks = open_task_view(settings)
+        self.risk = open_risk_view(settings)
+        self.triggers = TriggerFollower(self.households, self.alerts)
+        self.task_view = ViewFollower(
+            self.alerts, self.tasks, lambda notes: task_docs(self.alerts.task, notes), "task view"
+        )
+        relay_env = settings.store_env("TaskRelay")
+        self.relay_position = InfrastructureFactory.construct(
+            Environment("TaskRelay", relay_env)).tracking_recorder()
+        self.relay: TaskRelay | None = None
+        self.scheduler: BackgroundScheduler | None = None
+        self.server: uvicorn.Server | None = None
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    # -- scheduled jobs (each records its period; a second run is a no-op) ------
+
+    def escalate(self) -> int:
+        now = self.clock()
+        period = now.date().toordinal()
+        if self.alerts.job_done("escalate", period):
+            return 0
+        open_ids = [UUID(t.task_id) for t in self._all_tasks(phase="open")]
+        changed = self.alerts.escalations(open_ids, now.date())
+        return len(changed) if self.alerts.finish_job("escalate", period, *changed) else 0
+
+    def reassess(self) -> int:
+        now = self.clock()
+        period = now.date().toordinal()
+        if self.alerts.job_done("reassess", period):
+            return 0
+        n, offset = 0, 0
+        while True:
+            page = self.risk.search(limit=500, offset=offset)
+            for status in page.items:
+                household = self.households.household(status.household_id)
+                if household is not None:
+                    TRIGGERS.labels(self.alerts.handle(household)).inc()
+                    n += 1
+            offset += 500
+            if offset >= page.total:
+                break
+        self.alerts.finish_job("reassess", period)
+        return n
+
+    def clearance(self) -> int:
+        now = self.clock()
+        period = now.date().toordinal()
+        if self.alerts.job_done("clearance", period):
+            return 0
+        households = {t.household_id for t in self._all_tasks(phase="closed")}
+        opened = 0
+        for hid in sorted(households):
+            household = self.households.household(hid)
+            if household is not None and self.alerts.review_if_stable(household, now):
+                opened += 1
+        self.alerts.finish_job("clearance", period)
+        return opened
+
+    JOB_NAMES = ("escalate", "reassess", "clearance")
+
+    def run_job(self, name: str) -> int:
+        try:
+            result = getattr(self, name)()
+        except Exception:
+            JOBS.labels(name, "failure").inc()
+            log.exception("job %s failed", name)
+            raise
+        JOBS.labels(name, "success").inc()
+        log.info("job %s: %d", name, result)
+        return result
+
+    def _all_tasks(self, **filters: Any) -> list:
+        items, offset = [], 0
+        while True:
+            page = self.tasks.search(limit=500, offset=offset, **filters)
+            items.extend(page.items)
+            offset += 500
+            if offset >= page.total:
+                return items
+
+    # -- running -----------------------------------------------------------------
+
+    def catch_up(self) -> None:
+        """Processes everything pending once (tests and the demo use it)."""
+        while self.triggers.run_once() or self.task_view.run_once():
+            pass
+
+    def start(self, relay: bool = True, schedule: bool = False) -> AlertsService:
+        kafka.ensure_topics(self.settings)
+        targets: list[Callable[[], None]] = [
+            lambda: self.triggers.follow(self.stop_event),
+            lambda: self.task_view.follow(self.stop_event),
+        ]
+        if relay:
+            self.relay = TaskRelay(self.settings, self.alerts, self.relay_position)
+            targets.append(lambda: self.relay.follow(self.stop_event))
+        if self.http:
+            from services.alerts.api import create_app
+
+            self.server = uvicorn.Server(uvicorn.Config(
+                create_app(self), host="0.0.0.0", port=self.settings.alerts_port, log_level="warning"))
+            targets.append(self.server.run)
+        self.threads = [threading.Thread(target=t, daemon=True) for t in targets]
+        for t in self.threads:
+            t.start()
+        if schedule:
+            self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+            self.scheduler.add_job(self.run_job, "interval", hours=1, args=["escalate"], id="escalate")
+            self.scheduler.add_job(self.run_job, "cron", hour=1, args=["reassess"], id="reassess")
+            self.scheduler.add_job(self.run_job, "cron", hour=2, args=["clearance"], id="clearance")
+            self.scheduler.start()
+        log.info("alerts running: store=%s", self.settings.store)
+        return self
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.scheduler:
+            self.scheduler.shutdown(wait=False)
+        if self.server:
+            self.server.should_exit = True
+        for t in self.threads:
+            t.join(timeout=30)
+        self.alerts.close()
         self.households.close()
+        for v in (self.tasks, self.risk, self.relay_position):
+            v.datastore.close()
+
+    def __enter__(self) -> AlertsService:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,79 @@
+"""The tasks read model and how a task becomes its document."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from domain.tasks import HelpTask
+from schemas.tasks import SHOWN, HistoryEntry, TaskFactor, TaskOut
+from services.views import PostgresDocumentView, SQLiteDocumentView, Table
+
+TASKS = Table(
+    name="help_tasks",
+    key="task_id",
+    columns=("household_id", "township", "status", "phase", "kind", "escalation", "due_key"),
+    model=TaskOut,
+    order="due_key",
+)
+TASK_TOPIC_PREFIX = get_topic(HelpTask) + "."
+
+
+class SQLiteTaskView(SQLiteDocumentView[TaskOut]):
+    table = TASKS
+
+
+class PostgresTaskView(PostgresDocumentView[TaskOut]):
+    table = TASKS
+
+
+TaskView = SQLiteTaskView | PostgresTaskView
+
+
+def is_task_event(note: Notification) -> bool:
+    return note.topic.startswith(TASK_TOPIC_PREFIX)
+
+
+def task_doc(task: HelpTask) -> TaskOut:
+    pending = []
+    if task.is_open:
+        if not task.visits:
+            pending.append(task.visit_due)
+        if not task.measures_given:
+            pending.append(task.measures_due)
+    return TaskOut(
+        task_id=str(task.id),
+        version=task.version,
+        household_id=task.household_id,
+        township=task.township,
+        village=task.village,
+        card=task.card,
+        kind=task.kind,
+        rule_id=task.rule_id,
+        title=task.title,
+        source=task.source,
+        level=task.level,
+        factors=[TaskFactor(code=c, **f) for c, f in sorted(task.factors.items())],
+        suggested_measures=task.measures,
+        visit_due=task.visit_due,
+        measures_due=task.measures_due,
+        next_due=min(pending) if pending else None,
+        status=task.status,
+        phase="open" if task.is_open else "closed",
+        escalation=task.escalation,
+        shown=SHOWN[task.escalation],
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        acknowledged_by=task.acknowledged_by,
+        visits=task.visits,
+        measures_given=task.measures_given,
+        outcome=task.outcome,
+        history=[HistoryEntry(**h) for h in task.history],
+    )
+
+
+def task_docs(load, notes: Sequence[Notification]) -> list[TaskOut]:
+    ids = dict.fromkeys(n.originator_id for n in notes if is_task_event(n))
+    return [task_doc(load(i)) for i in ids]
