@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.policy import LEVELS
+from domain.policy import DEFAULT_SEVERITY, LEVELS
 
 OPEN_STATES = ("open", "acknowledged")
 
@@ -283,6 +283,8 @@ class SilenceBook(Aggregate):
             raise TaskError("silence either one household or a township (with a factor)")
         if expires_at <= at:
             raise TaskError("a silence must expire in the future")
+        if factor is not None and factor not in DEFAULT_SEVERITY:
+            raise TaskError(f"unknown factor {factor!r}")
         silence_id = f"s{len(self.silences) + 1}"
         self._created(
             silence_id=silence_id, reason=reason, created_by=created_by, at=at,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from schemas.events import event_adapter
 from schemas.status import RiskStatusOut
+from schemas.tasks import TaskOut
 
 HERE = Path(__file__).resolve().parent / "json"
 
@@ -20,6 +21,7 @@ def documents() -> dict[str, dict]:
     return {
         "department-event.schema.json": event_adapter.json_schema(),
         "risk-status.schema.json": RiskStatusOut.model_json_schema(),
+        "task.schema.json": TaskOut.model_json_schema(),
     }
 
 

@@ -57,7 +57,7 @@ def monitor() -> None:
     settings = Settings()
     _setup(settings)
     stop = _until_signalled()
-    with MonitorService(settings, http=True) as service:
+    with MonitorService(settings, http=True).start(schedule=True) as service:
         console.print(f"monitor API on http://127.0.0.1:{settings.monitor_port}/docs")
         while not stop.wait(1.0) and not service.stop_event.is_set():
             pass
@@ -237,6 +237,178 @@ def rebuild() -> None:
     with console.status("rebuilding the risk status view"):
         n = projection.rebuild()
     console.print(f"rebuilt from {n} stored events")
+
+
+tasks_app = typer.Typer(help="Help tasks: list, show and work them.", no_args_is_help=True)
+silences_app = typer.Typer(help="Silences: list, add and end.", no_args_is_help=True)
+app.add_typer(tasks_app, name="tasks")
+app.add_typer(silences_app, name="silences")
+
+
+def _alerts():
+    from services.alerts.service import AlertsService
+
+    return AlertsService(Settings())
+
+
+def _task_id(value: str):
+    from uuid import UUID
+
+    try:
+        return UUID(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a task id") from None
+
+
+@tasks_app.command("list")
+def tasks_list(
+    township: Optional[str] = None,
+    status: Optional[str] = typer.Option(None, help="open, acknowledged, resolved or dismissed"),
+    overdue: bool = typer.Option(False, help="only open tasks past a deadline"),
+    closed: bool = typer.Option(False, help="closed tasks instead of open ones"),
+    limit: int = 50,
+    offset: int = 0,
+) -> None:
+    """Tasks, overdue first, then by due date."""
+    service = _alerts()
+    service.task_view.catch_up()
+    before = service.clock().date().isoformat() if overdue else None
+    page = service.tasks.search(limit=limit, offset=offset, before=before, township=township,
+                                status=status, phase=None if status else ("closed" if closed else "open"))
+    table = Table(title="Help tasks")
+    for col in ("task", "household", "township", "kind", "level", "status", "shown", "next due", "factors"):
+        table.add_column(col)
+    for t in page.items:
+        table.add_row(t.task_id, t.household_id, t.township or "-", t.kind, t.level, t.status, t.shown,
+                      str(t.next_due or "-"), ", ".join(f.code for f in t.factors))
+    console.print(table)
+    console.print(f"{len(page.items)} of {page.total}")
+
+
+@tasks_app.command("show")
+def tasks_show(task_id: str) -> None:
+    """One task with its factors, measures and history."""
+    from domain.tasks import TaskError
+    from services.alerts.views import task_doc
+
+    try:
+        t = task_doc(_alerts().alerts.task(_task_id(task_id)))
+    except TaskError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[bold]{t.title}[/bold]  {t.household_id} ({t.village}, {t.township}), "
+                  f"{t.card or 'unregistered'} card, level {t.level}, {t.status}, shown {t.shown}")
+    console.print(f"visit by {t.visit_due}, measures by {t.measures_due}; source: {t.source}")
+    for f in t.factors:
+        console.print(f"  - {f.reason}")
+    console.print("suggested measures: " + ", ".join(t.suggested_measures))
+    for h in t.history:
+        console.print(f"  {h.at:%Y-%m-%d %H:%M} {h.by}: {h.what} {h.detail}")
+
+
+def _act(task_id: str, action: str, **kwargs) -> None:
+    from domain.tasks import TaskError
+
+    service = _alerts()
+    try:
+        task = service.alerts.act(_task_id(task_id), action, **kwargs)
+    except TaskError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
+    service.task_view.catch_up()
+    console.print(f"task {task.id}: {task.status} (version {task.version})")
+
+
+@tasks_app.command("ack")
+def tasks_ack(task_id: str, by: str = typer.Option(...)) -> None:
+    """Acknowledge a task."""
+    _act(task_id, "acknowledge", by=by)
+
+
+@tasks_app.command("visit")
+def tasks_visit(task_id: str, by: str = typer.Option(...), on: str = typer.Option(..., help="YYYY-MM-DD"),
+                note: str = "") -> None:
+    """Record a home visit."""
+    _act(task_id, "record_visit", by=by, visited_on=date.fromisoformat(on), note=note)
+
+
+@tasks_app.command("measure")
+def tasks_measure(task_id: str, by: str = typer.Option(...), kind: str = typer.Option(...),
+                  department: str = typer.Option(...)) -> None:
+    """Record a help measure given."""
+    from typing import get_args
+
+    from domain.rules import Measure
+
+    if kind not in get_args(Measure):
+        raise typer.BadParameter(f"kind must be one of {', '.join(get_args(Measure))}")
+    _act(task_id, "record_measure", by=by, kind=kind, department=department)
+
+
+@tasks_app.command("resolve")
+def tasks_resolve(task_id: str, by: str = typer.Option(...), outcome: str = typer.Option(...)) -> None:
+    """Resolve a task with its outcome."""
+    _act(task_id, "resolve", by=by, outcome=outcome)
+
+
+@tasks_app.command("dismiss")
+def tasks_dismiss(task_id: str, by: str = typer.Option(...), reason: str = typer.Option(...)) -> None:
+    """Dismiss a task (a reason is required)."""
+    _act(task_id, "dismiss", by=by, reason=reason)
+
+
+@silences_app.command("list")
+def silences_list() -> None:
+    """Every silence, active or not."""
+    service = _alerts()
+    now = service.clock()
+    table = Table(title="Silences")
+    for col in ("id", "scope", "reason", "by", "expires", "state"):
+        table.add_column(col)
+    for s in service.alerts.silences():
+        scope = s.household_id or f"{s.township} / {s.factor or 'any factor'}"
+        state = "active" if s.active(now) else (f"ended by {s.ended_by}" if s.ended_at else "expired")
+        table.add_row(s.id, scope, s.reason, s.created_by, f"{s.expires_at:%Y-%m-%d %H:%M}", state)
+    console.print(table)
+
+
+@silences_app.command("add")
+def silences_add(
+    reason: str = typer.Option(...),
+    by: str = typer.Option(...),
+    days: float = typer.Option(7.0, help="expires after this many days"),
+    household: Optional[str] = None,
+    township: Optional[str] = None,
+    factor: Optional[str] = None,
+    until_clear: bool = typer.Option(False, help="end by itself when the condition clears"),
+) -> None:
+    """Silence one household, or a township (and a factor)."""
+    from datetime import timedelta
+
+    from domain.tasks import TaskError
+
+    service = _alerts()
+    try:
+        sid = service.alerts.silence(reason=reason, created_by=by, household_id=household,
+                                     township=township, factor=factor, until_clear=until_clear,
+                                     expires_at=service.clock() + timedelta(days=days))
+    except TaskError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"silence {sid} created")
+
+
+@silences_app.command("end")
+def silences_end(silence_id: str, by: str = typer.Option(...), reason: str = typer.Option(...)) -> None:
+    """End a silence."""
+    from domain.tasks import TaskError
+
+    try:
+        _alerts().alerts.end_silence(silence_id, by, reason)
+    except TaskError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"silence {silence_id} ended")
 
 
 def _print_statuses(statuses: list[RiskStatusOut], detail: bool = False) -> None:

@@ -81,8 +81,10 @@ def feed_at(households, message, offset):
 
 def registered(w, hid, card, income, members=1, labour=1, **kw):
     on = MONDAY.date() - timedelta(days=1)
-    return [w.b.register(hid, on - timedelta(days=200), card, members=members, labour=labour, **kw),
-            w.b.income(hid, on, income, *YEAR)]
+    messages = [w.b.register(hid, on - timedelta(days=200), card, members=members, labour=labour, **kw)]
+    if income is not None:
+        messages.append(w.b.income(hid, on, income, *YEAR))
+    return messages
 
 
 @pytest.mark.parametrize(
@@ -267,3 +269,57 @@ def test_clearance_review_for_a_stable_household(world, clock):
     review = w.open_task("H")
     assert review.kind == "review" and review.rule_id == "risk-clearance"
     assert service.run_job("clearance") == 0
+
+
+@pytest.mark.parametrize(
+    ("factor", "messages"),
+    [
+        ("income_below_line", lambda b: [b.income("H", MONDAY.date(), "1000.00", *YEAR)]),
+        ("medical_cost_high", lambda b: [b.illness("H", MONDAY.date(), "9000.00", "1000.00")]),
+        ("disaster_loss", lambda b: [b.disaster("H", MONDAY.date(), "100.00", damage="C")]),
+        ("all_unemployed", lambda b: [b.employment("H", MONDAY.date(), "p1", "unemployed")]),
+        ("loan_overdue", lambda b: [b.loan("H", date(2025, 1, 1), "L", "100.00", date(2025, 12, 1))]),
+    ],
+)
+def test_each_high_factor_opens_a_task_for_a_yellow_household(world, factor, messages):
+    service, w = world
+    w.send(*registered(w, "H", "yellow", None if factor == "income_below_line" else "12000.00"))
+    assert w.tasks() == []
+    w.send(*messages(w.b))
+    (task,) = w.tasks()
+    assert factor in {f.code for f in task.factors}
+
+
+def test_relocated_household_without_work_opens_a_task(world):
+    service, w = world
+    w.send(*registered(w, "H", "blue", "12000.00", flags=["relocated"]))
+    (task,) = w.tasks()
+    assert [f.code for f in task.factors] == ["relocated_no_employment"]
+
+
+def test_a_bad_rules_file_is_refused_with_line_and_reason():
+    from services.alerts.rulefile import DEFAULT_RULES, RulesError, parse_rules
+
+    text = DEFAULT_RULES.read_text()
+    with pytest.raises(RulesError, match=r"rules\.yaml:13: rules\.1\.cards\.0: Input should be"):
+        parse_rules(text.replace("cards: [green]", "cards: [purple]"), "rules.yaml")
+    with pytest.raises(RulesError, match=r"rules\.yaml:\d+: rules\.0\.measures\.0"):
+        parse_rules(text.replace("    task: help\n", "    task: help\n    measures: [cash]\n", 1), "rules.yaml")
+    with pytest.raises(RulesError, match="not valid YAML"):
+        parse_rules("rules: [\n", "rules.yaml")
+    with pytest.raises(RulesError, match="rule ids must be unique"):
+        parse_rules(text.replace("id: green-sudden-hardship", "id: watch-yellow-blue"), "rules.yaml")
+
+
+def test_the_scheduler_runs_the_jobs(store_settings, clock, kafka_up):
+    service = AlertsService(store_settings, clock=clock).start(relay=False, schedule=True)
+    try:
+        jobs = {j.id: j for j in service.scheduler.get_jobs()}
+        assert set(jobs) == {"escalate", "reassess", "clearance"}
+        jobs["escalate"].modify(next_run_time=datetime.now(timezone.utc))
+        from tests.helpers import wait_for
+
+        wait_for(lambda: service.alerts.job_done("escalate", clock.now.date().toordinal()),
+                 what="the escalation job to run on its schedule", timeout=10)
+    finally:
+        service.stop()

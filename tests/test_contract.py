@@ -17,7 +17,11 @@ def test_asyncapi_documents_every_topic_the_monitor_reads_or_writes():
     doc = yaml.safe_load((SCHEMAS / "asyncapi.yaml").read_text())
     addresses = {c["address"] for c in doc["channels"].values()}
     s = Settings()
-    assert {s.events_topic, s.dlq_topic} <= addresses
+    assert {s.events_topic, s.dlq_topic, s.tasks_topic} <= addresses
+    task_ref = doc["components"]["messages"]["task"]["payload"]["schema"]["$ref"]
+    task_schema = json.loads((SCHEMAS / task_ref).read_text())
+    assert {"task_id", "version", "household_id", "township", "factors", "suggested_measures",
+            "visit_due", "status"} <= set(task_schema["properties"])
     ref = doc["components"]["messages"]["departmentEvent"]["payload"]["schema"]["$ref"]
     schema = json.loads((SCHEMAS / ref).read_text())
     tags = set(schema["discriminator"]["mapping"])

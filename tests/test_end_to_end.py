@@ -185,3 +185,19 @@ def test_restart_resumes_from_the_store_without_loss_or_duplicates(settings):
         amounts = [i.amount_yuan for i in service.households.household("H-R").facts.incomes]
     assert sorted(amounts) == sorted(Decimal(m["data"]["amount_yuan"]) for m in first + second)
     assert stored_events == 9  # opened + 8 incomes: nothing stored twice
+
+
+def test_the_daily_re_evaluation_moves_the_window(settings):
+    day = [TODAY]
+    b = Builder("reeval")
+    with MonitorService(settings, today=lambda: day[0]).start(schedule=True) as service:
+        assert {j.id for j in service.scheduler.get_jobs()} == {"reevaluate"}
+        publish(settings, b.register("H-W", TODAY - timedelta(days=300), "yellow", members=1, labour=1),
+                b.income("H-W", TODAY - timedelta(days=1), "20000.00", *YEAR))
+        wait_for(lambda: (s := service.view.get("H-W")) and s.per_capita_income_yuan, what="income")
+        assert service.view.get("H-W").level == "none"
+        day[0] = TODAY + timedelta(days=400)  # the income report leaves the window
+        assert service.projection.reevaluate() >= 1
+        status = service.view.get("H-W")
+        assert status.evaluated_on == day[0] and status.income_stale
+        assert status.per_capita_income_yuan is None

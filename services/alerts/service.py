@@ -168,6 +168,8 @@ class AlertsService:
             pass
 
     def start(self, relay: bool = True, schedule: bool = False) -> AlertsService:
+        if self.threads:  # already running (entered after an explicit start)
+            return self
         kafka.ensure_topics(self.settings)
         targets: list[Callable[[], None]] = [
             lambda: self.triggers.follow(self.stop_event),

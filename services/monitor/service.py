@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date
 
 import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import Counter
 
 from services import kafka
@@ -38,6 +39,7 @@ class MonitorService:
         self.settings = settings
         self.http = http
         self.server: uvicorn.Server | None = None
+        self.scheduler: BackgroundScheduler | None = None
         self.households = Households(env=settings.store_env("Monitor"))
         self.view = open_view(settings)
         self.projection = RiskStatusProjection(
@@ -46,8 +48,15 @@ class MonitorService:
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
 
-    def start(self) -> MonitorService:
+    def start(self, schedule: bool = False) -> MonitorService:
+        if self.threads:  # already running (entered after an explicit start)
+            return self
         kafka.ensure_topics(self.settings)
+        if schedule:
+            # The 12-month window moves and loans fall due with the date alone.
+            self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+            self.scheduler.add_job(self.projection.reevaluate, "cron", hour=0, minute=30, id="reevaluate")
+            self.scheduler.start()
         ingestor = Ingestor(self.settings, self.households, on_outcome=count)
         self.threads = [
             threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True),
@@ -82,6 +91,8 @@ class MonitorService:
 
     def stop(self) -> None:
         self.stop_event.set()
+        if self.scheduler:
+            self.scheduler.shutdown(wait=False)
         if self.server:
             self.server.should_exit = True
         for t in self.threads:

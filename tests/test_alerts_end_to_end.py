@@ -1,0 +1,97 @@
+"""From a department message on the real broker to a task message on
+povwatch.tasks, on both stores; restarts make no duplicate tasks."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+from fastapi.testclient import TestClient
+
+from services.alerts.api import create_app
+from services.alerts.service import AlertsService
+from services.monitor.service import MonitorService
+from services.sample import Builder
+from tests.helpers import publish, read_topic, wait_for
+
+NOW = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
+YEAR = (date(2025, 6, 1), date(2026, 5, 31))
+
+
+def test_department_message_becomes_a_task_message_and_staff_work_it(settings):
+    b = Builder("e2e-task")
+    with MonitorService(settings, today=lambda: NOW.date()), \
+            AlertsService(settings, clock=lambda: NOW) as alerts:
+        publish(settings,
+                b.register("H-1", date(2025, 1, 1), "yellow", members=2, labour=1, village="Hekou"),
+                b.income("H-1", date(2026, 5, 31), "12000.00", *YEAR))
+        (message,) = read_topic(settings, settings.tasks_topic, expect=1)
+        task = json.loads(message.value)
+        assert message.key == b"H-1"
+        assert dict(message.headers)["povwatch.task"] == f"{task['task_id']}:1".encode()
+        assert (task["household_id"], task["township"], task["village"], task["card"]) == (
+            "H-1", "Jinlong", "Hekou", "yellow")
+        assert task["level"] == "high" and task["status"] == "open" and task["version"] == 1
+        assert task["factors"][0]["code"] == "income_below_line"
+        assert "below the line" in task["factors"][0]["reason"]
+        assert task["suggested_measures"][:2] == ["employment_help", "industry_help"]
+        assert task["visit_due"] == "2026-06-03" and task["measures_due"] == "2026-06-16"
+
+        api = TestClient(create_app(alerts))
+        tid = task["task_id"]
+        assert api.post(f"/tasks/{tid}/acknowledge", json={"by": "jinlong-staff-1"}).status_code == 200
+        assert api.post(f"/tasks/{tid}/visits", json={"by": "jinlong-staff-1", "visited_on": "2026-06-02",
+                                                      "note": "met the family"}).status_code == 200
+        assert api.post(f"/tasks/{tid}/measures", json={"by": "jinlong-staff-1", "kind": "public_welfare_post",
+                                                        "department": "human-resources"}).status_code == 200
+        r = api.post(f"/tasks/{tid}/resolve", json={"by": "jinlong-staff-1", "outcome": "job found"})
+        assert r.status_code == 200 and r.json()["status"] == "resolved"
+        assert [h["what"] for h in r.json()["history"]] == [
+            "created", "acknowledged", "visit recorded", "measure recorded", "resolved"]
+        assert all(h["by"] for h in r.json()["history"])
+        assert api.post(f"/tasks/{tid}/dismiss", json={"by": "x", "reason": "r"}).status_code == 409
+        assert api.post(f"/tasks/{tid}/dismiss", json={"by": "x", "reason": ""}).status_code == 422
+        messages = read_topic(settings, settings.tasks_topic, expect=5)
+        versions = [json.loads(m.value)["version"] for m in messages]
+        assert versions == [1, 2, 3, 4, 5]
+        assert json.loads(messages[-1].value)["status"] == "resolved"
+        assert api.get("/tasks", params={"phase": "closed"}).json()["total"] == 1
+
+
+def test_silences_over_http(settings):
+    with AlertsService(settings, clock=lambda: NOW) as alerts:
+        api = TestClient(create_app(alerts))
+        r = api.post("/silences", json={"created_by": "op-1", "reason": "audit", "household_id": "H-2",
+                                        "expires_at": (NOW + timedelta(days=3)).isoformat()})
+        assert r.status_code == 201 and r.json()["active"]
+        sid = r.json()["id"]
+        assert api.post("/silences", json={"created_by": "op-1", "reason": "x", "household_id": "H",
+                                           "township": "T",
+                                           "expires_at": (NOW + timedelta(days=3)).isoformat()}).status_code == 422
+        ended = api.post(f"/silences/{sid}/end", json={"by": "op-2", "reason": "done"}).json()
+        assert not ended["active"] and ended["ended_by"] == "op-2"
+        assert [s["id"] for s in api.get("/silences", params={"active": False}).json()] == [sid]
+
+
+def test_restarting_the_alerts_service_mid_stream_makes_no_duplicate_tasks(settings):
+    b = Builder("restart-al")
+    households = [f"H-{i}" for i in range(12)]
+    with MonitorService(settings, today=lambda: NOW.date()):
+        for n, hid in enumerate(households):
+            publish(settings, b.register(hid, date(2025, 1, 1), "blue", members=1, labour=1),
+                    b.income(hid, date(2026, 5, 31), "100.00", *YEAR))
+            if n == 4:
+                first = AlertsService(settings, clock=lambda: NOW).start()
+            if n == 8:
+                first.stop()  # mid-stream
+        second = AlertsService(settings, clock=lambda: NOW).start()
+        try:
+            wait_for(lambda: second.tasks.search(limit=100).total == 12, what="12 tasks", timeout=60)
+            messages = read_topic(settings, settings.tasks_topic, expect=12)
+            created = {json.loads(m.value)["household_id"] for m in messages}
+            assert created == set(households)
+            # One task each: task ids are per household and number.
+            assert {t.household_id for t in second.tasks.search(limit=100).items} == set(households)
+            assert all(second.alerts.watch(h).tasks_opened == 1 for h in households)
+        finally:
+            second.stop()
