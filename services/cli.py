@@ -82,13 +82,14 @@ def alerts() -> None:
 def demo(timeout: float = typer.Option(120.0, help="seconds to wait for ingestion")) -> None:
     """Publish sample department events through the local broker and show the
     households' risk statuses."""
+    from services.alerts.service import AlertsService
     from services.monitor.service import MonitorService
     from services.sample import encode, sample_events
 
     settings = Settings()
     logging.basicConfig(level=logging.ERROR)
     messages = sample_events(date.today())
-    with MonitorService(settings) as service:
+    with MonitorService(settings) as service, AlertsService(settings) as alerts:
         producer = kafka.producer(settings)
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("publishing", total=len(messages))
@@ -113,7 +114,16 @@ def demo(timeout: float = typer.Option(120.0, help="seconds to wait for ingestio
                 time.sleep(0.2)
         service.projection.catch_up()
         statuses = [service.view.get(h) for h in sorted(ids)]
+        alerts.catch_up()
+        tasks = alerts.tasks.search(limit=100, phase="open").items
     _print_statuses([s for s in statuses if s is not None])
+    table = Table(title="Open help tasks by township")
+    for col in ("township", "household", "kind", "level", "visit due", "suggested measures"):
+        table.add_column(col)
+    for t in sorted(tasks, key=lambda t: (t.township or "", t.household_id)):
+        table.add_row(t.township or "-", t.household_id, t.kind, t.level, str(t.visit_due),
+                      ", ".join(t.suggested_measures))
+    console.print(table)
 
 
 def ingested(settings: Settings, service) -> bool:
