@@ -95,3 +95,36 @@ def test_restarting_the_alerts_service_mid_stream_makes_no_duplicate_tasks(setti
             assert all(second.alerts.watch(h).tasks_opened == 1 for h in households)
         finally:
             second.stop()
+
+
+def test_every_default_rule_fires_or_not_from_the_broker(settings):
+    """One household per case, published as departments would; the task
+    messages on povwatch.tasks are exactly the expected ones."""
+    b = Builder("rules-e2e")
+    reg = lambda hid, card: b.register(hid, date(2025, 1, 1), card, members=1, labour=1)  # noqa: E731
+    low = lambda hid: b.income(hid, date(2026, 5, 31), "5000.00", *YEAR)  # noqa: E731  below the line
+    band = lambda hid: b.income(hid, date(2026, 5, 31), "8000.00", *YEAR)  # noqa: E731  inside the band
+    flood = lambda hid: b.disaster(hid, date(2026, 5, 30), "1000.00", damage="D")  # noqa: E731
+    cases = {
+        "Y-high": ([reg("Y-high", "yellow"), low("Y-high")], "help"),
+        "Y-watch": ([reg("Y-watch", "yellow"), band("Y-watch")], None),
+        "B-high": ([reg("B-high", "blue"), low("B-high")], "help"),
+        "G-high": ([reg("G-high", "green"), low("G-high")], None),
+        "G-critical": ([reg("G-critical", "green"), band("G-critical"), flood("G-critical")], "help"),
+        "R-critical": ([reg("R-critical", "red"), low("R-critical"), flood("R-critical")], None),
+        "U-high": ([b.illness("U-high", date(2026, 5, 30), "25000.00", "0.00")], None),
+        "U-critical": ([b.illness("U-critical", date(2026, 5, 30), "25000.00", "0.00"),
+                        flood("U-critical")], "identify"),
+    }
+    with MonitorService(settings, today=lambda: NOW.date()), \
+            AlertsService(settings, clock=lambda: NOW) as alerts:
+        for messages, _ in cases.values():
+            publish(settings, *messages)
+        expected = {hid: kind for hid, (_, kind) in cases.items() if kind}
+        stored = 8 + sum(len(m) for m, _ in cases.values())  # each stream opens, then its facts
+        wait_for(lambda: alerts.triggers.position() == stored, what="every fact evaluated", timeout=60)
+        wait_for(lambda: alerts.relay.position() == alerts.alerts.recorder.max_notification_id(),
+                 what="every task change published")
+        messages = read_topic(settings, settings.tasks_topic, expect=100, timeout=3)
+        got = {json.loads(m.value)["household_id"]: json.loads(m.value)["kind"] for m in messages}
+        assert got == expected
