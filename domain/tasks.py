@@ -51,8 +51,10 @@ class HelpTask(Aggregate):
         visit_due: date,
         measures_due: date,
         at: datetime,
+        triggered_at: datetime | None = None,
     ) -> None:
         self.household_id, self.number = household_id, number
+        self.triggered_at = triggered_at  # when the fact that opened it was stored
         self.kind, self.rule_id = kind, rule_id
         self.title, self.source = title, source
         self.township, self.village, self.card = township, village, card

@@ -28,10 +28,9 @@ LEVEL_STYLE = {"none": "green", "watch": "yellow", "high": "bold red", "critical
 
 
 def _setup(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    from services.logs import setup
+
+    setup(settings.log_level)
 
 
 def _until_signalled() -> threading.Event:

@@ -14,6 +14,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Tracking
 
+from services.metrics import PROJECTION_LATENCY, STORE_ERRORS, seconds_since
 from services.views import DocumentView
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,14 @@ class ViewFollower:
             )
             if notes:
                 self.view.save(self.build(notes), Tracking(self.upstream.name, notes[-1].id))
+        if notes:
+            newest = self.upstream.mapper.to_domain_event(notes[-1])
+            PROJECTION_LATENCY.labels(self.name).observe(seconds_since(newest.timestamp))
         return len(notes)
+
+    def lag(self) -> int:
+        """How many store events the view has yet to reflect."""
+        return max((self.upstream.recorder.max_notification_id() or 0) - self.position(), 0)
 
     def catch_up(self) -> int:
         total = 0
@@ -58,6 +66,7 @@ class ViewFollower:
                     stop.wait(interval)
             except Exception:
                 log.exception("%s failed; retrying", self.name)
+                STORE_ERRORS.labels(self.name).inc()
                 stop.wait(1.0)
 
     def rebuild(self) -> int:

@@ -26,10 +26,19 @@ class Table(Generic[M]):
     columns: tuple[str, ...]  # filterable, taken from the document's fields
     model: type[M]
     order: str  # column to sort by
+    sums: tuple[str, ...] = ()  # integer fields kept as columns, for totals()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.key, *self.columns, *self.sums, "body")
 
     def row(self, doc: M) -> tuple[Any, ...]:
         values = [getattr(doc, c) for c in (self.key, *self.columns)]
-        return (*(None if v is None else str(v) for v in values), doc.model_dump_json())
+        return (
+            *(None if v is None else str(v) for v in values),
+            *(int(getattr(doc, c)) for c in self.sums),
+            doc.model_dump_json(),
+        )
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,10 @@ class DocumentView(TrackingRecorder, Generic[M]):
     def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]: ...
 
     @abstractmethod
+    def totals(self) -> dict[str, int]:
+        """The sum of each of the table's integer columns over all rows."""
+
+    @abstractmethod
     def clear(self, application_name: str) -> None:
         """Forgets every row and the position (before a rebuild)."""
 
@@ -84,7 +97,7 @@ class DocumentView(TrackingRecorder, Generic[M]):
 class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
     def construct_create_table_statements(self) -> list[str]:
         t = self.table
-        cols = ", ".join(f"{c} TEXT" for c in t.columns)
+        cols = ", ".join([*(f"{c} TEXT" for c in t.columns), *(f"{c} INTEGER" for c in t.sums)])
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {t.name} ({t.key} TEXT PRIMARY KEY, {cols}, body TEXT)",
@@ -96,7 +109,7 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
 
     def save(self, docs: list[M], tracking: Tracking | None) -> None:
         t = self.table
-        names = (t.key, *t.columns, "body")
+        names = t.names
         with self.datastore.transaction(commit=True) as c:
             c.executemany(
                 f"INSERT OR REPLACE INTO {t.name} ({', '.join(names)}) "
@@ -133,6 +146,15 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
             c.execute(f"SELECT {cols}, COUNT(*) AS n FROM {self.table.name} GROUP BY {cols}")
             return {tuple(r[c] for c in columns): r["n"] for r in c.fetchall()}
 
+    def totals(self) -> dict[str, int]:
+        if not self.table.sums:
+            return {}
+        cols = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in self.table.sums)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {cols} FROM {self.table.name}")
+            row = c.fetchone()
+        return {c: int(row[c]) for c in self.table.sums}
+
     def clear(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(f"DELETE FROM {self.table.name}")
@@ -144,7 +166,10 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
         super().__init__(datastore, **kwargs)
         t = self.table
         self.ident = Identifier(self.datastore.schema, t.name)
-        cols = SQL(", ").join(SQL("{} text").format(Identifier(c)) for c in t.columns)
+        cols = SQL(", ").join([
+            *(SQL("{} text").format(Identifier(c)) for c in t.columns),
+            *(SQL("{} bigint").format(Identifier(c)) for c in t.sums),
+        ])
         self.sql_create_statements.append(
             SQL("CREATE TABLE IF NOT EXISTS {0} ({1} text PRIMARY KEY, {2}, body jsonb)").format(
                 self.ident, Identifier(t.key), cols
@@ -159,7 +184,7 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
 
     def save(self, docs: list[M], tracking: Tracking | None) -> None:
         t = self.table
-        names = (t.key, *t.columns, "body")
+        names = t.names
         statement = SQL(
             "INSERT INTO {0} ({1}) VALUES ({2}) ON CONFLICT ({3}) DO UPDATE SET {4}"
         ).format(
@@ -211,6 +236,17 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
                 SQL("SELECT {0}, COUNT(*) AS n FROM {1} GROUP BY {0}").format(cols, self.ident)
             )
             return {tuple(r[c] for c in columns): r["n"] for r in curs.fetchall()}
+
+    def totals(self) -> dict[str, int]:
+        if not self.table.sums:
+            return {}
+        cols = SQL(", ").join(
+            SQL("COALESCE(SUM({0}), 0) AS {0}").format(Identifier(c)) for c in self.table.sums
+        )
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT {0} FROM {1}").format(cols, self.ident))
+            row = curs.fetchone()
+        return {c: int(row[c]) for c in self.table.sums}
 
     def clear(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:

@@ -97,3 +97,10 @@ def test_view_filters_pages_and_counts(households, projection):
     assert sum(counts.values()) == 6
     with pytest.raises(ValueError):
         view.search(colour="red")
+
+
+def test_loan_totals_for_the_county_overdue_ratio(households, projection):
+    feed(households, sample_events(TODAY))
+    projection.catch_up()
+    # One household has one loan, past due: 1 open, 1 overdue.
+    assert projection.view.totals() == {"open_loans": 1, "overdue_loans": 1}

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from fastapi import FastAPI, HTTPException, Query
 from prometheus_client import make_asgi_app
+
+from services.metrics import ReadModelCollector, service_registry
 from pydantic import BaseModel, Field
 
 from domain.rules import FactorCode, Measure
@@ -171,7 +173,10 @@ def create_app(service: AlertsService) -> FastAPI:
             stored = service.households.recorder.max_notification_id() or 0
         except Exception as e:
             raise HTTPException(503, f"store unreachable: {type(e).__name__}") from None
+        if service.relay is not None and not service.relay.producer.bootstrap_connected():
+            raise HTTPException(503, "Kafka broker unreachable")
         return {"status": "ready", "stored": stored, "evaluated": position}
 
-    app.mount("/metrics", make_asgi_app())
+    registry = service_registry(ReadModelCollector(service.collect_metrics))
+    app.mount("/metrics", make_asgi_app(registry=registry))
     return app

@@ -22,6 +22,7 @@ from domain.policy import LEVELS, PolicyBook
 from domain.risk import RiskStatus, assess
 from domain.rules import RuleBook
 from domain.tasks import HelpTask, SilenceBook, TaskError, Watch
+from services.metrics import STORE_RETRIES, TASK_RESOLUTION
 from services.monitor.households import DateAsISO
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class Alerts(Application[UUID]):
             now = self.clock()
             status = self.assess(household, now.date())
             processing = ProcessingEvent[UUID](tracking=tracking)
-            outcome = self._decide(status, processing, now)
+            outcome = self._decide(status, processing, now, household.modified_on)
             try:
                 self._commit(processing)
             except IntegrityError:
@@ -77,11 +78,15 @@ class Alerts(Application[UUID]):
                     return "already_handled"
                 if attempt == 2:
                     raise
+                STORE_RETRIES.labels("alerts").inc()
                 continue  # a task changed under us (staff acted): decide again
             return outcome
         raise AssertionError("unreachable")
 
-    def _decide(self, status: RiskStatus, processing: ProcessingEvent[UUID], now: datetime) -> str:
+    def _decide(
+        self, status: RiskStatus, processing: ProcessingEvent[UUID], now: datetime,
+        triggered_at: datetime | None = None,
+    ) -> str:
         hid = status.household_id
         watch = self._get(Watch.create_id(hid))
         task: HelpTask | None = self._get(watch.open_task) if watch and watch.open_task else None
@@ -108,13 +113,13 @@ class Alerts(Application[UUID]):
         watch = watch or Watch(hid, at=now)
         task = self._open_task(watch, status, now, rule.task, rule.id, rule.title, rule.source,
                                self.rules.measures_for(rule, status), rule.deadlines.visit_working_days,
-                               rule.deadlines.measures_days)
+                               rule.deadlines.measures_days, triggered_at)
         processing.collect_events(watch, task)
         return "opened"
 
     def _open_task(self, watch: Watch, status: RiskStatus, now: datetime, kind: str, rule_id: str,
                    title: str, source: str, measures: list[str], visit_days: int,
-                   measures_days: int) -> HelpTask:
+                   measures_days: int, triggered_at: datetime | None = None) -> HelpTask:
         task = HelpTask(
             household_id=status.household_id,
             number=watch.tasks_opened + 1,
@@ -131,9 +136,11 @@ class Alerts(Application[UUID]):
             visit_due=self.rules.add_working_days(now.date(), visit_days),
             measures_due=now.date() + timedelta(days=measures_days),
             at=now,
+            triggered_at=triggered_at,
         )
         watch.task_opened(task.id, now)
-        log.info("task %s opened for %s (%s, %s)", task.id, status.household_id, rule_id, status.level)
+        log.info("task opened", extra={"task_id": str(task.id), "household_id": status.household_id,
+                                       "rule": rule_id, "level": status.level, "kind": kind})
         return task
 
     @staticmethod
@@ -169,7 +176,11 @@ class Alerts(Application[UUID]):
             except IntegrityError:
                 if attempt == 2:
                     raise
+                STORE_RETRIES.labels("alerts").inc()
                 continue
+            if not task.is_open:
+                TASK_RESOLUTION.labels(task.status).observe(
+                    max((now - task.created_at).total_seconds(), 0.0))
             return task
         raise AssertionError("unreachable")
 

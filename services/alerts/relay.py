@@ -16,6 +16,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from services import kafka
 from services.alerts.app import Alerts
 from services.alerts.views import is_task_event, task_doc
+from services.metrics import STORE_ERRORS, TASK_LATENCY, seconds_since
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,14 @@ class TaskRelay:
         notes = self.alerts.recorder.select_notifications(start=self.position() + 1, limit=limit)
         if not notes:
             return 0
-        futures = []
+        futures, first_versions = [], []
         for n in notes:
             if not is_task_event(n):
                 continue
-            doc = task_doc(self.alerts.task_at(n.originator_id, n.originator_version))
+            task = self.alerts.task_at(n.originator_id, n.originator_version)
+            if task.version == 1 and task.triggered_at is not None:
+                first_versions.append(task.triggered_at)
+            doc = task_doc(task)
             futures.append(
                 self.producer.send(
                     self.settings.tasks_topic,
@@ -50,7 +54,12 @@ class TaskRelay:
         for f in futures:
             f.get(timeout=30)  # raises: the position is not recorded, the batch is re-sent
         self.position_store.insert_tracking(Tracking(self.alerts.name, notes[-1].id))
+        for triggered_at in first_versions:
+            TASK_LATENCY.observe(seconds_since(triggered_at))
         return len(notes)
+
+    def lag(self) -> int:
+        return max((self.alerts.recorder.max_notification_id() or 0) - self.position(), 0)
 
     def follow(self, stop: threading.Event, interval: float = 0.1) -> None:
         while not stop.is_set():
@@ -59,5 +68,6 @@ class TaskRelay:
                     stop.wait(interval)
             except Exception:
                 log.exception("task relay failed; retrying")
+                STORE_ERRORS.labels("task_relay").inc()
                 stop.wait(1.0)
         self.producer.close()

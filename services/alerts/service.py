@@ -16,7 +16,6 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.utils import Environment
-from prometheus_client import Counter
 
 from services import kafka, views
 from services.alerts.app import Alerts
@@ -24,14 +23,14 @@ from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import load_rules
 from services.alerts.views import PostgresTaskView, SQLiteTaskView, TaskView, task_docs
 from services.follow import ViewFollower
+from services import metrics
+from services.metrics import STORE_ERRORS, TRIGGERS
 from services.monitor.households import Households
 from services.monitor.riskstatus import load_policies, open_view as open_risk_view
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TRIGGERS = Counter("povwatch_alert_triggers_total", "Households evaluated by the alert rules, by outcome", ["outcome"])
-JOBS = Counter("povwatch_scheduler_job_runs_total", "Scheduled job runs, by job and result", ["job", "result"])
 
 
 def utcnow() -> datetime:
@@ -70,7 +69,11 @@ class TriggerFollower:
                     stop.wait(interval)
             except Exception:
                 log.exception("alert triggers failed; retrying")
+                STORE_ERRORS.labels("alert_triggers").inc()
                 stop.wait(1.0)
+
+    def lag(self) -> int:
+        return max((self.households.recorder.max_notification_id() or 0) - self.position(), 0)
 
 
 class AlertsService:
@@ -83,7 +86,7 @@ class AlertsService:
         self.risk = open_risk_view(settings)
         self.triggers = TriggerFollower(self.households, self.alerts)
         self.task_view = ViewFollower(
-            self.alerts, self.tasks, lambda notes: task_docs(self.alerts.task, notes), "task view"
+            self.alerts, self.tasks, lambda notes: task_docs(self.alerts.task, notes), "tasks"
         )
         relay_env = settings.store_env("TaskRelay")
         self.relay_position = InfrastructureFactory.construct(
@@ -141,15 +144,33 @@ class AlertsService:
     JOB_NAMES = ("escalate", "reassess", "clearance")
 
     def run_job(self, name: str) -> int:
-        try:
-            result = getattr(self, name)()
-        except Exception:
-            JOBS.labels(name, "failure").inc()
-            log.exception("job %s failed", name)
-            raise
-        JOBS.labels(name, "success").inc()
-        log.info("job %s: %d", name, result)
-        return result
+        return metrics.run_job(name, getattr(self, name))
+
+    def collect_metrics(self):
+        """Gauges from the tasks view, read at scrape time."""
+        today = self.clock().date()
+        now = self.clock()
+        by_status: dict[tuple[str, str], int] = {}
+        overdue: dict[str, int] = {}
+        oldest: dict[str, float] = {}
+        for t in self._all_tasks(phase="open"):
+            township = t.township or "unknown"
+            by_status[(township, t.status)] = by_status.get((township, t.status), 0) + 1
+            if t.next_due is not None and t.next_due < today:
+                overdue[township] = overdue.get(township, 0) + 1
+            age = max((now - t.created_at).total_seconds(), 0.0)
+            oldest[township] = max(oldest.get(township, 0.0), age)
+        yield metrics.gauge("povwatch_tasks_open", "Open help tasks by township and status",
+                            ["township", "status"], ((list(k), v) for k, v in by_status.items()))
+        yield metrics.gauge("povwatch_tasks_overdue", "Open help tasks past a deadline, by township",
+                            ["township"], (([k], v) for k, v in overdue.items()))
+        yield metrics.gauge("povwatch_task_oldest_open_age_seconds",
+                            "Age of the oldest open help task, by township",
+                            ["township"], (([k], v) for k, v in oldest.items()))
+        lags = {"alert_triggers": self.triggers.lag(), "tasks": self.task_view.lag()}
+        if self.relay is not None:
+            lags["task_relay"] = self.relay.lag()
+        yield metrics.projection_lag(lags)
 
     def _all_tasks(self, **filters: Any) -> list:
         items, offset = [], 0

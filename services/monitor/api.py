@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from fastapi import FastAPI, HTTPException, Query
 from prometheus_client import make_asgi_app
+
+from services import metrics
 
 from domain.timeline import timeline
 from schemas.status import RiskStatusOut, StatusPage, TimelineEntryOut
@@ -16,7 +19,28 @@ Card = Literal["red", "yellow", "green", "blue"]
 Level = Literal["none", "watch", "high", "critical"]
 
 
-def create_app(households: Households, view: RiskStatusView) -> FastAPI:
+def collect(households: Households, view: RiskStatusView):
+    """Gauges from the risk status view, read at scrape time."""
+    counts = view.counts("card", "level")
+    yield metrics.gauge("povwatch_households", "Households by card and risk level", ["card", "level"],
+                        (([card or "unregistered", level], n) for (card, level), n in counts.items()))
+    totals = view.totals()
+    open_loans, overdue = totals.get("open_loans", 0), totals.get("overdue_loans", 0)
+    yield metrics.gauge("povwatch_loans_open", "Open poverty micro-loans", [], [([], open_loans)])
+    yield metrics.gauge("povwatch_loans_overdue", "Overdue poverty micro-loans", [], [([], overdue)])
+    yield metrics.gauge(
+        "povwatch_loan_overdue_ratio",
+        "Overdue share of open poverty micro-loans (the plan requires below 1%, §3(2)8)",
+        [], [([], overdue / open_loans if open_loans else 0.0)],
+    )
+    position = view.max_tracking_id(households.name) or 0
+    stored = households.recorder.max_notification_id() or 0
+    yield metrics.projection_lag({"risk_status": max(stored - position, 0)})
+
+
+def create_app(
+    households: Households, view: RiskStatusView, broker_ok: Callable[[], bool] | None = None
+) -> FastAPI:
     app = FastAPI(
         title="povwatch monitor",
         version="1",
@@ -66,7 +90,11 @@ def create_app(households: Households, view: RiskStatusView) -> FastAPI:
             stored = households.recorder.max_notification_id() or 0
         except Exception as e:  # the store is unreachable
             raise HTTPException(503, f"store unreachable: {type(e).__name__}") from None
+        if broker_ok is not None and not broker_ok():
+            raise HTTPException(503, "Kafka broker unreachable")
         return {"status": "ready", "stored": stored, "projected": position}
 
-    app.mount("/metrics", make_asgi_app())
+    registry = metrics.service_registry(
+        metrics.ReadModelCollector(lambda: collect(households, view)))
+    app.mount("/metrics", make_asgi_app(registry=registry))
     return app

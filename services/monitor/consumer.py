@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+import time
 
 from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
@@ -22,6 +22,7 @@ from kafka.structs import OffsetAndMetadata
 from domain.household import FactRef
 from schemas.events import Rejection, parse_event
 from services import kafka
+from services.metrics import CONSUMER_LAG, DLQ, EVENTS, INGEST_LATENCY, source_label
 from services.monitor.households import Households, Outcome, kafka_position
 from services.settings import Settings
 
@@ -46,15 +47,9 @@ class _ResumeFromStore(ConsumerRebalanceListener):
 class Ingestor:
     """One consumer in the monitor's consumer group."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        households: Households,
-        on_outcome: Callable[[str, str, Outcome], None] | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, households: Households) -> None:
         self.settings = settings
         self.households = households
-        self.on_outcome = on_outcome or (lambda kind, source, outcome: None)
         self.consumer = kafka.consumer(settings, settings.monitor_group)
         self.consumer.subscribe(
             [settings.events_topic], listener=_ResumeFromStore(self.consumer, households)
@@ -77,7 +72,15 @@ class Ingestor:
                 handled += 1
             # The store has committed every record of this partition's batch.
             self.consumer.commit({tp: OffsetAndMetadata(records[-1].offset + 1, "", -1)})
+        self._report_lag()
         return handled
+
+    def _report_lag(self) -> None:
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if high is not None:
+                lag = max(high - self.consumer.position(tp), 0)
+                CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)
 
     def handle(self, record: ConsumerRecord) -> Outcome:
         tracking = kafka_position(record.topic, record.partition, record.offset)
@@ -92,7 +95,7 @@ class Ingestor:
         except Rejection as r:
             self._dead_letter(record, r.as_dict())
             outcome = self.households.skip(tracking, Outcome("rejected", r.code))
-            self.on_outcome("unknown", "unknown", outcome)
+            EVENTS.labels("invalid", self._claimed_source(record), outcome.status).inc()
             return outcome
         ref = FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest())
         outcome = self.households.receive(
@@ -103,8 +106,12 @@ class Ingestor:
                 {"field": "event_id", "type": "conflict", "message": outcome.detail}]}
             self._dead_letter(record, reason)
             outcome = self.households.skip(tracking, outcome)
-        self.on_outcome(ev.type, ev.source, outcome)
-        log.debug("%s %s/%s -> %s", ev.type, ev.source, ev.event_id, outcome.status)
+        elif outcome.status == "stored" and record.timestamp and record.timestamp > 0:
+            INGEST_LATENCY.observe(max(time.time() - record.timestamp / 1000, 0.0))
+        EVENTS.labels(ev.type, ev.source, outcome.status).inc()
+        log.debug("event %s", outcome.status, extra={
+            "event_id": ev.event_id, "source": ev.source, "type": ev.type,
+            "household_id": ev.household_id, "outcome": outcome.status})
         return outcome
 
     def _dead_letter(self, record: ConsumerRecord, reason: dict) -> None:
@@ -118,9 +125,18 @@ class Ingestor:
         self.dlq.send(
             self.settings.dlq_topic, value=record.value, key=record.key, headers=headers
         ).get(timeout=30)
-        log.warning(
-            "rejected %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason["code"]
-        )
+        DLQ.labels(reason["code"], self._claimed_source(record)).inc()
+        log.warning("message dead-lettered", extra={
+            "topic": record.topic, "partition": record.partition, "offset": record.offset,
+            "reason": reason["code"], "fields": [e["field"] for e in reason["errors"]]})
+
+    @staticmethod
+    def _claimed_source(record: ConsumerRecord) -> str:
+        """The source an invalid message claims, when it says one."""
+        try:
+            return source_label(json.loads(record.value).get("source"))
+        except (ValueError, AttributeError, TypeError):
+            return "unknown"
 
     def close(self) -> None:
         self.consumer.close()

@@ -41,7 +41,7 @@ class RiskStatusProjection(ViewFollower):
         policies: PolicyBook,
         today: Callable[[], date] = date.today,
     ) -> None:
-        super().__init__(households, view, self._statuses, "risk status projection")
+        super().__init__(households, view, self._statuses, "risk_status")
         self.households, self.policies, self.today = households, policies, today
 
     def status_of(self, household: Household, on: date) -> RiskStatusOut:

@@ -10,27 +10,16 @@ from datetime import date
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
-from prometheus_client import Counter
 
 from services import kafka
+from services.metrics import run_job
 from services.monitor.api import create_app
 from services.monitor.consumer import Ingestor
-from services.monitor.households import Households, Outcome
+from services.monitor.households import Households
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
-
-EVENTS = Counter(
-    "povwatch_events_consumed_total",
-    "Department events consumed, by type, source and outcome",
-    ["type", "source", "outcome"],
-)
-
-
-def count(kind: str, source: str, outcome: Outcome) -> None:
-    EVENTS.labels(kind, source, outcome.status).inc()
-
 
 class MonitorService:
     def __init__(
@@ -55,9 +44,10 @@ class MonitorService:
         if schedule:
             # The 12-month window moves and loans fall due with the date alone.
             self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
-            self.scheduler.add_job(self.projection.reevaluate, "cron", hour=0, minute=30, id="reevaluate")
+            self.scheduler.add_job(run_job, "cron", hour=0, minute=30, id="reevaluate",
+                                   args=["reevaluate", self.projection.reevaluate])
             self.scheduler.start()
-        ingestor = Ingestor(self.settings, self.households, on_outcome=count)
+        ingestor = Ingestor(self.settings, self.households)
         self.threads = [
             threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True),
             threading.Thread(
@@ -66,7 +56,7 @@ class MonitorService:
         ]
         if self.http:
             config = uvicorn.Config(
-                create_app(self.households, self.view),
+                create_app(self.households, self.view, ingestor.consumer.bootstrap_connected),
                 host="0.0.0.0",
                 port=self.settings.monitor_port,
                 log_level="warning",

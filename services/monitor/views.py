@@ -11,6 +11,7 @@ RISK_STATUS = Table(
     columns=("township", "village", "card", "level"),
     model=RiskStatusOut,
     order="household_id",
+    sums=("open_loans", "overdue_loans"),
 )
 
 
