@@ -7,6 +7,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 VENV=$(scripts/venv.sh)
 
+# promtool and a Prometheus server for the operators' tests (Debian's package).
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+  echo "test: installing Prometheus (promtool) with apt" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 started=()
 cleanup() {
   for svc in "${started[@]}"; do scripts/$svc.sh stop || true; done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -54,6 +55,18 @@ def ensure_topics(settings: Settings, wait_s: float = 30.0) -> None:
             log.info("created topics %s", [t.name for t in missing])
     finally:
         admin.close()
+
+
+def reachable(settings: Settings, timeout: float = 1.0) -> bool:
+    """True when a bootstrap broker accepts a TCP connection (readiness checks)."""
+    for server in settings.kafka_bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        except (OSError, ValueError):
+            continue
+        return True
+    return False
 
 
 def producer(settings: Settings, **overrides: object) -> KafkaProducer:

@@ -68,6 +68,17 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     BUILD.info({"version": "unknown"})
 
+# Children known in advance exist from the start, so rates and alerts see a 0
+# rather than no series at all.
+for _outcome in ("resolved", "dismissed"):
+    TASK_RESOLUTION.labels(_outcome)
+for _job in ("escalate", "reassess", "clearance", "reevaluate"):
+    for _result in ("success", "failure"):
+        JOB_RUNS.labels(_job, _result)
+for _component in ("risk_status", "tasks", "alert_triggers", "task_relay", "metrics", "alerts"):
+    STORE_ERRORS.labels(_component)
+STORE_RETRIES.labels("alerts")
+
 _SOURCE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 
 

@@ -57,3 +57,10 @@ def test_health_openapi_and_metrics(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/households", "/households/{household_id}", "/households/{household_id}/timeline"} <= set(paths)
     assert client.get("/metrics/").status_code == 200
+
+
+def test_not_ready_without_the_broker(households, projection):  # noqa: F811
+    client = TestClient(create_app(households, projection.view, broker_ok=lambda: False))
+    r = client.get("/readyz")
+    assert r.status_code == 503 and "Kafka" in r.json()["detail"]
+    assert client.get("/healthz").status_code == 200  # alive all the same

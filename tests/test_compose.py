@@ -17,10 +17,10 @@ def compose() -> dict:
 
 def test_compose_names_the_stack_with_health_checks():
     services = compose()["services"]
-    assert {"kafka", "postgres", "monitor", "alerts"} <= set(services)
+    assert {"kafka", "postgres", "monitor", "alerts", "prometheus", "grafana"} <= set(services)
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    for name in ("kafka", "postgres", "monitor", "alerts"):
+    for name in ("kafka", "postgres", "monitor", "alerts", "prometheus", "grafana"):
         assert "healthcheck" in services[name], name
     assert services["monitor"]["command"] == ["monitor"]
     assert services["alerts"]["command"] == ["alerts"]
@@ -34,3 +34,17 @@ def test_every_variable_the_services_read_is_set():
         assert wanted <= set(env), f"{name} lacks {sorted(wanted - set(env))}"
         assert env["POVWATCH_STORE"] == "postgres"
         assert Settings(**{k[len(prefix):].lower(): v for k, v in env.items() if v != ""})
+
+
+def test_compose_mounts_the_prometheus_rules_and_the_dashboard_that_exist():
+    services = compose()["services"]
+    mounts = services["prometheus"]["volumes"] + services["grafana"]["volumes"]
+    for mount in mounts:
+        source = mount.split(":")[0]
+        if source.startswith("./"):
+            assert (ROOT / source).exists(), source
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
+    env = services["monitor"]["environment"]
+    assert targets == {f"monitor:{env['POVWATCH_MONITOR_PORT']}", f"alerts:{env['POVWATCH_ALERTS_PORT']}"}
+    assert "/etc/prometheus/alerts.yml" in config["rule_files"]

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import FastAPI, HTTPException, Query
 from prometheus_client import make_asgi_app
 
+from services import kafka
 from services.metrics import ReadModelCollector, service_registry
 from pydantic import BaseModel, Field
 
@@ -173,7 +174,7 @@ def create_app(service: AlertsService) -> FastAPI:
             stored = service.households.recorder.max_notification_id() or 0
         except Exception as e:
             raise HTTPException(503, f"store unreachable: {type(e).__name__}") from None
-        if service.relay is not None and not service.relay.producer.bootstrap_connected():
+        if not kafka.reachable(service.settings):
             raise HTTPException(503, "Kafka broker unreachable")
         return {"status": "ready", "stored": stored, "evaluated": position}
 

@@ -56,7 +56,7 @@ class MonitorService:
         ]
         if self.http:
             config = uvicorn.Config(
-                create_app(self.households, self.view, ingestor.consumer.bootstrap_connected),
+                create_app(self.households, self.view, lambda: kafka.reachable(self.settings)),
                 host="0.0.0.0",
                 port=self.settings.monitor_port,
                 log_level="warning",
