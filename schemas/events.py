@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
+    PlainSerializer,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -53,7 +54,16 @@ def _opaque_ref(v: str) -> str:
 Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 Ref = Annotated[Code, AfterValidator(_opaque_ref)]
-Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e9"), decimal_places=2, allow_inf_nan=False)]
+def _plain(amount: Decimal) -> str:
+    # One spelling per amount (12.3 and 12.30 alike), so digests ignore formatting.
+    return format(amount.normalize(), "f")
+
+
+Money = Annotated[
+    Decimal,
+    Field(ge=0, le=Decimal("1e9"), decimal_places=2, allow_inf_nan=False),
+    PlainSerializer(_plain, return_type=str, when_used="json"),
+]
 PositiveMoney = Annotated[Money, Field(gt=0)]
 Day = Annotated[date, AfterValidator(_day_in_range)]
 Moment = Annotated[AwareDatetime, AfterValidator(_moment_in_range)]
@@ -158,10 +168,10 @@ class _Envelope(BaseModel):
     schema_version: Literal[1]
 
     def digest(self) -> str:
-        """A digest of the content, blind to formatting (12.3 == 12.30)."""
-        body = self.model_dump(mode="json", exclude={"event_id", "source"})
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """A digest of the content, blind to formatting (12.3 == 12.30, key
+        order, spaces): the model's own JSON, whose field order is fixed."""
+        body = self.model_dump_json(exclude={"event_id", "source"})
+        return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
 
 
 class HouseholdRegistered(_Envelope):

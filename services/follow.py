@@ -36,7 +36,7 @@ class ViewFollower:
     def position(self) -> int:
         return self.view.max_tracking_id(self.upstream.name) or 0
 
-    def run_once(self, limit: int = 500) -> int:
+    def run_once(self, limit: int = 2000) -> int:
         """Projects up to ``limit`` new notifications; returns how many."""
         with self.lock:
             notes = self.upstream.recorder.select_notifications(

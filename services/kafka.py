@@ -86,7 +86,8 @@ def consumer(settings: Settings, group: str, **overrides: object) -> KafkaConsum
         "group_id": group,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
-        "max_poll_records": 500,
+        "max_poll_records": 2000,  # a poll is one transaction per partition
+        "max_partition_fetch_bytes": 4 * 1024 * 1024,
     }
     config.update(overrides)
     return KafkaConsumer(**config)

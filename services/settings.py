@@ -54,4 +54,5 @@ class Settings(BaseSettings):
             "POSTGRES_PASSWORD": self.postgres_password,
             "POSTGRES_SCHEMA": self.postgres_schema,
             "POSTGRES_CONNECT_TIMEOUT": "10",
+            "PROCESS_RECORDER_TOPIC": "services.pgstore:ArrayInsertProcessRecorder",
         }

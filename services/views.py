@@ -185,17 +185,30 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
     def save(self, docs: list[M], tracking: Tracking | None) -> None:
         t = self.table
         names = t.names
+        # One statement for the whole batch: a column of values per array.
+        arrays = SQL(", ").join(
+            [SQL("%b::text[]")] * (1 + len(t.columns)) + [SQL("%b::bigint[]")] * len(t.sums)
+            + [SQL("%b::text[]")]
+        )
+        selected = SQL(", ").join(
+            [Identifier(c) for c in names[:-1]] + [SQL("body::jsonb")]
+        )
         statement = SQL(
-            "INSERT INTO {0} ({1}) VALUES ({2}) ON CONFLICT ({3}) DO UPDATE SET {4}"
+            "INSERT INTO {0} ({1}) SELECT {2} FROM unnest({3}) AS u ({1}) "
+            "ON CONFLICT ({4}) DO UPDATE SET {5}"
         ).format(
             self.ident,
             SQL(", ").join(map(Identifier, names)),
-            SQL(", ").join(SQL("%s") * len(names)),
+            selected,
+            arrays,
             Identifier(t.key),
             SQL(", ").join(SQL("{0} = EXCLUDED.{0}").format(Identifier(c)) for c in names[1:]),
         )
+        rows = [t.row(d) for d in docs]
+        columns = [list(col) for col in zip(*rows)] if rows else [[] for _ in names]
         with self.datastore.transaction(commit=True) as curs:
-            curs.executemany(statement, [t.row(d) for d in docs])
+            if rows:
+                curs.execute(statement, columns)
             if tracking is not None:
                 self._insert_tracking(curs, tracking)
 

@@ -99,10 +99,12 @@ def test_bad_bytes_are_rejected_as_bad_json():
 
 def test_digest_ignores_formatting_but_not_content():
     a = every_type()[2]
+    a["data"]["amount_yuan"] = "1234.50"
     b = json.loads(json.dumps(a))
-    b["data"]["amount_yuan"] = "1234.560"[:-1]  # same value
-    assert parse_event(json.dumps(a)).digest() == parse_event(json.dumps(b)).digest()
-    b["data"]["amount_yuan"] = "1234.57"
+    b["data"] = dict(reversed(list(b["data"].items())))  # other key order
+    b["data"]["amount_yuan"] = 1234.5  # a number, one digit fewer: the same amount
+    assert parse_event(json.dumps(a)).digest() == parse_event(json.dumps(b, indent=2)).digest()
+    b["data"]["amount_yuan"] = "1234.51"
     assert parse_event(json.dumps(a)).digest() != parse_event(json.dumps(b)).digest()
 
 

@@ -1,11 +1,12 @@
-"""Reads department events from Kafka and hands each to the households' store.
+"""Reads department events from Kafka and hands them to the households' store.
 
-Order of work for each message: validate; an invalid one goes to the
-dead-letter topic (acknowledged by the broker) before its position is
-recorded; a valid one is stored with its position in one transaction. Kafka
-offsets are committed only after that, and on (re)assignment each partition
-resumes from the position the store recorded, so a crash anywhere loses and
-duplicates nothing.
+A poll is handled a partition at a time, as one batch: validate every
+message; apply the valid ones to their households (cached, or read in one
+query); send the invalid and conflicting ones to the dead-letter topic and
+wait for the broker's acknowledgement; then store every new event and the
+partition's last position in one transaction. Kafka offsets are committed
+only after that, and on (re)assignment each partition resumes from the
+position the store recorded, so a crash anywhere loses and duplicates nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from domain.household import FactRef
 from schemas.events import Rejection, parse_event
 from services import kafka
 from services.metrics import CONSUMER_LAG, DLQ, EVENTS, INGEST_LATENCY, source_label
-from services.monitor.households import Households, Outcome, kafka_position
+from services.monitor.households import Fact, Households, Outcome, kafka_position
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,11 @@ class _ResumeFromStore(ConsumerRebalanceListener):
         self.consumer, self.households = consumer, households
 
     def on_partitions_revoked(self, revoked) -> None:
-        pass
+        # Another process may write these households now: forget them.
+        self.households.cache.clear()
 
     def on_partitions_assigned(self, assigned) -> None:
+        self.households.cache.clear()
         for tp in assigned:
             offset = self.households.resume_from(tp.topic, tp.partition)
             if offset is not None:
@@ -67,9 +70,8 @@ class Ingestor:
         batch = self.consumer.poll(timeout_ms=timeout_ms)
         handled = 0
         for tp, records in batch.items():
-            for record in records:
-                self.handle(record)
-                handled += 1
+            self.handle_batch(records)
+            handled += len(records)
             # The store has committed every record of this partition's batch.
             self.consumer.commit({tp: OffsetAndMetadata(records[-1].offset + 1, "", -1)})
         self._report_lag()
@@ -83,48 +85,93 @@ class Ingestor:
                 CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)
 
     def handle(self, record: ConsumerRecord) -> Outcome:
-        tracking = kafka_position(record.topic, record.partition, record.offset)
-        try:
-            ev = parse_event(record.value)
-            if record.key is not None and record.key != ev.household_id.encode():
-                raise Rejection(
-                    "key_mismatch",
-                    [{"field": "household_id", "type": "key_mismatch",
-                      "message": "the Kafka key differs from household_id"}],
-                )
-        except Rejection as r:
-            self._dead_letter(record, r.as_dict())
-            outcome = self.households.skip(tracking, Outcome("rejected", r.code))
-            EVENTS.labels("invalid", self._claimed_source(record), outcome.status).inc()
-            return outcome
-        ref = FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest())
-        outcome = self.households.receive(
-            ev.type, ev.household_id, ref, ev.data.model_dump(), tracking
-        )
-        if outcome.status == "conflict":
-            reason = {"code": "conflict", "errors": [
-                {"field": "event_id", "type": "conflict", "message": outcome.detail}]}
-            self._dead_letter(record, reason)
-            outcome = self.households.skip(tracking, outcome)
-        elif outcome.status == "stored" and record.timestamp and record.timestamp > 0:
-            INGEST_LATENCY.observe(max(time.time() - record.timestamp / 1000, 0.0))
-        EVENTS.labels(ev.type, ev.source, outcome.status).inc()
-        log.debug("event %s", outcome.status, extra={
-            "event_id": ev.event_id, "source": ev.source, "type": ev.type,
-            "household_id": ev.household_id, "outcome": outcome.status})
-        return outcome
+        """One message on its own (a batch of one)."""
+        return self.handle_batch([record])[0]
 
-    def _dead_letter(self, record: ConsumerRecord, reason: dict) -> None:
-        headers = [
-            ("povwatch.reason", json.dumps(reason, ensure_ascii=False).encode()),
-            ("povwatch.origin.topic", record.topic.encode()),
-            ("povwatch.origin.partition", str(record.partition).encode()),
-            ("povwatch.origin.offset", str(record.offset).encode()),
-        ]
-        # Wait for the broker: the position is recorded only once the DLQ has it.
-        self.dlq.send(
-            self.settings.dlq_topic, value=record.value, key=record.key, headers=headers
-        ).get(timeout=30)
+    def handle_batch(self, records: list[ConsumerRecord]) -> list[Outcome]:
+        """Records of one partition, in offset order."""
+        first = records[0]
+        resume = self.households.resume_from(first.topic, first.partition) or 0
+        records = [r for r in records if r.offset >= resume]  # stored before a crash
+        if not records:
+            return [Outcome("redelivered")]
+        tracking = kafka_position(first.topic, first.partition, records[-1].offset)
+        for attempt in (1, 2):
+            try:
+                return self._ingest(records, tracking)
+            except Exception:
+                if attempt == 2:
+                    raise
+                # Another writer touched a household (a rebalance in flight):
+                # read everything afresh and try once more.
+                log.warning("batch failed; retrying with fresh state", exc_info=True)
+                self.households.cache.clear()
+        raise AssertionError("unreachable")
+
+    def _ingest(self, records: list[ConsumerRecord], tracking) -> list[Outcome]:
+        parsed: list[tuple[ConsumerRecord, object]] = []
+        facts, fact_records = [], []
+        for record in records:
+            try:
+                ev = parse_event(record.value)
+                if record.key is not None and record.key != ev.household_id.encode():
+                    raise Rejection("key_mismatch", [{
+                        "field": "household_id", "type": "key_mismatch",
+                        "message": "the Kafka key differs from household_id"}])
+            except Rejection as r:
+                parsed.append((record, r))
+                continue
+            parsed.append((record, ev))
+            facts.append(Fact(ev.type, ev.household_id,
+                              FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
+                              ev.data.model_dump()))
+            fact_records.append(record)
+        staged = self.households.stage(facts)
+        by_record = dict(zip((id(r) for r in fact_records), staged.outcomes))
+        dead, outcomes, counts = [], [], []
+        for record, item in parsed:
+            if isinstance(item, Rejection):
+                dead.append((record, item.as_dict()))
+                outcomes.append(Outcome("rejected", item.code))
+                counts.append(("invalid", self._claimed_source(record)))
+                continue
+            outcome = by_record[id(record)]
+            if outcome.status == "conflict":
+                dead.append((record, {"code": "conflict", "errors": [
+                    {"field": "event_id", "type": "conflict", "message": outcome.detail}]}))
+            outcomes.append(outcome)
+            counts.append((item.type, item.source))
+        # The positions are recorded only once the DLQ has every rejected message.
+        try:
+            self._dead_letter(dead)
+        except Exception:
+            self.households.cache.discard(staged.households)  # uncommitted changes
+            raise
+        if not self.households.commit(staged, tracking):
+            return [Outcome("redelivered")] * len(records)
+        now = time.time()
+        for record, outcome, (kind, source) in zip(records, outcomes, counts):
+            EVENTS.labels(kind, source, outcome.status).inc()
+            if outcome.status == "stored" and record.timestamp and record.timestamp > 0:
+                INGEST_LATENCY.observe(max(now - record.timestamp / 1000, 0.0))
+        return outcomes
+
+    def _dead_letter(self, dead: list[tuple[ConsumerRecord, dict]]) -> None:
+        futures = []
+        for record, reason in dead:
+            headers = [
+                ("povwatch.reason", json.dumps(reason, ensure_ascii=False).encode()),
+                ("povwatch.origin.topic", record.topic.encode()),
+                ("povwatch.origin.partition", str(record.partition).encode()),
+                ("povwatch.origin.offset", str(record.offset).encode()),
+            ]
+            futures.append(self.dlq.send(
+                self.settings.dlq_topic, value=record.value, key=record.key, headers=headers))
+        for (record, reason), future in zip(dead, futures):
+            future.get(timeout=30)
+            self._log_dead(record, reason)
+
+    def _log_dead(self, record: ConsumerRecord, reason: dict) -> None:
         DLQ.labels(reason["code"], self._claimed_source(record)).inc()
         log.warning("message dead-lettered", extra={
             "topic": record.topic, "partition": record.partition, "offset": record.offset,

@@ -9,13 +9,13 @@ offset fails to record, and a restart resumes from the store, not from Kafka.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import (
-    IntegrityError,
     ProcessRecorder,
     Tracking,
     Transcoder,
@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
 )
 
 from domain.household import Conflict, FactRef, Household
+from services.bulk import BoundedCache, load_many
 
 
 class DateAsISO(Transcoding):
@@ -47,6 +48,11 @@ class FactRefAsDict(Transcoding):
         return FactRef(**data)
 
 
+@lru_cache(maxsize=100_000)
+def household_id(code: str) -> UUID:
+    return Household.create_id(code)
+
+
 def kafka_position(topic: str, partition: int, offset: int) -> Tracking:
     # Notification ids start at 1; Kafka offsets at 0.
     return Tracking(application_name=f"kafka:{topic}:{partition}", notification_id=offset + 1)
@@ -54,14 +60,38 @@ def kafka_position(topic: str, partition: int, offset: int) -> Tracking:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # stored | duplicate | conflict | redelivered
+    status: str  # stored | duplicate | conflict | redelivered | rejected
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One valid department message, ready for its household's stream."""
+
+    kind: str
+    household_id: str
+    ref: FactRef
+    data: dict[str, Any]
+
+
+class Staged:
+    """Facts applied to their households, not yet committed."""
+
+    def __init__(self, outcomes: list[Outcome], households: dict[UUID, Household]) -> None:
+        self.outcomes, self.households = outcomes, households
 
 
 class Households(Application[UUID]):
     """Commands and queries on households' event streams."""
 
     name = "Monitor"
+    cache_size = 20_000  # households kept in memory between polls
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env)
+        # Aggregates of the partitions this process owns; only valid while it
+        # is their sole writer, so the consumer clears it on every rebalance.
+        self.cache = BoundedCache(self.cache_size)
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -77,38 +107,71 @@ class Households(Application[UUID]):
         self, kind: str, household_id: str, ref: FactRef, data: dict[str, Any], tracking: Tracking
     ) -> Outcome:
         """Appends one fact to its household's stream, exactly once per
-        (source, event_id) and per Kafka position."""
-        household = self.get_or_open(household_id)
-        processing = ProcessingEvent[UUID](tracking=tracking)
+        (source, event_id) and per Kafka position. A conflict records nothing:
+        the caller dead-letters it, then skips its position."""
+        staged = self.stage([Fact(kind, household_id, ref, data)])
+        (outcome,) = staged.outcomes
+        if outcome.status == "conflict":
+            self.cache.discard(staged.households)
+            return outcome
+        return outcome if self.commit(staged, tracking) else Outcome("redelivered")
+
+    def stage(self, facts: list[Fact]) -> Staged:
+        """Applies facts, in order, to their households (from the cache, or
+        read in one query); nothing is stored until ``commit``."""
+        ids = {f.household_id: household_id(f.household_id) for f in facts}
+        codes = {aggregate_id: code for code, aggregate_id in ids.items()}
+        working: dict[UUID, Household] = {}
+        missing = []
+        for aggregate_id in codes:
+            cached = self.cache.get(aggregate_id)
+            if cached is None:
+                missing.append(aggregate_id)
+            else:
+                working[aggregate_id] = cached
+        loaded = load_many(self, missing)
+        for aggregate_id in missing:
+            working[aggregate_id] = loaded.get(aggregate_id) or Household(codes[aggregate_id])
+        outcomes = []
         try:
-            stored = household.receive(kind, ref, data)
-        except Conflict as e:
-            # Nothing is recorded: the caller dead-letters it, then skips.
-            return Outcome("conflict", str(e))
-        if stored:
-            processing.collect_events(household)
-        return self._commit(processing, Outcome("stored" if stored else "duplicate"))
+            for f in facts:
+                household = working[ids[f.household_id]]
+                try:
+                    stored = household.receive(f.kind, f.ref, f.data)
+                except Conflict as e:
+                    outcomes.append(Outcome("conflict", str(e)))
+                    continue
+                outcomes.append(Outcome("stored" if stored else "duplicate"))
+        except Exception:
+            self.cache.discard(working)
+            raise
+        return Staged(outcomes, working)
+
+    def commit(self, staged: Staged, tracking: Tracking) -> bool:
+        """Stores every staged event and the Kafka position in one
+        transaction; False when that position was already recorded."""
+        processing = ProcessingEvent[UUID](tracking=tracking)
+        # What ProcessingEvent.collect_events does, without its per-object
+        # protocol checks (they cost more than the rest on a large poll).
+        for aggregate_id, household in staged.households.items():
+            processing.events.extend(household.collect_events())
+            processing.aggregates[aggregate_id] = household
+        try:
+            recordings = self._record(processing)
+        except Exception:
+            self.cache.discard(staged.households)  # they hold uncommitted changes
+            if self.recorder.has_tracking_id(tracking.application_name, tracking.notification_id):
+                return False
+            raise
+        for aggregate_id, household in staged.households.items():
+            self.cache.put(aggregate_id, household)
+        self._notify(recordings)
+        return True
 
     def skip(self, tracking: Tracking, outcome: Outcome) -> Outcome:
         """Records that a Kafka position was handled without storing a fact
         (it went to the dead-letter topic)."""
-        return self._commit(ProcessingEvent[UUID](tracking=tracking), outcome)
-
-    def _commit(self, processing: ProcessingEvent[UUID], outcome: Outcome) -> Outcome:
-        try:
-            recordings = self._record(processing)
-        except IntegrityError:
-            # Either this Kafka position was already recorded (a redelivery
-            # after a crash between the store's commit and Kafka's), or another
-            # writer got to the household first: only the first is harmless.
-            tracking = processing.tracking
-            if tracking and self.recorder.has_tracking_id(
-                tracking.application_name, tracking.notification_id
-            ):
-                return Outcome("redelivered")
-            raise
-        self._notify(recordings)
-        return outcome
+        return outcome if self.commit(Staged([], {}), tracking) else Outcome("redelivered")
 
     def get_or_open(self, household_id: str) -> Household:
         try:

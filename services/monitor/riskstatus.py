@@ -14,6 +14,7 @@ from domain.policy import PolicyBook
 from domain.risk import assess
 from schemas.status import RiskStatusOut
 from services import views
+from services.bulk import BoundedCache, advance
 from services.follow import ViewFollower
 from services.monitor.households import Households
 from services.monitor.views import PostgresRiskStatusView, RiskStatusView, SQLiteRiskStatusView
@@ -40,9 +41,13 @@ class RiskStatusProjection(ViewFollower):
         view: RiskStatusView,
         policies: PolicyBook,
         today: Callable[[], date] = date.today,
+        cache_size: int = 50_000,
     ) -> None:
         super().__init__(households, view, self._statuses, "risk_status")
         self.households, self.policies, self.today = households, policies, today
+        # Households as the projection last saw them, advanced by the events
+        # the notifications carry (no store read for a cached household).
+        self.cache = BoundedCache(cache_size)
 
     def status_of(self, household: Household, on: date) -> RiskStatusOut:
         status = assess(household.facts, self.policies.in_force(on), on)
@@ -50,8 +55,12 @@ class RiskStatusProjection(ViewFollower):
 
     def _statuses(self, notes: Sequence[Notification]) -> list[RiskStatusOut]:
         on = self.today()
-        ids = dict.fromkeys(n.originator_id for n in notes)  # ordered, unique
-        return [self.status_of(self.households.repository.get(i), on) for i in ids]
+        touched = advance(self.households, self.cache, notes)
+        return [self.status_of(h, on) for h in touched.values()]
+
+    def rebuild(self) -> int:
+        self.cache.clear()
+        return super().rebuild()
 
     def reevaluate(self, batch: int = 500) -> int:
         """Re-evaluates every household on today's date: the 12-month window

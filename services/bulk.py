@@ -1,0 +1,122 @@
+"""Loading many aggregates in one query, and a bounded cache of them.
+
+The library's repository loads one aggregate per query; a consumer that
+handles a poll of hundreds of households at once reads them all in one."""
+
+from __future__ import annotations
+
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application, project_aggregate
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
+from psycopg.sql import SQL, Identifier
+
+CHUNK = 900  # SQLite's parameter limit is 999
+
+
+def load_many(app: Application[UUID], ids: Iterable[UUID]) -> dict[UUID, Any]:
+    """The current state of each aggregate that exists among ``ids``."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    rows = _select(app.recorder, wanted)
+    streams: dict[UUID, list[Any]] = defaultdict(list)
+    for originator_id, version, topic, state in rows:
+        oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+        streams[oid].append(app.mapper.to_domain_event(StoredEvent(oid, version, topic, bytes(state))))
+    return {oid: project_aggregate(None, events) for oid, events in streams.items()}
+
+
+def _select(recorder: Any, ids: list[UUID]) -> list[tuple[Any, int, str, bytes]]:
+    if isinstance(recorder, PostgresAggregateRecorder):
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with recorder.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, (ids,))
+            return [(r["originator_id"], r["originator_version"], r["topic"], r["state"])
+                    for r in curs.fetchall()]
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        out = []
+        with recorder.datastore.transaction(commit=False) as c:
+            for i in range(0, len(ids), CHUNK):
+                chunk = [u.hex for u in ids[i:i + CHUNK]]
+                c.execute(
+                    f"SELECT originator_id, originator_version, topic, state "
+                    f"FROM {recorder.events_table_name} WHERE originator_id IN "
+                    f"({','.join('?' * len(chunk))}) ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                out.extend((r[0], r[1], r[2], r[3]) for r in c.fetchall())
+        return out
+    # Any other recorder (in-memory): one aggregate at a time.
+    out = []
+    for i in ids:
+        for e in recorder.select_events(i):
+            out.append((e.originator_id, e.originator_version, e.topic, e.state))
+    return out
+
+
+def advance(app: Application[UUID], cache: BoundedCache, notes: Iterable[Any]) -> dict[UUID, Any]:
+    """Brings the cached aggregates of these notifications up to date by
+    applying the events the notifications carry, reading from the store only
+    the aggregates the cache lacks (in one query). Returns the touched ones."""
+    touched: dict[UUID, Any] = {}
+    pending: list[Any] = []
+    for note in notes:
+        event = app.mapper.to_domain_event(note)
+        aggregate = touched.get(event.originator_id) or cache.get(event.originator_id)
+        if aggregate is None:
+            if event.originator_version == 1:
+                touched[event.originator_id] = event.mutate(None)
+            else:
+                pending.append(event)
+            continue
+        if event.originator_version == aggregate.version + 1:
+            touched[event.originator_id] = event.mutate(aggregate)
+        elif event.originator_version > aggregate.version:
+            pending.append(event)  # a gap: read it from the store
+        else:
+            touched[event.originator_id] = aggregate  # already applied
+    if pending:
+        loaded = load_many(app, (e.originator_id for e in pending))
+        touched.update(loaded)
+    for aggregate_id, aggregate in touched.items():
+        cache.put(aggregate_id, aggregate)
+    return touched
+
+
+class BoundedCache:
+    """Least recently used aggregates, at most ``size`` of them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[UUID, Any] = OrderedDict()
+
+    def get(self, key: UUID) -> Any | None:
+        item = self.items.get(key)
+        if item is not None:
+            self.items.move_to_end(key)
+        return item
+
+    def put(self, key: UUID, value: Any) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+    def discard(self, keys: Iterable[UUID]) -> None:
+        for k in keys:
+            self.items.pop(k, None)
+
+    def clear(self) -> None:
+        self.items.clear()
+
+    def __len__(self) -> int:
+        return len(self.items)
