@@ -6,7 +6,7 @@ handles a poll of hundreds of households at once reads them all in one."""
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +30,48 @@ def load_many(app: Application[UUID], ids: Iterable[UUID]) -> dict[UUID, Any]:
         oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
         streams[oid].append(app.mapper.to_domain_event(StoredEvent(oid, version, topic, bytes(state))))
     return {oid: project_aggregate(None, events) for oid, events in streams.items()}
+
+
+def replay(app: Application[UUID], upto: int) -> Iterator[tuple[Any, int]]:
+    """Every aggregate as of notification ``upto``, one at a time, with how
+    many events made it: the whole store read once, in key order (a rebuild
+    assesses each aggregate once, not once per event)."""
+    current: UUID | None = None
+    events: list[Any] = []
+    for originator_id, version, topic, state in _stream(app.recorder, upto):
+        oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+        if oid != current and events:
+            yield project_aggregate(None, events), len(events)
+            events = []
+        current = oid
+        events.append(app.mapper.to_domain_event(StoredEvent(oid, version, topic, bytes(state))))
+    if events:
+        yield project_aggregate(None, events), len(events)
+
+
+def _stream(recorder: Any, upto: int) -> Iterator[tuple[Any, int, str, bytes]]:
+    if isinstance(recorder, PostgresAggregateRecorder):
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
+            "WHERE notification_id <= %s ORDER BY originator_id, originator_version"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with recorder.datastore.transaction(commit=False) as curs:
+            with curs.connection.cursor(name="povwatch_replay") as named:
+                named.itersize = 5000
+                named.execute(statement, (upto,))
+                for r in named:
+                    yield r["originator_id"], r["originator_version"], r["topic"], r["state"]
+        return
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_id, originator_version, topic, state FROM "
+                f"{recorder.events_table_name} WHERE rowid <= ? "
+                f"ORDER BY originator_id, originator_version", (upto,))
+            for r in c.fetchall():
+                yield r[0], r[1], r[2], r[3]
+        return
+    raise TypeError(f"cannot replay from {type(recorder).__name__}")
 
 
 def _select(recorder: Any, ids: list[UUID]) -> list[tuple[Any, int, str, bytes]]:

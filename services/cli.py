@@ -49,15 +49,16 @@ def topics() -> None:
 
 
 @app.command()
-def monitor() -> None:
+def monitor(http: bool = typer.Option(True, help="serve the HTTP API and /metrics")) -> None:
     """Run the monitor: ingest department events, keep risk statuses current."""
     from services.monitor.service import MonitorService
 
     settings = Settings()
     _setup(settings)
     stop = _until_signalled()
-    with MonitorService(settings, http=True).start(schedule=True) as service:
-        console.print(f"monitor API on http://127.0.0.1:{settings.monitor_port}/docs")
+    with MonitorService(settings, http=http).start(schedule=True) as service:
+        if http:
+            console.print(f"monitor API on http://127.0.0.1:{settings.monitor_port}/docs")
         while not stop.wait(1.0) and not service.stop_event.is_set():
             pass
     if service.stop_event.is_set() and not stop.is_set():
@@ -65,15 +66,16 @@ def monitor() -> None:
 
 
 @app.command()
-def alerts() -> None:
+def alerts(http: bool = typer.Option(True, help="serve the HTTP API and /metrics")) -> None:
     """Run the alerts service."""
     from services.alerts.service import AlertsService
 
     settings = Settings()
     _setup(settings)
     stop = _until_signalled()
-    with AlertsService(settings, http=True).start(schedule=True):
-        console.print(f"alerts API on http://127.0.0.1:{settings.alerts_port}/docs")
+    with AlertsService(settings, http=http).start(schedule=True):
+        if http:
+            console.print(f"alerts API on http://127.0.0.1:{settings.alerts_port}/docs")
         stop.wait()
 
 

@@ -29,12 +29,43 @@ class Settings(BaseSettings):
     tasks_topic: str = "povwatch.tasks"
     events_partitions: int = Field(4, ge=1)
     monitor_group: str = "povwatch-monitor"
+    monitor_roles: str = Field(
+        "ingest,project",
+        description="what a monitor process does: ingest (scale out in the consumer group) "
+        "and/or project (exactly one process per store)",
+    )
 
+    store_open_attempts: int = Field(20, ge=1, description="tries to open the store at start")
     policy_file: Path | None = Field(None, description="dated thresholds (TOML)")
     rules_file: Path | None = Field(None, description="alert rules (YAML)")
     monitor_port: int = 8081
     alerts_port: int = 8082
     log_level: str = "INFO"
+
+    def roles(self) -> set[str]:
+        roles = {r.strip() for r in self.monitor_roles.split(",") if r.strip()}
+        unknown = roles - {"ingest", "project"}
+        if unknown:
+            raise ValueError(f"POVWATCH_MONITOR_ROLES: unknown role(s) {sorted(unknown)}")
+        return roles
+
+    def open_store(self, make, what: str = "the store"):
+        """Calls ``make`` (which opens a store and creates its tables), again
+        after a short wait when it fails: two processes starting together on
+        a fresh database race to create the same tables, and a database that
+        is still starting refuses connections."""
+        import logging
+        import time
+
+        for attempt in range(1, self.store_open_attempts + 1):
+            try:
+                return make()
+            except Exception as e:
+                if attempt == self.store_open_attempts:
+                    raise
+                logging.getLogger(__name__).warning(
+                    "opening %s failed (%s); trying again", what, type(e).__name__)
+                time.sleep(min(0.5 * attempt, 5.0))
 
     def store_env(self, name: str) -> dict[str, str]:
         """The eventsourcing library's environment for one application or view."""

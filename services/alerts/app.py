@@ -62,16 +62,24 @@ class Alerts(Application[UUID]):
     def assess(self, household: Household, on: date) -> RiskStatus:
         return assess(household.facts, self.policies.in_force(on), on)
 
-    def handle(self, household: Household, tracking: Tracking | None = None) -> str:
-        """Applies the rules to a household's current risk; returns what happened."""
+    def silence_book(self) -> SilenceBook | None:
+        return self._get(SilenceBook.ID)
+
+    def handle(self, household: Household, tracking: Tracking | None = None,
+               book: SilenceBook | None | object = ...) -> str:
+        """Applies the rules to a household's current risk; returns what
+        happened. ``book``: the silences, when the caller already read them."""
         for attempt in range(3):
             now = self.clock()
             status = self.assess(household, now.date())
             processing = ProcessingEvent[UUID](tracking=tracking)
-            outcome = self._decide(status, processing, now, household.modified_on)
+            if book is ...:
+                book = self.silence_book()
+            outcome = self._decide(status, processing, now, household.modified_on, book)
             try:
                 self._commit(processing)
             except IntegrityError:
+                book = ...  # it may hold changes that were not stored
                 if tracking and self.recorder.has_tracking_id(
                     tracking.application_name, tracking.notification_id
                 ):
@@ -85,18 +93,19 @@ class Alerts(Application[UUID]):
 
     def _decide(
         self, status: RiskStatus, processing: ProcessingEvent[UUID], now: datetime,
-        triggered_at: datetime | None = None,
+        triggered_at: datetime | None, book: SilenceBook | None,
     ) -> str:
         hid = status.household_id
-        watch = self._get(Watch.create_id(hid))
-        task: HelpTask | None = self._get(watch.open_task) if watch and watch.open_task else None
         rule = self.rules.match(status)
-        factors = _factors(status)
         if rule is None:
-            book = self._get(SilenceBook.ID)
+            # Most households on most days: decided without reading the store.
             if book and self._end_cleared_silences(book, hid, status.township, now):
                 processing.collect_events(book)
+                return "silence_ended"
             return "no_rule"
+        factors = _factors(status)
+        watch = self._get(Watch.create_id(hid))
+        task: HelpTask | None = self._get(watch.open_task) if watch and watch.open_task else None
         if task is not None:
             if task.wants_evidence(status.level, factors):
                 task.add_evidence(status.level, factors, now)
@@ -105,7 +114,6 @@ class Alerts(Application[UUID]):
             return "unchanged"
         if rule.action == "join":
             return "no_task_to_join"
-        book = self._get(SilenceBook.ID)
         if book and book.covering(hid, status.township, set(factors), now):
             return "silenced"
         if watch and watch.suppressed(status.level, factors, now, self.rules.cooldown_days):
@@ -208,15 +216,18 @@ class Alerts(Application[UUID]):
     def job_done(self, job: str, period: int) -> bool:
         return self.recorder.has_tracking_id(f"job:{job}", period)
 
-    def finish_job(self, job: str, period: int, *aggregates: Any) -> bool:
+    def finish_job(self, job: str, period: int, *aggregates: Any, position: bool = False) -> bool:
         """Records a job's period with the events it produced, atomically;
-        False when that period was already recorded (it ran before a restart)."""
-        processing = ProcessingEvent[UUID](tracking=Tracking(f"job:{job}", period))
+        False when that period was already recorded (it ran before a restart).
+        ``position``: ``job`` names an upstream application and ``period`` is
+        a notification id in its log."""
+        name = job if position else f"job:{job}"
+        processing = ProcessingEvent[UUID](tracking=Tracking(name, period))
         processing.collect_events(*aggregates)
         try:
             self._commit(processing)
         except IntegrityError:
-            if self.job_done(job, period):
+            if self.recorder.has_tracking_id(name, period):
                 return False
             raise
         return True

@@ -22,6 +22,7 @@ from services.alerts.app import Alerts
 from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import load_rules
 from services.alerts.views import PostgresTaskView, SQLiteTaskView, TaskView, task_docs
+from services.bulk import BoundedCache, advance
 from services.follow import ViewFollower
 from services import metrics
 from services.metrics import STORE_ERRORS, TRIGGERS
@@ -42,24 +43,33 @@ def open_task_view(settings: Settings) -> TaskView:
 
 
 class TriggerFollower:
-    """Hands each household with new facts to the alert rules, recording the
-    store position with the resulting task events."""
+    """Hands each household with new facts to the alert rules.
 
-    def __init__(self, households: Households, alerts: Alerts) -> None:
+    A batch of store notifications is evaluated household by household; a
+    household that a rule picks is handled in its own transaction (idempotent:
+    one open task per household, task ids derived from it), and the batch's
+    position is recorded last, so a crash re-evaluates at most one batch and
+    never makes a second task."""
+
+    def __init__(self, households: Households, alerts: Alerts, cache_size: int = 50_000) -> None:
         self.households, self.alerts = households, alerts
+        self.cache = BoundedCache(cache_size)
 
     def position(self) -> int:
         return self.alerts.recorder.max_tracking_id(self.households.name) or 0
 
-    def run_once(self, limit: int = 500) -> int:
+    def run_once(self, limit: int = 2000) -> int:
         notes = self.households.recorder.select_notifications(start=self.position() + 1, limit=limit)
-        last = {n.originator_id: n.id for n in notes}
-        for n in notes:
-            if last[n.originator_id] != n.id:
-                continue  # a later fact of the same household in this batch covers it
-            household = self.households.repository.get(n.originator_id)
-            outcome = self.alerts.handle(household, Tracking(self.households.name, n.id))
+        if not notes:
+            return 0
+        touched = advance(self.households, self.cache, notes)
+        book = self.alerts.silence_book()  # once a batch, unless it changes
+        for household in touched.values():
+            outcome = self.alerts.handle(household, book=book)
             TRIGGERS.labels(outcome).inc()
+            if outcome == "silence_ended":
+                book = self.alerts.silence_book()
+        self.alerts.finish_job(self.households.name, notes[-1].id, position=True)
         return len(notes)
 
     def follow(self, stop: threading.Event, interval: float = 0.1) -> None:
@@ -79,18 +89,19 @@ class TriggerFollower:
 class AlertsService:
     def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow, http: bool = False) -> None:
         self.settings, self.clock, self.http = settings, clock, http
-        self.households = Households(env=settings.store_env("Monitor"))
-        self.alerts = Alerts(settings.store_env("Alerts"), load_rules(settings.rules_file),
-                             load_policies(settings), clock)
-        self.tasks = open_task_view(settings)
-        self.risk = open_risk_view(settings)
+        rules, policies = load_rules(settings.rules_file), load_policies(settings)
+        self.households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
+        self.alerts = settings.open_store(
+            lambda: Alerts(settings.store_env("Alerts"), rules, policies, clock), "the alerts store")
+        self.tasks = settings.open_store(lambda: open_task_view(settings), "the tasks view")
+        self.risk = settings.open_store(lambda: open_risk_view(settings), "the risk status view")
         self.triggers = TriggerFollower(self.households, self.alerts)
         self.task_view = ViewFollower(
             self.alerts, self.tasks, lambda notes: task_docs(self.alerts.task, notes), "tasks"
         )
         relay_env = settings.store_env("TaskRelay")
-        self.relay_position = InfrastructureFactory.construct(
-            Environment("TaskRelay", relay_env)).tracking_recorder()
+        self.relay_position = settings.open_store(lambda: InfrastructureFactory.construct(
+            Environment("TaskRelay", relay_env)).tracking_recorder(), "the relay position")
         self.relay: TaskRelay | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.server: uvicorn.Server | None = None

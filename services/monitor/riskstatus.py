@@ -14,7 +14,9 @@ from domain.policy import PolicyBook
 from domain.risk import assess
 from schemas.status import RiskStatusOut
 from services import views
-from services.bulk import BoundedCache, advance
+from eventsourcing.persistence import Tracking
+
+from services.bulk import BoundedCache, advance, replay
 from services.follow import ViewFollower
 from services.monitor.households import Households
 from services.monitor.views import PostgresRiskStatusView, RiskStatusView, SQLiteRiskStatusView
@@ -58,9 +60,23 @@ class RiskStatusProjection(ViewFollower):
         touched = advance(self.households, self.cache, notes)
         return [self.status_of(h, on) for h in touched.values()]
 
-    def rebuild(self) -> int:
-        self.cache.clear()
-        return super().rebuild()
+    def rebuild(self, batch: int = 2000) -> int:
+        """Forgets the view and assesses every household once, from the whole
+        store read in key order; returns how many events it replayed."""
+        with self.lock:
+            self.cache.clear()
+            self.view.clear(self.households.name)
+            top = self.households.recorder.max_notification_id() or 0
+            on, docs, replayed = self.today(), [], 0
+            for household, events in replay(self.households, top):
+                docs.append(self.status_of(household, on))
+                replayed += events
+                if len(docs) >= batch:
+                    self.view.save(docs, None)
+                    docs = []
+            # The position last, with the last rows: a rebuild cut short starts over.
+            self.view.save(docs, Tracking(self.households.name, top) if top else None)
+        return replayed
 
     def reevaluate(self, batch: int = 500) -> int:
         """Re-evaluates every household on today's date: the 12-month window

@@ -29,8 +29,8 @@ class MonitorService:
         self.http = http
         self.server: uvicorn.Server | None = None
         self.scheduler: BackgroundScheduler | None = None
-        self.households = Households(env=settings.store_env("Monitor"))
-        self.view = open_view(settings)
+        self.households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
+        self.view = settings.open_store(lambda: open_view(settings), "the risk status view")
         self.projection = RiskStatusProjection(
             self.households, self.view, load_policies(settings), today
         )
@@ -41,19 +41,21 @@ class MonitorService:
         if self.threads:  # already running (entered after an explicit start)
             return self
         kafka.ensure_topics(self.settings)
-        if schedule:
+        roles = self.settings.roles()
+        if schedule and "project" in roles:
             # The 12-month window moves and loans fall due with the date alone.
             self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
             self.scheduler.add_job(run_job, "cron", hour=0, minute=30, id="reevaluate",
                                    args=["reevaluate", self.projection.reevaluate])
             self.scheduler.start()
-        ingestor = Ingestor(self.settings, self.households)
-        self.threads = [
-            threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True),
-            threading.Thread(
-                target=self.projection.follow, args=(self.stop_event,), name="risk", daemon=True
-            ),
-        ]
+        if "ingest" in roles:
+            ingestor = Ingestor(self.settings, self.households)
+            self.threads.append(
+                threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True))
+        if "project" in roles:
+            # One projecting process per store: the view has one position.
+            self.threads.append(threading.Thread(
+                target=self.projection.follow, args=(self.stop_event,), name="risk", daemon=True))
         if self.http:
             config = uvicorn.Config(
                 create_app(self.households, self.view, lambda: kafka.reachable(self.settings)),

@@ -1,0 +1,395 @@
+"""povwatch benchmarks on PostgreSQL: figures and their ratios, one run.
+
+    scripts/bench.sh            # the full run (about 20 minutes here)
+    scripts/bench.sh --quick    # small sizes, to check the benchmarks work
+
+Every figure is measured in the same run, each on a fresh schema and fresh
+topics, so ratios compare like with like on a shared, noisy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+
+from schemas.events import parse_event
+from services import kafka
+from services.generate import encode, make_county, messages
+from services.monitor.households import Fact, Households, Staged, kafka_position
+from services.settings import Settings
+from domain.household import FactRef, Household
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 10, 1)
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Run:
+    base: Settings
+    name: str
+    settings: Settings = field(init=False)
+
+    def __post_init__(self) -> None:
+        tag = f"b{uuid.uuid4().hex[:8]}"
+        self.settings = self.base.model_copy(update={
+            "store": "postgres", "postgres_schema": tag,
+            "events_topic": f"bench.{tag}", "dlq_topic": f"bench.dlq.{tag}",
+            "tasks_topic": f"bench.tasks.{tag}", "monitor_group": f"bench-{tag}"})
+        with self.connect() as conn:
+            conn.execute(f"CREATE SCHEMA {tag}")
+        kafka.ensure_topics(self.settings)
+
+    def connect(self) -> psycopg.Connection:
+        s = self.base
+        return psycopg.connect(host=s.postgres_host, port=s.postgres_port, dbname=s.postgres_dbname,
+                               user=s.postgres_user, password=s.postgres_password, autocommit=True)
+
+    def scalar(self, sql: str) -> int:
+        with self.connect() as conn:
+            try:
+                row = conn.execute(sql.format(schema=self.settings.postgres_schema)).fetchone()
+            except psycopg.errors.UndefinedTable:
+                return 0
+        return int(row[0] or 0) if row else 0
+
+    def drop(self) -> None:
+        with self.connect() as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {self.settings.postgres_schema} CASCADE")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        s = self.settings
+        env = dict(os.environ)
+        env.update({
+            "POVWATCH_STORE": "postgres", "POVWATCH_POSTGRES_SCHEMA": s.postgres_schema,
+            "POVWATCH_POSTGRES_HOST": s.postgres_host, "POVWATCH_POSTGRES_PORT": str(s.postgres_port),
+            "POVWATCH_KAFKA_BOOTSTRAP": s.kafka_bootstrap, "POVWATCH_EVENTS_TOPIC": s.events_topic,
+            "POVWATCH_DLQ_TOPIC": s.dlq_topic, "POVWATCH_TASKS_TOPIC": s.tasks_topic,
+            "POVWATCH_MONITOR_GROUP": s.monitor_group, "POVWATCH_LOG_LEVEL": "WARNING",
+        })
+        env.update(extra)
+        return env
+
+
+def publish(settings: Settings, stream) -> int:
+    producer = kafka.producer(settings, linger_ms=50, batch_size=512 * 1024, acks=1)
+    n = 0
+    for message in stream:
+        key, value = encode(message)
+        producer.send(settings.events_topic, key=key, value=value)
+        n += 1
+        if n % 200_000 == 0:
+            log(f"  published {n:,}")
+    producer.flush()
+    producer.close()
+    return n
+
+
+def county_stream(households: int, months: int, seed: int):
+    return messages(make_county(households, seed=seed, months=months, start=date(2026, 1, 1)))
+
+
+# -- floor ------------------------------------------------------------------
+
+
+def floor(base: Settings, households: int, months: int) -> float:
+    """The same domain events written straight to the store in batches of
+    5,000 (no Kafka, no validation): this machine's storage limit."""
+    run = Run(base, "floor")
+    app = Households(env=run.settings.store_env("Monitor"))
+    aggregates: dict[str, Household] = {}
+    events = []
+    for m in county_stream(households, months, seed=11):
+        ev = parse_event(encode(m)[1])
+        h = aggregates.get(ev.household_id) or Household(ev.household_id)
+        aggregates[ev.household_id] = h
+        h.receive(ev.type, FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
+                  ev.data.model_dump())
+    for h in aggregates.values():
+        events.extend(h.collect_events())
+    start = time.perf_counter()
+    for i in range(0, len(events), 5000):
+        app.events.put(events[i:i + 5000])
+    elapsed = time.perf_counter() - start
+    app.close()
+    run.drop()
+    return len(events) / elapsed
+
+
+# -- baseline -----------------------------------------------------------------
+
+
+def baseline(base: Settings, limit: int) -> float:
+    """What a user gets from the libraries with no care: one message, one
+    aggregate load, one save (with its Kafka position), one commit."""
+    run = Run(base, "baseline")
+    publish(run.settings, (m for i, m in zip(range(limit), county_stream(limit // 2, 3, seed=12))))
+    app = Households(env=run.settings.store_env("Monitor"))
+    consumer = kafka.consumer(run.settings, run.settings.monitor_group, max_poll_records=500)
+    consumer.subscribe([run.settings.events_topic])
+    done, start = 0, None
+    while done < limit:
+        for records in consumer.poll(timeout_ms=1000).values():
+            for record in records:
+                start = start or time.perf_counter()
+                ev = parse_event(record.value)
+                household = app.get_or_open(ev.household_id)  # one load
+                household.receive(ev.type, FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
+                                  ev.data.model_dump())
+                staged = Staged([], {household.id: household})
+                app.commit(staged, kafka_position(record.topic, record.partition, record.offset))
+                consumer.commit()  # one commit per message
+                done += 1
+    elapsed = time.perf_counter() - start
+    consumer.close()
+    app.close()
+    run.drop()
+    return done / elapsed
+
+
+# -- povwatch end to end -------------------------------------------------------
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_monitor(run: Run, roles: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "monitor", "--no-http"],
+        env=run.env(POVWATCH_MONITOR_ROLES=roles), cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@dataclass
+class E2E:
+    events: int
+    rate: float
+    elapsed: float
+    peak_mb: float
+
+
+def end_to_end(base: Settings, households: int, months: int, ingest_processes: int,
+               keep: bool = False) -> tuple[E2E, Run]:
+    """A topic pre-loaded with the county's feeds, consumed, validated,
+    appended and projected by the monitor process(es); timed from the first
+    stored event to the last risk status."""
+    run = Run(base, "e2e")
+    n = publish(run.settings, county_stream(households, months, seed=13))
+    log(f"  {n:,} messages on {run.settings.events_topic}")
+    procs = [start_monitor(run, "ingest,project")]
+    procs += [start_monitor(run, "ingest") for _ in range(ingest_processes - 1)]
+    first = None
+    try:
+        while True:
+            for p in procs:
+                if p.poll() is not None:
+                    raise RuntimeError(f"a monitor process exited: {p.stderr.read()[-2000:]}")
+            consumed = run.scalar("SELECT SUM(notification_id) FROM {schema}.monitor_tracking "
+                                  "WHERE application_name LIKE 'kafka:%'")
+            if consumed and first is None:
+                first = time.perf_counter()
+            projected = run.scalar("SELECT notification_id FROM {schema}.riskstatus_tracking "
+                                   "WHERE application_name = 'Monitor'")
+            stored = run.scalar("SELECT MAX(notification_id) FROM {schema}.monitor_events")
+            if consumed >= n and projected >= stored > 0:
+                break
+            time.sleep(0.25)
+        elapsed = time.perf_counter() - first
+        peak = max(peak_rss_mb(p.pid) for p in procs)
+    finally:
+        for p in procs:
+            stop(p)
+    stored = run.scalar("SELECT COUNT(*) FROM {schema}.monitor_events")
+    if not keep:
+        run.drop()
+    return E2E(n, n / elapsed, elapsed, peak), run
+
+
+# -- rebuild -------------------------------------------------------------------
+
+
+def rebuild(run: Run) -> float:
+    from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+
+    app = Households(env=run.settings.store_env("Monitor"))
+    projection = RiskStatusProjection(app, open_view(run.settings), load_policies(run.settings),
+                                      lambda: TODAY)
+    start = time.perf_counter()
+    replayed = projection.rebuild()
+    elapsed = time.perf_counter() - start
+    app.close()
+    return replayed / elapsed
+
+
+# -- alert latency -------------------------------------------------------------
+
+
+def alert_latency(base: Settings, seconds: float, background_rate: float) -> list[float]:
+    """Publish to task message at a steady background load: a probe household
+    (yellow card, income below the line) every half second."""
+    run = Run(base, "latency")
+    monitor = start_monitor(run, "ingest,project")
+    alerts = subprocess.Popen([sys.executable, "-m", "services.cli", "alerts", "--no-http"],
+                              env=run.env(), cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    sent: dict[str, float] = {}
+    got: dict[str, float] = {}
+    stop_flag = threading.Event()
+
+    def listen() -> None:
+        consumer = kafka.consumer(run.settings, None, auto_offset_reset="latest")
+        consumer.subscribe([run.settings.tasks_topic])
+        while not stop_flag.is_set():
+            for records in consumer.poll(timeout_ms=200).values():
+                for r in records:
+                    hid = r.key.decode()
+                    if hid in sent and hid not in got:
+                        got[hid] = time.time()
+        consumer.close()
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    time.sleep(8)  # the services join their groups
+    producer = kafka.producer(run.settings, linger_ms=2)
+    background = county_stream(200_000, 12, seed=14)
+    year = (TODAY - timedelta(days=365), TODAY - timedelta(days=1))
+    start = time.time()
+    tick, probe_every, next_probe, k = 1 / background_rate, 0.5, start + 1, 0
+    try:
+        while time.time() - start < seconds:
+            now = time.time()
+            if now >= next_probe:
+                k += 1
+                hid = f"PROBE{k:06d}"
+                for m in (
+                    {"event_id": f"p{k}a", "type": "household.registered", "household_id": hid,
+                     "occurred_at": "2026-01-01T09:00:00+08:00", "source": "poverty-office",
+                     "schema_version": 1, "data": {"township": "Jinlong", "village": "V001",
+                     "members": 1, "labour_capable": 1, "card": "yellow", "flags": []}},
+                    {"event_id": f"p{k}b", "type": "income.reported", "household_id": hid,
+                     "occurred_at": "2026-09-30T09:00:00+08:00", "source": "agriculture",
+                     "schema_version": 1, "data": {"amount_yuan": "100.00",
+                     "period_start": year[0].isoformat(), "period_end": year[1].isoformat(),
+                     "kind": "wage"}},
+                ):
+                    key, value = encode(m)
+                    producer.send(run.settings.events_topic, key=key, value=value)
+                producer.flush()
+                sent[hid] = time.time()
+                next_probe += probe_every
+            key, value = encode(next(background))
+            producer.send(run.settings.events_topic, key=key, value=value)
+            time.sleep(max(0.0, tick - (time.time() - now)))
+        deadline = time.time() + 30
+        while len(got) < len(sent) and time.time() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop_flag.set()
+        producer.close()
+        stop(monitor)
+        stop(alerts)
+        run.drop()
+    missing = len(sent) - len(got)
+    if missing:
+        log(f"  {missing} probe(s) raised no task within 30 s")
+    return [got[h] - sent[h] for h in got]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes (a check, not figures)")
+    parser.add_argument("--ingest-processes", type=int, default=2,
+                        help="monitor processes consuming the topic (one of them projects)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    base = Settings()
+    q = args.quick
+    sizes = [1_000, 5_000] if q else [10_000, 100_000, 1_000_000]
+    e2e_households, e2e_months = (2_000, 3) if q else (20_000, 10)
+    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "quick": q}
+
+    log("floor: events written straight to the store")
+    results["floor_events_per_s"] = floor(base, 2_000 if q else 20_000, 3 if q else 10)
+    log("baseline: one message, one load, one save, one commit")
+    results["baseline_events_per_s"] = baseline(base, 500 if q else 5_000)
+    log(f"end to end: {e2e_households:,} households, {e2e_months} months of feeds")
+    e2e, run = end_to_end(base, e2e_households, e2e_months, args.ingest_processes, keep=True)
+    results["e2e_events"] = e2e.events
+    results["e2e_events_per_s"] = e2e.rate
+    log("rebuild: the risk projection from the store")
+    results["rebuild_events_per_s"] = rebuild(run)
+    run.drop()
+    log("alert latency at 500 events/s of background load")
+    latencies = alert_latency(base, 15 if q else 60, 500)
+    results["alert_latency_p50_s"] = statistics.median(latencies) if latencies else None
+    results["alert_latency_p99_s"] = pct(latencies, 0.99) if latencies else None
+    results["alert_probes"] = len(latencies)
+    growth = []
+    for households in sizes:
+        log(f"growth: {households:,} households, 1 month")
+        g, _ = end_to_end(base, households, 1, args.ingest_processes)
+        growth.append({"households": households, "events": g.events,
+                       "events_per_s": g.rate, "peak_rss_mb": g.peak_mb})
+    results["growth"] = growth
+
+    floor_rate = results["floor_events_per_s"]
+    base_rate = results["baseline_events_per_s"]
+    rows = [
+        ("floor (store, batches of 5,000)", f"{floor_rate:,.0f} events/s", ""),
+        ("baseline (naive consumer)", f"{base_rate:,.0f} events/s", ""),
+        (f"end to end ({e2e.events:,} messages)", f"{e2e.rate:,.0f} events/s",
+         f"{e2e.rate / floor_rate:.0%} of floor, {e2e.rate / base_rate:.1f}x baseline"),
+        ("rebuild", f"{results['rebuild_events_per_s']:,.0f} events/s", ""),
+        ("alert latency p50 / p99",
+         f"{results['alert_latency_p50_s'] or float('nan'):.3f} s / {results['alert_latency_p99_s'] or float('nan'):.3f} s",
+         f"{len(latencies)} probes"),
+    ]
+    first_rate = growth[0]["events_per_s"]
+    for g in growth:
+        rows.append((f"growth {g['households']:,} households ({g['events']:,} events)",
+                     f"{g['events_per_s']:,.0f} events/s, peak {g['peak_rss_mb']:.0f} MB",
+                     f"{g['events_per_s'] / first_rate:.2f}x the smallest"))
+    width = max(len(r[0]) for r in rows)
+    print("\npovwatch benchmarks (PostgreSQL)" + (" -- quick sizes, not figures" if q else ""))
+    for name, figure, ratio in rows:
+        print(f"  {name:<{width}}  {figure:<36} {ratio}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
