@@ -33,11 +33,26 @@ def _setup(settings: Settings) -> None:
     setup(settings.log_level)
 
 
-def _until_signalled() -> threading.Event:
+def _until_signalled(reload=None) -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM; SIGHUP calls ``reload``."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if reload is not None:
+        signal.signal(signal.SIGHUP, lambda *_: reload())
     return stop
+
+
+def _configured(make):
+    """Builds a service; a bad rules or policy file stops it with its reason."""
+    from domain.policy import PolicyError
+    from services.alerts.rulefile import RulesError
+
+    try:
+        return make()
+    except (RulesError, PolicyError) as e:
+        console.print(f"[red]configuration refused:[/red]\n{e}")
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -55,8 +70,9 @@ def monitor(http: bool = typer.Option(True, help="serve the HTTP API and /metric
 
     settings = Settings()
     _setup(settings)
-    stop = _until_signalled()
-    with MonitorService(settings, http=http).start(schedule=True) as service:
+    service = _configured(lambda: MonitorService(settings, http=http))
+    stop = _until_signalled(service.reload_config)
+    with service.start(schedule=True):
         if http:
             console.print(f"monitor API on http://127.0.0.1:{settings.monitor_port}/docs")
         while not stop.wait(1.0) and not service.stop_event.is_set():
@@ -72,59 +88,155 @@ def alerts(http: bool = typer.Option(True, help="serve the HTTP API and /metrics
 
     settings = Settings()
     _setup(settings)
-    stop = _until_signalled()
-    with AlertsService(settings, http=http).start(schedule=True):
+    service = _configured(lambda: AlertsService(settings, http=http))
+    stop = _until_signalled(service.reload_config)
+    with service.start(schedule=True):
         if http:
             console.print(f"alerts API on http://127.0.0.1:{settings.alerts_port}/docs")
         stop.wait()
 
 
 @app.command()
-def demo(timeout: float = typer.Option(120.0, help="seconds to wait for ingestion")) -> None:
-    """Publish sample department events through the local broker and show the
-    households' risk statuses."""
-    from services.alerts.service import AlertsService
-    from services.monitor.service import MonitorService
-    from services.sample import encode, sample_events
+def generate(
+    households: int = typer.Option(2_000, min=1, help="households in the county"),
+    months: int = typer.Option(3, min=1, help="months of department feeds"),
+    seed: int = typer.Option(1, help="same seed, same county and messages"),
+    start: Optional[str] = typer.Option(None, help="first month (YYYY-MM-DD) [months before today]"),
+    out: Optional[Path] = typer.Option(None, help="write JSONL here"),
+    publish_: bool = typer.Option(False, "--publish", help="publish to the events topic"),
+) -> None:
+    """Make a deterministic synthetic county and its department feeds."""
+    from services.generate import encode, make_county, messages
 
+    if (out is None) == (not publish_):
+        raise typer.BadParameter("give either --out FILE or --publish")
+    first = date.fromisoformat(start) if start else _months_back(date.today(), months)
+    county = make_county(households, seed=seed, months=months, start=first)
     settings = Settings()
-    logging.basicConfig(level=logging.ERROR)
-    messages = sample_events(date.today())
-    with MonitorService(settings) as service, AlertsService(settings) as alerts:
-        producer = kafka.producer(settings)
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("publishing", total=len(messages))
-            for m in messages:
-                key, value = encode(m)
+    producer = None
+    if publish_:
+        kafka.ensure_topics(settings)
+        producer = kafka.producer(settings, linger_ms=20, batch_size=256 * 1024)
+    n = 0
+    with Progress(console=console, transient=True) as progress, \
+            (out.open("w", encoding="utf-8") if out else _NoFile()) as f:
+        task = progress.add_task("generating", total=None)
+        for m in messages(county):
+            key, value = encode(m)
+            if producer:
                 producer.send(settings.events_topic, key=key, value=value)
-                progress.advance(task)
+            else:
+                f.write(value.decode() + "\n")
+            n += 1
+            if n % 1000 == 0:
+                progress.update(task, completed=n)
+        if producer:
             producer.flush()
             producer.close()
-            task = progress.add_task("ingesting", total=len(messages))
+    where = str(out) if out else settings.events_topic
+    console.print(f"{n:,} messages for {households:,} households over {months} month(s) -> {where}")
+
+
+class _NoFile:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _months_back(today: date, months: int) -> date:
+    y, m = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(y, m + 1, 1)
+
+
+@app.command()
+def demo(
+    households: int = typer.Option(2_000, min=10, help="households in the synthetic county"),
+    months: int = typer.Option(3, min=1, help="months of department feeds"),
+    seed: int = typer.Option(1, help="the county's seed"),
+    keep_running: bool = typer.Option(True, help="leave the services running until Ctrl-C"),
+    timeout: float = typer.Option(600.0, help="seconds to wait for ingestion"),
+) -> None:
+    """The main job on a synthetic county: publish its feeds through the
+    broker, ingest them, and show the households at risk and the help tasks
+    by township; then keep the services (API, metrics) running."""
+    from services.alerts.service import AlertsService
+    from services.generate import encode, make_county, messages
+    from services.monitor.service import MonitorService
+
+    settings = Settings()
+    from services.logs import setup
+
+    setup("WARNING")
+    county = make_county(households, seed=seed, months=months,
+                         start=_months_back(date.today(), months))
+    stop = _until_signalled()
+    with MonitorService(settings, http=True) as service, AlertsService(settings, http=True) as alerts:
+        producer = kafka.producer(settings, linger_ms=20, batch_size=256 * 1024)
+        with Progress(console=console, transient=True) as progress:
+            publishing = progress.add_task("publishing the departments' feeds", total=None)
+            total = 0
+            for m in messages(county):
+                key, value = encode(m)
+                producer.send(settings.events_topic, key=key, value=value)
+                total += 1
+                if total % 500 == 0:
+                    progress.update(publishing, completed=total)
+            producer.flush()
+            producer.close()
+            progress.update(publishing, total=total, completed=total)
+            ingesting = progress.add_task("ingesting and assessing", total=total)
             deadline = time.monotonic() + timeout
-            ids = {m["household_id"] for m in messages}
-            while True:
-                service.projection.catch_up()
-                done = [h for h in ids if service.view.get(h) is not None]
-                progress.update(task, completed=len(messages) * len(done) // len(ids))
-                if ingested(settings, service) and len(done) == len(ids):
-                    break
-                if time.monotonic() > deadline or service.stop_event.is_set():
+            while not (ingested(settings, service) and service.projection.lag() == 0):
+                stored = service.households.recorder.max_notification_id() or 0
+                progress.update(ingesting, completed=min(stored, total))
+                if time.monotonic() > deadline or service.stop_event.is_set() or stop.is_set():
                     console.print("[red]ingestion did not finish; see the log[/red]")
                     raise typer.Exit(1)
-                time.sleep(0.2)
-        service.projection.catch_up()
-        statuses = [service.view.get(h) for h in sorted(ids)]
-        alerts.catch_up()
-        tasks = alerts.tasks.search(limit=100, phase="open").items
-    _print_statuses([s for s in statuses if s is not None])
-    table = Table(title="Open help tasks by township")
-    for col in ("township", "household", "kind", "level", "visit due", "suggested measures"):
-        table.add_column(col)
-    for t in sorted(tasks, key=lambda t: (t.township or "", t.household_id)):
-        table.add_row(t.township or "-", t.household_id, t.kind, t.level, str(t.visit_due),
-                      ", ".join(t.suggested_measures))
+                time.sleep(0.3)
+            progress.update(ingesting, completed=total)
+            raising = progress.add_task("raising help tasks", total=None)
+            while alerts.triggers.lag() or alerts.task_view.lag():
+                time.sleep(0.3)
+            progress.remove_task(raising)
+        _print_county(service.view, alerts)
+        console.print(
+            f"\nmonitor API  http://127.0.0.1:{settings.monitor_port}/docs   "
+            f"alerts API  http://127.0.0.1:{settings.alerts_port}/docs   "
+            f"metrics  /metrics on both"
+        )
+        if keep_running:
+            console.print("services running; Ctrl-C to stop")
+            stop.wait()
+
+
+def _print_county(view, alerts) -> None:
+    counts = view.counts("township", "level")
+    townships = sorted({t for t, _ in counts if t})
+    table = Table(title="Households by township and risk level")
+    for col in ("township", "none", "watch", "high", "critical", "open tasks", "overdue"):
+        table.add_column(col, justify="right" if col != "township" else "left")
+    open_tasks = alerts.tasks.counts("township", "phase")
+    today = alerts.clock().date().isoformat()
+    overdue = {}
+    for t in alerts.tasks.search(limit=10_000, before=today, phase="open").items:
+        overdue[t.township] = overdue.get(t.township, 0) + 1
+    for t in townships:
+        table.add_row(t, *(str(counts.get((t, lvl), 0)) for lvl in ("none", "watch", "high", "critical")),
+                      str(open_tasks.get((t, "open"), 0)), str(overdue.get(t, 0)))
+    unknown = sum(n for (t, _), n in counts.items() if t is None)
     console.print(table)
+    console.print(f"households the registry does not know, seen in department data: {unknown}")
+    tasks = alerts.tasks.search(limit=15, phase="open").items
+    listing = Table(title="Open help tasks (first 15, by due date)")
+    for col in ("township", "household", "card", "kind", "level", "visit due", "why", "suggested measures"):
+        listing.add_column(col)
+    for t in tasks:
+        listing.add_row(t.township or "-", t.household_id, t.card or "unregistered", t.kind, t.level,
+                        str(t.visit_due), ", ".join(f.code for f in t.factors),
+                        ", ".join(t.suggested_measures))
+    console.print(listing)
 
 
 def ingested(settings: Settings, service) -> bool:

@@ -59,8 +59,12 @@ class ViewFollower:
             total += n
         return total
 
-    def follow(self, stop: threading.Event, interval: float = 0.1) -> None:
+    def follow(self, stop: threading.Event, interval: float = 0.1,
+               leading: threading.Event | None = None) -> None:
         while not stop.is_set():
+            if leading is not None and not leading.is_set():
+                stop.wait(0.5)  # another process leads this work
+                continue
             try:
                 if not self.run_once():
                     stop.wait(interval)

@@ -75,7 +75,7 @@ for _outcome in ("resolved", "dismissed"):
 for _job in ("escalate", "reassess", "clearance", "reevaluate"):
     for _result in ("success", "failure"):
         JOB_RUNS.labels(_job, _result)
-for _component in ("risk_status", "tasks", "alert_triggers", "task_relay", "metrics", "alerts"):
+for _component in ("ingest", "risk_status", "tasks", "alert_triggers", "task_relay", "metrics", "alerts"):
     STORE_ERRORS.labels(_component)
 STORE_RETRIES.labels("alerts")
 

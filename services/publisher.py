@@ -46,7 +46,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Rejection]]:
                     continue
                 try:
                     obj = json.loads(line)
-                except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
                     yield n, Rejection("bad_json", [{"field": "", "type": "json_invalid", "message": str(e)}])
                     continue
                 if not isinstance(obj, dict):
@@ -146,7 +146,7 @@ def publish_file(
         if row["source"] != source:
             report.rejected.append((n, "source", f"row says {row['source']!r}, publishing as {source!r}"))
             continue
-        if not row.get("event_id"):
+        if row.get("event_id", "") == "":  # absent (an explicit null is an error)
             # No id in the file: derive one from the row, so a re-run is recognised.
             body = json.dumps(row, sort_keys=True, ensure_ascii=False).encode()
             row["event_id"] = "row-" + hashlib.sha256(body).hexdigest()[:20]

@@ -31,8 +31,8 @@ class Settings(BaseSettings):
     monitor_group: str = "povwatch-monitor"
     monitor_roles: str = Field(
         "ingest,project",
-        description="what a monitor process does: ingest (scale out in the consumer group) "
-        "and/or project (exactly one process per store)",
+        description="what a monitor process does: ingest (shared through the consumer group) "
+        "and/or project (any number offer; one leads at a time)",
     )
 
     store_open_attempts: int = Field(20, ge=1, description="tries to open the store at start")

@@ -61,8 +61,12 @@ class TaskRelay:
     def lag(self) -> int:
         return max((self.alerts.recorder.max_notification_id() or 0) - self.position(), 0)
 
-    def follow(self, stop: threading.Event, interval: float = 0.1) -> None:
+    def follow(self, stop: threading.Event, interval: float = 0.1,
+               leading: threading.Event | None = None) -> None:
         while not stop.is_set():
+            if leading is not None and not leading.is_set():
+                stop.wait(0.5)
+                continue
             try:
                 if not self.run_once():
                     stop.wait(interval)

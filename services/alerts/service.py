@@ -24,6 +24,7 @@ from services.alerts.rulefile import load_rules
 from services.alerts.views import PostgresTaskView, SQLiteTaskView, TaskView, task_docs
 from services.bulk import BoundedCache, advance
 from services.follow import ViewFollower
+from services.leader import Leadership
 from services import metrics
 from services.metrics import STORE_ERRORS, TRIGGERS
 from services.monitor.households import Households
@@ -72,8 +73,12 @@ class TriggerFollower:
         self.alerts.finish_job(self.households.name, notes[-1].id, position=True)
         return len(notes)
 
-    def follow(self, stop: threading.Event, interval: float = 0.1) -> None:
+    def follow(self, stop: threading.Event, interval: float = 0.1,
+               leading: threading.Event | None = None) -> None:
         while not stop.is_set():
+            if leading is not None and not leading.is_set():
+                stop.wait(0.5)
+                continue
             try:
                 if not self.run_once():
                     stop.wait(interval)
@@ -84,6 +89,27 @@ class TriggerFollower:
 
     def lag(self) -> int:
         return max((self.households.recorder.max_notification_id() or 0) - self.position(), 0)
+
+
+class ConfigWatch:
+    """Reloads when a configuration file changes on disk."""
+
+    def __init__(self, settings: Settings, reload: Callable[[], str | None]) -> None:
+        from services.alerts.rulefile import DEFAULT_RULES
+        from services.monitor.riskstatus import DEFAULT_POLICY
+
+        self.paths = [settings.rules_file or DEFAULT_RULES, settings.policy_file or DEFAULT_POLICY]
+        self.reload = reload
+        self.seen = self._stamps()
+
+    def _stamps(self) -> list[float]:
+        return [p.stat().st_mtime if p.exists() else 0.0 for p in self.paths]
+
+    def check(self) -> None:
+        stamps = self._stamps()
+        if stamps != self.seen:
+            self.seen = stamps
+            self.reload()
 
 
 class AlertsService:
@@ -107,6 +133,8 @@ class AlertsService:
         self.server: uvicorn.Server | None = None
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.leadership = Leadership(settings, "alerts")
+        self.leading = threading.Event()
 
     # -- scheduled jobs (each records its period; a second run is a no-op) ------
 
@@ -154,8 +182,24 @@ class AlertsService:
 
     JOB_NAMES = ("escalate", "reassess", "clearance")
 
+    def reload_config(self) -> str | None:
+        """Reads the rules and policy files again. A bad file is refused
+        with its line and reason, and the running rules stay as they were;
+        returns that reason, or None when the new files are in force."""
+        try:
+            rules, policies = load_rules(self.settings.rules_file), load_policies(self.settings)
+        except (OSError, ValueError) as e:
+            log.error("configuration not reloaded, keeping the last good one: %s", e)
+            return str(e)
+        self.alerts.rules, self.alerts.policies = rules, policies
+        log.info("configuration reloaded")
+        return None
+
     def run_job(self, name: str) -> int:
         return metrics.run_job(name, getattr(self, name))
+
+    def run_job_if_leading(self, name: str) -> int:
+        return self.run_job(name) if self.leading.is_set() else 0
 
     def collect_metrics(self):
         """Gauges from the tasks view, read at scrape time."""
@@ -203,13 +247,16 @@ class AlertsService:
         if self.threads:  # already running (entered after an explicit start)
             return self
         kafka.ensure_topics(self.settings)
+        # Several alerts processes may run; one leads, the others stand by.
+        leading = self.leading
         targets: list[Callable[[], None]] = [
-            lambda: self.triggers.follow(self.stop_event),
-            lambda: self.task_view.follow(self.stop_event),
+            lambda: self.leadership.watch(leading, self.stop_event),
+            lambda: self.triggers.follow(self.stop_event, leading=leading),
+            lambda: self.task_view.follow(self.stop_event, leading=leading),
         ]
         if relay:
             self.relay = TaskRelay(self.settings, self.alerts, self.relay_position)
-            targets.append(lambda: self.relay.follow(self.stop_event))
+            targets.append(lambda: self.relay.follow(self.stop_event, leading=leading))
         if self.http:
             from services.alerts.api import create_app
 
@@ -221,9 +268,12 @@ class AlertsService:
             t.start()
         if schedule:
             self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
-            self.scheduler.add_job(self.run_job, "interval", hours=1, args=["escalate"], id="escalate")
-            self.scheduler.add_job(self.run_job, "cron", hour=1, args=["reassess"], id="reassess")
-            self.scheduler.add_job(self.run_job, "cron", hour=2, args=["clearance"], id="clearance")
+            job = self.run_job_if_leading
+            self.scheduler.add_job(job, "interval", hours=1, args=["escalate"], id="escalate")
+            self.scheduler.add_job(job, "cron", hour=1, args=["reassess"], id="reassess")
+            self.scheduler.add_job(job, "cron", hour=2, args=["clearance"], id="clearance")
+            self.scheduler.add_job(ConfigWatch(self.settings, self.reload_config).check, "interval",
+                                   seconds=15, id="config")
             self.scheduler.start()
         log.info("alerts running: store=%s", self.settings.store)
         return self

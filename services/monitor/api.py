@@ -91,7 +91,7 @@ def create_app(
         except Exception as e:  # the store is unreachable
             raise HTTPException(503, f"store unreachable: {type(e).__name__}") from None
         if broker_ok is not None and not broker_ok():
-            raise HTTPException(503, "Kafka broker unreachable")
+            raise HTTPException(503, "Kafka broker unreachable or ingestion paused")
         return {"status": "ready", "stored": stored, "projected": position}
 
     registry = metrics.service_registry(

@@ -23,7 +23,7 @@ from kafka.structs import OffsetAndMetadata
 from domain.household import FactRef
 from schemas.events import Rejection, parse_event
 from services import kafka
-from services.metrics import CONSUMER_LAG, DLQ, EVENTS, INGEST_LATENCY, source_label
+from services.metrics import CONSUMER_LAG, DLQ, EVENTS, INGEST_LATENCY, STORE_ERRORS, source_label
 from services.monitor.households import Fact, Households, Outcome, kafka_position
 from services.settings import Settings
 
@@ -53,6 +53,7 @@ class Ingestor:
     def __init__(self, settings: Settings, households: Households) -> None:
         self.settings = settings
         self.households = households
+        self.healthy = True  # False while waiting for the store or the broker
         self.consumer = kafka.consumer(settings, settings.monitor_group)
         self.consumer.subscribe(
             [settings.events_topic], listener=_ResumeFromStore(self.consumer, households)
@@ -62,9 +63,43 @@ class Ingestor:
     def run(self, stop: threading.Event) -> None:
         try:
             while not stop.is_set():
-                self.poll_once()
+                try:
+                    self.poll_once()
+                except Exception:
+                    log.exception("ingestion failed; pausing until the store and broker answer")
+                    STORE_ERRORS.labels("ingest").inc()
+                    self.recover(stop)
         finally:
             self.close()
+
+    def recover(self, stop: threading.Event) -> None:
+        """Stops fetching (nothing piles up in memory), waits with a growing
+        pause until the store answers, then re-reads every partition from the
+        position the store recorded: no offset is ever ahead of the store."""
+        self.healthy = False
+        self.households.cache.clear()
+        wait = 0.5
+        while not stop.is_set():
+            assigned = list(self.consumer.assignment())
+            if assigned:
+                self.consumer.pause(*assigned)
+            try:
+                self.consumer.poll(timeout_ms=int(wait * 1000))  # keeps the group membership
+                positions = {tp: self.households.resume_from(tp.topic, tp.partition) for tp in assigned}
+            except Exception as e:
+                log.warning("still waiting (%s); next try in %.1f s", type(e).__name__, min(wait * 2, 30))
+                wait = min(wait * 2, 30.0)
+                continue
+            for tp, offset in positions.items():
+                if offset is None:
+                    self.consumer.seek_to_beginning(tp)
+                else:
+                    self.consumer.seek(tp, offset)
+            if assigned:
+                self.consumer.resume(*assigned)
+            self.healthy = True
+            log.info("ingestion resumed")
+            return
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         batch = self.consumer.poll(timeout_ms=timeout_ms)
@@ -180,9 +215,11 @@ class Ingestor:
     @staticmethod
     def _claimed_source(record: ConsumerRecord) -> str:
         """The source an invalid message claims, when it says one."""
+        if record.value is None or len(record.value) > 65536:
+            return "unknown"
         try:
             return source_label(json.loads(record.value).get("source"))
-        except (ValueError, AttributeError, TypeError):
+        except (ValueError, AttributeError, TypeError, RecursionError):
             return "unknown"
 
     def close(self) -> None:

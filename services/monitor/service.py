@@ -12,6 +12,7 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from services import kafka
+from services.leader import Leadership
 from services.metrics import run_job
 from services.monitor.api import create_app
 from services.monitor.consumer import Ingestor
@@ -29,6 +30,9 @@ class MonitorService:
         self.http = http
         self.server: uvicorn.Server | None = None
         self.scheduler: BackgroundScheduler | None = None
+        self.ingestor: Ingestor | None = None
+        self.leadership = Leadership(settings, "risk-projection")
+        self.leading = threading.Event()
         self.households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
         self.view = settings.open_store(lambda: open_view(settings), "the risk status view")
         self.projection = RiskStatusProjection(
@@ -45,20 +49,24 @@ class MonitorService:
         if schedule and "project" in roles:
             # The 12-month window moves and loans fall due with the date alone.
             self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
-            self.scheduler.add_job(run_job, "cron", hour=0, minute=30, id="reevaluate",
-                                   args=["reevaluate", self.projection.reevaluate])
+            self.scheduler.add_job(
+                lambda: run_job("reevaluate", self.projection.reevaluate) if self.leading.is_set() else 0,
+                "cron", hour=0, minute=30, id="reevaluate")
             self.scheduler.start()
         if "ingest" in roles:
-            ingestor = Ingestor(self.settings, self.households)
+            ingestor = self.ingestor = Ingestor(self.settings, self.households)
             self.threads.append(
                 threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True))
         if "project" in roles:
-            # One projecting process per store: the view has one position.
+            # Any number may offer to project; one leads (the view has one position).
             self.threads.append(threading.Thread(
-                target=self.projection.follow, args=(self.stop_event,), name="risk", daemon=True))
+                target=self.leadership.watch, args=(self.leading, self.stop_event), daemon=True))
+            self.threads.append(threading.Thread(
+                target=self.projection.follow, args=(self.stop_event,),
+                kwargs={"leading": self.leading}, name="risk", daemon=True))
         if self.http:
             config = uvicorn.Config(
-                create_app(self.households, self.view, lambda: kafka.reachable(self.settings)),
+                create_app(self.households, self.view, self._ready),
                 host="0.0.0.0",
                 port=self.settings.monitor_port,
                 log_level="warning",
@@ -69,6 +77,22 @@ class MonitorService:
             t.start()
         log.info("monitor running: store=%s topic=%s", self.settings.store, self.settings.events_topic)
         return self
+
+    def reload_config(self) -> str | None:
+        """Reads the policy file again; a bad one is refused (with its entry
+        and reason) and the policy in force stays."""
+        try:
+            policies = load_policies(self.settings)
+        except (OSError, ValueError) as e:
+            log.error("policy not reloaded, keeping the last good one: %s", e)
+            return str(e)
+        self.projection.policies = policies
+        log.info("policy reloaded")
+        return None
+
+    def _ready(self) -> bool:
+        ingesting = self.ingestor is None or self.ingestor.healthy
+        return ingesting and kafka.reachable(self.settings)
 
     def _guard(self, run: Callable[[threading.Event], None]) -> Callable[[], None]:
         def target() -> None:

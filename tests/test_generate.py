@@ -1,0 +1,55 @@
+"""The synthetic county: deterministic, valid, and shaped like a county."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from typer.testing import CliRunner
+
+from schemas.events import parse_event
+from services.cli import app
+from services.generate import Rates, encode, make_county, messages
+
+
+def test_same_seed_same_county_and_every_message_valid():
+    a = [encode(m)[1] for m in messages(make_county(300, seed=4, months=3))]
+    b = [encode(m)[1] for m in messages(make_county(300, seed=4, months=3))]
+    c = [encode(m)[1] for m in messages(make_county(300, seed=5, months=3))]
+    assert a == b and a != c
+    for raw in a:
+        parse_event(raw)  # raises on any invalid message
+    assert len({parse_event(raw).event_id for raw in a}) == len(a)
+
+
+def test_card_mix_and_feeds_look_like_a_county():
+    county = make_county(20_000, seed=1, months=2)
+    cards = Counter(h.card for h in county.households)
+    share = {k: v / len(county.households) for k, v in cards.items()}
+    assert share["green"] > 0.8 and 0.03 < share["yellow"] < 0.06 and 0.005 < share["red"] < 0.02
+    assert 0.01 < share[None] < 0.03  # unknown to the registry
+    kinds = Counter(m["type"] for m in messages(county))
+    registered = len(county.households) - cards[None]
+    assert kinds["household.registered"] == registered
+    assert kinds["income.reported"] == 2 * registered  # monthly
+    for kind in ("illness.reported", "loan.issued", "loan.repaid", "employment.changed"):
+        assert kinds[kind] > 0, kind
+
+
+def test_a_flood_hits_a_whole_village_at_once():
+    county = make_county(600, seed=2, months=1, per_village=100)
+    floods = [m for m in messages(county, Rates(village_flood=0.5, accident=0))
+              if m["type"] == "disaster.reported"]
+    by_household = {h.code: (h.township, h.village) for h in county.households}
+    hit = Counter(by_household[m["household_id"]] for m in floods)
+    sizes = Counter(by_household.values())
+    assert hit and all(hit[v] == sizes[v] for v in hit)
+
+
+def test_generate_command_writes_jsonl(tmp_path):
+    out = tmp_path / "county.jsonl"
+    result = CliRunner().invoke(app, ["generate", "--households", "50", "--months", "2",
+                                      "--start", "2026-01-01", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert len(lines) > 100 and f"{len(lines):,} messages" in result.output
+    assert CliRunner().invoke(app, ["generate"]).exit_code == 2  # neither --out nor --publish
