@@ -88,6 +88,9 @@ def consumer(settings: Settings, group: str, **overrides: object) -> KafkaConsum
         "auto_offset_reset": "earliest",
         "max_poll_records": 2000,  # a poll is one transaction per partition
         "max_partition_fetch_bytes": 4 * 1024 * 1024,
+        # A killed process's partitions move to the others this soon.
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": max(settings.kafka_session_timeout_ms // 4, 1000),
     }
     config.update(overrides)
     return KafkaConsumer(**config)

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     tasks_topic: str = "povwatch.tasks"
     events_partitions: int = Field(4, ge=1)
     monitor_group: str = "povwatch-monitor"
+    kafka_session_timeout_ms: int = Field(
+        10_000, ge=6_000, description="how soon the group notices a dead consumer")
     monitor_roles: str = Field(
         "ingest,project",
         description="what a monitor process does: ingest (shared through the consumer group) "
@@ -84,6 +86,7 @@ class Settings(BaseSettings):
             "POSTGRES_USER": self.postgres_user,
             "POSTGRES_PASSWORD": self.postgres_password,
             "POSTGRES_SCHEMA": self.postgres_schema,
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": "3",  # per try; the library tries 10 times
+            "POSTGRES_PRE_PING": "y",  # a pooled connection broken by a server restart is replaced
             "PROCESS_RECORDER_TOPIC": "services.pgstore:ArrayInsertProcessRecorder",
         }

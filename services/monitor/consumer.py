@@ -87,8 +87,8 @@ class Ingestor:
                 self.consumer.poll(timeout_ms=int(wait * 1000))  # keeps the group membership
                 positions = {tp: self.households.resume_from(tp.topic, tp.partition) for tp in assigned}
             except Exception as e:
-                log.warning("still waiting (%s); next try in %.1f s", type(e).__name__, min(wait * 2, 30))
-                wait = min(wait * 2, 30.0)
+                wait = min(wait * 2, 5.0)
+                log.warning("still waiting (%s); next try in %.1f s", type(e).__name__, wait)
                 continue
             for tp, offset in positions.items():
                 if offset is None:
