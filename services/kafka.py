@@ -74,7 +74,9 @@ def producer(settings: Settings, **overrides: object) -> KafkaProducer:
         "bootstrap_servers": settings.kafka_bootstrap,
         "acks": "all",
         "linger_ms": 5,
-        "retries": 5,
+        # Ride out a broker restart (leaders are re-elected within seconds).
+        "retries": 20,
+        "retry_backoff_ms": 500,
     }
     config.update(overrides)
     return KafkaProducer(**config)

@@ -315,10 +315,11 @@ def test_the_scheduler_runs_the_jobs(store_settings, clock, kafka_up):
     service = AlertsService(store_settings, clock=clock).start(relay=False, schedule=True)
     try:
         jobs = {j.id: j for j in service.scheduler.get_jobs()}
-        assert set(jobs) == {"escalate", "reassess", "clearance"}
-        jobs["escalate"].modify(next_run_time=datetime.now(timezone.utc))
+        assert set(jobs) == {"escalate", "reassess", "clearance", "config"}
         from tests.helpers import wait_for
 
+        wait_for(service.leading.is_set, what="this process to lead the alerts")
+        jobs["escalate"].modify(next_run_time=datetime.now(timezone.utc))
         wait_for(lambda: service.alerts.job_done("escalate", clock.now.date().toordinal()),
                  what="the escalation job to run on its schedule", timeout=10)
     finally:

@@ -18,6 +18,7 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
+from services import kafka
 from services.alerts.rulefile import load_rules
 from services.alerts.service import AlertsService
 from services.monitor.api import create_app
@@ -167,6 +168,7 @@ def test_broker_restarted_mid_stream(pg, tmp_path):
         subprocess.run([str(ROOT / "scripts/kafka.sh"), "stop"], check=True)
         time.sleep(3)
         subprocess.run([str(ROOT / "scripts/kafka.sh"), "start"], check=True)
+        kafka.ensure_topics(pg)  # answers once the broker serves metadata again
         offsets += publish(pg, corpus.sent[half:])
         wait_for(lambda: caught_up(pg, service.households, ends(offsets)), timeout=180,
                  what="ingestion to finish after the broker came back")
