@@ -28,7 +28,7 @@ import psycopg
 from schemas.events import parse_event
 from services import kafka
 from services.generate import encode, make_county, messages
-from services.monitor.households import Fact, Households, Staged, kafka_position
+from services.monitor.households import Households, Staged, kafka_position
 from services.settings import Settings
 from domain.household import FactRef, Household
 

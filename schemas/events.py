@@ -8,7 +8,6 @@ refused so that a misspelt field is reported rather than silently dropped.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from datetime import date, datetime
 from decimal import Decimal

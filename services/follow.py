@@ -20,6 +20,25 @@ from services.views import DocumentView
 log = logging.getLogger(__name__)
 
 
+def follow(run_once: Callable[[], int], name: str, stop: threading.Event, interval: float = 0.1,
+           leading: threading.Event | None = None) -> None:
+    """Calls ``run_once`` until stopped: at once again while it finds work,
+    after ``interval`` when it finds none, after a second when it fails (the
+    store or the broker is away), and not at all while another process leads
+    this work."""
+    while not stop.is_set():
+        if leading is not None and not leading.is_set():
+            stop.wait(0.5)
+            continue
+        try:
+            if not run_once():
+                stop.wait(interval)
+        except Exception:
+            log.exception("%s failed; retrying", name)
+            STORE_ERRORS.labels(name).inc()
+            stop.wait(1.0)
+
+
 class ViewFollower:
     def __init__(
         self,
@@ -61,17 +80,7 @@ class ViewFollower:
 
     def follow(self, stop: threading.Event, interval: float = 0.1,
                leading: threading.Event | None = None) -> None:
-        while not stop.is_set():
-            if leading is not None and not leading.is_set():
-                stop.wait(0.5)  # another process leads this work
-                continue
-            try:
-                if not self.run_once():
-                    stop.wait(interval)
-            except Exception:
-                log.exception("%s failed; retrying", self.name)
-                STORE_ERRORS.labels(self.name).inc()
-                stop.wait(1.0)
+        follow(self.run_once, self.name, stop, interval, leading)
 
     def rebuild(self) -> int:
         """Forgets the read model and projects the whole log again."""

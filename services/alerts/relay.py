@@ -8,7 +8,6 @@ recognise; nothing is lost."""
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -16,10 +15,10 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from services import kafka
 from services.alerts.app import Alerts
 from services.alerts.views import is_task_event, task_doc
-from services.metrics import STORE_ERRORS, TASK_LATENCY, seconds_since
+from services.follow import follow
+from services.metrics import TASK_LATENCY, seconds_since
 from services.settings import Settings
 
-log = logging.getLogger(__name__)
 
 
 class TaskRelay:
@@ -63,15 +62,5 @@ class TaskRelay:
 
     def follow(self, stop: threading.Event, interval: float = 0.1,
                leading: threading.Event | None = None) -> None:
-        while not stop.is_set():
-            if leading is not None and not leading.is_set():
-                stop.wait(0.5)
-                continue
-            try:
-                if not self.run_once():
-                    stop.wait(interval)
-            except Exception:
-                log.exception("task relay failed; retrying")
-                STORE_ERRORS.labels("task_relay").inc()
-                stop.wait(1.0)
+        follow(self.run_once, "task_relay", stop, interval, leading)
         self.producer.close()

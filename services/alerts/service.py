@@ -14,7 +14,7 @@ from uuid import UUID
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
-from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from services import kafka, views
@@ -23,10 +23,10 @@ from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import load_rules
 from services.alerts.views import PostgresTaskView, SQLiteTaskView, TaskView, task_docs
 from services.bulk import BoundedCache, advance
-from services.follow import ViewFollower
+from services.follow import ViewFollower, follow
 from services.leader import Leadership
 from services import metrics
-from services.metrics import STORE_ERRORS, TRIGGERS
+from services.metrics import TRIGGERS
 from services.monitor.households import Households
 from services.monitor.riskstatus import load_policies, open_view as open_risk_view
 from services.settings import Settings
@@ -75,17 +75,7 @@ class TriggerFollower:
 
     def follow(self, stop: threading.Event, interval: float = 0.1,
                leading: threading.Event | None = None) -> None:
-        while not stop.is_set():
-            if leading is not None and not leading.is_set():
-                stop.wait(0.5)
-                continue
-            try:
-                if not self.run_once():
-                    stop.wait(interval)
-            except Exception:
-                log.exception("alert triggers failed; retrying")
-                STORE_ERRORS.labels("alert_triggers").inc()
-                stop.wait(1.0)
+        follow(self.run_once, "alert_triggers", stop, interval, leading)
 
     def lag(self) -> int:
         return max((self.households.recorder.max_notification_id() or 0) - self.position(), 0)
