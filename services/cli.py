@@ -176,7 +176,7 @@ def demo(
         with Progress(console=console, transient=True) as progress:
             publishing = progress.add_task("publishing the departments' feeds", total=None)
             total = 0
-            for m in messages(county):
+            for m in messages(county, last_year_income=True):
                 key, value = encode(m)
                 producer.send(settings.events_topic, key=key, value=value)
                 total += 1

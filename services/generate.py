@@ -105,8 +105,12 @@ def _month(start: date, k: int) -> tuple[date, date]:
     return first, date(y2, m2 + 1, 1) - timedelta(days=1)
 
 
-def messages(county: County, rates: Rates | None = None) -> Iterator[dict[str, Any]]:
-    """Registrations first, then each month's feeds from every department."""
+def messages(county: County, rates: Rates | None = None,
+             last_year_income: bool = False) -> Iterator[dict[str, Any]]:
+    """Registrations first, then each month's feeds from every department.
+    ``last_year_income``: with each registration, the household's income over
+    the 12 months before the first month (as the registry's yearly check
+    reports it), so that a short run still has a full year to assess."""
     rates = rates or Rates()
     rng = random.Random(county.seed * 7919 + 1)
     seq = 0
@@ -125,6 +129,12 @@ def messages(county: County, rates: Rates | None = None) -> Iterator[dict[str, A
             yield msg("household.registered", h, registry_day, "poverty-office", {
                 "township": h.township, "village": h.village, "members": h.members,
                 "labour_capable": h.labour, "card": h.card, "flags": h.flags})
+            if last_year_income:
+                amount = max(0.0, rng.gauss(h.pci * h.members, h.pci * h.members / 20))
+                year_start = county.start.replace(year=county.start.year - 1)
+                yield msg("income.reported", h, registry_day, "poverty-office", {
+                    "amount_yuan": f"{amount:.2f}", "period_start": year_start.isoformat(),
+                    "period_end": registry_day.isoformat(), "kind": "other"})
             if rng.random() < rates.loan_share:
                 first, _ = _month(county.start, 0)
                 h.loan = (f"L{h.code[-6:]}", float(rng.choice((5000, 10000, 20000, 30000, 50000))),

@@ -35,6 +35,16 @@ def test_card_mix_and_feeds_look_like_a_county():
         assert kinds[kind] > 0, kind
 
 
+def test_last_year_income_gives_a_short_run_a_full_year():
+    county = make_county(2_000, seed=3, months=2)
+    plain = [m for m in messages(county) if m["type"] == "income.reported"]
+    county = make_county(2_000, seed=3, months=2)
+    full = [m for m in messages(county, last_year_income=True) if m["type"] == "income.reported"]
+    yearly = [m for m in full if m["data"]["period_start"] == "2025-01-01"]
+    assert len(full) == len(plain) + len(yearly) and len(yearly) > 1_900
+    assert all(m["data"]["period_end"] == "2025-12-31" for m in yearly)
+
+
 def test_a_flood_hits_a_whole_village_at_once():
     county = make_county(600, seed=2, months=1, per_village=100)
     floods = [m for m in messages(county, Rates(village_flood=0.5, accident=0))
