@@ -16,12 +16,20 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.policy import DEFAULT_SEVERITY, LEVELS
+from domain.privacy import PersonalNumber, no_personal_numbers
 
 OPEN_STATES = ("open", "acknowledged")
 
 
 class TaskError(ValueError):
     """A command that the task's state does not allow."""
+
+
+def _plain_text(text: str) -> None:
+    try:
+        no_personal_numbers(text)
+    except PersonalNumber as e:
+        raise TaskError(str(e)) from None
 
 
 def rank(level: str) -> int:
@@ -104,22 +112,26 @@ class HelpTask(Aggregate):
 
     def record_visit(self, by: str, at: datetime, visited_on: date, note: str) -> None:
         self._require_open("record a visit")
+        _plain_text(note)
         self._visit_recorded(by=by, at=at, visited_on=visited_on, note=note)
 
     def record_measure(self, by: str, at: datetime, kind: str, department: str) -> None:
         self._require_open("record a measure")
+        _plain_text(department)
         self._measure_recorded(by=by, at=at, kind=kind, department=department)
 
     def resolve(self, by: str, at: datetime, outcome: str) -> None:
         self._require_open("resolve")
         if not outcome.strip():
             raise TaskError("an outcome is required to resolve a task")
+        _plain_text(outcome)
         self._resolved(by=by, at=at, outcome=outcome)
 
     def dismiss(self, by: str, at: datetime, reason: str) -> None:
         self._require_open("dismiss")
         if not reason.strip():
             raise TaskError("a reason is required to dismiss a task")
+        _plain_text(reason)
         self._dismissed(by=by, at=at, reason=reason)
 
     def escalate(self, level: int, at: datetime, reason: str) -> None:
@@ -281,6 +293,7 @@ class SilenceBook(Aggregate):
     ) -> str:
         if not reason.strip():
             raise TaskError("a silence needs a reason")
+        _plain_text(reason)
         if (household_id is None) == (township is None):
             raise TaskError("silence either one household or a township (with a factor)")
         if expires_at <= at:

@@ -363,8 +363,80 @@ def rebuild() -> None:
 
 tasks_app = typer.Typer(help="Help tasks: list, show and work them.", no_args_is_help=True)
 silences_app = typer.Typer(help="Silences: list, add and end.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Accounts and their tokens: issue, revoke, list.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(silences_app, name="silences")
+app.add_typer(accounts_app, name="accounts")
+
+
+@accounts_app.command("issue")
+def accounts_issue(
+    name: str = typer.Argument(..., help="the account, e.g. jinlong-wang (a person or a system)"),
+    role: str = typer.Option(..., help="staff, county, operator or publisher"),
+    township: Optional[str] = typer.Option(None, help="township staff: their township"),
+    source: Optional[str] = typer.Option(None, help="publisher: the department code it speaks for"),
+    by: str = typer.Option("admin", help="who issues it (recorded)"),
+    token_file: Optional[Path] = typer.Option(
+        None, help="write the token to this file (mode 600) instead of printing it"),
+) -> None:
+    """Issue a token (a new one replaces the account's old one). It is shown once
+    and stored only as a hash."""
+    from domain.access import AccessError, Role
+    from services.access import open_accounts
+
+    try:
+        role_ = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"{role!r}: one of {', '.join(r.value for r in Role)}") from None
+    accounts = open_accounts(Settings())
+    try:
+        token = accounts.issue(name, role_, by, township=township, source=source)
+    except AccessError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        accounts.close()
+    if token_file is not None:
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        token_file.touch(mode=0o600)
+        token_file.write_text(token + "\n")
+        console.print(f"token for {name} ({role}) written to {token_file}", highlight=False)
+    else:
+        print(token)
+
+
+@accounts_app.command("revoke")
+def accounts_revoke(name: str, by: str = typer.Option("admin", help="who revokes it (recorded)")) -> None:
+    """Revoke an account's token: it stops working at its next request."""
+    from domain.access import AccessError
+    from services.access import open_accounts
+
+    accounts = open_accounts(Settings())
+    try:
+        accounts.revoke(name, by)
+    except AccessError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        accounts.close()
+    console.print(f"{name}: revoked")
+
+
+@accounts_app.command("list")
+def accounts_list() -> None:
+    """Accounts, their roles and whether they are active (tokens are never shown)."""
+    from services.access import open_accounts
+
+    accounts = open_accounts(Settings())
+    table = Table(title="Accounts")
+    for col in ("name", "role", "township", "source", "issued", "by", "revoked"):
+        table.add_column(col)
+    for a in accounts.list():
+        table.add_row(a.name, a.role.value, a.township or "-", a.source or "-",
+                      f"{a.issued_at:%Y-%m-%d %H:%M}", a.issued_by,
+                      f"{a.revoked_at:%Y-%m-%d %H:%M} by {a.revoked_by}" if a.revoked_at else "-")
+    accounts.close()
+    console.print(table)
 
 
 def _alerts():

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info
+from fastapi import Depends, Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -117,6 +118,15 @@ def service_registry(*collectors: Collector) -> CollectorRegistry:
     for c in collectors:
         registry.register(c)
     return registry
+
+
+def mount(app, registry: CollectorRegistry, guard: Callable[..., object]) -> None:
+    """Serves ``registry`` at /metrics to accounts that ``guard`` lets through
+    (operators; Prometheus scrapes with an operator's token)."""
+    @app.get("/metrics", tags=["operations"], response_class=Response,
+             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+    def metrics(_: object = Depends(guard)) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def run_job(name: str, job: Callable[[], int]) -> int:

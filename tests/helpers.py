@@ -50,3 +50,23 @@ def headers(record) -> dict[str, Any]:
     h = {k: v.decode() for k, v in record.headers}
     h["povwatch.reason"] = json.loads(h["povwatch.reason"])
     return h
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def clients(app, accounts, **who: tuple) -> dict:
+    """A TestClient per account: ``name=(role, township_or_source)``."""
+    from fastapi.testclient import TestClient
+
+    from domain.access import Role
+
+    out = {}
+    for name, (role, scope) in who.items():
+        role = Role(role)
+        token = accounts.issue(name, role, "test",
+                               township=scope if role is Role.STAFF else None,
+                               source=scope if role is Role.PUBLISHER else None)
+        out[name] = TestClient(app, headers=bearer(token))
+    return out

@@ -121,6 +121,12 @@ def id_number_ref(m, rng):
     return _key(m), _raw(m)
 
 
+def number_in_text(m, rng):
+    number = rng.choice(["13812345678", "138 1234 5678", "6222 0212 3456 7890", "43062419900101123X"])
+    m["type"], m["data"] = "household.card_changed", {"card": "yellow", "reason": f"联系 {number}"}
+    return _key(m), _raw(m)
+
+
 def impossible(m, rng):
     choice = rng.randrange(4)
     if choice == 0:
@@ -144,7 +150,7 @@ def not_an_object(m, rng):
 
 MUTATIONS: list[Mutation] = [
     bad_utf8, truncated_json, wrong_type, nan_money, absurd_money, far_dates, unknown_enum,
-    control_chars, oversized, deep_nesting, key_mismatch, missing_field, id_number_ref,
+    control_chars, oversized, deep_nesting, key_mismatch, missing_field, id_number_ref, number_in_text,
     impossible, not_an_object,
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta, timezone
+from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
@@ -12,7 +13,7 @@ from services.alerts.api import create_app
 from services.alerts.service import AlertsService
 from services.monitor.service import MonitorService
 from services.sample import Builder
-from tests.helpers import publish, read_topic, wait_for
+from tests.helpers import clients, publish, read_topic, wait_for
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
 YEAR = (date(2025, 6, 1), date(2026, 5, 31))
@@ -37,38 +38,58 @@ def test_department_message_becomes_a_task_message_and_staff_work_it(settings):
         assert task["suggested_measures"][:2] == ["employment_help", "industry_help"]
         assert task["visit_due"] == "2026-06-03" and task["measures_due"] == "2026-06-16"
 
-        api = TestClient(create_app(alerts))
+        who = clients(create_app(alerts), alerts.accounts, **{
+            "jinlong-staff-1": ("staff", "Jinlong"), "other": ("staff", "Yuanjiang"),
+            "ops": ("operator", None)})
+        api, other = who["jinlong-staff-1"], who["other"]
         tid = task["task_id"]
-        assert api.post(f"/tasks/{tid}/acknowledge", json={"by": "jinlong-staff-1"}).status_code == 200
-        assert api.post(f"/tasks/{tid}/visits", json={"by": "jinlong-staff-1", "visited_on": "2026-06-02",
+        # Another township's staff can neither see nor act on it; nor can an operator.
+        assert other.get(f"/tasks/{tid}").status_code == 403
+        assert other.post(f"/tasks/{tid}/acknowledge").status_code == 403
+        assert other.get("/tasks").json()["total"] == 0
+        assert other.get("/tasks", params={"township": "Jinlong"}).status_code == 403
+        assert who["ops"].get(f"/tasks/{tid}").status_code == 403
+        assert other.get(f"/tasks/{uuid4()}").status_code == 403  # no 404 to tell tasks apart
+        assert api.post(f"/tasks/{tid}/acknowledge").status_code == 200
+        assert api.post(f"/tasks/{tid}/visits", json={"visited_on": "2026-06-02",
                                                       "note": "met the family"}).status_code == 200
-        assert api.post(f"/tasks/{tid}/measures", json={"by": "jinlong-staff-1", "kind": "public_welfare_post",
+        # Personal numbers are refused in what staff write.
+        r = api.post(f"/tasks/{tid}/visits", json={"visited_on": "2026-06-02", "note": "phone 138 1234 5678"})
+        assert r.status_code == 422 and "phone" in r.text
+        assert api.post(f"/tasks/{tid}/measures", json={"kind": "public_welfare_post",
                                                         "department": "human-resources"}).status_code == 200
-        r = api.post(f"/tasks/{tid}/resolve", json={"by": "jinlong-staff-1", "outcome": "job found"})
+        r = api.post(f"/tasks/{tid}/resolve", json={"outcome": "job found"})
         assert r.status_code == 200 and r.json()["status"] == "resolved"
         assert [h["what"] for h in r.json()["history"]] == [
             "created", "acknowledged", "visit recorded", "measure recorded", "resolved"]
-        assert all(h["by"] for h in r.json()["history"])
-        assert api.post(f"/tasks/{tid}/dismiss", json={"by": "x", "reason": "r"}).status_code == 409
-        assert api.post(f"/tasks/{tid}/dismiss", json={"by": "x", "reason": ""}).status_code == 422
+        assert [h["by"] for h in r.json()["history"]][1:] == ["jinlong-staff-1"] * 4
+        assert api.post(f"/tasks/{tid}/dismiss", json={"reason": "r"}).status_code == 409
+        assert api.post(f"/tasks/{tid}/dismiss", json={"reason": ""}).status_code == 422
         messages = read_topic(settings, settings.tasks_topic, expect=5)
         versions = [json.loads(m.value)["version"] for m in messages]
         assert versions == [1, 2, 3, 4, 5]
         assert json.loads(messages[-1].value)["status"] == "resolved"
         assert api.get("/tasks", params={"phase": "closed"}).json()["total"] == 1
+        assert all("138" not in m.value.decode() for m in messages)
 
 
 def test_silences_over_http(settings):
     with AlertsService(settings, clock=lambda: NOW) as alerts:
-        api = TestClient(create_app(alerts))
-        r = api.post("/silences", json={"created_by": "op-1", "reason": "audit", "household_id": "H-2",
-                                        "expires_at": (NOW + timedelta(days=3)).isoformat()})
-        assert r.status_code == 201 and r.json()["active"]
+        who = clients(create_app(alerts), alerts.accounts, **{
+            "op-1": ("operator", None), "op-2": ("operator", None), "staff": ("staff", "Jinlong"),
+            "county": ("county", None)})
+        api = who["op-1"]
+        body = {"reason": "audit", "household_id": "H-2", "expires_at": (NOW + timedelta(days=3)).isoformat()}
+        for name in ("staff", "county"):
+            assert who[name].post("/silences", json=body).status_code == 403
+            assert who[name].get("/silences").status_code == 403
+        assert TestClient(create_app(alerts)).get("/silences").status_code == 401
+        r = api.post("/silences", json=body)
+        assert r.status_code == 201 and r.json()["active"] and r.json()["created_by"] == "op-1"
         sid = r.json()["id"]
-        assert api.post("/silences", json={"created_by": "op-1", "reason": "x", "household_id": "H",
-                                           "township": "T",
+        assert api.post("/silences", json={"reason": "x", "household_id": "H", "township": "T",
                                            "expires_at": (NOW + timedelta(days=3)).isoformat()}).status_code == 422
-        ended = api.post(f"/silences/{sid}/end", json={"by": "op-2", "reason": "done"}).json()
+        ended = who["op-2"].post(f"/silences/{sid}/end", json={"reason": "done"}).json()
         assert not ended["active"] and ended["ended_by"] == "op-2"
         assert [s["id"] for s in api.get("/silences", params={"active": False}).json()] == [sid]
 

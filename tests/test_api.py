@@ -6,16 +6,36 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from services.access import open_accounts
 from services.monitor.api import create_app
 from services.sample import sample_events
+from tests.helpers import clients
 from tests.test_store import TODAY, feed, households, projection  # noqa: F401
 
 
 @pytest.fixture
-def client(households, projection):  # noqa: F811
+def accounts(store_settings):
+    accounts = open_accounts(store_settings)
+    yield accounts
+    accounts.close()
+
+
+@pytest.fixture
+def app(households, projection, accounts):  # noqa: F811
     feed(households, sample_events(TODAY))
     projection.catch_up()
-    return TestClient(create_app(households, projection.view))
+    return create_app(households, projection.view, accounts)
+
+
+@pytest.fixture
+def who(app, accounts):
+    return clients(app, accounts, county=("county", None), jinlong=("staff", "Jinlong"),
+                   other=("staff", "Yuanjiang"), ops=("operator", None), dept=("publisher", "civil-affairs"))
+
+
+@pytest.fixture
+def client(who):
+    return who["county"]
 
 
 def test_status_with_factors(client):
@@ -49,17 +69,56 @@ def test_paged_filtered_list(client):
     assert client.get("/households", params={"card": "purple"}).status_code == 422
 
 
-def test_health_openapi_and_metrics(client):
-    assert client.get("/healthz").json() == {"status": "alive"}
-    ready = client.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["stored"] == ready["projected"] > 0
-    paths = client.get("/openapi.json").json()["paths"]
+def test_health_openapi_and_metrics(app, who):
+    anyone = TestClient(app)
+    assert anyone.get("/healthz").json() == {"status": "alive"}
+    assert anyone.get("/readyz").json() == {"status": "ready"}  # probes need no token, get no figures
+    paths = anyone.get("/openapi.json").json()["paths"]
     assert {"/households", "/households/{household_id}", "/households/{household_id}/timeline"} <= set(paths)
-    assert client.get("/metrics/").status_code == 200
+    assert who["ops"].get("/metrics").status_code == 200
+    assert "povwatch_households" in who["ops"].get("/metrics").text
+    assert anyone.get("/metrics").status_code == 401
+    assert who["county"].get("/metrics").status_code == 403
 
 
-def test_not_ready_without_the_broker(households, projection):  # noqa: F811
-    client = TestClient(create_app(households, projection.view, broker_ok=lambda: False))
+def test_no_token_no_households(app):
+    anyone = TestClient(app)
+    for path in ("/households", "/households/430624-0004", "/households/430624-0004/timeline"):
+        r = anyone.get(path)
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    forged = TestClient(app, headers={"Authorization": "Bearer pw_forged"})
+    assert forged.get("/households").status_code == 401
+
+
+def test_staff_see_their_own_township_only(who):
+    jinlong, other = who["jinlong"], who["other"]
+    mine = jinlong.get("/households").json()
+    assert mine["total"] > 0 and {s["township"] for s in mine["items"]} == {"Jinlong"}
+    assert jinlong.get("/households/430624-0001").status_code == 200
+    assert jinlong.get("/households/430624-0001/timeline").status_code == 200
+    # Another township's staff: 403, and the same 403 for a household that does not exist.
+    assert other.get("/households/430624-0001").status_code == 403
+    assert other.get("/households/430624-0001/timeline").status_code == 403
+    assert other.get("/households/nobody").status_code == 403
+    assert other.get("/households", params={"township": "Jinlong"}).status_code == 403
+    assert other.get("/households").json()["total"] == 0
+
+
+def test_operators_and_publishers_see_no_households_or_health_details(who):
+    for name in ("ops", "dept"):
+        for path in ("/households", "/households/430624-0004", "/households/430624-0004/timeline"):
+            assert who[name].get(path).status_code == 403, (name, path)
+
+
+def test_a_revoked_token_stops_working_at_once(app, accounts, who):
+    assert who["jinlong"].get("/households").status_code == 200
+    accounts.revoke("jinlong", "test")
+    assert who["jinlong"].get("/households").status_code == 401
+    assert who["county"].get("/households").status_code == 200
+
+
+def test_not_ready_without_the_broker(households, projection, accounts):  # noqa: F811
+    client = TestClient(create_app(households, projection.view, accounts, broker_ok=lambda: False))
     r = client.get("/readyz")
     assert r.status_code == 503 and "Kafka" in r.json()["detail"]
     assert client.get("/healthz").status_code == 200  # alive all the same

@@ -181,7 +181,7 @@ def test_database_outage_pauses_then_resumes_by_itself(pg, tmp_path):
     half = len(corpus.sent) // 2
     offsets: list = []
     with MonitorService(pg) as service:
-        api = TestClient(create_app(service.households, service.view, service._ready))
+        api = TestClient(create_app(service.households, service.view, service.accounts, service._ready))
         offsets += publish(pg, corpus.sent[:half])
         wait_for(lambda: caught_up(pg, service.households, ends(offsets)), timeout=120,
                  what="the first half ingested")

@@ -21,7 +21,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.alerts.service import AlertsService
 from services.monitor.service import MonitorService
 from services.sample import Builder
-from tests.helpers import publish, wait_for
+import yaml
+
+from domain.access import Role
+from tests.helpers import bearer, publish, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
@@ -61,7 +64,8 @@ def running(broker_settings, tmp_path):
                 (b"H-1", b"{broken"))
         wait_for(lambda: alerts.tasks.search().total == 1, what="a task")
         alerts.run_job("escalate")
-        yield settings, base, alerts
+        token = alerts.accounts.issue("prometheus", Role.OPERATOR, "test")
+        yield settings, base, alerts, token
 
 
 def _ok(url: str) -> bool:
@@ -71,8 +75,9 @@ def _ok(url: str) -> bool:
         return False
 
 
-def exported(base: dict[str, str]) -> dict[str, str]:
-    return {name: httpx.get(url + "/metrics/", timeout=10).text for name, url in base.items()}
+def exported(base: dict[str, str], token: str) -> dict[str, str]:
+    return {name: httpx.get(url + "/metrics", headers=bearer(token), timeout=10).text
+            for name, url in base.items()}
 
 
 def metric_names(texts: dict[str, str]) -> set[str]:
@@ -85,8 +90,8 @@ def metric_names(texts: dict[str, str]) -> set[str]:
 
 
 def test_exposition_passes_promtool_and_carries_the_metrics(running):
-    settings, base, _ = running
-    texts = exported(base)
+    settings, base, _, token = running
+    texts = exported(base, token)
     for service, text in texts.items():
         result = subprocess.run([tool("promtool"), "check", "metrics"], input=text,
                                 capture_output=True, text=True)
@@ -109,10 +114,10 @@ def test_exposition_passes_promtool_and_carries_the_metrics(running):
 
 
 def test_readiness_reports_store_and_broker(running):
-    _, base, _ = running
+    _, base, _, token = running
     for url in base.values():
-        body = httpx.get(url + "/readyz").json()
-        assert body["status"] == "ready"
+        assert httpx.get(url + "/readyz").json() == {"status": "ready"}
+        assert httpx.get(url + "/metrics").status_code == 401
 
 
 def test_alert_rules_pass_promtool_and_their_unit_tests():
@@ -129,8 +134,8 @@ def test_alert_rules_pass_promtool_and_their_unit_tests():
 
 
 def test_every_dashboard_query_names_metrics_the_services_export(running):
-    _, base, _ = running
-    names = metric_names(exported(base)) | {"up"}
+    _, base, _, token = running
+    names = metric_names(exported(base, token)) | {"up"}
     dashboard = json.loads((ROOT / "deploy/grafana/dashboards/povwatch.json").read_text())
     exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
     assert len(exprs) >= 15
@@ -140,17 +145,21 @@ def test_every_dashboard_query_names_metrics_the_services_export(running):
 
 
 def test_a_real_prometheus_scrapes_the_services(running, tmp_path):
-    settings, base, alerts = running
+    settings, base, alerts, token = running
     port = free_port()
-    config = tmp_path / "prometheus.yml"
-    config.write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        "scrape_configs:\n"
-        f"  - job_name: povwatch-monitor\n    static_configs: [{{targets: ['127.0.0.1:{settings.monitor_port}']}}]\n"
-        f"  - job_name: povwatch-alerts\n    static_configs: [{{targets: ['127.0.0.1:{settings.alerts_port}']}}]\n"
-    )
+    # The project's own scrape config, pointed at this run's ports and token.
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    config["global"] = {"scrape_interval": "1s", "evaluation_interval": "1s"}
+    config.pop("rule_files")
+    ports = {"povwatch-monitor": settings.monitor_port, "povwatch-alerts": settings.alerts_port}
+    (tmp_path / "token").write_text(token)
+    for job in config["scrape_configs"]:
+        job["static_configs"] = [{"targets": [f"127.0.0.1:{ports[job['job_name']]}"]}]
+        job["authorization"]["credentials_file"] = str(tmp_path / "token")
+    path = tmp_path / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
     server = subprocess.Popen(
-        [tool("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+        [tool("prometheus"), f"--config.file={path}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
          f"--web.listen-address=127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

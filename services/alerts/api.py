@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
-from fastapi import FastAPI, HTTPException, Query
-from prometheus_client import make_asgi_app
+from fastapi import Depends, FastAPI, HTTPException, Query
+from pydantic import AfterValidator, BaseModel, Field
 
-from services import kafka
+from domain.access import Permission, Principal, Role
+from domain.privacy import no_personal_numbers
+from services import kafka, metrics
+from services.access import Accounts, allowed, require_township, signed_in
 from services.metrics import ReadModelCollector, service_registry
-from pydantic import BaseModel, Field
 
 from domain.rules import FactorCode, Measure
 from domain.tasks import TaskError
@@ -21,38 +23,31 @@ from services.alerts.views import task_doc
 if TYPE_CHECKING:
     from services.alerts.service import AlertsService
 
-Actor = Field(min_length=1, max_length=100, description="who acts (a staff account)")
-
-
-class Acknowledge(BaseModel):
-    by: str = Actor
+# Free text from staff is stored and published: no ID, phone or account numbers.
+Note = Annotated[str, Field(max_length=2000), AfterValidator(no_personal_numbers)]
+Said = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(no_personal_numbers)]
 
 
 class Visit(BaseModel):
-    by: str = Actor
     visited_on: date
-    note: str = Field("", max_length=2000)
+    note: Note = ""
 
 
 class MeasureGiven(BaseModel):
-    by: str = Actor
     kind: Measure
-    department: str = Field(min_length=1, max_length=100)
+    department: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(no_personal_numbers)]
 
 
 class Resolve(BaseModel):
-    by: str = Actor
-    outcome: str = Field(min_length=1, max_length=2000)
+    outcome: Said
 
 
 class Dismiss(BaseModel):
-    by: str = Actor
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Said
 
 
 class SilenceIn(BaseModel):
-    created_by: str = Actor
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(no_personal_numbers)]
     expires_at: datetime
     household_id: str | None = None
     township: str | None = None
@@ -77,21 +72,37 @@ class SilenceOut(BaseModel):
 
 
 class EndSilence(BaseModel):
-    by: str = Actor
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(no_personal_numbers)]
 
 
 def create_app(service: AlertsService) -> FastAPI:
     alerts = service.alerts
     app = FastAPI(title="povwatch alerts", version="1",
-                  description="Help tasks for townships, their deadlines and actions; silences.")
+                  description="Help tasks for townships, their deadlines and actions; silences. "
+                  "Every endpoint but /healthz and /readyz needs a token (Authorization: Bearer); "
+                  "township staff see and act on their own township's tasks only. "
+                  "The township inbox (web pages) is served under /inbox.")
+    current = signed_in(service.accounts)
+    reader = allowed(current, Permission.READ_TASKS)
+    actor = allowed(current, Permission.ACT_ON_TASKS)
+    operator = allowed(current, Permission.MANAGE_SILENCES)
+    watcher = allowed(current, Permission.READ_OPERATIONS)
 
-    def act(task_id: UUID, action: str, **kwargs: object) -> TaskOut:
+    def visible(task_id: UUID, who: Principal) -> TaskOut:
         try:
-            task = alerts.act(task_id, action, **kwargs)
+            task = task_doc(alerts.task(task_id))
+        except TaskError:
+            require_township(who, None)  # staff: 403 whether or not it exists
+            raise HTTPException(404, f"no task {task_id}") from None
+        require_township(who, task.township)
+        return task
+
+    def act(task_id: UUID, who: Principal, action: str, **kwargs: object) -> TaskOut:
+        visible(task_id, who)
+        try:
+            task = alerts.act(task_id, action, by=who.name, **kwargs)
         except TaskError as e:
-            status = 404 if str(e).startswith("no task") else 409
-            raise HTTPException(status, str(e)) from None
+            raise HTTPException(409, str(e)) from None
         service.task_view.run_once()
         return task_doc(task)
 
@@ -103,7 +114,12 @@ def create_app(service: AlertsService) -> FastAPI:
         overdue: bool = False,
         limit: int = Query(50, ge=1, le=500),
         offset: int = Query(0, ge=0),
+        who: Principal = Depends(reader),
     ) -> TaskPage:
+        if who.role is Role.STAFF:
+            if township is not None:
+                require_township(who, township)
+            township = who.township
         before = service.clock().date().isoformat() if overdue else None
         if overdue:
             phase = "open"
@@ -112,53 +128,50 @@ def create_app(service: AlertsService) -> FastAPI:
         return TaskPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
     @app.get("/tasks/{task_id}", response_model=TaskOut, tags=["tasks"])
-    def get_task(task_id: UUID) -> TaskOut:
-        try:
-            return task_doc(alerts.task(task_id))
-        except TaskError as e:
-            raise HTTPException(404, str(e)) from None
+    def get_task(task_id: UUID, who: Principal = Depends(reader)) -> TaskOut:
+        return visible(task_id, who)
 
     @app.post("/tasks/{task_id}/acknowledge", response_model=TaskOut, tags=["tasks"])
-    def acknowledge(task_id: UUID, body: Acknowledge) -> TaskOut:
-        return act(task_id, "acknowledge", by=body.by)
+    def acknowledge(task_id: UUID, who: Principal = Depends(actor)) -> TaskOut:
+        return act(task_id, who, "acknowledge")
 
     @app.post("/tasks/{task_id}/visits", response_model=TaskOut, tags=["tasks"])
-    def visit(task_id: UUID, body: Visit) -> TaskOut:
-        return act(task_id, "record_visit", by=body.by, visited_on=body.visited_on, note=body.note)
+    def visit(task_id: UUID, body: Visit, who: Principal = Depends(actor)) -> TaskOut:
+        return act(task_id, who, "record_visit", visited_on=body.visited_on, note=body.note)
 
     @app.post("/tasks/{task_id}/measures", response_model=TaskOut, tags=["tasks"])
-    def measure(task_id: UUID, body: MeasureGiven) -> TaskOut:
-        return act(task_id, "record_measure", by=body.by, kind=body.kind, department=body.department)
+    def measure(task_id: UUID, body: MeasureGiven, who: Principal = Depends(actor)) -> TaskOut:
+        return act(task_id, who, "record_measure", kind=body.kind, department=body.department)
 
     @app.post("/tasks/{task_id}/resolve", response_model=TaskOut, tags=["tasks"])
-    def resolve(task_id: UUID, body: Resolve) -> TaskOut:
-        return act(task_id, "resolve", by=body.by, outcome=body.outcome)
+    def resolve(task_id: UUID, body: Resolve, who: Principal = Depends(actor)) -> TaskOut:
+        return act(task_id, who, "resolve", outcome=body.outcome)
 
     @app.post("/tasks/{task_id}/dismiss", response_model=TaskOut, tags=["tasks"])
-    def dismiss(task_id: UUID, body: Dismiss) -> TaskOut:
-        return act(task_id, "dismiss", by=body.by, reason=body.reason)
+    def dismiss(task_id: UUID, body: Dismiss, who: Principal = Depends(actor)) -> TaskOut:
+        return act(task_id, who, "dismiss", reason=body.reason)
 
     def silence_out(s, now: datetime) -> SilenceOut:
         return SilenceOut(**s.__dict__, active=s.active(now))
 
     @app.get("/silences", response_model=list[SilenceOut], tags=["silences"])
-    def list_silences(active: bool | None = None) -> list[SilenceOut]:
+    def list_silences(active: bool | None = None, who: Principal = Depends(operator)) -> list[SilenceOut]:
         now = service.clock()
         out = [silence_out(s, now) for s in alerts.silences()]
         return [s for s in out if active is None or s.active == active]
 
     @app.post("/silences", response_model=SilenceOut, status_code=201, tags=["silences"])
-    def create_silence(body: SilenceIn) -> SilenceOut:
+    def create_silence(body: SilenceIn, who: Principal = Depends(operator)) -> SilenceOut:
         try:
-            sid = alerts.silence(**body.model_dump())
+            sid = alerts.silence(created_by=who.name, **body.model_dump())
         except TaskError as e:
             raise HTTPException(422, str(e)) from None
         return next(silence_out(s, service.clock()) for s in alerts.silences() if s.id == sid)
 
     @app.post("/silences/{silence_id}/end", response_model=SilenceOut, tags=["silences"])
-    def end_silence(silence_id: str, body: EndSilence) -> SilenceOut:
+    def end_silence(silence_id: str, body: EndSilence, who: Principal = Depends(operator)) -> SilenceOut:
         try:
-            alerts.end_silence(silence_id, body.by, body.reason)
+            alerts.end_silence(silence_id, who.name, body.reason)
         except TaskError as e:
             raise HTTPException(404, str(e)) from None
         return next(silence_out(s, service.clock()) for s in alerts.silences() if s.id == silence_id)
@@ -169,15 +182,16 @@ def create_app(service: AlertsService) -> FastAPI:
 
     @app.get("/readyz", tags=["health"])
     def readyz() -> dict[str, object]:
+        # Open to probes (no token): it says ready or not, and why not; no figures.
         try:
-            position = service.triggers.position()
-            stored = service.households.recorder.max_notification_id() or 0
+            service.triggers.position()
+            service.households.recorder.max_notification_id()
         except Exception as e:
             raise HTTPException(503, f"store unreachable: {type(e).__name__}") from None
         if not kafka.reachable(service.settings):
             raise HTTPException(503, "Kafka broker unreachable")
-        return {"status": "ready", "stored": stored, "evaluated": position}
+        return {"status": "ready"}
 
     registry = service_registry(ReadModelCollector(service.collect_metrics))
-    app.mount("/metrics", make_asgi_app(registry=registry))
+    metrics.mount(app, registry, watcher)
     return app

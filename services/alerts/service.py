@@ -18,6 +18,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from services import kafka, views
+from services.access import open_accounts
 from services.alerts.app import Alerts
 from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import load_rules
@@ -111,6 +112,7 @@ class AlertsService:
             lambda: Alerts(settings.store_env("Alerts"), rules, policies, clock), "the alerts store")
         self.tasks = settings.open_store(lambda: open_task_view(settings), "the tasks view")
         self.risk = settings.open_store(lambda: open_risk_view(settings), "the risk status view")
+        self.accounts = open_accounts(settings)
         self.triggers = TriggerFollower(self.households, self.alerts)
         self.task_view = ViewFollower(
             self.alerts, self.tasks, lambda notes: task_docs(self.alerts.task, notes), "tasks"
@@ -278,6 +280,7 @@ class AlertsService:
             t.join(timeout=30)
         self.alerts.close()
         self.households.close()
+        self.accounts.close()
         for v in (self.tasks, self.risk, self.relay_position):
             v.datastore.close()
 

@@ -5,15 +5,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, UploadFile
+from pydantic import BaseModel
 from prometheus_client import make_asgi_app
 
+from domain.access import Permission, Principal, Role
 from services import metrics
+from services.access import Accounts, allowed, require_township, signed_in
 
 from domain.timeline import timeline
 from schemas.status import RiskStatusOut, StatusPage, TimelineEntryOut
 from services.monitor.households import Households
+from services.monitor.uploads import Uploads
 from services.monitor.views import RiskStatusView
+
+class Rejected(BaseModel):
+    row: int
+    field: str
+    reason: str
+
+
+class UploadReport(BaseModel):
+    published: int
+    already_published: int
+    rejected_rows: int
+    rejected: list[Rejected]
+
 
 Card = Literal["red", "yellow", "green", "blue"]
 Level = Literal["none", "watch", "high", "critical"]
@@ -39,13 +56,31 @@ def collect(households: Households, view: RiskStatusView):
 
 
 def create_app(
-    households: Households, view: RiskStatusView, broker_ok: Callable[[], bool] | None = None
+    households: Households,
+    view: RiskStatusView,
+    accounts: Accounts,
+    broker_ok: Callable[[], bool] | None = None,
+    uploads: Uploads | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="povwatch monitor",
         version="1",
-        description="Households' risk statuses, kept current from department events.",
+        description="Households' risk statuses, kept current from department events. "
+        "Every endpoint but /healthz needs a token (Authorization: Bearer); township "
+        "staff see their own township only.",
     )
+    current = signed_in(accounts)
+    reader = allowed(current, Permission.READ_HOUSEHOLDS)
+    operator = allowed(current, Permission.READ_OPERATIONS)
+    publisher = allowed(current, Permission.PUBLISH)
+
+    def visible(household_id: str, who: Principal) -> RiskStatusOut:
+        status = view.get(household_id)
+        # Staff get 403 for anything not theirs, existing or not: no 404 leaks.
+        require_township(who, status.township if status else None)
+        if status is None:
+            raise HTTPException(404, f"no household {household_id!r}")
+        return status
 
     @app.get("/households", response_model=StatusPage, tags=["households"])
     def list_households(
@@ -55,29 +90,49 @@ def create_app(
         level: Level | None = None,
         limit: int = Query(50, ge=1, le=500),
         offset: int = Query(0, ge=0),
+        who: Principal = Depends(reader),
     ) -> StatusPage:
+        if who.role is Role.STAFF:
+            if township is not None:
+                require_township(who, township)
+            township = who.township
         page = view.search(
             limit=limit, offset=offset, township=township, village=village, card=card, level=level
         )
         return StatusPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
     @app.get("/households/{household_id}", response_model=RiskStatusOut, tags=["households"])
-    def household_status(household_id: str) -> RiskStatusOut:
-        status = view.get(household_id)
-        if status is None:
-            raise HTTPException(404, f"no household {household_id!r}")
-        return status
+    def household_status(household_id: str, who: Principal = Depends(reader)) -> RiskStatusOut:
+        return visible(household_id, who)
 
     @app.get(
         "/households/{household_id}/timeline",
         response_model=list[TimelineEntryOut],
         tags=["households"],
     )
-    def household_timeline(household_id: str) -> list[TimelineEntryOut]:
+    def household_timeline(household_id: str, who: Principal = Depends(reader)) -> list[TimelineEntryOut]:
+        if who.role is not Role.COUNTY:
+            visible(household_id, who)
         events = households.history(household_id)
         if not events:
             raise HTTPException(404, f"no household {household_id!r}")
         return [TimelineEntryOut.model_validate(e) for e in timeline(events)]
+
+    @app.post("/uploads", response_model=UploadReport, tags=["departments"])
+    def upload(file: UploadFile, who: Principal = Depends(publisher)) -> UploadReport:
+        """A department's JSONL, CSV or XLSX file, published as the department
+        the token speaks for; rows that fail validation are reported, not sent."""
+        if uploads is None:
+            raise HTTPException(503, "uploads are not served by this process")
+        assert who.source is not None  # a publisher always speaks for a department
+        try:
+            report = uploads.publish(file.filename or "", file.file.read(), who.source)
+        except ValueError as e:
+            raise HTTPException(422, str(e)) from None
+        return UploadReport(
+            published=report.published, already_published=report.already,
+            rejected_rows=report.rejected_rows,
+            rejected=[Rejected(row=r, field=f, reason=m) for r, f, m in report.rejected])
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -85,16 +140,17 @@ def create_app(
 
     @app.get("/readyz", tags=["health"])
     def readyz() -> dict[str, object]:
+        # Open to probes (no token): it says ready or not, and why not; no figures.
         try:
-            position = view.max_tracking_id(households.name) or 0
-            stored = households.recorder.max_notification_id() or 0
+            view.max_tracking_id(households.name)
+            households.recorder.max_notification_id()
         except Exception as e:  # the store is unreachable
             raise HTTPException(503, f"store unreachable: {type(e).__name__}") from None
         if broker_ok is not None and not broker_ok():
             raise HTTPException(503, "Kafka broker unreachable or ingestion paused")
-        return {"status": "ready", "stored": stored, "projected": position}
+        return {"status": "ready"}
 
     registry = metrics.service_registry(
         metrics.ReadModelCollector(lambda: collect(households, view)))
-    app.mount("/metrics", make_asgi_app(registry=registry))
+    metrics.mount(app, registry, operator)
     return app

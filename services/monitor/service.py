@@ -12,10 +12,12 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from services import kafka
+from services.access import open_accounts
 from services.leader import Leadership
 from services.metrics import run_job
 from services.monitor.api import create_app
 from services.monitor.consumer import Ingestor
+from services.monitor.uploads import Uploads
 from services.monitor.households import Households
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
 from services.settings import Settings
@@ -35,6 +37,8 @@ class MonitorService:
         self.leading = threading.Event()
         self.households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
         self.view = settings.open_store(lambda: open_view(settings), "the risk status view")
+        self.accounts = open_accounts(settings)
+        self.uploads = Uploads(settings)
         self.projection = RiskStatusProjection(
             self.households, self.view, load_policies(settings), today
         )
@@ -66,7 +70,7 @@ class MonitorService:
                 kwargs={"leading": self.leading}, name="risk", daemon=True))
         if self.http:
             config = uvicorn.Config(
-                create_app(self.households, self.view, self._ready),
+                create_app(self.households, self.view, self.accounts, self._ready, self.uploads),
                 host="0.0.0.0",
                 port=self.settings.monitor_port,
                 log_level="warning",
@@ -113,8 +117,10 @@ class MonitorService:
             self.server.should_exit = True
         for t in self.threads:
             t.join(timeout=30)
+        self.uploads.close()
         self.households.close()
         self.view.datastore.close()
+        self.accounts.close()
 
     def __enter__(self) -> MonitorService:
         return self.start()

@@ -1,0 +1,113 @@
+"""Accounts and sign-in: tokens are issued once, shown once, and kept only
+as SHA-256 hashes in the event store (a token is 256 random bits, so a fast
+hash is enough); each HTTP request names its account with
+``Authorization: Bearer <token>`` or, in the browser, the sign-in cookie."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from domain.access import Account, Permission, Principal, Role, Roster
+
+COOKIE = "povwatch_token"
+TOKEN_PREFIX = "pw_"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts(Application[object]):
+    name = "Accounts"
+    # The roster is cached and fast-forwarded from the store on each read, so a
+    # token revoked by another process stops working at its next request.
+    env = {"AGGREGATE_CACHE_MAXSIZE": "1", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+
+    def roster(self) -> Roster | None:
+        try:
+            return self.repository.get(Roster.ID)
+        except AggregateNotFoundError:
+            return None
+
+    def issue(self, name: str, role: Role, by: str, township: str | None = None,
+              source: str | None = None) -> str:
+        """Returns the new token; it is not stored and cannot be shown again."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        for attempt in range(3):
+            roster = self.roster() or Roster()
+            roster.issue(name, role, token_hash(token), datetime.now(timezone.utc), by,
+                         township=township, source=source)
+            try:
+                self.save(roster)
+                return token
+            except IntegrityError:  # another process changed the roster first
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def revoke(self, name: str, by: str) -> None:
+        roster = self.roster() or Roster()
+        roster.revoke(name, datetime.now(timezone.utc), by)
+        self.save(roster)
+
+    def list(self) -> list[Account]:
+        roster = self.roster()
+        return sorted(roster.accounts.values(), key=lambda a: a.name) if roster else []
+
+    def authenticate(self, token: str) -> Principal | None:
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        roster = self.roster()
+        account = roster.find(token_hash(token)) if roster else None
+        return account.principal() if account else None
+
+
+def open_accounts(settings) -> Accounts:
+    return settings.open_store(lambda: Accounts(env=settings.store_env("Accounts")), "the accounts")
+
+
+_bearer = HTTPBearer(auto_error=False, description="a token from `povwatch accounts issue`")
+
+
+def signed_in(accounts: Accounts) -> Callable[..., Principal]:
+    """A FastAPI dependency: the request's account, or 401."""
+
+    def current(request: Request,
+                credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+        token = credentials.credentials if credentials else request.cookies.get(COOKIE)
+        if not token:
+            raise HTTPException(401, "sign in: send Authorization: Bearer <token>",
+                                headers={"WWW-Authenticate": "Bearer"})
+        principal = accounts.authenticate(token)
+        if principal is None:
+            raise HTTPException(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
+        return principal
+
+    return current
+
+
+def allowed(current: Callable[..., Principal], permission: Permission) -> Callable[..., Principal]:
+    """A FastAPI dependency: the signed-in account if its role grants
+    ``permission``, else 403."""
+
+    def check(principal: Principal = Depends(current)) -> Principal:
+        if not principal.may(permission):
+            raise HTTPException(403, f"the {principal.role.value} role may not {permission.value}")
+        return principal
+
+    return check
+
+
+def require_township(principal: Principal, township: str | None) -> None:
+    """403 for anything outside the account's townships, whether or not it
+    exists (so that a 404 cannot tell another township's households apart)."""
+    if not principal.sees_township(township):
+        raise HTTPException(403, "outside your township")
