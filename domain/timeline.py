@@ -17,6 +17,7 @@ class Entry:
     event_id: str | None
     kind: str
     text: str
+    fields: dict[str, str]  # the fact's own values, for wording it in another language
 
 
 def _y(amount: Any) -> str:
@@ -65,6 +66,9 @@ def describe(domain_event: Any) -> Entry:
         event_id=ref.event_id if ref else None,
         kind=kind,
         text=text,
+        fields={k: "-" if v is None else ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+                for k, v in vars(domain_event).items()
+                if not k.startswith("originator") and k not in ("timestamp", "ref")},
     )
 
 

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     monitor_port: int = 8081
     alerts_port: int = 8082
     log_level: str = "INFO"
+    cookie_secure: bool = Field(
+        False, description="send the inbox's sign-in cookie over HTTPS only (set it behind TLS)")
 
     def roles(self) -> set[str]:
         roles = {r.strip() for r in self.monitor_roles.split(",") if r.strip()}

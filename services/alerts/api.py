@@ -18,6 +18,7 @@ from services.metrics import ReadModelCollector, service_registry
 from domain.rules import FactorCode, Measure
 from domain.tasks import TaskError
 from schemas.tasks import TaskOut, TaskPage
+from services.alerts import inbox
 from services.alerts.views import task_doc
 
 if TYPE_CHECKING:
@@ -194,4 +195,5 @@ def create_app(service: AlertsService) -> FastAPI:
 
     registry = service_registry(ReadModelCollector(service.collect_metrics))
     metrics.mount(app, registry, watcher)
+    inbox.install(app, service, secure_cookies=service.settings.cookie_secure)
     return app

@@ -1,0 +1,236 @@
+"""The township inbox: server-rendered pages over the same tasks, rules and
+access control as the API. Township staff see their township's tasks
+(overdue first, then by due date) and act on them; the county office sees
+every township with its open and overdue counts. Forms post back and
+redirect (no JavaScript)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import TypeAdapter, ValidationError
+
+from domain.access import Permission, Principal, Role
+from domain.privacy import PersonalNumber, no_personal_numbers
+from domain.rules import Measure
+from domain.tasks import TaskError
+from domain.timeline import timeline
+from schemas.tasks import TaskOut
+from services.access import COOKIE
+from services.alerts.inbox.i18n import DEFAULT, LANGUAGES, Words
+from services.alerts.views import task_doc
+
+if TYPE_CHECKING:
+    from services.alerts.service import AlertsService
+
+HERE = Path(__file__).parent
+LANG_COOKIE = "povwatch_lang"
+PAGE = 50
+MEASURES = TypeAdapter(Measure)
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
+    pages = APIRouter(prefix="/inbox", include_in_schema=False)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    accounts, alerts = service.accounts, service.alerts
+
+    def words(request: Request) -> Words:
+        return Words(request.cookies.get(LANG_COOKIE, DEFAULT))
+
+    def user(request: Request) -> Principal:
+        token = request.cookies.get(COOKIE)
+        who = accounts.authenticate(token) if token else None
+        if who is None:
+            raise NotSignedIn
+        if not who.may(Permission.READ_TASKS):
+            raise HTTPException(403, "role has no inbox")
+        return who
+
+    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        w = words(request)
+        context.update(request=request, _=w, w=w, languages=LANGUAGES, here=request.url.path,
+                       today=service.clock().date())
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def visible_task(task_id: str, who: Principal) -> TaskOut:
+        try:
+            task = task_doc(alerts.task(UUID(task_id)))
+        except (ValueError, TaskError):
+            if who.role is Role.COUNTY:
+                raise HTTPException(404, "no such task") from None
+            raise HTTPException(403, "outside your township") from None  # no 404 leaks
+        if not who.sees_township(task.township):
+            raise HTTPException(403, "outside your township")
+        return task
+
+    @pages.get("/signin", response_class=HTMLResponse)
+    def signin_page(request: Request) -> HTMLResponse:
+        return render(request, "signin.html")
+
+    @pages.post("/signin")
+    def signin(request: Request, token: str = Form("")) -> Response:
+        who = accounts.authenticate(token.strip())
+        if who is None:
+            return render(request, "signin.html", status=401, error="token")
+        if not who.may(Permission.READ_TASKS):
+            return render(request, "signin.html", status=403, error="role")
+        out = RedirectResponse("/inbox", status_code=303)
+        # HttpOnly: no script reads it; SameSite=Strict: no other site's form posts with it.
+        out.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", secure=secure_cookies,
+                       path="/")
+        return out
+
+    @pages.post("/signout")
+    def signout() -> Response:
+        out = RedirectResponse("/inbox/signin", status_code=303)
+        out.delete_cookie(COOKIE, path="/")
+        return out
+
+    @pages.get("/lang/{lang}")
+    def language(lang: str, next: str = "/inbox") -> Response:
+        if lang not in LANGUAGES:
+            raise HTTPException(404, "no such language")
+        target = next if next.startswith("/inbox") and "//" not in next else "/inbox"
+        out = RedirectResponse(target, status_code=303)
+        out.set_cookie(LANG_COOKIE, lang, samesite="strict", max_age=365 * 86400, path="/")
+        return out
+
+    @pages.get("", response_class=HTMLResponse)
+    def home(request: Request) -> Response:
+        who = user(request)
+        if who.role is Role.STAFF:
+            return RedirectResponse(f"/inbox/tasks?township={quote(who.township or '')}", status_code=303)
+        today = service.clock().date().isoformat()
+        counts = service.tasks.counts("township", "phase")
+        townships = sorted({t for (t, _) in counts} - {None}, key=str) + (
+            [None] if any(t is None for (t, _) in counts) else [])
+        rows = []
+        for t in townships:
+            overdue = service.tasks.search(limit=1, before=today, township=t, phase="open").total
+            rows.append({"township": t, "open": counts.get((t, "open"), 0),
+                         "closed": counts.get((t, "closed"), 0), "overdue": overdue})
+        return render(request, "overview.html", who=who, rows=rows,
+                      total_open=sum(r["open"] for r in rows), total_overdue=sum(r["overdue"] for r in rows))
+
+    @pages.get("/tasks", response_class=HTMLResponse)
+    def task_list(request: Request, township: str | None = None, closed: bool = False,
+                  offset: int = 0) -> Response:
+        who = user(request)
+        if who.role is Role.STAFF:
+            if township not in (None, who.township):
+                raise HTTPException(403, "outside your township")
+            township = who.township
+        offset = max(offset, 0)
+        page = service.tasks.search(limit=PAGE, offset=offset, township=township,
+                                    phase="closed" if closed else "open")
+        return render(request, "tasks.html", who=who, township=township, closed=closed, page=page,
+                      offset=offset, limit=PAGE)
+
+    @pages.get("/tasks/{task_id}", response_class=HTMLResponse)
+    def task_view(request: Request, task_id: str, done: str | None = None) -> Response:
+        return task_page(request, task_id, done=done)
+
+    def task_page(request: Request, task_id: str, done: str | None = None,
+                  error: str | None = None, status: int = 200) -> Response:
+        who = user(request)
+        task = visible_task(task_id, who)
+        household = service.risk.get(task.household_id)
+        events = timeline(service.households.history(task.household_id))
+        return render(request, "task.html", status=status, who=who, task=task, household=household,
+                      events=events, done=done, error=error, measures=MEASURES.json_schema()["enum"])
+
+    def act(request: Request, task_id: str, action: str, **kwargs: Any) -> Response:
+        who = user(request)
+        if not who.may(Permission.ACT_ON_TASKS):
+            raise HTTPException(403, "role may not act on tasks")
+        visible_task(task_id, who)
+        try:
+            for value in kwargs.values():
+                if isinstance(value, str):
+                    no_personal_numbers(value)
+            alerts.act(UUID(task_id), action, by=who.name, **kwargs)
+        except PersonalNumber:
+            return task_page(request, task_id, error="personal_number", status=422)
+        except TaskError as e:
+            return task_page(request, task_id, error=str(e), status=409)
+        service.task_view.run_once()
+        return RedirectResponse(f"/inbox/tasks/{task_id}?done={action}", status_code=303)
+
+    def required(request: Request, task_id: str, value: str) -> str | Response:
+        value = value.strip()
+        return value if value else task_page(request, task_id, error="required", status=422)
+
+    @pages.post("/tasks/{task_id}/acknowledge")
+    def acknowledge(request: Request, task_id: str) -> Response:
+        return act(request, task_id, "acknowledge")
+
+    @pages.post("/tasks/{task_id}/visit")
+    def visit(request: Request, task_id: str, visited_on: str = Form(""), note: str = Form("")) -> Response:
+        try:
+            day = date.fromisoformat(visited_on)
+        except ValueError:
+            return task_page(request, task_id, error="date", status=422)
+        if day > service.clock().date():
+            return task_page(request, task_id, error="future", status=422)
+        return act(request, task_id, "record_visit", visited_on=day, note=note.strip()[:2000])
+
+    @pages.post("/tasks/{task_id}/measure")
+    def measure(request: Request, task_id: str, kind: str = Form(""), department: str = Form("")) -> Response:
+        try:
+            MEASURES.validate_python(kind)
+        except ValidationError:
+            return task_page(request, task_id, error="measure", status=422)
+        dept = required(request, task_id, department)
+        if isinstance(dept, Response):
+            return dept
+        return act(request, task_id, "record_measure", kind=kind, department=dept[:100])
+
+    @pages.post("/tasks/{task_id}/resolve")
+    def resolve(request: Request, task_id: str, outcome: str = Form("")) -> Response:
+        text = required(request, task_id, outcome)
+        return text if isinstance(text, Response) else act(request, task_id, "resolve", outcome=text[:2000])
+
+    @pages.post("/tasks/{task_id}/dismiss")
+    def dismiss(request: Request, task_id: str, reason: str = Form("")) -> Response:
+        text = required(request, task_id, reason)
+        return text if isinstance(text, Response) else act(request, task_id, "dismiss", reason=text[:2000])
+
+    return pages
+
+
+def install(app, service: AlertsService, secure_cookies: bool = False) -> None:
+    """Adds the inbox to the alerts service's app: pages, their stylesheet,
+    and error pages for browsers (the API keeps its JSON errors)."""
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    app.include_router(router(service, secure_cookies))
+    app.mount("/inbox/static", StaticFiles(directory=HERE / "static"), name="inbox-static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+
+    @app.exception_handler(NotSignedIn)
+    async def to_signin(request: Request, exc: NotSignedIn) -> Response:
+        return RedirectResponse("/inbox/signin", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def page_errors(request: Request, exc: StarletteHTTPException) -> Response:
+        if not request.url.path.startswith("/inbox"):
+            return await http_exception_handler(request, exc)
+        w = Words(request.cookies.get(LANG_COOKIE, DEFAULT))
+        return templates.TemplateResponse(
+            request, "error.html",
+            {"request": request, "_": w, "w": w, "languages": LANGUAGES, "here": request.url.path,
+             "status": exc.status_code, "detail": exc.detail, "who": None},
+            status_code=exc.status_code)
