@@ -83,7 +83,7 @@ def test_the_task_page_says_who_why_what_and_by_when(inbox):
     page = browser("wang").get(f"/inbox/tasks/{task['H-1'].task_id}").text
     for words in ("Hekou", "家庭人口", "有劳动能力人数", "近12个月人均纯收入 3000.00 元，低于监测线",
                   "就业帮扶", "走访期限", "2026-06-03", "生成任务", "部门推送的信息",
-                  "建档：JinlongHekou，3 人", "工资性收入 9000.00 元"):
+                  "建档：Jinlong Hekou，3 人", "工资性收入 9000.00 元"):
         assert words in page, words
 
 
