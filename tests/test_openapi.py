@@ -1,0 +1,97 @@
+"""Both services' OpenAPI, explored by schemathesis: whatever a client
+sends, no server error; and no operation answers anything but 401 or 403 to
+a request without a token or with the token of a role it does not serve."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+
+from domain.access import Role
+from services.access import open_accounts
+from services.alerts.api import create_app as alerts_app
+from services.monitor.api import create_app as monitor_app
+from services.monitor.uploads import Uploads
+from tests.helpers import bearer
+from tests.test_alerts import YEAR, clock, world  # noqa: F401
+
+PUBLIC = {"/healthz", "/readyz"}
+# Which roles each operation serves; an operation missing here fails the test.
+SERVES = {
+    "/tasks": {Role.STAFF, Role.COUNTY},
+    "/tasks/{task_id}": {Role.STAFF, Role.COUNTY},
+    "/tasks/{task_id}/acknowledge": {Role.STAFF, Role.COUNTY},
+    "/tasks/{task_id}/visits": {Role.STAFF, Role.COUNTY},
+    "/tasks/{task_id}/measures": {Role.STAFF, Role.COUNTY},
+    "/tasks/{task_id}/resolve": {Role.STAFF, Role.COUNTY},
+    "/tasks/{task_id}/dismiss": {Role.STAFF, Role.COUNTY},
+    "/silences": {Role.OPERATOR},
+    "/silences/{silence_id}/end": {Role.OPERATOR},
+    "/households": {Role.STAFF, Role.COUNTY},
+    "/households/{household_id}": {Role.STAFF, Role.COUNTY},
+    "/households/{household_id}/timeline": {Role.STAFF, Role.COUNTY},
+    "/uploads": {Role.PUBLISHER},
+    "/metrics": {Role.OPERATOR},
+}
+FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture
+def apps(world, broker_settings):  # noqa: F811
+    service, w = world
+    w.send(w.b.register("H-1", date(2025, 1, 1), "yellow", members=3, labour=2),
+           w.b.income("H-1", date(2026, 5, 31), "9000.00", *YEAR))
+    accounts = service.accounts
+    tokens = {
+        Role.STAFF: accounts.issue("staff", Role.STAFF, "test", township="Jinlong"),
+        Role.COUNTY: accounts.issue("county", Role.COUNTY, "test"),
+        Role.OPERATOR: accounts.issue("ops", Role.OPERATOR, "test"),
+        Role.PUBLISHER: accounts.issue("dept", Role.PUBLISHER, "test", source="civil-affairs"),
+    }
+    uploads = Uploads(broker_settings.model_copy(update={"state_dir": service.settings.sqlite_dir}))
+    monitor = monitor_app(service.households, service.risk, accounts, uploads=uploads)
+    yield {"alerts": alerts_app(service), "monitor": monitor}, tokens
+    uploads.close()
+
+
+def _roles_tried(case, tokens):
+    path = case.operation.path
+    assert path in SERVES or path in PUBLIC, f"{case.method} {path}: say which roles it serves"
+    if path in PUBLIC:
+        return
+    response = case.call()
+    assert response.status_code == 401, (case.method, path, response.status_code)
+    for role, token in tokens.items():
+        response = case.call(headers=bearer(token))
+        if role in SERVES[path]:
+            assert response.status_code < 500, (role, case.method, path, response.text)
+        else:
+            assert response.status_code == 403, (role, case.method, path, response.status_code)
+
+
+@pytest.mark.parametrize("service", ["alerts", "monitor"])
+def test_every_operation_denies_by_default_and_never_errs(apps, service):
+    schema = schemathesis.openapi.from_asgi("/openapi.json", apps[0][service])
+    tokens = apps[1]
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 5
+    for operation in operations:
+
+        @FUZZ
+        @given(case=operation.as_strategy())
+        def explore(case):
+            _roles_tried(case, tokens)
+            for role in Role:
+                case.call_and_validate(headers=bearer(tokens[role]), checks=[not_a_server_error])
+
+        explore()
+
+
+def test_every_operation_is_listed(apps):
+    for app in apps[0].values():
+        paths = set(app.openapi()["paths"])
+        assert paths <= set(SERVES) | PUBLIC, sorted(paths - set(SERVES) - PUBLIC)
