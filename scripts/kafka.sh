@@ -8,6 +8,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
 PORT=${POVWATCH_KAFKA_PORT:-9092}
 CONTROLLER_PORT=${POVWATCH_KAFKA_CONTROLLER_PORT:-9093}
+# A second listener that requires SASL/PLAIN sign-in, to try authenticated
+# clients against (user povwatch; the password below unless set).
+SASL_PORT=${POVWATCH_KAFKA_SASL_PORT:-9094}
+SASL_PASSWORD=${POVWATCH_KAFKA_SASL_DEV_PASSWORD:-povwatch-dev}
 STATE=${POVWATCH_STATE_DIR:-$ROOT/.povwatch}/kafka
 CACHE=${POVWATCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/povwatch}/kafka-$KAFKA_VERSION
 PIDFILE=$STATE/broker.pid
@@ -45,11 +49,13 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_povwatch="$SASL_PASSWORD";
 log.dirs=$STATE/data
 num.partitions=4
 auto.create.topics.enable=false

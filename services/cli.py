@@ -54,6 +54,14 @@ def _configured(make):
         raise typer.Exit(2) from None
 
 
+@app.command("cipher-key")
+def cipher_key() -> None:
+    """Print a new key for encryption at rest (set it as POVWATCH_CIPHER_KEY)."""
+    from eventsourcing.cipher import AESCipher
+
+    print(AESCipher.create_key(num_bytes=32))
+
+
 @app.command()
 def topics() -> None:
     """Create the project's Kafka topics (idempotent)."""

@@ -24,14 +24,18 @@ def _admin(settings: Settings, wait_s: float) -> KafkaAdminClient:
     while True:
         try:
             return KafkaAdminClient(
-                bootstrap_servers=settings.kafka_bootstrap, client_id="povwatch-admin"
+                bootstrap_servers=settings.kafka_bootstrap, client_id="povwatch-admin",
+                bootstrap_timeout_ms=int(min(max(wait_s, 1.0), 30.0) * 1000),
+                **settings.kafka_security(),
             )
         except KafkaError as e:
             if time.monotonic() > deadline:
+                hint = ("start one with scripts/kafka.sh start or set POVWATCH_KAFKA_BOOTSTRAP"
+                        if settings.kafka_security_protocol == "PLAINTEXT" else
+                        f"or it refused {settings.kafka_security_protocol}: check the "
+                        "POVWATCH_KAFKA_SASL_* and POVWATCH_KAFKA_SSL_* settings")
                 raise BrokerUnavailable(
-                    f"no Kafka broker answers at {settings.kafka_bootstrap} ({e}); "
-                    "start one with scripts/kafka.sh start or set POVWATCH_KAFKA_BOOTSTRAP"
-                ) from None
+                    f"no Kafka broker answers at {settings.kafka_bootstrap} ({e}); {hint}") from None
             time.sleep(0.5)
 
 
@@ -77,6 +81,7 @@ def producer(settings: Settings, **overrides: object) -> KafkaProducer:
         # Ride out a broker restart (leaders are re-elected within seconds).
         "retries": 20,
         "retry_backoff_ms": 500,
+        **settings.kafka_security(),
     }
     config.update(overrides)
     return KafkaProducer(**config)
@@ -93,6 +98,7 @@ def consumer(settings: Settings, group: str, **overrides: object) -> KafkaConsum
         # A killed process's partitions move to the others this soon.
         "session_timeout_ms": settings.kafka_session_timeout_ms,
         "heartbeat_interval_ms": max(settings.kafka_session_timeout_ms // 4, 1000),
+        **settings.kafka_security(),
     }
     config.update(overrides)
     return KafkaConsumer(**config)

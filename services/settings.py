@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,8 +22,19 @@ class Settings(BaseSettings):
     postgres_user: str = "povwatch"
     postgres_password: str = "povwatch"
     postgres_schema: str = "public"
+    cipher_key: SecretStr | None = Field(
+        None, description="encrypt the event stores at rest with AES-256-GCM "
+        "(a key from `povwatch cipher-key`; every process needs the same one)")
 
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # Kafka security (docs/security.md): SASL sign-in and/or TLS to the brokers.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle that signed the brokers' certificates")
+    kafka_ssl_certfile: Path | None = Field(None, description="client certificate (mutual TLS)")
+    kafka_ssl_keyfile: Path | None = Field(None, description="client private key (mutual TLS)")
     events_topic: str = "povwatch.events"
     dlq_topic: str = "povwatch.events.dlq"
     tasks_topic: str = "povwatch.tasks"
@@ -45,6 +56,27 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     cookie_secure: bool = Field(
         False, description="send the inbox's sign-in cookie over HTTPS only (set it behind TLS)")
+
+    def kafka_security(self) -> dict[str, object]:
+        """kafka-python's security options for every client povwatch makes."""
+        protocol = self.kafka_security_protocol
+        options: dict[str, object] = {"security_protocol": protocol}
+        if protocol.startswith("SASL"):
+            if not (self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password):
+                raise ValueError(
+                    f"POVWATCH_KAFKA_SECURITY_PROTOCOL={protocol} needs POVWATCH_KAFKA_SASL_MECHANISM, "
+                    "POVWATCH_KAFKA_SASL_USERNAME and POVWATCH_KAFKA_SASL_PASSWORD")
+            options.update(sasl_mechanism=self.kafka_sasl_mechanism,
+                           sasl_plain_username=self.kafka_sasl_username,
+                           sasl_plain_password=self.kafka_sasl_password.get_secret_value())
+        if protocol.endswith("SSL"):
+            for name in ("cafile", "certfile", "keyfile"):
+                path = getattr(self, f"kafka_ssl_{name}")
+                if path is not None:
+                    if not path.is_file():
+                        raise ValueError(f"POVWATCH_KAFKA_SSL_{name.upper()}: no file {path}")
+                    options[f"ssl_{name}"] = str(path)
+        return options
 
     def roles(self) -> set[str]:
         roles = {r.strip() for r in self.monitor_roles.split(",") if r.strip()}
@@ -73,14 +105,21 @@ class Settings(BaseSettings):
 
     def store_env(self, name: str) -> dict[str, str]:
         """The eventsourcing library's environment for one application or view."""
+        cipher = {} if self.cipher_key is None else {
+            # The library's cipher: each stored event's state is encrypted.
+            "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+            "CIPHER_KEY": self.cipher_key.get_secret_value(),
+        }
         if self.store == "sqlite":
             self.sqlite_dir.mkdir(parents=True, exist_ok=True)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_dir / f"{name.lower()}.db"),
                 "SQLITE_LOCK_TIMEOUT": "30",
+                **cipher,
             }
         return {
+            **cipher,
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": self.postgres_dbname,
             "POSTGRES_HOST": self.postgres_host,
