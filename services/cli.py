@@ -208,14 +208,34 @@ def demo(
                 time.sleep(0.3)
             progress.remove_task(raising)
         _print_county(service.view, alerts)
-        console.print(
-            f"\nmonitor API  http://127.0.0.1:{settings.monitor_port}/docs   "
-            f"alerts API  http://127.0.0.1:{settings.alerts_port}/docs   "
-            f"metrics  /metrics on both"
-        )
+        _print_demo_accounts(settings, alerts)
         if keep_running:
             console.print("services running; Ctrl-C to stop")
             stop.wait()
+
+
+def _print_demo_accounts(settings: Settings, alerts) -> None:
+    """Demo accounts (issued again at each run, which replaces their tokens):
+    the county office, the staff of the township with the most open tasks, and
+    an operator for /metrics."""
+    from domain.access import Role
+
+    open_tasks = alerts.tasks.counts("township", "phase")
+    busiest = max((t for t, phase in open_tasks if t and phase == "open"),
+                  key=lambda t: open_tasks[(t, "open")], default=None)
+    issue = alerts.accounts.issue
+    tokens = [("demo-county", "county office", issue("demo-county", Role.COUNTY, "demo"))]
+    if busiest:
+        tokens.append((f"demo-{busiest.lower()}", f"staff of {busiest}",
+                       issue(f"demo-{busiest.lower()}", Role.STAFF, "demo", township=busiest)))
+    tokens.append(("demo-operator", "operator (metrics, silences)", issue("demo-operator", Role.OPERATOR, "demo")))
+    base = f"http://127.0.0.1:{settings.alerts_port}"
+    console.print(f"\n[bold]township inbox[/bold]  {base}/inbox   (sign in with a token below)")
+    for name, role, token in tokens:
+        console.print(f"  {name:<20} {role:<32} {token}", highlight=False)
+    console.print(
+        f"alerts API  {base}/docs   monitor API  http://127.0.0.1:{settings.monitor_port}/docs   "
+        "(Authorization: Bearer TOKEN; /metrics with the operator's)", highlight=False)
 
 
 def _print_county(view, alerts) -> None:

@@ -99,3 +99,40 @@ def test_a_file_of_another_kind_is_refused_clearly(env, tmp_path):
     file.write_text("x")
     result = run(env, file, "--source", "x-dept")
     assert result.exit_code == 2 and "use a .jsonl, .csv or .xlsx file" in result.output
+
+
+def test_a_publisher_uploads_a_file_over_http_as_its_own_department(broker_settings, tmp_path):
+    from services.access import open_accounts
+    from services.monitor.api import create_app
+    from services.monitor.households import Households
+    from services.monitor.riskstatus import open_view
+    from services.monitor.uploads import Uploads
+    from tests.helpers import clients
+
+    settings = broker_settings.model_copy(update={"store": "sqlite", "sqlite_dir": tmp_path / "store",
+                                                  "state_dir": tmp_path / "state"})
+    households, view, accounts = Households(env=settings.store_env("Monitor")), open_view(settings), \
+        open_accounts(settings)
+    uploads = Uploads(settings)
+    app = create_app(households, view, accounts, uploads=uploads)
+    who = clients(app, accounts, mi=("publisher", "medical-insurance"), county=("county", None))
+    b = Builder("up")
+    rows = [b.illness("H-1", ON, "9000.00", "7000.00"), b.illness("H-2", ON, "100.00", "200.00")]
+    other = {**b.illness("H-3", ON, "10.00", "5.00"), "source": "civil-affairs"}
+    body = "\n".join(json.dumps(r) for r in [*rows, other]).encode()
+    r = who["mi"].post("/uploads", files={"file": ("feed.jsonl", body)})
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["published"] == 1 and report["rejected_rows"] == 2
+    assert {x["row"]: x["field"] for x in report["rejected"]} == {2: "data", 3: "source"}
+    (message,) = read_topic(settings, settings.events_topic, expect=1)
+    assert json.loads(message.value)["source"] == "medical-insurance"
+    again = who["mi"].post("/uploads", files={"file": ("feed.jsonl", body)}).json()
+    assert again["published"] == 0 and again["already_published"] == 1
+    r = who["mi"].post("/uploads", files={"file": ("feed.exe", b"MZ")})
+    assert r.status_code == 422 and ".jsonl, .csv or .xlsx" in r.json()["detail"]
+    assert who["county"].post("/uploads", files={"file": ("feed.jsonl", body)}).status_code == 403
+    uploads.close()
+    households.close()
+    accounts.close()
+    view.datastore.close()
