@@ -4,6 +4,8 @@ COPY pyproject.toml README.md ./
 COPY domain ./domain
 COPY schemas ./schemas
 COPY services ./services
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir . \
+    # Tokens for other containers (Prometheus's); a new volume takes this owner.
+    && mkdir -p /run/povwatch && chown nobody /run/povwatch
 USER nobody
 ENTRYPOINT ["povwatch"]
