@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from kafka import KafkaConsumer
@@ -70,3 +71,39 @@ def clients(app, accounts, **who: tuple) -> dict:
                                source=scope if role is Role.PUBLISHER else None)
         out[name] = TestClient(app, headers=bearer(token))
     return out
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def serving(broker_settings: Settings, store_dir, now):
+    """Monitor and alerts with their HTTP servers on free ports, on SQLite,
+    with the clock at ``now``; yields the settings, the alerts service and
+    the base URLs once both answer."""
+    from services.alerts.service import AlertsService
+    from services.monitor.service import MonitorService
+
+    settings = broker_settings.model_copy(update={
+        "store": "sqlite", "sqlite_dir": store_dir, "monitor_port": free_port(), "alerts_port": free_port()})
+    with MonitorService(settings, today=lambda: now.date(), http=True), \
+            AlertsService(settings, clock=lambda: now, http=True) as alerts:
+        base = {"monitor": f"http://127.0.0.1:{settings.monitor_port}",
+                "alerts": f"http://127.0.0.1:{settings.alerts_port}"}
+        for url in base.values():
+            wait_for(lambda: answers(url + "/healthz"), what=f"{url} to answer")
+        yield settings, alerts, base

@@ -47,6 +47,7 @@ def test_department_message_becomes_a_task_message_and_staff_work_it(settings):
         assert other.get(f"/tasks/{tid}").status_code == 403
         assert other.post(f"/tasks/{tid}/acknowledge").status_code == 403
         assert other.get("/tasks").json()["total"] == 0
+        assert other.get("/tasks", params={"offset": 2**63}).status_code == 422  # not a 500
         assert other.get("/tasks", params={"township": "Jinlong"}).status_code == 403
         assert who["ops"].get(f"/tasks/{tid}").status_code == 403
         assert other.get(f"/tasks/{uuid4()}").status_code == 403  # no 404 to tell tasks apart

@@ -67,6 +67,7 @@ def test_paged_filtered_list(client):
     page = client.get("/households", params={"limit": 4, "offset": 4}).json()
     assert page["total"] == 6 and len(page["items"]) == 2
     assert client.get("/households", params={"card": "purple"}).status_code == 422
+    assert client.get("/households", params={"offset": 2**63}).status_code == 422  # not a 500
 
 
 def test_health_openapi_and_metrics(app, who):

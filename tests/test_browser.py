@@ -14,11 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from domain.access import Role
-from services.alerts.service import AlertsService
-from services.monitor.service import MonitorService
 from services.sample import Builder
-from tests.helpers import publish, wait_for
-from tests.test_observability import _ok, free_port
+from tests.helpers import publish, serving, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("POVWATCH_TEST_ARTIFACTS", ROOT / "test-artifacts"))
@@ -43,13 +40,8 @@ def chromium():
 
 @pytest.fixture
 def county(broker_settings, tmp_path):
-    settings = broker_settings.model_copy(update={
-        "store": "sqlite", "sqlite_dir": tmp_path / "store",
-        "monitor_port": free_port(), "alerts_port": free_port()})
-    with MonitorService(settings, today=lambda: NOW.date(), http=True), \
-            AlertsService(settings, clock=lambda: NOW, http=True) as alerts:
-        base = f"http://127.0.0.1:{settings.alerts_port}"
-        wait_for(lambda: _ok(base + "/healthz"), what="the alerts service to answer")
+    with serving(broker_settings, tmp_path / "store", NOW) as (settings, alerts, bases):
+        base = bases["alerts"]
         tokens = {
             "wang": alerts.accounts.issue("wang", Role.STAFF, "test", township="Jinlong"),
             "zhou": alerts.accounts.issue("zhou", Role.STAFF, "test", township="Yuanjiang"),

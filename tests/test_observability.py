@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import urllib.parse
 import urllib.request
@@ -18,13 +17,11 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.alerts.service import AlertsService
-from services.monitor.service import MonitorService
 from services.sample import Builder
 import yaml
 
 from domain.access import Role
-from tests.helpers import bearer, publish, wait_for
+from tests.helpers import bearer, free_port, publish, serving, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
@@ -39,24 +36,10 @@ def tool(name: str) -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def running(broker_settings, tmp_path):
     """Monitor and alerts with their HTTP servers, on SQLite, with traffic."""
-    settings = broker_settings.model_copy(update={
-        "store": "sqlite", "sqlite_dir": tmp_path / "store",
-        "monitor_port": free_port(), "alerts_port": free_port()})
-    with MonitorService(settings, today=lambda: NOW.date(), http=True), \
-            AlertsService(settings, clock=lambda: NOW, http=True) as alerts:
-        base = {"monitor": f"http://127.0.0.1:{settings.monitor_port}",
-                "alerts": f"http://127.0.0.1:{settings.alerts_port}"}
-        for url in base.values():
-            wait_for(lambda: _ok(url + "/healthz"), what=f"{url} to answer")
+    with serving(broker_settings, tmp_path / "store", NOW) as (settings, alerts, base):
         b = Builder("obs")
         publish(settings, b.register("H-1", date(2025, 1, 1), "yellow", members=1, labour=1),
                 b.income("H-1", date(2026, 5, 31), "100.00", *YEAR),
@@ -66,13 +49,6 @@ def running(broker_settings, tmp_path):
         alerts.run_job("escalate")
         token = alerts.accounts.issue("prometheus", Role.OPERATOR, "test")
         yield settings, base, alerts, token
-
-
-def _ok(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def exported(base: dict[str, str], token: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from domain.access import Permission, Principal, Role
 from domain.privacy import no_personal_numbers
 from services import kafka, metrics
-from services.access import Accounts, allowed, require_township, signed_in
+from services.access import allowed, require_township, signed_in
 from services.metrics import ReadModelCollector, service_registry
 
 from domain.rules import FactorCode, Measure
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 # Free text from staff is stored and published: no ID, phone or account numbers.
 Note = Annotated[str, Field(max_length=2000), AfterValidator(no_personal_numbers)]
 Said = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(no_personal_numbers)]
+
+
+# Far past any page there is, and inside the stores' 64-bit integers.
+MAX_OFFSET = 10**9
 
 
 class Visit(BaseModel):
@@ -114,7 +118,7 @@ def create_app(service: AlertsService) -> FastAPI:
         phase: Literal["open", "closed"] | None = None,
         overdue: bool = False,
         limit: int = Query(50, ge=1, le=500),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         who: Principal = Depends(reader),
     ) -> TaskPage:
         if who.role is Role.STAFF:

@@ -7,7 +7,6 @@ from typing import Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, UploadFile
 from pydantic import BaseModel
-from prometheus_client import make_asgi_app
 
 from domain.access import Permission, Principal, Role
 from services import metrics
@@ -18,6 +17,10 @@ from schemas.status import RiskStatusOut, StatusPage, TimelineEntryOut
 from services.monitor.households import Households
 from services.monitor.uploads import Uploads
 from services.monitor.views import RiskStatusView
+
+# Far past any page there is, and inside the stores' 64-bit integers.
+MAX_OFFSET = 10**9
+
 
 class Rejected(BaseModel):
     row: int
@@ -89,7 +92,7 @@ def create_app(
         card: Card | None = None,
         level: Level | None = None,
         limit: int = Query(50, ge=1, le=500),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         who: Principal = Depends(reader),
     ) -> StatusPage:
         if who.role is Role.STAFF:

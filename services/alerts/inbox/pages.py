@@ -132,7 +132,7 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
             if township not in (None, who.township):
                 raise HTTPException(403, "outside your township")
             township = who.township
-        offset = max(offset, 0)
+        offset = min(max(offset, 0), 10**9)
         page = service.tasks.search(limit=PAGE, offset=offset, township=township,
                                     phase="closed" if closed else "open")
         return render(request, "tasks.html", who=who, township=township, closed=closed, page=page,
