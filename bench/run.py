@@ -237,13 +237,13 @@ def end_to_end(base: Settings, households: int, months: int, ingest_processes: i
 
 
 def rebuild(run: Run) -> float:
-    from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+    from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view, rebuild_workers
 
     app = Households(env=run.settings.store_env("Monitor"))
     projection = RiskStatusProjection(app, open_view(run.settings), load_policies(run.settings),
                                       lambda: TODAY)
     start = time.perf_counter()
-    replayed = projection.rebuild()
+    replayed = projection.rebuild(workers=rebuild_workers(run.settings), settings=run.settings)
     elapsed = time.perf_counter() - start
     app.close()
     return replayed / elapsed

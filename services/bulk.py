@@ -32,13 +32,15 @@ def load_many(app: Application[UUID], ids: Iterable[UUID]) -> dict[UUID, Any]:
     return {oid: project_aggregate(None, events) for oid, events in streams.items()}
 
 
-def replay(app: Application[UUID], upto: int) -> Iterator[tuple[Any, int]]:
+def replay(app: Application[UUID], upto: int, lo: UUID | None = None,
+           hi: UUID | None = None) -> Iterator[tuple[Any, int]]:
     """Every aggregate as of notification ``upto``, one at a time, with how
     many events made it: the whole store read once, in key order (a rebuild
-    assesses each aggregate once, not once per event)."""
+    assesses each aggregate once, not once per event). ``lo`` and ``hi``
+    bound the ids (``lo`` included), so that parts can replay in parallel."""
     current: UUID | None = None
     events: list[Any] = []
-    for originator_id, version, topic, state in _stream(app.recorder, upto):
+    for originator_id, version, topic, state in _stream(app.recorder, upto, lo, hi):
         oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
         if oid != current and events:
             yield project_aggregate(None, events), len(events)
@@ -49,25 +51,31 @@ def replay(app: Application[UUID], upto: int) -> Iterator[tuple[Any, int]]:
         yield project_aggregate(None, events), len(events)
 
 
-def _stream(recorder: Any, upto: int) -> Iterator[tuple[Any, int, str, bytes]]:
+def _stream(recorder: Any, upto: int, lo: UUID | None, hi: UUID | None
+            ) -> Iterator[tuple[Any, int, str, bytes]]:
     if isinstance(recorder, PostgresAggregateRecorder):
         statement = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
-            "WHERE notification_id <= %s ORDER BY originator_id, originator_version"
+            "WHERE notification_id <= %s AND (%s::uuid IS NULL OR originator_id >= %s::uuid) "
+            "AND (%s::uuid IS NULL OR originator_id < %s::uuid) "
+            "ORDER BY originator_id, originator_version"
         ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
         with recorder.datastore.transaction(commit=False) as curs:
             with curs.connection.cursor(name="povwatch_replay") as named:
                 named.itersize = 5000
-                named.execute(statement, (upto,))
+                named.execute(statement, (upto, lo, lo, hi, hi))
                 for r in named:
                     yield r["originator_id"], r["originator_version"], r["topic"], r["state"]
         return
     if isinstance(recorder, SQLiteAggregateRecorder):
         with recorder.datastore.transaction(commit=False) as c:
+            # Ids are stored as 32 hex digits: their text order is their number order.
             c.execute(
                 f"SELECT originator_id, originator_version, topic, state FROM "
                 f"{recorder.events_table_name} WHERE rowid <= ? "
-                f"ORDER BY originator_id, originator_version", (upto,))
+                f"AND (? IS NULL OR originator_id >= ?) AND (? IS NULL OR originator_id < ?) "
+                f"ORDER BY originator_id, originator_version",
+                (upto, *[lo and lo.hex] * 2, *[hi and hi.hex] * 2))
             for r in c.fetchall():
                 yield r[0], r[1], r[2], r[3]
         return

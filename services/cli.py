@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from contextlib import contextmanager
 import sys
 import threading
 import time
@@ -375,17 +376,21 @@ def households(
 
 
 @app.command()
-def rebuild() -> None:
+def rebuild(
+    workers: Optional[int] = typer.Option(
+        None, min=1, help="processes replaying the store [the cores on PostgreSQL, 1 on SQLite]"),
+) -> None:
     """Rebuild the risk status view from the event store."""
     from services.monitor.households import Households
-    from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+    from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view, rebuild_workers
 
     settings = Settings()
     projection = RiskStatusProjection(
         Households(env=settings.store_env("Monitor")), open_view(settings), load_policies(settings)
     )
-    with console.status("rebuilding the risk status view"):
-        n = projection.rebuild()
+    n_workers = workers or rebuild_workers(settings)
+    with console.status(f"rebuilding the risk status view ({n_workers} process(es))"):
+        n = projection.rebuild(workers=n_workers, settings=settings)
     console.print(f"rebuilt from {n} stored events")
 
 
@@ -467,10 +472,16 @@ def accounts_list() -> None:
     console.print(table)
 
 
+@contextmanager
 def _alerts():
+    """The alerts service's stores, closed afterwards (no threads started)."""
     from services.alerts.service import AlertsService
 
-    return AlertsService(Settings())
+    service = AlertsService(Settings())
+    try:
+        yield service
+    finally:
+        service.stop()
 
 
 def _task_id(value: str):
@@ -492,11 +503,11 @@ def tasks_list(
     offset: int = 0,
 ) -> None:
     """Tasks, overdue first, then by due date."""
-    service = _alerts()
-    service.task_view.catch_up()
-    before = service.clock().date().isoformat() if overdue else None
-    page = service.tasks.search(limit=limit, offset=offset, before=before, township=township,
-                                status=status, phase=None if status else ("closed" if closed else "open"))
+    with _alerts() as service:
+        service.task_view.catch_up()
+        before = service.clock().date().isoformat() if overdue else None
+        page = service.tasks.search(limit=limit, offset=offset, before=before, township=township,
+                                    status=status, phase=None if status else ("closed" if closed else "open"))
     table = Table(title="Help tasks")
     for col in ("task", "household", "township", "kind", "level", "status", "shown", "next due", "factors"):
         table.add_column(col)
@@ -514,7 +525,8 @@ def tasks_show(task_id: str) -> None:
     from services.alerts.views import task_doc
 
     try:
-        t = task_doc(_alerts().alerts.task(_task_id(task_id)))
+        with _alerts() as service:
+            t = task_doc(service.alerts.task(_task_id(task_id)))
     except TaskError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
@@ -531,13 +543,13 @@ def tasks_show(task_id: str) -> None:
 def _act(task_id: str, action: str, **kwargs) -> None:
     from domain.tasks import TaskError
 
-    service = _alerts()
-    try:
-        task = service.alerts.act(_task_id(task_id), action, **kwargs)
-    except TaskError as e:
-        console.print(f"[red]{e}[/red]")
-        raise typer.Exit(1) from None
-    service.task_view.catch_up()
+    with _alerts() as service:
+        try:
+            task = service.alerts.act(_task_id(task_id), action, **kwargs)
+        except TaskError as e:
+            console.print(f"[red]{e}[/red]")
+            raise typer.Exit(1) from None
+        service.task_view.catch_up()
     console.print(f"task {task.id}: {task.status} (version {task.version})")
 
 
@@ -582,12 +594,12 @@ def tasks_dismiss(task_id: str, by: str = typer.Option(...), reason: str = typer
 @silences_app.command("list")
 def silences_list() -> None:
     """Every silence, active or not."""
-    service = _alerts()
-    now = service.clock()
+    with _alerts() as service:
+        now, silences = service.clock(), service.alerts.silences()
     table = Table(title="Silences")
     for col in ("id", "scope", "reason", "by", "expires", "state"):
         table.add_column(col)
-    for s in service.alerts.silences():
+    for s in silences:
         scope = s.household_id or f"{s.township} / {s.factor or 'any factor'}"
         state = "active" if s.active(now) else (f"ended by {s.ended_by}" if s.ended_at else "expired")
         table.add_row(s.id, scope, s.reason, s.created_by, f"{s.expires_at:%Y-%m-%d %H:%M}", state)
@@ -609,11 +621,11 @@ def silences_add(
 
     from domain.tasks import TaskError
 
-    service = _alerts()
     try:
-        sid = service.alerts.silence(reason=reason, created_by=by, household_id=household,
-                                     township=township, factor=factor, until_clear=until_clear,
-                                     expires_at=service.clock() + timedelta(days=days))
+        with _alerts() as service:
+            sid = service.alerts.silence(reason=reason, created_by=by, household_id=household,
+                                         township=township, factor=factor, until_clear=until_clear,
+                                         expires_at=service.clock() + timedelta(days=days))
     except TaskError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
@@ -626,7 +638,8 @@ def silences_end(silence_id: str, by: str = typer.Option(...), reason: str = typ
     from domain.tasks import TaskError
 
     try:
-        _alerts().alerts.end_silence(silence_id, by, reason)
+        with _alerts() as service:
+            service.alerts.end_silence(silence_id, by, reason)
     except TaskError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None

@@ -129,5 +129,9 @@ class Settings(BaseSettings):
             "POSTGRES_SCHEMA": self.postgres_schema,
             "POSTGRES_CONNECT_TIMEOUT": "3",  # per try; the library tries 10 times
             "POSTGRES_PRE_PING": "y",  # a pooled connection broken by a server restart is replaced
+            # Each application and view has its own pool; a service holds about
+            # eight, so keep few idle connections each and open more on demand.
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "8",
             "PROCESS_RECORDER_TOPIC": "services.pgstore:ArrayInsertProcessRecorder",
         }

@@ -64,7 +64,7 @@ def test_same_event_id_from_another_offset_is_a_duplicate_or_a_conflict(househol
     assert len(households.household("H-2").facts.incomes) == 1
 
 
-def test_rebuild_equals_live(households, projection):
+def test_rebuild_equals_live(households, projection, store_settings):
     messages = sample_events(TODAY)
     # Live: project after every message, as the service does.
     for offset, m in enumerate(messages):
@@ -79,6 +79,9 @@ def test_rebuild_equals_live(households, projection):
     assert projection.rebuild() == projection.position()
     rebuilt = {s.household_id: s for s in projection.view.search(limit=100).items}
     assert rebuilt == live
+    # In three processes, each replaying a range of household ids: the same view.
+    assert projection.rebuild(workers=3, settings=store_settings) == projection.position()
+    assert {s.household_id: s for s in projection.view.search(limit=100).items} == live
     levels = {h: s.level for h, s in rebuilt.items()}
     assert levels["430624-0003"] == "none" and levels["430624-0002"] == "high"
 

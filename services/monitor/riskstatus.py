@@ -3,9 +3,14 @@ status per household current, evaluated on the clock's date."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from itertools import repeat
 from pathlib import Path
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
@@ -36,6 +41,25 @@ def open_view(settings: Settings) -> RiskStatusView:
     )
 
 
+def rebuild_workers(settings: Settings) -> int:
+    """Processes a rebuild uses by default: the cores, on PostgreSQL (SQLite
+    takes one writer at a time)."""
+    return min(os.cpu_count() or 1, 4) if settings.store == "postgres" else 1
+
+
+def _rebuild_range(settings: Settings, top: int, on: date, lo: UUID | None, hi: UUID | None,
+                   batch: int) -> int:
+    """One worker's part of a parallel rebuild (a module function: it is pickled)."""
+    households = Households(env=settings.store_env("Monitor"))
+    view = open_view(settings)
+    try:
+        projection = RiskStatusProjection(households, view, load_policies(settings), lambda: on)
+        return projection._rebuild_range(top, on, lo, hi, batch)
+    finally:
+        households.close()
+        view.datastore.close()
+
+
 class RiskStatusProjection(ViewFollower):
     def __init__(
         self,
@@ -60,22 +84,42 @@ class RiskStatusProjection(ViewFollower):
         touched = advance(self.households, self.cache, notes)
         return [self.status_of(h, on) for h in touched.values()]
 
-    def rebuild(self, batch: int = 2000) -> int:
+    def rebuild(self, batch: int = 2000, workers: int = 1, settings: Settings | None = None) -> int:
         """Forgets the view and assesses every household once, from the whole
-        store read in key order; returns how many events it replayed."""
+        store read in key order; returns how many events it replayed. With
+        ``workers`` > 1, processes (opened from ``settings``) each replay one
+        range of household ids: decoding the events is the cost, and it is
+        spread over the cores."""
         with self.lock:
             self.cache.clear()
             self.view.clear(self.households.name)
             top = self.households.recorder.max_notification_id() or 0
-            on, docs, replayed = self.today(), [], 0
-            for household, events in replay(self.households, top):
-                docs.append(self.status_of(household, on))
-                replayed += events
-                if len(docs) >= batch:
-                    self.view.save(docs, None)
-                    docs = []
-            # The position last, with the last rows: a rebuild cut short starts over.
-            self.view.save(docs, Tracking(self.households.name, top) if top else None)
+            on = self.today()
+            if workers > 1:
+                if settings is None:
+                    raise ValueError("a rebuild in several processes needs the settings to open the store")
+                bounds: list[UUID | None] = [None, *(UUID(int=(2**128 * k) // workers)
+                                                     for k in range(1, workers)), None]
+                spawn = multiprocessing.get_context("spawn")  # no threads or connections inherited
+                with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
+                    replayed = sum(pool.map(_rebuild_range, repeat(settings), repeat(top), repeat(on),
+                                            bounds[:-1], bounds[1:], repeat(batch)))
+            else:
+                replayed = self._rebuild_range(top, on, None, None, batch)
+            # The position last: a rebuild cut short starts over.
+            self.view.save([], Tracking(self.households.name, top) if top else None)
+        return replayed
+
+    def _rebuild_range(self, top: int, on: date, lo: UUID | None, hi: UUID | None, batch: int) -> int:
+        docs, replayed = [], 0
+        for household, events in replay(self.households, top, lo, hi):
+            docs.append(self.status_of(household, on))
+            replayed += events
+            if len(docs) >= batch:
+                self.view.save(docs, None)
+                docs = []
+        if docs:
+            self.view.save(docs, None)
         return replayed
 
     def reevaluate(self, batch: int = 500) -> int:
