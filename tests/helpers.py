@@ -93,17 +93,17 @@ def answers(url: str) -> bool:
 @contextmanager
 def serving(broker_settings: Settings, store_dir, now):
     """Monitor and alerts with their HTTP servers on free ports, on SQLite,
-    with the clock at ``now``; yields the settings, the alerts service and
-    the base URLs once both answer."""
+    with the clock at ``now``; yields the settings, both services and the
+    base URLs once both answer."""
     from services.alerts.service import AlertsService
     from services.monitor.service import MonitorService
 
     settings = broker_settings.model_copy(update={
         "store": "sqlite", "sqlite_dir": store_dir, "monitor_port": free_port(), "alerts_port": free_port()})
-    with MonitorService(settings, today=lambda: now.date(), http=True), \
+    with MonitorService(settings, today=lambda: now.date(), http=True) as monitor, \
             AlertsService(settings, clock=lambda: now, http=True) as alerts:
         base = {"monitor": f"http://127.0.0.1:{settings.monitor_port}",
                 "alerts": f"http://127.0.0.1:{settings.alerts_port}"}
         for url in base.values():
             wait_for(lambda: answers(url + "/healthz"), what=f"{url} to answer")
-        yield settings, alerts, base
+        yield settings, monitor, alerts, base

@@ -40,7 +40,7 @@ def chromium():
 
 @pytest.fixture
 def county(broker_settings, tmp_path):
-    with serving(broker_settings, tmp_path / "store", NOW) as (settings, alerts, bases):
+    with serving(broker_settings, tmp_path / "store", NOW) as (settings, _, alerts, bases):
         base = bases["alerts"]
         tokens = {
             "wang": alerts.accounts.issue("wang", Role.STAFF, "test", township="Jinlong"),

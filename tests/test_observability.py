@@ -39,13 +39,14 @@ def tool(name: str) -> str:
 @pytest.fixture
 def running(broker_settings, tmp_path):
     """Monitor and alerts with their HTTP servers, on SQLite, with traffic."""
-    with serving(broker_settings, tmp_path / "store", NOW) as (settings, alerts, base):
+    with serving(broker_settings, tmp_path / "store", NOW) as (settings, monitor, alerts, base):
         b = Builder("obs")
         publish(settings, b.register("H-1", date(2025, 1, 1), "yellow", members=1, labour=1),
                 b.income("H-1", date(2026, 5, 31), "100.00", *YEAR),
                 b.loan("H-1", date(2025, 1, 1), "L-1", "1000.00", date(2025, 12, 31)),
                 (b"H-1", b"{broken"))
         wait_for(lambda: alerts.tasks.search().total == 1, what="a task")
+        wait_for(lambda: monitor.view.get("H-1") is not None, what="the risk status")
         alerts.run_job("escalate")
         token = alerts.accounts.issue("prometheus", Role.OPERATOR, "test")
         yield settings, base, alerts, token

@@ -35,10 +35,11 @@ def load_policies(settings: Settings) -> PolicyBook:
     return PolicyBook.from_toml(path.read_text(encoding="utf-8"), origin=str(path))
 
 
-def open_view(settings: Settings) -> RiskStatusView:
-    return views.open_view(
-        settings.store_env("RiskStatus"), "RiskStatus", SQLiteRiskStatusView, PostgresRiskStatusView
-    )
+def open_view(settings: Settings, create: bool = True) -> RiskStatusView:
+    env = settings.store_env("RiskStatus")
+    if not create:  # the table exists (parallel rebuild workers): no DDL racing
+        env["CREATE_TABLE"] = "false"
+    return views.open_view(env, "RiskStatus", SQLiteRiskStatusView, PostgresRiskStatusView)
 
 
 def rebuild_workers(settings: Settings) -> int:
@@ -50,8 +51,9 @@ def rebuild_workers(settings: Settings) -> int:
 def _rebuild_range(settings: Settings, top: int, on: date, lo: UUID | None, hi: UUID | None,
                    batch: int) -> int:
     """One worker's part of a parallel rebuild (a module function: it is pickled)."""
-    households = Households(env=settings.store_env("Monitor"))
-    view = open_view(settings)
+    # The tables exist: workers creating them at once would race in the catalogue.
+    households = Households(env={**settings.store_env("Monitor"), "CREATE_TABLE": "false"})
+    view = open_view(settings, create=False)
     try:
         projection = RiskStatusProjection(households, view, load_policies(settings), lambda: on)
         return projection._rebuild_range(top, on, lo, hi, batch)
