@@ -25,11 +25,15 @@ class TaskError(ValueError):
     """A command that the task's state does not allow."""
 
 
+class PersonalText(TaskError):
+    """Text that holds an ID, phone or bank account number."""
+
+
 def _plain_text(text: str) -> None:
     try:
         no_personal_numbers(text)
     except PersonalNumber as e:
-        raise TaskError(str(e)) from None
+        raise PersonalText(str(e)) from None
 
 
 def rank(level: str) -> int:

@@ -107,7 +107,25 @@ def allowed(current: Callable[..., Principal], permission: Permission) -> Callab
 
 
 def require_township(principal: Principal, township: str | None) -> None:
-    """403 for anything outside the account's townships, whether or not it
-    exists (so that a 404 cannot tell another township's households apart)."""
+    """403 for anything outside the account's townships."""
     if not principal.sees_township(township):
         raise HTTPException(403, "outside your township")
+
+
+def require_visible(principal: Principal, found: bool, township: str | None, missing: str) -> None:
+    """403 for anything outside the account's township whether or not it
+    exists (so that a 404 cannot tell another township's households apart);
+    404 only to the county office."""
+    require_township(principal, township if found else None)
+    if not found:
+        raise HTTPException(404, missing)
+
+
+def scoped_township(principal: Principal, township: str | None) -> str | None:
+    """The township filter a listing may use: staff list their own (asking
+    for another is 403); the county office lists what it asks for."""
+    if principal.role is Role.STAFF:
+        if township not in (None, principal.township):
+            require_township(principal, township)
+        return principal.township
+    return township

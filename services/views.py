@@ -41,6 +41,10 @@ class Table(Generic[M]):
         )
 
 
+# Far past any page there is, and inside the stores' 64-bit integers.
+MAX_OFFSET = 10**9
+
+
 @dataclass(frozen=True)
 class Page(Generic[M]):
     items: list[M]

@@ -9,17 +9,18 @@ from uuid import UUID
 from fastapi import Depends, FastAPI, HTTPException, Query
 from pydantic import AfterValidator, BaseModel, Field
 
-from domain.access import Permission, Principal, Role
+from domain.access import Permission, Principal
 from domain.privacy import no_personal_numbers
 from services import kafka, metrics
-from services.access import allowed, require_township, signed_in
+from services.access import allowed, scoped_township, signed_in
 from services.metrics import ReadModelCollector, service_registry
 
 from domain.rules import FactorCode, Measure
 from domain.tasks import TaskError
 from schemas.tasks import TaskOut, TaskPage
 from services.alerts import inbox
-from services.alerts.views import task_doc
+from services.alerts.views import task_doc, visible_task
+from services.views import MAX_OFFSET
 
 if TYPE_CHECKING:
     from services.alerts.service import AlertsService
@@ -27,10 +28,7 @@ if TYPE_CHECKING:
 # Free text from staff is stored and published: no ID, phone or account numbers.
 Note = Annotated[str, Field(max_length=2000), AfterValidator(no_personal_numbers)]
 Said = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(no_personal_numbers)]
-
-
-# Far past any page there is, and inside the stores' 64-bit integers.
-MAX_OFFSET = 10**9
+Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(no_personal_numbers)]
 
 
 class Visit(BaseModel):
@@ -52,7 +50,7 @@ class Dismiss(BaseModel):
 
 
 class SilenceIn(BaseModel):
-    reason: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(no_personal_numbers)]
+    reason: Reason
     expires_at: datetime
     household_id: str | None = None
     township: str | None = None
@@ -77,7 +75,7 @@ class SilenceOut(BaseModel):
 
 
 class EndSilence(BaseModel):
-    reason: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(no_personal_numbers)]
+    reason: Reason
 
 
 def create_app(service: AlertsService) -> FastAPI:
@@ -93,17 +91,8 @@ def create_app(service: AlertsService) -> FastAPI:
     operator = allowed(current, Permission.MANAGE_SILENCES)
     watcher = allowed(current, Permission.READ_OPERATIONS)
 
-    def visible(task_id: UUID, who: Principal) -> TaskOut:
-        try:
-            task = task_doc(alerts.task(task_id))
-        except TaskError:
-            require_township(who, None)  # staff: 403 whether or not it exists
-            raise HTTPException(404, f"no task {task_id}") from None
-        require_township(who, task.township)
-        return task
-
     def act(task_id: UUID, who: Principal, action: str, **kwargs: object) -> TaskOut:
-        visible(task_id, who)
+        visible_task(alerts, task_id, who)
         try:
             task = alerts.act(task_id, action, by=who.name, **kwargs)
         except TaskError as e:
@@ -121,10 +110,7 @@ def create_app(service: AlertsService) -> FastAPI:
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
         who: Principal = Depends(reader),
     ) -> TaskPage:
-        if who.role is Role.STAFF:
-            if township is not None:
-                require_township(who, township)
-            township = who.township
+        township = scoped_township(who, township)
         before = service.clock().date().isoformat() if overdue else None
         if overdue:
             phase = "open"
@@ -134,7 +120,7 @@ def create_app(service: AlertsService) -> FastAPI:
 
     @app.get("/tasks/{task_id}", response_model=TaskOut, tags=["tasks"])
     def get_task(task_id: UUID, who: Principal = Depends(reader)) -> TaskOut:
-        return visible(task_id, who)
+        return visible_task(alerts, task_id, who)
 
     @app.post("/tasks/{task_id}/acknowledge", response_model=TaskOut, tags=["tasks"])
     def acknowledge(task_id: UUID, who: Principal = Depends(actor)) -> TaskOut:

@@ -1,14 +1,18 @@
-"""The tasks read model and how a task becomes its document."""
+"""The tasks read model, how a task becomes its document, and which task
+documents an account may see."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
-from domain.tasks import HelpTask
+from domain.access import Principal
+from domain.tasks import HelpTask, TaskError
 from schemas.tasks import SHOWN, HistoryEntry, TaskFactor, TaskOut
+from services.access import require_visible
 from services.views import PostgresDocumentView, SQLiteDocumentView, Table
 
 TASKS = Table(
@@ -72,6 +76,17 @@ def task_doc(task: HelpTask) -> TaskOut:
         outcome=task.outcome,
         history=[HistoryEntry(**h) for h in task.history],
     )
+
+
+def visible_task(alerts, task_id: UUID, who: Principal) -> TaskOut:
+    """The task's current document, when ``who`` may see it (else 403, or 404
+    for the county office when there is no such task)."""
+    try:
+        task = task_doc(alerts.task(task_id))
+    except TaskError:
+        task = None
+    require_visible(who, task is not None, task and task.township, f"no task {task_id}")
+    return task
 
 
 def task_docs(load, notes: Sequence[Notification]) -> list[TaskOut]:

@@ -10,17 +10,14 @@ from pydantic import BaseModel
 
 from domain.access import Permission, Principal, Role
 from services import metrics
-from services.access import Accounts, allowed, require_township, signed_in
+from services.access import Accounts, allowed, require_visible, scoped_township, signed_in
 
 from domain.timeline import timeline
 from schemas.status import RiskStatusOut, StatusPage, TimelineEntryOut
 from services.monitor.households import Households
 from services.monitor.uploads import Uploads
 from services.monitor.views import RiskStatusView
-
-# Far past any page there is, and inside the stores' 64-bit integers.
-MAX_OFFSET = 10**9
-
+from services.views import MAX_OFFSET
 
 class Rejected(BaseModel):
     row: int
@@ -69,7 +66,7 @@ def create_app(
         title="povwatch monitor",
         version="1",
         description="Households' risk statuses, kept current from department events. "
-        "Every endpoint but /healthz needs a token (Authorization: Bearer); township "
+        "Every endpoint but /healthz and /readyz needs a token (Authorization: Bearer); township "
         "staff see their own township only.",
     )
     current = signed_in(accounts)
@@ -79,10 +76,7 @@ def create_app(
 
     def visible(household_id: str, who: Principal) -> RiskStatusOut:
         status = view.get(household_id)
-        # Staff get 403 for anything not theirs, existing or not: no 404 leaks.
-        require_township(who, status.township if status else None)
-        if status is None:
-            raise HTTPException(404, f"no household {household_id!r}")
+        require_visible(who, status is not None, status and status.township, f"no household {household_id!r}")
         return status
 
     @app.get("/households", response_model=StatusPage, tags=["households"])
@@ -95,10 +89,7 @@ def create_app(
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
         who: Principal = Depends(reader),
     ) -> StatusPage:
-        if who.role is Role.STAFF:
-            if township is not None:
-                require_township(who, township)
-            township = who.township
+        township = scoped_township(who, township)
         page = view.search(
             limit=limit, offset=offset, township=township, village=village, card=card, level=level
         )
