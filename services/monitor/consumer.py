@@ -159,7 +159,7 @@ class Ingestor:
             parsed.append((record, ev))
             facts.append(Fact(ev.type, ev.household_id,
                               FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
-                              ev.data.model_dump()))
+                              dict(ev.data)))  # flat models: no deep copy needed
             fact_records.append(record)
         staged = self.households.stage(facts)
         by_record = dict(zip((id(r) for r in fact_records), staged.outcomes))
