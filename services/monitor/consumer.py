@@ -103,12 +103,16 @@ class Ingestor:
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         batch = self.consumer.poll(timeout_ms=timeout_ms)
-        handled = 0
+        handled, done = 0, {}
         for tp, records in batch.items():
             self.handle_batch(records)
             handled += len(records)
             # The store has committed every record of this partition's batch.
-            self.consumer.commit({tp: OffsetAndMetadata(records[-1].offset + 1, "", -1)})
+            done[tp] = OffsetAndMetadata(records[-1].offset + 1, "", -1)
+        if done:
+            # Without waiting for the broker: the store's tracking, not this
+            # offset, is where a partition resumes (see _ResumeFromStore).
+            self.consumer.commit_async(done)
         self._report_lag()
         return handled
 
