@@ -41,8 +41,9 @@ def test_data_hands_the_household_plain_values():
     from pydantic import BaseModel
 
     for m in every_type():
-        data = dict(parse_event(json.dumps(m)).data)
-        assert data == parse_event(json.dumps(m)).data.model_dump()
+        ev = parse_event(json.dumps(m))
+        data = dict(ev.data)
+        assert data == ev.data.model_dump()
         assert not any(isinstance(v, BaseModel) for v in data.values()), m["type"]
 
 
