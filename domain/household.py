@@ -14,6 +14,7 @@ from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import get_topic
 
 CARDS = ("red", "yellow", "green", "blue")
 
@@ -30,7 +31,22 @@ class FactRef:
 
     @property
     def key(self) -> str:
-        return f"{self.source}/{self.event_id}"
+        return receipt_key(self.source, self.event_id)
+
+
+def receipt_key(source: str, event_id: str) -> str:
+    return f"{source}/{event_id}"
+
+
+def is_known(receipts: dict[str, str], ref: FactRef) -> bool:
+    """True for a re-delivery of a stored fact; raises Conflict when the key
+    is known with other content."""
+    stored = receipts.get(ref.key)
+    if stored is None:
+        return False
+    if stored != ref.digest:
+        raise Conflict(ref, stored)
+    return True
 
 
 @dataclass
@@ -140,19 +156,9 @@ class Household(Aggregate):
 
     # -- commands ---------------------------------------------------------
 
-    def is_known(self, ref: FactRef) -> bool:
-        """True for a re-delivery of a stored fact; raises Conflict when the
-        key is known with other content."""
-        stored = self.receipts.get(ref.key)
-        if stored is None:
-            return False
-        if stored != ref.digest:
-            raise Conflict(ref, stored)
-        return True
-
     def receive(self, kind: str, ref: FactRef, data: dict) -> bool:
         """Records one department fact; returns False when it was already stored."""
-        if self.is_known(ref):
+        if is_known(self.receipts, ref):
             return False
         handler = getattr(self, _COMMANDS[kind])
         handler(ref=ref, **data)
@@ -296,16 +302,67 @@ class Household(Aggregate):
         return loan
 
 
-# Message type -> command method. The names match the message contract.
-_COMMANDS = {
-    "household.registered": "register",
-    "household.card_changed": "change_card",
-    "income.reported": "report_income",
-    "illness.reported": "report_illness",
-    "disaster.reported": "report_disaster",
-    "employment.changed": "change_employment",
-    "loan.issued": "issue_loan",
-    "loan.repaid": "repay_loan",
-    "loan.overdue": "mark_loan_overdue",
+# Message type -> (command method, its event). The types match the message contract.
+_KINDS = {
+    "household.registered": ("register", Household.Registered),
+    "household.card_changed": ("change_card", Household.CardChanged),
+    "income.reported": ("report_income", Household.IncomeReported),
+    "illness.reported": ("report_illness", Household.IllnessReported),
+    "disaster.reported": ("report_disaster", Household.DisasterReported),
+    "employment.changed": ("change_employment", Household.EmploymentChanged),
+    "loan.issued": ("issue_loan", Household.LoanIssued),
+    "loan.repaid": ("repay_loan", Household.LoanRepaid),
+    "loan.overdue": ("mark_loan_overdue", Household.LoanOverdue),
 }
-FACT_TYPES = tuple(_COMMANDS)
+_COMMANDS = {kind: method for kind, (method, _) in _KINDS.items()}
+_EVENTS = {kind: cls for kind, (_, cls) in _KINDS.items()}
+_TOPIC = get_topic(Household)
+FACT_TYPES = tuple(_KINDS)
+
+
+class Head:
+    """The end of a household's stream: all that deciding on a new fact
+    needs, its version and its receipts.
+
+    Appending needs no more of the household than this (a fact is new, a
+    re-delivery or a conflict by its receipt alone), so ingestion appends
+    through a Head and never replays a stream: a household out of memory is
+    read back as its receipts. The events are the Household's own, built as
+    its ``@event`` methods build them, so folding the stream gives the same
+    aggregate either way.
+    """
+
+    __slots__ = ("id", "code", "version", "receipts", "pending")
+
+    def __init__(self, code: str, version: int = 0,
+                 receipts: dict[str, str] | None = None) -> None:
+        self.id = Household.create_id(code)
+        self.code = code
+        self.version = version  # 0: the stream is not opened yet
+        self.receipts = receipts if receipts is not None else {}
+        self.pending: list = []
+
+    @classmethod
+    def of(cls, household: Household) -> Head:
+        return cls(household.facts.code, household.version, dict(household.receipts))
+
+    def receive(self, kind: str, ref: FactRef, data: dict) -> bool:
+        """As ``Household.receive``: False when the fact was already stored."""
+        event_class = _EVENTS[kind]
+        if is_known(self.receipts, ref):
+            return False
+        if self.version == 0:
+            self._append(Household.Opened, originator_topic=_TOPIC, code=self.code)
+        self._append(event_class, ref=ref, **data)
+        self.receipts[ref.key] = ref.digest
+        return True
+
+    def _append(self, event_class: type, **kwargs: object) -> None:
+        self.version += 1
+        self.pending.append(event_class(
+            originator_id=self.id, originator_version=self.version,
+            timestamp=event_class.create_timestamp(), **kwargs))
+
+    def collect_events(self) -> list:
+        events, self.pending = self.pending, []
+        return events

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.household import Conflict, FactRef, Household
+from domain.household import FACT_TYPES, Conflict, FactRef, Head, Household
 from domain.policy import PolicyBook, PolicyError
 from domain.risk import assess
 
@@ -193,3 +193,51 @@ def test_stale_income_and_the_half_year_figure():
     assert not status.income_stale and status.half_year_per_capita_income_yuan == Decimal("6000.00")
     later = date(2022, 1, 15)
     assert assess(h.facts, POLICY.in_force(later), later).income_stale
+
+
+def _county_facts():
+    """A year of a small generated county and the rarer facts besides, as the
+    consumer hands them over."""
+    from schemas.events import parse_object
+    from services.generate import make_county, messages
+    from services.sample import Builder
+
+    b, on = Builder("rare"), date(2026, 6, 1)
+    rare = [b.register("R1", on, "yellow"), b.loan("R1", on, "L1", "5000", date(2027, 1, 1)),
+            b.overdue("R1", on, "L1", 40, "5000"), b.overdue("R2", on, "L2", 10, "100"),
+            b.event("household.card_changed", "R1", on, {"card": "blue", "reason": "relapse"})]
+    for m in [*messages(make_county(40, seed=5, months=12, start=date(2026, 1, 1))), *rare]:
+        ev = parse_object(m)
+        yield ev.household_id, ev.type, FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()), dict(ev.data)
+
+
+def test_a_stream_head_appends_what_the_aggregate_would():
+    aggregates: dict[str, Household] = {}
+    heads: dict[str, Head] = {}
+    kinds = set()
+    for code, kind, r, data in _county_facts():
+        kinds.add(kind)
+        h = aggregates.setdefault(code, Household(code))
+        head = heads.setdefault(code, Head(code))
+        assert h.receive(kind, r, data) and head.receive(kind, r, data)
+        mine, theirs = head.collect_events(), h.collect_events()
+        assert [type(e) for e in mine] == [type(e) for e in theirs]
+        for a, b in zip(mine, theirs):
+            assert {**a.__dict__, "timestamp": None} == {**b.__dict__, "timestamp": None}
+        # Re-deliveries and conflicts are told apart the same way.
+        assert not head.receive(kind, r, data)
+        with pytest.raises(Conflict):
+            head.receive(kind, FactRef(r.source, r.event_id, r.occurred_at, "other"), data)
+        assert not head.pending and head.version == h.version
+    assert kinds == set(FACT_TYPES)
+    for code, h in aggregates.items():
+        assert heads[code].receipts == h.receipts and heads[code].id == h.id
+
+
+def test_the_head_of_an_aggregate_continues_its_stream():
+    h = household()
+    head = Head.of(h)
+    assert head.receive("income.reported", ref(), {"amount_yuan": Decimal(1), "kind": "wage", **YEAR})
+    (e,) = head.collect_events()
+    e.mutate(h)
+    assert h.version == 3 and len(h.facts.incomes) == 1

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 import pytest
 
 from schemas.events import parse_event
-from services.monitor.households import Households, kafka_position
+from services.monitor.households import Households, kafka_position, read_heads
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
 from services.sample import Builder, sample_events
-from domain.household import FactRef
+from domain.household import FactRef, Head
 
 TODAY = date(2026, 6, 30)
 
@@ -107,3 +107,27 @@ def test_loan_totals_for_the_county_overdue_ratio(households, projection):
     projection.catch_up()
     # One household has one loan, past due: 1 open, 1 overdue.
     assert projection.view.totals() == {"open_loans": 1, "overdue_loans": 1}
+
+
+def test_a_household_out_of_memory_is_read_back_as_its_stream_head(households):
+    b = Builder("head")
+    registered = b.register("H-9", TODAY, "yellow")
+    income = b.income("H-9", TODAY, "100.00", TODAY - timedelta(days=30), TODAY)
+    assert feed(households, [registered, income]) == ["stored", "stored"]
+    stored = households.household("H-9")
+    households.cache.clear()
+
+    (head,) = read_heads(households, {stored.id: "H-9"}).values()
+    assert head.version == stored.version == 3
+    assert head.receipts == stored.receipts and len(head.receipts) == 2
+    assert read_heads(households, {Head("H-none").id: "H-none"}) == {}
+
+    # Decided from the head alone, the stream goes on where it stopped.
+    changed = json.loads(json.dumps(income))
+    changed["data"]["amount_yuan"] = "999.00"
+    later = b.income("H-9", TODAY, "50.00", TODAY - timedelta(days=60), TODAY - timedelta(days=31))
+    assert feed(households, [income, changed, later], partition=1) == ["duplicate", "conflict", "stored"]
+    households.cache.clear()
+    assert feed(households, [later], partition=2) == ["duplicate"]
+    h = households.household("H-9")
+    assert h.version == 4 and [i.amount_yuan for i in h.facts.incomes] == [100, 50]

@@ -22,8 +22,8 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 
-from domain.household import Conflict, FactRef, Household
-from services.bulk import BoundedCache, load_many
+from domain.household import Conflict, FactRef, Head, Household, receipt_key
+from services.bulk import BoundedCache, raw_states
 
 
 class DateAsISO(Transcoding):
@@ -39,7 +39,7 @@ class DateAsISO(Transcoding):
 
 class FactRefAsDict(Transcoding):
     type = FactRef
-    name = "fact_ref"
+    name = "fact_ref"  # stored as {"_type_": "fact_ref", "_data_": {...}}; see read_heads
 
     def encode(self, obj: FactRef) -> dict[str, Any]:
         return obj.__dict__
@@ -75,22 +75,38 @@ class Fact:
 
 
 class Staged:
-    """Facts applied to their households, not yet committed."""
+    """Facts applied to their households' stream heads, not yet committed."""
 
-    def __init__(self, outcomes: list[Outcome], households: dict[UUID, Household]) -> None:
+    def __init__(self, outcomes: list[Outcome], households: dict[UUID, Head | Household]) -> None:
         self.outcomes, self.households = outcomes, households
+
+
+def read_heads(app: Application[UUID], codes: dict[UUID, str]) -> dict[UUID, Head]:
+    """The stream heads of these households that have a stream: each stored
+    event read as plain JSON for its version and receipt, none replayed."""
+    heads: dict[UUID, Head] = {}
+    for oid, version, state in raw_states(app, codes):
+        head = heads.get(oid)
+        if head is None:
+            head = heads[oid] = Head(codes[oid])
+        head.version = max(head.version, version)
+        ref = state.get("ref")
+        if ref is not None:
+            r = ref["_data_"]
+            head.receipts[receipt_key(r["source"], r["event_id"])] = r["digest"]
+    return heads
 
 
 class Households(Application[UUID]):
     """Commands and queries on households' event streams."""
 
     name = "Monitor"
-    cache_size = 20_000  # households kept in memory between polls
+    cache_size = 20_000  # stream heads kept in memory between polls
 
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)
-        # Aggregates of the partitions this process owns; only valid while it
-        # is their sole writer, so the consumer clears it on every rebalance.
+        # Stream heads of the partitions this process owns; only valid while
+        # it is their sole writer, so the consumer clears it on every rebalance.
         self.cache = BoundedCache(self.cache_size)
 
     def construct_recorder(self) -> ProcessRecorder:
@@ -117,21 +133,21 @@ class Households(Application[UUID]):
         return outcome if self.commit(staged, tracking) else Outcome("redelivered")
 
     def stage(self, facts: list[Fact]) -> Staged:
-        """Applies facts, in order, to their households (from the cache, or
-        read in one query); nothing is stored until ``commit``."""
+        """Applies facts, in order, to their households' stream heads (from
+        the cache, or read in one query); nothing is stored until ``commit``."""
         ids = {f.household_id: household_id(f.household_id) for f in facts}
         codes = {aggregate_id: code for code, aggregate_id in ids.items()}
-        working: dict[UUID, Household] = {}
-        missing = []
-        for aggregate_id in codes:
+        working: dict[UUID, Head | Household] = {}
+        missing = {}
+        for aggregate_id, code in codes.items():
             cached = self.cache.get(aggregate_id)
             if cached is None:
-                missing.append(aggregate_id)
+                missing[aggregate_id] = code
             else:
                 working[aggregate_id] = cached
-        loaded = load_many(self, missing)
-        for aggregate_id in missing:
-            working[aggregate_id] = loaded.get(aggregate_id) or Household(codes[aggregate_id])
+        read = read_heads(self, missing)
+        for aggregate_id, code in missing.items():
+            working[aggregate_id] = read.get(aggregate_id) or Head(code)
         outcomes = []
         try:
             for f in facts:
@@ -152,10 +168,10 @@ class Households(Application[UUID]):
         transaction; False when that position was already recorded."""
         processing = ProcessingEvent[UUID](tracking=tracking)
         # What ProcessingEvent.collect_events does, without its per-object
-        # protocol checks (they cost more than the rest on a large poll).
-        for aggregate_id, household in staged.households.items():
+        # protocol checks (they cost more than the rest on a large poll), and
+        # without handing heads to the repository as if they were aggregates.
+        for household in staged.households.values():
             processing.events.extend(household.collect_events())
-            processing.aggregates[aggregate_id] = household
         try:
             recordings = self._record(processing)
         except Exception:
