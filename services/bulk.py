@@ -20,16 +20,22 @@ from psycopg.sql import SQL, Identifier
 CHUNK = 900  # SQLite's parameter limit is 999
 
 
-def load_many(app: Application[UUID], ids: Iterable[UUID]) -> dict[UUID, Any]:
-    """The current state of each aggregate that exists among ``ids``."""
+def load_many(app: Application[UUID], ids: Iterable[UUID],
+              decoded: dict[tuple[UUID, int], Any] | None = None) -> dict[UUID, Any]:
+    """The current state of each aggregate that exists among ``ids``;
+    ``decoded`` holds events the caller has already decoded, by (id, version)."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
+    decoded = decoded or {}
     rows = _select(app.recorder, wanted)
     streams: dict[UUID, list[Any]] = defaultdict(list)
     for originator_id, version, topic, state in rows:
         oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
-        streams[oid].append(app.mapper.to_domain_event(StoredEvent(oid, version, topic, bytes(state))))
+        event = decoded.get((oid, version))
+        if event is None:
+            event = app.mapper.to_domain_event(StoredEvent(oid, version, topic, bytes(state)))
+        streams[oid].append(event)
     return {oid: fold(events) for oid, events in streams.items()}
 
 
@@ -165,7 +171,8 @@ def advance(app: Application[UUID], cache: BoundedCache, notes: Iterable[Any]) -
         else:
             touched[event.originator_id] = aggregate  # already applied
     if pending:
-        loaded = load_many(app, (e.originator_id for e in pending))
+        loaded = load_many(app, (e.originator_id for e in pending),
+                           {(e.originator_id, e.originator_version): e for e in pending})
         touched.update(loaded)
     for aggregate_id, aggregate in touched.items():
         cache.put(aggregate_id, aggregate)
