@@ -24,14 +24,9 @@ def load_many(app: Application[UUID], ids: Iterable[UUID],
               decoded: dict[tuple[UUID, int], Any] | None = None) -> dict[UUID, Any]:
     """The current state of each aggregate that exists among ``ids``;
     ``decoded`` holds events the caller has already decoded, by (id, version)."""
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return {}
     decoded = decoded or {}
-    rows = _select(app.recorder, wanted)
     streams: dict[UUID, list[Any]] = defaultdict(list)
-    for originator_id, version, topic, state in rows:
-        oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+    for oid, version, topic, state in _rows(app, ids):
         event = decoded.get((oid, version))
         if event is None:
             event = app.mapper.to_domain_event(StoredEvent(oid, version, topic, bytes(state)))
@@ -44,18 +39,24 @@ def raw_states(app: Application[UUID], ids: Iterable[UUID]
     """Each stored event of these aggregates as (id, version, state), the
     state as plain JSON: no domain event objects and no transcodings, for a
     reader that needs a field or two of each event, not the aggregate."""
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return
     mapper = app.mapper
-    for originator_id, version, _topic, state in _select(app.recorder, wanted):
-        oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+    for oid, version, _topic, state in _rows(app, ids):
         state = bytes(state)
         if mapper.cipher:
             state = mapper.cipher.decrypt(state)
         if mapper.compressor:
             state = mapper.compressor.decompress(state)
         yield oid, version, json.loads(state)
+
+
+def _rows(app: Application[UUID], ids: Iterable[UUID]) -> Iterator[tuple[UUID, int, str, Any]]:
+    """The stored events of these aggregates, each aggregate's in version order."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return
+    for originator_id, version, topic, state in _select(app.recorder, wanted):
+        oid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+        yield oid, version, topic, state
 
 
 def fold(events: Iterable[Any]) -> Any:

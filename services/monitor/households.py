@@ -85,11 +85,11 @@ def read_heads(app: Application[UUID], codes: dict[UUID, str]) -> dict[UUID, Hea
     """The stream heads of these households that have a stream: each stored
     event read as plain JSON for its version and receipt, none replayed."""
     heads: dict[UUID, Head] = {}
-    for oid, version, state in raw_states(app, codes):
+    for oid, version, state in raw_states(app, codes):  # in version order
         head = heads.get(oid)
         if head is None:
             head = heads[oid] = Head(codes[oid])
-        head.version = max(head.version, version)
+        head.version = version
         ref = state.get("ref")
         if ref is not None:
             r = ref["_data_"]
