@@ -63,19 +63,29 @@ def _money(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _window_income(incomes: list[Income], start: date, end: date) -> Decimal | None:
-    """Income falling in [start, end), each report prorated by the share of its
-    period inside the window; None when no report touches the window."""
-    total, seen = Decimal(0), False
+def _window_incomes(incomes: list[Income], windows: tuple[tuple[date, date], ...]
+                    ) -> list[Decimal | None]:
+    """Income falling in each window [start, end), each report prorated by the
+    share of its period inside the window; None for a window no report touches.
+
+    One pass for all windows, and a report wholly inside a window is added
+    as it is: assessment runs for every touched household on every batch,
+    and a household's reports pile up month after month."""
+    bounds = [(start, end - timedelta(days=1)) for start, end in windows]
+    totals: list[Decimal | None] = [None] * len(bounds)
     for inc in incomes:
-        days = (inc.period_end - inc.period_start).days + 1
-        lo, hi = max(inc.period_start, start), min(inc.period_end, end - timedelta(days=1))
-        overlap = (hi - lo).days + 1
-        if overlap <= 0:
-            continue
-        seen = True
-        total += inc.amount_yuan * Decimal(overlap) / Decimal(days)
-    return total if seen else None
+        first, last = inc.period_start, inc.period_end
+        for k, (lo, hi) in enumerate(bounds):
+            if last < lo or first > hi:
+                continue
+            if first >= lo and last <= hi:
+                share = inc.amount_yuan
+            else:
+                overlap = (min(last, hi) - max(first, lo)).days + 1
+                share = inc.amount_yuan * Decimal(overlap) / Decimal((last - first).days + 1)
+            total = totals[k]
+            totals[k] = share if total is None else total + share
+    return totals
 
 
 def _year_before(on: date) -> date:
@@ -96,10 +106,9 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
     start = _year_before(on)
     prev_start = _year_before(start)
     members = max(facts.members, 1)
-    income = _window_income(facts.incomes, start, on)
-    prev_income = _window_income(facts.incomes, prev_start, start)
+    income, prev_income, half = _window_incomes(
+        facts.incomes, ((start, on), (prev_start, start), (_months_before(on, 6), on)))
     pci = _money(income / members) if income is not None else None
-    half = _window_income(facts.incomes, _months_before(on, 6), on)
     half_pci = _money(half * 2 / members) if half is not None else None
     prev_pci = _money(prev_income / members) if prev_income is not None else None
 

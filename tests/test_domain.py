@@ -6,10 +6,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, strategies as st
 
-from domain.household import FACT_TYPES, Conflict, FactRef, Head, Household
+from domain.household import FACT_TYPES, Conflict, FactRef, Head, Household, Income
 from domain.policy import PolicyBook, PolicyError
-from domain.risk import assess
+from domain.risk import _window_incomes, assess
 
 TZ = timezone(timedelta(hours=8))
 ON = date(2020, 12, 31)
@@ -77,6 +78,30 @@ def test_income_is_prorated_into_the_twelve_month_window():
     h.report_income(ref(), Decimal("10000"), date(2019, 1, 1), date(2020, 12, 30), "wage")
     status = assess(h.facts, POLICY.in_force(ON), ON)
     assert Decimal("4900") < status.per_capita_income_yuan < Decimal("5100")
+
+
+def _report(start_day: int, days: int, cents: int) -> Income:
+    first = date(2019, 1, 1) + timedelta(days=start_day)
+    return Income(Decimal(cents) / 100, first, first + timedelta(days=days - 1), "wage")
+
+
+@given(reports=st.lists(st.builds(_report, st.integers(0, 1100), st.integers(1, 800),
+                                  st.integers(0, 10**8)), max_size=12),
+       windows=st.lists(st.tuples(st.integers(0, 1100), st.integers(1, 800)), min_size=1, max_size=3))
+def test_window_income_is_each_days_share_of_each_report(reports, windows):
+    # The plain definition, one window at a time: every day of a report
+    # carries an equal share of its amount; a window sums the days it holds.
+    bounds = tuple((date(2019, 1, 1) + timedelta(days=a), date(2019, 1, 1) + timedelta(days=a + n))
+                   for a, n in windows)
+    for (start, end), got in zip(bounds, _window_incomes(reports, bounds)):
+        touching = [r for r in reports if r.period_start < end and r.period_end >= start]
+        if not touching:
+            assert got is None
+            continue
+        want = sum((r.amount_yuan * Decimal((min(r.period_end, end - timedelta(days=1))
+                                              - max(r.period_start, start)).days + 1)
+                    / Decimal((r.period_end - r.period_start).days + 1) for r in touching), Decimal(0))
+        assert got == want
 
 
 def test_policy_in_force_on_the_evaluation_date_is_used():
