@@ -2,17 +2,33 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any, TypeVar
 
 from kafka import KafkaConsumer
 
+from domain.household import FactRef
+from schemas.events import parse_object
 from services import kafka
-from services.sample import encode
+from services.generate import make_county, messages
+from services.sample import Builder, encode
 from services.settings import Settings
 
 T = TypeVar("T")
+
+
+def county_facts() -> Iterator[tuple[str, str, FactRef, dict[str, Any]]]:
+    """A year of a small generated county and the rarer facts besides, as the
+    consumer hands them over: (household, type, ref, data)."""
+    b, on = Builder("rare"), date(2026, 6, 1)
+    rare = [b.register("R1", on, "yellow"), b.loan("R1", on, "L1", "5000", date(2027, 1, 1)),
+            b.overdue("R1", on, "L1", 40, "5000"), b.overdue("R2", on, "L2", 10, "100"),
+            b.event("household.card_changed", "R1", on, {"card": "blue", "reason": "relapse"})]
+    for m in [*messages(make_county(40, seed=5, months=12, start=date(2026, 1, 1))), *rare]:
+        ev = parse_object(m)
+        yield ev.household_id, ev.type, FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()), dict(ev.data)
 
 
 def wait_for(probe: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:

@@ -11,6 +11,7 @@ from hypothesis import given, strategies as st
 from domain.household import FACT_TYPES, Conflict, FactRef, Head, Household, Income
 from domain.policy import PolicyBook, PolicyError
 from domain.risk import _window_incomes, assess
+from tests.helpers import county_facts
 
 TZ = timezone(timedelta(hours=8))
 ON = date(2020, 12, 31)
@@ -220,27 +221,11 @@ def test_stale_income_and_the_half_year_figure():
     assert assess(h.facts, POLICY.in_force(later), later).income_stale
 
 
-def _county_facts():
-    """A year of a small generated county and the rarer facts besides, as the
-    consumer hands them over."""
-    from schemas.events import parse_object
-    from services.generate import make_county, messages
-    from services.sample import Builder
-
-    b, on = Builder("rare"), date(2026, 6, 1)
-    rare = [b.register("R1", on, "yellow"), b.loan("R1", on, "L1", "5000", date(2027, 1, 1)),
-            b.overdue("R1", on, "L1", 40, "5000"), b.overdue("R2", on, "L2", 10, "100"),
-            b.event("household.card_changed", "R1", on, {"card": "blue", "reason": "relapse"})]
-    for m in [*messages(make_county(40, seed=5, months=12, start=date(2026, 1, 1))), *rare]:
-        ev = parse_object(m)
-        yield ev.household_id, ev.type, FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()), dict(ev.data)
-
-
 def test_a_stream_head_appends_what_the_aggregate_would():
     aggregates: dict[str, Household] = {}
     heads: dict[str, Head] = {}
     kinds = set()
-    for code, kind, r, data in _county_facts():
+    for code, kind, r, data in county_facts():
         kinds.add(kind)
         h = aggregates.setdefault(code, Household(code))
         head = heads.setdefault(code, Head(code))

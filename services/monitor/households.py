@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
 
 from domain.household import Conflict, FactRef, Head, Household, receipt_key
 from services.bulk import BoundedCache, raw_states
+from services.transcoder import OrjsonTranscoder
 
 
 class DateAsISO(Transcoding):
@@ -111,6 +112,13 @@ class Households(Application[UUID]):
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
+
+    def construct_transcoder(self) -> Transcoder:
+        if self.env.get("TRANSCODER_TOPIC"):  # a deployment's own choice
+            return super().construct_transcoder()
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)  # type: ignore[arg-type]
