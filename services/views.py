@@ -69,6 +69,12 @@ class DocumentView(TrackingRecorder, Generic[M]):
         keeps rows whose order column is below it."""
 
     @abstractmethod
+    def keys(self, after: str | None = None, limit: int = 500) -> list[str]:
+        """Up to ``limit`` keys in key order, those above ``after``: a walk
+        over the whole table that costs the same at its end as at its start
+        (an offset costs as many rows as it skips)."""
+
+    @abstractmethod
     def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]: ...
 
     @abstractmethod
@@ -142,6 +148,13 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
             )
             items = [t.model.model_validate_json(r["body"]) for r in c.fetchall()]
         return Page(items, total)
+
+    def keys(self, after: str | None = None, limit: int = 500) -> list[str]:
+        t = self.table
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {t.key} FROM {t.name} WHERE ? IS NULL OR {t.key} > ? "
+                      f"ORDER BY {t.key} LIMIT ?", (after, after, limit))
+            return [r[0] for r in c.fetchall()]
 
     def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]:
         self._check(columns)
@@ -244,6 +257,16 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
             )
             items = [t.model.model_validate(r["body"]) for r in curs.fetchall()]
         return Page(items, total)
+
+    def keys(self, after: str | None = None, limit: int = 500) -> list[str]:
+        key = Identifier(self.table.key)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT {1} FROM {0} WHERE %s::text IS NULL OR {1} > %s "
+                    "ORDER BY {1} LIMIT %s").format(self.ident, key),
+                (after, after, limit),
+            )
+            return [r[self.table.key] for r in curs.fetchall()]
 
     def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]:
         self._check(columns)

@@ -160,3 +160,22 @@ def test_stored_events_are_the_librarys_json_byte_for_byte():
     assert kinds == set(FACT_TYPES) and len(events) > 500
     # What orjson refuses, the library's encoder still writes.
     assert app.mapper.transcoder.encode({"n": 2**70, 1: "x"}) == library.encode({"n": 2**70, 1: "x"})
+
+
+def test_reevaluation_walks_every_household_onto_the_new_day(households, projection):
+    b = Builder("re")
+    due = TODAY + timedelta(days=10)
+    for i in range(5):
+        feed(households, [b.register(f"R{i}", TODAY, "yellow"),
+                          b.loan(f"R{i}", TODAY, f"L{i}", "5000", due)], topic=f"re{i}")
+    projection.catch_up()
+    assert [projection.view.get(f"R{i}").overdue_loans for i in range(5)] == [0] * 5
+    # No department speaks; the loans fall due all the same.
+    later = TODAY + timedelta(days=40)
+    projection.today = lambda: later
+    assert projection.reevaluate(batch=2) == 5
+    for i in range(5):
+        status = projection.view.get(f"R{i}")
+        assert (status.evaluated_on, status.overdue_loans) == (later, 1)
+    assert projection.view.keys(limit=2) == ["R0", "R1"]
+    assert projection.view.keys(after="R3") == ["R4"]

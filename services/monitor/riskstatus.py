@@ -21,7 +21,7 @@ from schemas.status import RiskStatusOut
 from services import views
 from eventsourcing.persistence import Tracking
 
-from services.bulk import BoundedCache, advance, replay
+from services.bulk import BoundedCache, advance, load_many, replay
 from services.follow import ViewFollower
 from services.monitor.households import Households
 from services.monitor.views import PostgresRiskStatusView, RiskStatusView, SQLiteRiskStatusView
@@ -126,20 +126,17 @@ class RiskStatusProjection(ViewFollower):
 
     def reevaluate(self, batch: int = 500) -> int:
         """Re-evaluates every household on today's date: the 12-month window
-        moves and loans fall due even when no department speaks."""
-        on, offset, done = self.today(), 0, 0
+        moves and loans fall due even when no department speaks. Walks the
+        view in key order a page at a time, reading each page's households
+        in one query; the follower waits only for the page in hand."""
+        on, after, done = self.today(), None, 0
         while True:
             with self.lock:
-                page = self.view.search(limit=batch, offset=offset)
-                statuses = [
-                    self.status_of(
-                        self.households.repository.get(Household.create_id(s.household_id)), on
-                    )
-                    for s in page.items
-                ]
-                if statuses:
-                    self.view.save(statuses, None)
+                codes = self.view.keys(after=after, limit=batch)
+                if not codes:
+                    return done
+                found = load_many(self.households, [Household.create_id(c) for c in codes])
+                statuses = [self.status_of(h, on) for h in found.values()]
+                self.view.save(statuses, None)
             done += len(statuses)
-            offset += batch
-            if offset >= page.total:
-                return done
+            after = codes[-1]
