@@ -29,8 +29,10 @@ LEVEL_STYLE = {"none": "green", "watch": "yellow", "high": "bold red", "critical
 
 def _setup(settings: Settings) -> None:
     from services.logs import setup
+    from services.runtime import tune_gc
 
     setup(settings.log_level)
+    tune_gc()
 
 
 def _until_signalled(reload=None) -> threading.Event:
