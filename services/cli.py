@@ -385,8 +385,10 @@ def rebuild(
     """Rebuild the risk status view from the event store."""
     from services.monitor.households import Households
     from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view, rebuild_workers
+    from services.runtime import tune_gc
 
     settings = Settings()
+    tune_gc()
     projection = RiskStatusProjection(
         Households(env=settings.store_env("Monitor")), open_view(settings), load_policies(settings)
     )

@@ -25,6 +25,7 @@ from services.bulk import BoundedCache, advance, load_many, replay
 from services.follow import ViewFollower
 from services.monitor.households import Households
 from services.monitor.views import PostgresRiskStatusView, RiskStatusView, SQLiteRiskStatusView
+from services.runtime import tune_gc
 from services.settings import Settings
 
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "defaults" / "policy.toml"
@@ -51,6 +52,7 @@ def rebuild_workers(settings: Settings) -> int:
 def _rebuild_range(settings: Settings, top: int, on: date, lo: UUID | None, hi: UUID | None,
                    batch: int) -> int:
     """One worker's part of a parallel rebuild (a module function: it is pickled)."""
+    tune_gc()  # a process of its own
     # The tables exist: workers creating them at once would race in the catalogue.
     households = Households(env={**settings.store_env("Monitor"), "CREATE_TABLE": "false"})
     view = open_view(settings, create=False)
