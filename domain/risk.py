@@ -24,6 +24,7 @@ from domain.household import Facts, Income
 from domain.policy import LEVELS, Policy
 
 CENT = Decimal("0.01")
+ONE_DAY = timedelta(days=1)
 REGISTERED_CARDS = ("red", "yellow", "green")  # in the poverty registry
 
 
@@ -71,7 +72,7 @@ def _window_incomes(incomes: list[Income], windows: tuple[tuple[date, date], ...
     One pass for all windows, and a report wholly inside a window is added
     as it is: assessment runs for every touched household on every batch,
     and a household's reports pile up month after month."""
-    bounds = [(start, end - timedelta(days=1)) for start, end in windows]
+    bounds = [(start, end - ONE_DAY) for start, end in windows]
     totals: list[Decimal | None] = [None] * len(bounds)
     for inc in incomes:
         first, last = inc.period_start, inc.period_end
