@@ -342,10 +342,6 @@ class Head:
         self.receipts = receipts if receipts is not None else {}
         self.pending: list = []
 
-    @classmethod
-    def of(cls, household: Household) -> Head:
-        return cls(household.facts.code, household.version, dict(household.receipts))
-
     def receive(self, kind: str, ref: FactRef, data: dict) -> bool:
         """As ``Household.receive``: False when the fact was already stored."""
         event_class = _EVENTS[kind]

@@ -246,7 +246,7 @@ def test_a_stream_head_appends_what_the_aggregate_would():
 
 def test_the_head_of_an_aggregate_continues_its_stream():
     h = household()
-    head = Head.of(h)
+    head = Head(h.facts.code, h.version, dict(h.receipts))
     assert head.receive("income.reported", ref(), {"amount_yuan": Decimal(1), "kind": "wage", **YEAR})
     (e,) = head.collect_events()
     e.mutate(h)
