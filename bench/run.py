@@ -188,6 +188,21 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def progress(conn: psycopg.Connection, schema: str) -> tuple[int, int, int]:
+    """Messages consumed, events projected and events stored so far."""
+    def one(sql: str) -> int:
+        try:
+            row = conn.execute(sql.format(schema=schema)).fetchone()
+        except psycopg.errors.UndefinedTable:  # the monitor has yet to create it
+            return 0
+        return int(row[0] or 0) if row else 0
+    return (one("SELECT SUM(notification_id) FROM {schema}.monitor_tracking "
+                "WHERE application_name LIKE 'kafka:%'"),
+            one("SELECT notification_id FROM {schema}.riskstatus_tracking "
+                "WHERE application_name = 'Monitor'"),
+            one("SELECT MAX(notification_id) FROM {schema}.monitor_events"))
+
+
 @dataclass
 class E2E:
     events: int
@@ -209,27 +224,27 @@ def end_to_end(base: Settings, households: int, months: int, ingest_processes: i
     procs = [start_monitor(run, "project")]
     procs += [start_monitor(run, "ingest") for _ in range(ingest_processes)]
     first = None
+    # One connection for the whole watch: a new one each poll (a backend
+    # forked, a password hashed) took a fifth of a core from the processes
+    # being measured.
+    watch = run.connect()
     try:
         while True:
             for p in procs:
                 if p.poll() is not None:
                     raise RuntimeError(f"a monitor process exited: {p.stderr.read()[-2000:]}")
-            consumed = run.scalar("SELECT SUM(notification_id) FROM {schema}.monitor_tracking "
-                                  "WHERE application_name LIKE 'kafka:%'")
+            consumed, projected, stored = progress(watch, run.settings.postgres_schema)
             if consumed and first is None:
                 first = time.perf_counter()
-            projected = run.scalar("SELECT notification_id FROM {schema}.riskstatus_tracking "
-                                   "WHERE application_name = 'Monitor'")
-            stored = run.scalar("SELECT MAX(notification_id) FROM {schema}.monitor_events")
             if consumed >= n and projected >= stored > 0:
                 break
             time.sleep(0.05)  # the smallest runs last about two seconds
         elapsed = time.perf_counter() - first
         peak = max(peak_rss_mb(p.pid) for p in procs)
     finally:
+        watch.close()
         for p in procs:
             stop(p)
-    stored = run.scalar("SELECT COUNT(*) FROM {schema}.monitor_events")
     if not keep:
         run.drop()
     return E2E(n, n / elapsed, elapsed, peak), run
