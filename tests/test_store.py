@@ -179,3 +179,26 @@ def test_reevaluation_walks_every_household_onto_the_new_day(households, project
         assert (status.evaluated_on, status.overdue_loans) == (later, 1)
     assert projection.view.keys(limit=2) == ["R0", "R1"]
     assert projection.view.keys(after="R3") == ["R4"]
+
+
+def test_the_view_writes_a_computed_status_as_its_model_would(projection):
+    # The projector hands the view the domain's RiskStatus, not RiskStatusOut:
+    # the row must be the one the model would have written, on every store.
+    from domain.household import Household
+    from domain.risk import assess
+    from schemas.status import RiskStatusOut
+    from services.monitor.views import RISK_STATUS
+    from tests.helpers import county_facts
+
+    aggregates: dict[str, Household] = {}
+    for code, kind, ref, data in county_facts():
+        aggregates.setdefault(code, Household(code)).receive(kind, ref, data)
+    on = date(2026, 12, 31)
+    policy = projection.policies.in_force(on)
+    statuses = [assess(h.facts, policy, on) for h in aggregates.values()]
+    assert {s.level for s in statuses} >= {"none", "high"} and any(s.factors for s in statuses)
+    for status in statuses:
+        assert RISK_STATUS.row(status) == RISK_STATUS.row(RiskStatusOut.model_validate(status))
+    projection.view.save(statuses, None)
+    for status in statuses:
+        assert projection.view.get(status.household_id) == RiskStatusOut.model_validate(status)

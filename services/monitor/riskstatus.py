@@ -16,8 +16,7 @@ from eventsourcing.persistence import Notification
 
 from domain.household import Household
 from domain.policy import PolicyBook
-from domain.risk import assess
-from schemas.status import RiskStatusOut
+from domain.risk import RiskStatus, assess
 from services import views
 from eventsourcing.persistence import Tracking
 
@@ -79,11 +78,11 @@ class RiskStatusProjection(ViewFollower):
         # the notifications carry (no store read for a cached household).
         self.cache = BoundedCache(cache_size)
 
-    def status_of(self, household: Household, on: date) -> RiskStatusOut:
-        status = assess(household.facts, self.policies.in_force(on), on)
-        return RiskStatusOut.model_validate(status)
+    def status_of(self, household: Household, on: date) -> RiskStatus:
+        # The domain's own dataclass: the view writes it as RiskStatusOut.
+        return assess(household.facts, self.policies.in_force(on), on)
 
-    def _statuses(self, notes: Sequence[Notification]) -> list[RiskStatusOut]:
+    def _statuses(self, notes: Sequence[Notification]) -> list[RiskStatus]:
         on = self.today()
         touched = advance(self.households, self.cache, notes)
         return [self.status_of(h, on) for h in touched.values()]
