@@ -202,3 +202,40 @@ def test_the_view_writes_a_computed_status_as_its_model_would(projection):
     projection.view.save(statuses, None)
     for status in statuses:
         assert projection.view.get(status.household_id) == RiskStatusOut.model_validate(status)
+
+
+def test_following_ahead_writes_each_batch_before_the_next_and_retries_a_failed_one(
+        households, projection, store_settings):
+    # While following, the next batch is built as the last is written; a
+    # failed save is read again and the view ends as a synchronous pass ends.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.helpers import county_facts
+
+    for offset, (code, kind, ref, data) in enumerate(county_facts()):
+        households.receive(kind, code, ref, data, kafka_position("ahead", 0, offset))
+    top = households.recorder.max_notification_id()
+    save, calls = projection.view.save, []
+
+    def flaky_save(docs, tracking):
+        calls.append(tracking.notification_id)
+        if len(calls) == 2:
+            raise RuntimeError("the store went away")
+        save(docs, tracking)
+
+    projection.view.save = flaky_save
+    with ThreadPoolExecutor(1) as writer:
+        assert projection.run_ahead(writer, limit=100) == 100
+        assert projection.run_ahead(writer, limit=100) == 100  # its save will fail
+        with pytest.raises(RuntimeError):
+            projection.run_ahead(writer, limit=100)  # the last save failed: nothing new is sent
+        assert projection.position() == 100  # only what was stored
+        while projection.run_ahead(writer, limit=100):
+            pass
+    assert projection.position() == top
+    assert calls[:3] == [100, 200, 200]  # the failed batch read again from the view's position
+    ahead = {s.household_id: s for s in projection.view.search(limit=1000).items}
+    del projection.view.save
+    projection.rebuild()
+    assert {s.household_id: s for s in projection.view.search(limit=1000).items} == ahead
+    assert len(ahead) > 40
