@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 
 from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
@@ -190,11 +191,13 @@ class Ingestor:
             raise
         if not self.households.commit(staged, tracking):
             return [Outcome("redelivered")] * len(records)
-        now = time.time()
+        now, tally = time.time(), Counter()
         for record, outcome, (kind, source) in zip(records, outcomes, counts):
-            EVENTS.labels(kind, source, outcome.status).inc()
+            tally[kind, source, outcome.status] += 1
             if outcome.status == "stored" and record.timestamp and record.timestamp > 0:
                 INGEST_LATENCY.observe(max(now - record.timestamp / 1000, 0.0))
+        for labels, n in tally.items():  # a labelled child costs ~2 µs to find
+            EVENTS.labels(*labels).inc(n)
         return outcomes
 
     def _dead_letter(self, dead: list[tuple[ConsumerRecord, dict]]) -> None:
