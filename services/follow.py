@@ -64,7 +64,7 @@ class ViewFollower:
         """Projects up to ``limit`` new notifications; returns how many, all
         of them in the view when it returns."""
         with self.lock:
-            self.drain()
+            self.settle()
             notes = self.upstream.recorder.select_notifications(
                 start=self.position() + 1, limit=limit
             )
@@ -102,6 +102,15 @@ class ViewFollower:
         if pending is not None:
             pending.result()
 
+    def settle(self) -> None:
+        """Waits for the save in flight, if any, for a caller that reads the
+        view's position afresh: a failed save is logged, not raised (its
+        batch is read again from that position)."""
+        try:
+            self.drain()
+        except Exception:
+            log.warning("%s: a batch was not saved; it is read again", self.name, exc_info=True)
+
     def _save(self, docs: list[Any], tracking: Tracking, notes: Sequence[Notification]) -> None:
         self.view.save(docs, tracking)
         self._observe(notes)
@@ -127,15 +136,12 @@ class ViewFollower:
             follow(lambda: self.run_ahead(writer), self.name, stop, interval, leading)
         finally:
             with self.lock:
-                try:
-                    self.drain()
-                except Exception:
-                    log.exception("%s: the last batch was not saved; it is read again on restart", self.name)
+                self.settle()
             writer.shutdown()
 
     def rebuild(self) -> int:
         """Forgets the read model and projects the whole log again."""
         with self.lock:
-            self.drain()
+            self.settle()
             self.view.clear(self.upstream.name)
         return self.catch_up()

@@ -94,7 +94,7 @@ class RiskStatusProjection(ViewFollower):
         range of household ids: decoding the events is the cost, and it is
         spread over the cores."""
         with self.lock:
-            self.drain()  # the follower's save in flight lands before the view is cleared
+            self.settle()  # the follower's save in flight lands before the view is cleared
             self.cache.clear()
             self.view.clear(self.households.name)
             top = self.households.recorder.max_notification_id() or 0
@@ -134,7 +134,7 @@ class RiskStatusProjection(ViewFollower):
         on, after, done = self.today(), None, 0
         while True:
             with self.lock:
-                self.drain()  # no follower save lands between these writes
+                self.settle()  # no follower save lands between these writes
                 codes = self.view.keys(after=after, limit=batch)
                 if not codes:
                     return done
