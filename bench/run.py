@@ -61,12 +61,16 @@ class Run:
         return psycopg.connect(host=s.postgres_host, port=s.postgres_port, dbname=s.postgres_dbname,
                                user=s.postgres_user, password=s.postgres_password, autocommit=True)
 
-    def scalar(self, sql: str) -> int:
-        with self.connect() as conn:
-            try:
-                row = conn.execute(sql.format(schema=self.settings.postgres_schema)).fetchone()
-            except psycopg.errors.UndefinedTable:
-                return 0
+    def scalar(self, sql: str, conn: psycopg.Connection | None = None) -> int:
+        """One number from the run's schema; 0 while its table is yet to be
+        created. Over ``conn`` when given, else over a connection of its own."""
+        if conn is None:
+            with self.connect() as own:
+                return self.scalar(sql, own)
+        try:
+            row = conn.execute(sql.format(schema=self.settings.postgres_schema)).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return 0
         return int(row[0] or 0) if row else 0
 
     def drop(self) -> None:
@@ -188,19 +192,13 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def progress(conn: psycopg.Connection, schema: str) -> tuple[int, int, int]:
+def progress(run: Run, conn: psycopg.Connection) -> tuple[int, int, int]:
     """Messages consumed, events projected and events stored so far."""
-    def one(sql: str) -> int:
-        try:
-            row = conn.execute(sql.format(schema=schema)).fetchone()
-        except psycopg.errors.UndefinedTable:  # the monitor has yet to create it
-            return 0
-        return int(row[0] or 0) if row else 0
-    return (one("SELECT SUM(notification_id) FROM {schema}.monitor_tracking "
-                "WHERE application_name LIKE 'kafka:%'"),
-            one("SELECT notification_id FROM {schema}.riskstatus_tracking "
-                "WHERE application_name = 'Monitor'"),
-            one("SELECT MAX(notification_id) FROM {schema}.monitor_events"))
+    return (run.scalar("SELECT SUM(notification_id) FROM {schema}.monitor_tracking "
+                       "WHERE application_name LIKE 'kafka:%'", conn),
+            run.scalar("SELECT notification_id FROM {schema}.riskstatus_tracking "
+                       "WHERE application_name = 'Monitor'", conn),
+            run.scalar("SELECT MAX(notification_id) FROM {schema}.monitor_events", conn))
 
 
 @dataclass
@@ -233,7 +231,7 @@ def end_to_end(base: Settings, households: int, months: int, ingest_processes: i
             for p in procs:
                 if p.poll() is not None:
                     raise RuntimeError(f"a monitor process exited: {p.stderr.read()[-2000:]}")
-            consumed, projected, stored = progress(watch, run.settings.postgres_schema)
+            consumed, projected, stored = progress(run, watch)
             if consumed and first is None:
                 first = time.perf_counter()
             if consumed >= n and projected >= stored > 0:

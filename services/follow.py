@@ -80,11 +80,9 @@ class ViewFollower:
         One save at most is in flight, and each waits for the one before, so
         the view's position only ever moves past stored documents."""
         with self.lock:
-            pending = self._pending
-            if pending is not None and pending.done():
-                self.drain()  # read the position from the view again
-                pending = None
-            start = self._pending_upto if pending is not None else self.position()
+            if self._pending is not None and self._pending.done():
+                self.drain()  # landed: read the position from the view again
+            start = self._pending_upto if self._pending is not None else self.position()
             notes = self.upstream.recorder.select_notifications(start=start + 1, limit=limit)
             if not notes:
                 self.drain()
