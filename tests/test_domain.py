@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 from hypothesis import given, strategies as st
@@ -251,3 +252,9 @@ def test_the_head_of_an_aggregate_continues_its_stream():
     (e,) = head.collect_events()
     e.mutate(h)
     assert h.version == 3 and len(h.facts.incomes) == 1
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_a_household_id_is_the_uuid5_of_its_code(code):
+    # Stored streams are keyed by these ids: a change would orphan them.
+    assert Household.create_id(code) == uuid5(NAMESPACE_URL, f"/povwatch/households/{code}")

@@ -89,7 +89,7 @@ def read_heads(app: Application[UUID], codes: dict[UUID, str]) -> dict[UUID, Hea
     for oid, version, state in raw_states(app, codes):  # in version order
         head = heads.get(oid)
         if head is None:
-            head = heads[oid] = Head(codes[oid])
+            head = heads[oid] = Head(codes[oid], id=oid)
         head.version = version
         ref = state.get("ref")
         if ref is not None:
@@ -155,7 +155,7 @@ class Households(Application[UUID]):
                 working[aggregate_id] = cached
         read = read_heads(self, missing)
         for aggregate_id, code in missing.items():
-            working[aggregate_id] = read.get(aggregate_id) or Head(code)
+            working[aggregate_id] = read.get(aggregate_id) or Head(code, id=aggregate_id)
         outcomes = []
         try:
             for f in facts:
