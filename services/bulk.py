@@ -6,7 +6,7 @@ handles a poll of hundreds of households at once reads them all in one."""
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -183,30 +183,69 @@ def advance(app: Application[UUID], cache: BoundedCache, notes: Iterable[Any]) -
 
 
 class BoundedCache:
-    """Least recently used aggregates, at most ``size`` of them."""
+    """Least recently used aggregates, at most ``size`` of them, and, given
+    ``pack`` and ``unpack``, a second tier of compact copies (bytes) of the
+    ones pushed out, up to ``spill_bytes`` in all.
 
-    def __init__(self, size: int) -> None:
+    The second tier keeps what it holds and admits no more once full (it
+    does not evict): a monthly dump touches every household once, in the
+    same order each time, and least-recently-used eviction would drop each
+    household just before its turn came round again."""
+
+    # Bytes a spilled entry costs besides its payload: its share of the dict,
+    # the int key and the bytes object's header (measured with tracemalloc).
+    ENTRY_BYTES = 110
+
+    def __init__(self, size: int, pack: Callable[[Any], bytes | None] | None = None,
+                 unpack: Callable[[UUID, bytes], Any] | None = None, spill_bytes: int = 0) -> None:
         self.size = size
         self.items: OrderedDict[UUID, Any] = OrderedDict()
+        self.pack, self.unpack = pack, unpack
+        self.spill_bytes = spill_bytes if pack and unpack else 0
+        self.spilled: dict[int, bytes] = {}  # keyed by UUID.int: the UUID's own int, no new object
+        self.spilled_bytes = 0
 
     def get(self, key: UUID) -> Any | None:
         item = self.items.get(key)
         if item is not None:
             self.items.move_to_end(key)
+            return item
+        if self.spilled:
+            packed = self.spilled.pop(key.int, None)
+            if packed is not None:
+                self.spilled_bytes -= len(packed) + self.ENTRY_BYTES
+                item = self.unpack(key, packed)  # type: ignore[misc]
+                self.put(key, item)
         return item
 
     def put(self, key: UUID, value: Any) -> None:
-        self.items[key] = value
-        self.items.move_to_end(key)
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
+        items = self.items
+        items[key] = value
+        items.move_to_end(key)
+        if self.spilled:
+            self._unspill(key)  # a stale compact copy must never come back
+        while len(items) > self.size:
+            old_key, old = items.popitem(last=False)
+            if self.spill_bytes and self.spilled_bytes < self.spill_bytes:
+                packed = self.pack(old)  # type: ignore[misc]
+                if packed is not None:
+                    self.spilled[old_key.int] = packed
+                    self.spilled_bytes += len(packed) + self.ENTRY_BYTES
+
+    def _unspill(self, key: UUID) -> None:
+        packed = self.spilled.pop(key.int, None)
+        if packed is not None:
+            self.spilled_bytes -= len(packed) + self.ENTRY_BYTES
 
     def discard(self, keys: Iterable[UUID]) -> None:
         for k in keys:
             self.items.pop(k, None)
+            self._unspill(k)
 
     def clear(self) -> None:
         self.items.clear()
+        self.spilled.clear()
+        self.spilled_bytes = 0
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self.items) + len(self.spilled)

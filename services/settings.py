@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         "and/or project (any number offer; one leads at a time)",
     )
 
+    monitor_cache_mb: int = Field(
+        300, ge=0, description="memory a monitor process gives its households' compact copies "
+        "(stream heads, aggregates), shared between its roles; 0 keeps only the recent ones")
+
     store_open_attempts: int = Field(20, ge=1, description="tries to open the store at start")
     policy_file: Path | None = Field(None, description="dated thresholds (TOML)")
     rules_file: Path | None = Field(None, description="alert rules (YAML)")

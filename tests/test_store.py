@@ -9,6 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from schemas.events import parse_event
+from services.bulk import BoundedCache
+from services.monitor.compact import pack_head, unpack_head
 from services.monitor.households import Households, kafka_position, read_heads
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
 from services.sample import Builder, sample_events
@@ -245,3 +247,26 @@ def test_following_ahead_writes_each_batch_before_the_next_and_retries_a_failed_
     projection.rebuild()
     assert {s.household_id: s for s in projection.view.search(limit=1000).items} == ahead
     assert len(ahead) > 40
+
+
+def test_households_spilled_to_compact_form_decide_and_project_as_if_never_spilled(
+        households, store_settings):
+    # Hot tiers of one household: every other one is spilled and unpacked again.
+    households.cache = BoundedCache(1, pack_head, unpack_head, spill_bytes=1 << 20)
+    view = open_view(store_settings)
+    try:
+        projection = RiskStatusProjection(households, view, load_policies(store_settings),
+                                          lambda: TODAY, cache_size=1, spill_bytes=1 << 20)
+        messages = sample_events(TODAY)
+        assert set(feed(households, messages)) == {"stored"}
+        projection.catch_up()
+        assert len(households.cache.spilled) > 1 and len(projection.cache.spilled) > 1
+        live = {s.household_id: s for s in view.search(limit=100).items}
+        # Re-deliveries and a conflict are told from the spilled heads.
+        changed = json.loads(json.dumps(messages[-1]))
+        changed["data"] = {**changed["data"], **{k: "999.00" for k in changed["data"] if k.endswith("_yuan")}}
+        assert feed(households, [*messages, changed], partition=1) == ["duplicate"] * len(messages) + ["conflict"]
+        projection.rebuild()
+        assert {s.household_id: s for s in view.search(limit=100).items} == live
+    finally:
+        view.datastore.close()

@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
 
 from domain.household import Conflict, FactRef, Head, Household, receipt_key
 from services.bulk import BoundedCache, raw_states
+from services.monitor.compact import pack_head, unpack_head
 from services.transcoder import OrjsonTranscoder
 
 
@@ -102,13 +103,15 @@ class Households(Application[UUID]):
     """Commands and queries on households' event streams."""
 
     name = "Monitor"
-    cache_size = 20_000  # stream heads kept in memory between polls
+    cache_size = 20_000  # stream heads kept in memory between polls, as objects
 
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)
         # Stream heads of the partitions this process owns; only valid while
         # it is their sole writer, so the consumer clears it on every rebalance.
-        self.cache = BoundedCache(self.cache_size)
+        # Beyond cache_size they are kept packed, up to cache.spill_bytes
+        # (0 here: the service sets it from its settings).
+        self.cache = BoundedCache(self.cache_size, pack_head, unpack_head)
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()

@@ -21,6 +21,7 @@ from services import views
 from eventsourcing.persistence import Tracking
 
 from services.bulk import BoundedCache, advance, load_many, replay
+from services.monitor.compact import pack_household, unpack_household
 from services.follow import ViewFollower
 from services.monitor.households import Households
 from services.monitor.views import PostgresRiskStatusView, RiskStatusView, SQLiteRiskStatusView
@@ -70,13 +71,15 @@ class RiskStatusProjection(ViewFollower):
         view: RiskStatusView,
         policies: PolicyBook,
         today: Callable[[], date] = date.today,
-        cache_size: int = 50_000,
+        cache_size: int = 20_000,
+        spill_bytes: int = 0,
     ) -> None:
         super().__init__(households, view, self._statuses, "risk_status")
         self.households, self.policies, self.today = households, policies, today
         # Households as the projection last saw them, advanced by the events
-        # the notifications carry (no store read for a cached household).
-        self.cache = BoundedCache(cache_size)
+        # the notifications carry (no store read for a cached household);
+        # beyond cache_size kept packed, up to spill_bytes.
+        self.cache = BoundedCache(cache_size, pack_household, unpack_household, spill_bytes)
 
     def status_of(self, household: Household, on: date) -> RiskStatus:
         # The domain's own dataclass: the view writes it as RiskStatusOut.

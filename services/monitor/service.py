@@ -39,8 +39,12 @@ class MonitorService:
         self.view = settings.open_store(lambda: open_view(settings), "the risk status view")
         self.accounts = open_accounts(settings)
         self.uploads = Uploads(settings)
+        roles = settings.roles()
+        spill = settings.monitor_cache_mb * 2**20 // max(len(roles), 1)
+        self.households.cache.spill_bytes = spill if "ingest" in roles else 0
         self.projection = RiskStatusProjection(
-            self.households, self.view, load_policies(settings), today
+            self.households, self.view, load_policies(settings), today,
+            spill_bytes=spill if "project" in roles else 0,
         )
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []

@@ -1,0 +1,138 @@
+"""Compact forms of the households the monitor keeps in memory.
+
+As objects, a stream head costs about 0.8 KB and an aggregate about 1.4 KB
+(a month of facts); as marshalled tuples, 130 to 250 bytes. The caches keep
+their most recent households as objects and spill the rest in these forms
+(``services.bulk.BoundedCache``), so that a county's every household stays
+in memory: reading one back from the store costs several times more than
+unpacking it, and most of the extra cost of large counties was such reads.
+"""
+
+from __future__ import annotations
+
+import marshal
+from dataclasses import fields
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from uuid import UUID
+
+from domain.household import Disaster, Facts, Head, Household, Illness, Income, Job, Loan
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_US = timedelta(microseconds=1)
+_ZONES: dict[int, timezone] = {0: timezone.utc}
+
+# The fields each packed tuple holds, in order; a test compares them with the
+# dataclasses, so that a field added to the domain cannot be dropped here.
+LAYOUT = {
+    Facts: ("code", "registered", "township", "village", "members", "labour_capable", "card",
+            "flags", "incomes", "illnesses", "disasters", "jobs", "loans"),
+    Income: ("amount_yuan", "period_start", "period_end", "kind"),
+    Illness: ("person_ref", "severity", "total_cost_yuan", "reimbursed_yuan", "in_county",
+              "chronic_disease", "occurred_on"),
+    Disaster: ("kind", "loss_yuan", "housing_damage", "occurred_on"),
+    Job: ("status", "job_kind", "monthly_wage_yuan", "since"),
+    Loan: ("principal_yuan", "due_date", "issued_on", "repaid_yuan", "days_overdue",
+           "outstanding_yuan"),
+}
+
+
+def pack_head(head: Head) -> bytes | None:
+    """A stream head with nothing pending, as bytes (None: not worth keeping)."""
+    if head.version == 0 or head.pending:
+        return None
+    flat: list[str] = []
+    for key, digest in head.receipts.items():
+        flat += (key, digest)
+    return marshal.dumps((head.code, head.version, tuple(flat)))
+
+
+def unpack_head(key: UUID, data: bytes) -> Head:
+    code, version, flat = marshal.loads(data)
+    return Head(code, version, dict(zip(flat[::2], flat[1::2])), id=key)
+
+
+def pack_household(h: Household) -> bytes:
+    """What assessing and advancing a household read: its version, times and
+    facts. Not its receipts: only deciding on a new fact reads those, and the
+    projection never does (the ingesting side keeps them, in stream heads)."""
+    f = h.facts
+    return marshal.dumps((
+        h.version, _us(h.created_on), _us(h.modified_on), _moment(h.last_fact_at),
+        f.code, f.registered, f.township, f.village, f.members, f.labour_capable, f.card,
+        f.flags,
+        tuple((str(i.amount_yuan), i.period_start.toordinal(), i.period_end.toordinal(), i.kind)
+              for i in f.incomes),
+        tuple((i.person_ref, i.severity, str(i.total_cost_yuan), str(i.reimbursed_yuan),
+               i.in_county, i.chronic_disease, i.occurred_on.toordinal()) for i in f.illnesses),
+        tuple((d.kind, str(d.loss_yuan), d.housing_damage, d.occurred_on.toordinal())
+              for d in f.disasters),
+        tuple((p, j.status, j.job_kind, _dec(j.monthly_wage_yuan), _moment(j.since))
+              for p, j in f.jobs.items()),
+        tuple((k, str(a.principal_yuan), a.due_date.toordinal(), a.issued_on.toordinal(),
+               str(a.repaid_yuan), a.days_overdue, _dec(a.outstanding_yuan))
+              for k, a in f.loans.items()),
+    ))
+
+
+def unpack_household(key: UUID, data: bytes) -> Household:
+    (version, created, modified, last_fact, code, registered, township, village, members,
+     labour, card, flags, incomes, illnesses, disasters, jobs, loans) = marshal.loads(data)
+    day = date.fromordinal
+    facts = Facts(
+        code, registered, township, village, members, labour, card, flags,
+        [Income(Decimal(a), day(s), day(e), k) for a, s, e, k in incomes],
+        [Illness(p, s, Decimal(t), Decimal(r), c, d, day(o))
+         for p, s, t, r, c, d, o in illnesses],
+        [Disaster(k, Decimal(loss), dmg, day(o)) for k, loss, dmg, o in disasters],
+        {p: Job(s, k, _undec(w), _datetime(since)) for p, s, k, w, since in jobs},
+        {k: Loan(Decimal(pr), day(due), day(iss), Decimal(rep), days, _undec(out))
+         for k, pr, due, iss, rep, days, out in loans},
+    )
+    h = object.__new__(Household)  # as the library revives a snapshot: no events
+    h.__dict__.update(
+        _id=key, _version=version, _created_on=_EPOCH + created * _US,
+        _modified_on=_EPOCH + modified * _US, _pending_events=[],
+        facts=facts, receipts={}, last_fact_at=_datetime(last_fact),
+    )
+    return h
+
+
+def layout_matches_domain() -> list[str]:
+    """The dataclasses whose fields differ from what is packed (empty: none)."""
+    return [cls.__name__ for cls, names in LAYOUT.items()
+            if tuple(f.name for f in fields(cls)) != names]
+
+
+def _us(moment: datetime) -> int:
+    return (moment - _EPOCH) // _US
+
+
+def _moment(moment: datetime | None) -> tuple[int, int | None] | None:
+    if moment is None:
+        return None
+    offset = moment.utcoffset()
+    if offset is None:  # naive (messages carry aware times; kept exact all the same)
+        return (moment - _NAIVE_EPOCH) // _US, None
+    return _us(moment), int(offset.total_seconds())
+
+
+def _datetime(packed: tuple[int, int | None] | None) -> datetime | None:
+    if packed is None:
+        return None
+    us, offset = packed
+    if offset is None:
+        return _NAIVE_EPOCH + us * _US
+    zone = _ZONES.get(offset)
+    if zone is None:
+        zone = _ZONES[offset] = timezone(timedelta(seconds=offset))
+    return (_EPOCH + us * _US).astimezone(zone)
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _undec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)

@@ -1,0 +1,108 @@
+"""The monitor's caches: households kept as objects, the rest in compact form."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from domain.household import Conflict, FactRef, Head, Household
+from services.bulk import BoundedCache, fold
+from services.monitor.compact import (
+    layout_matches_domain,
+    pack_head,
+    pack_household,
+    unpack_head,
+    unpack_household,
+)
+from tests.helpers import county_facts
+
+MOMENT = datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+
+def streams() -> tuple[dict[str, Head], dict[str, list]]:
+    heads: dict[str, Head] = {}
+    events: dict[str, list] = {}
+    for code, kind, ref, data in county_facts():
+        head = heads.setdefault(code, Head(code))
+        head.receive(kind, ref, data)
+        events.setdefault(code, []).extend(head.collect_events())
+    return heads, events
+
+
+def test_a_packed_household_comes_back_as_assessing_and_advancing_read_it():
+    assert layout_matches_domain() == []
+    heads, events = streams()
+    for code, stream in events.items():
+        # Every prefix of the stream: packed, unpacked, then advanced by the rest.
+        for cut in range(1, len(stream) + 1):
+            original = fold(stream[:cut])
+            copy = unpack_household(original.id, pack_household(original))
+            assert (copy.id, copy.version, copy.created_on, copy.modified_on, copy.last_fact_at) == (
+                original.id, original.version, original.created_on, original.modified_on,
+                original.last_fact_at)
+            assert copy.facts == original.facts and copy.receipts == {}
+            for event in stream[cut:]:
+                copy = event.mutate(copy)
+            assert copy.facts == fold(stream).facts and copy.version == len(stream)
+
+
+def test_a_packed_stream_head_decides_as_the_original():
+    heads, _ = streams()
+    for code, head in heads.items():
+        copy = unpack_head(head.id, pack_head(head))
+        assert (copy.id, copy.code, copy.version, copy.receipts) == (
+            head.id, head.code, head.version, head.receipts)
+    head = next(iter(heads.values()))
+    copy = unpack_head(head.id, pack_head(head))
+    key, digest = next(iter(head.receipts.items()))
+    source, event_id = key.split("/", 1)
+    assert not copy.receive("income.reported", FactRef(source, event_id, MOMENT, digest), {})
+    with pytest.raises(Conflict):  # a changed fact under a stored key
+        copy.receive("income.reported", FactRef(source, event_id, MOMENT, "other"), {})
+    assert pack_head(Head("new")) is None  # nothing stored yet: nothing to keep
+
+
+def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
+    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": "d"}) for i in range(6)]
+    cache = BoundedCache(2, pack_head, unpack_head, spill_bytes=10_000)
+    for h in heads:
+        cache.put(h.id, h)
+    assert len(cache.items) == 2 and len(cache.spilled) == 4 and len(cache) == 6
+    back = cache.get(heads[0].id)  # from the compact tier, into the recent ones
+    assert (back.code, back.version, back.receipts) == ("H-0", 1, {"s/0": "d"})
+    assert heads[0].id in cache.items and heads[0].id.int not in cache.spilled
+
+    # A put replaces a spilled copy: the stale one never comes back.
+    newer = Head("H-1", 9, {"s/1": "d", "s/x": "e"})
+    cache.put(newer.id, newer)
+    assert cache.get(newer.id) is newer
+    cache.discard([heads[2].id])
+    assert cache.get(heads[2].id) is None
+    cache.clear()
+    assert len(cache) == 0 and cache.spilled_bytes == 0 and cache.get(heads[3].id) is None
+
+
+def test_a_full_compact_tier_keeps_what_it_has_and_admits_no_more():
+    heads = [Head(f"H-{i}", 1, {f"s/{i}": "d"}) for i in range(5)]
+    one = len(pack_head(heads[0])) + BoundedCache.ENTRY_BYTES
+    cache = BoundedCache(1, pack_head, unpack_head, spill_bytes=2 * one)
+    for h in heads:
+        cache.put(h.id, h)
+    # H-0 and H-1 spilled and fit; H-2 and H-3 found it full; H-4 is recent.
+    assert {cache.get(h.id) is not None for h in heads[:2]} == {True}
+    assert cache.get(heads[2].id) is None and cache.get(heads[3].id) is None
+    # Without pack and unpack nothing is spilled, whatever the budget.
+    plain = BoundedCache(1, spill_bytes=10_000)
+    for h in heads:
+        plain.put(h.id, h)
+    assert len(plain) == 1 and plain.get(heads[0].id) is None
+
+
+def test_packed_amounts_keep_their_digits():
+    h = Household("H-d")
+    h.report_income(ref=FactRef("s", "1", MOMENT, "d"), amount_yuan=Decimal("12.30"),
+                    period_start=MOMENT.date(), period_end=MOMENT.date(), kind="wage")
+    copy = unpack_household(h.id, pack_household(h))
+    assert str(copy.facts.incomes[0].amount_yuan) == "12.30"
