@@ -52,8 +52,12 @@ def test_a_packed_stream_head_decides_as_the_original():
     heads, _ = streams()
     for code, head in heads.items():
         copy = unpack_head(head.id, pack_head(head))
-        assert (copy.id, copy.code, copy.version, copy.receipts) == (
-            head.id, head.code, head.version, head.receipts)
+        assert (copy.id, copy.code, copy.version) == (head.id, head.code, head.version)
+        assert all(copy.receipts.get(k) == d for k, d in head.receipts.items())
+        assert copy.receipts.get("unknown/key") is None
+        # Packed again as it is, it comes back the same.
+        again = unpack_head(head.id, pack_head(copy))
+        assert all(again.receipts.get(k) == d for k, d in head.receipts.items())
     head = next(iter(heads.values()))
     copy = unpack_head(head.id, pack_head(head))
     key, digest = next(iter(head.receipts.items()))
@@ -61,21 +65,30 @@ def test_a_packed_stream_head_decides_as_the_original():
     assert not copy.receive("income.reported", FactRef(source, event_id, MOMENT, digest), {})
     with pytest.raises(Conflict):  # a changed fact under a stored key
         copy.receive("income.reported", FactRef(source, event_id, MOMENT, "other"), {})
+    # A new receipt on an unpacked head is packed with the others.
+    later = FactRef("s", "new-1", MOMENT, "ab" * 16)
+    assert copy.receive("income.reported", later, {
+        "amount_yuan": Decimal(1), "period_start": MOMENT.date(), "period_end": MOMENT.date(),
+        "kind": "wage"})
+    copy.collect_events()
+    assert unpack_head(copy.id, pack_head(copy)).receipts.get(later.key) == "ab" * 16
     assert pack_head(Head("new")) is None  # nothing stored yet: nothing to keep
+    # A digest that is not a message's own (32 lower-case hex digits) is not packed.
+    assert pack_head(Head("odd", 1, {"s/1": "d"})) is None
 
 
 def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
-    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": "d"}) for i in range(6)]
+    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(6)]
     cache = BoundedCache(2, pack_head, unpack_head, spill_bytes=10_000)
     for h in heads:
         cache.put(h.id, h)
     assert len(cache.items) == 2 and len(cache.spilled) == 4 and len(cache) == 6
     back = cache.get(heads[0].id)  # from the compact tier, into the recent ones
-    assert (back.code, back.version, back.receipts) == ("H-0", 1, {"s/0": "d"})
+    assert (back.code, back.version, back.receipts.get("s/0")) == ("H-0", 1, f"{0:032x}")
     assert heads[0].id in cache.items and heads[0].id.int not in cache.spilled
 
     # A put replaces a spilled copy: the stale one never comes back.
-    newer = Head("H-1", 9, {"s/1": "d", "s/x": "e"})
+    newer = Head("H-1", 9, {"s/1": "1" * 32, "s/x": "e" * 32})
     cache.put(newer.id, newer)
     assert cache.get(newer.id) is newer
     cache.discard([heads[2].id])
@@ -85,7 +98,7 @@ def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
 
 
 def test_a_full_compact_tier_keeps_what_it_has_and_admits_no_more():
-    heads = [Head(f"H-{i}", 1, {f"s/{i}": "d"}) for i in range(5)]
+    heads = [Head(f"H-{i}", 1, {f"s/{i}": f"{i:032x}"}) for i in range(5)]
     one = len(pack_head(heads[0])) + BoundedCache.ENTRY_BYTES
     cache = BoundedCache(1, pack_head, unpack_head, spill_bytes=2 * one)
     for h in heads:

@@ -50,7 +50,7 @@ class FactRefAsDict(Transcoding):
         return FactRef(**data)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)  # as many as the stream heads kept as objects
 def household_id(code: str) -> UUID:
     return Household.create_id(code)
 
