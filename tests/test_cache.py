@@ -9,6 +9,7 @@ import pytest
 
 from domain.household import Conflict, FactRef, Head, Household
 from services.bulk import BoundedCache, fold
+from services.monitor.service import MonitorService
 from services.monitor.compact import (
     layout_matches_domain,
     pack_head,
@@ -119,3 +120,18 @@ def test_packed_amounts_keep_their_digits():
                     period_start=MOMENT.date(), period_end=MOMENT.date(), kind="wage")
     copy = unpack_household(h.id, pack_household(h))
     assert str(copy.facts.incomes[0].amount_yuan) == "12.30"
+
+
+@pytest.mark.parametrize("roles, ingest_mb, project_mb", [
+    ("ingest,project", 5, 5), ("ingest", 10, 0), ("project", 0, 10)])
+def test_a_monitor_process_shares_its_cache_memory_between_its_roles(
+        base_settings, tmp_path, roles, ingest_mb, project_mb):
+    settings = base_settings.model_copy(update={
+        "store": "sqlite", "sqlite_dir": tmp_path / "store", "state_dir": tmp_path,
+        "monitor_roles": roles, "monitor_cache_mb": 10})
+    service = MonitorService(settings)
+    try:
+        assert service.households.cache.spill_bytes == ingest_mb * 2**20
+        assert service.projection.cache.spill_bytes == project_mb * 2**20
+    finally:
+        service.stop()
