@@ -9,7 +9,6 @@ import pytest
 
 from domain.household import Conflict, FactRef, Head, Household
 from services.bulk import BoundedCache, fold
-from services.monitor.service import MonitorService
 from services.monitor.compact import (
     layout_matches_domain,
     pack_head,
@@ -17,6 +16,7 @@ from services.monitor.compact import (
     unpack_head,
     unpack_household,
 )
+from services.monitor.service import MonitorService
 from tests.helpers import county_facts
 
 MOMENT = datetime(2026, 6, 1, tzinfo=timezone.utc)
