@@ -21,8 +21,8 @@ from services import views
 from eventsourcing.persistence import Tracking
 
 from services.bulk import BoundedCache, advance, load_many, replay
-from services.monitor.compact import pack_household, unpack_household
 from services.follow import ViewFollower
+from services.monitor.compact import pack_household, unpack_household
 from services.monitor.households import Households
 from services.monitor.views import PostgresRiskStatusView, RiskStatusView, SQLiteRiskStatusView
 from services.runtime import tune_gc
