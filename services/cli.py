@@ -29,10 +29,11 @@ LEVEL_STYLE = {"none": "green", "watch": "yellow", "high": "bold red", "critical
 
 def _setup(settings: Settings) -> None:
     from services.logs import setup
-    from services.runtime import tune_gc
+    from services.runtime import tune_gc, tune_malloc
 
     setup(settings.log_level)
     tune_gc()
+    tune_malloc()
 
 
 def _until_signalled(reload=None) -> threading.Event:

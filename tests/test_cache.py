@@ -17,6 +17,7 @@ from services.monitor.compact import (
     unpack_household,
 )
 from services.monitor.service import MonitorService
+from services.runtime import tune_malloc
 from tests.helpers import county_facts
 
 MOMENT = datetime(2026, 6, 1, tzinfo=timezone.utc)
@@ -135,3 +136,8 @@ def test_a_monitor_process_shares_its_cache_memory_between_its_roles(
         assert service.projection.cache.spill_bytes == project_mb * 2**20
     finally:
         service.stop()
+
+
+def test_large_buffers_are_returned_to_the_system_on_this_platform():
+    # glibc here (Debian): the monitor's peak memory figures rely on it.
+    assert tune_malloc() is True
