@@ -182,6 +182,87 @@ def advance(app: Application[UUID], cache: BoundedCache, notes: Iterable[Any]) -
     return touched
 
 
+class PackedTier:
+    """Compact copies (bytes) of aggregates by id, held in buckets: each
+    bucket one bytes object of entries (16-byte id, 2-byte length, the copy).
+    A dict of a bytes object per entry cost 135 bytes an entry besides the
+    copy (the dict's slot, the key's int, the object's header); a bucket of
+    several entries costs about 25. The buckets are as many as the budget
+    needs for about eight entries each, fixed at the first ``add``."""
+
+    HEADER = 18  # id and length
+    PER_BUCKET = 2  # entries a bucket holds when the budget is spent
+
+    def __init__(self) -> None:
+        self.buckets: list[bytes | None] = []
+        self.mask = 0
+        self.count = 0
+        self.nbytes = 0  # copies and headers
+
+    def size_for(self, budget: int, entry: int) -> None:
+        """Sets the buckets for a budget of ``budget`` bytes of entries of
+        about ``entry`` bytes (before the first ``add``)."""
+        n = 1024
+        while n * self.PER_BUCKET * entry < budget:
+            n *= 2
+        self.buckets, self.mask = [None] * n, n - 1
+
+    def _find(self, bucket: bytes, kb: bytes) -> tuple[int, int]:
+        """Offset and end of the entry for ``kb`` in a bucket, or (-1, -1)."""
+        if bucket.find(kb) < 0:  # the usual miss, at C speed
+            return -1, -1
+        i, n = 0, len(bucket)
+        while i < n:  # walk the entries: a copy's bytes may contain the id
+            end = i + self.HEADER + (bucket[i + 16] | bucket[i + 17] << 8)
+            if bucket[i:i + 16] == kb:
+                return i, end
+            i = end
+        return -1, -1
+
+    def add(self, key: UUID, packed: bytes) -> bool:
+        """Keeps a copy of an aggregate the tier does not hold; False when
+        the copy is too long for an entry (it is not kept)."""
+        if len(packed) > 0xFFFF:
+            return False
+        if not self.buckets:
+            self.size_for(0, 1)  # a tier used on its own
+        slot = key.int & self.mask
+        entry = key.bytes + len(packed).to_bytes(2, "little") + packed
+        bucket = self.buckets[slot]
+        self.buckets[slot] = entry if bucket is None else bucket + entry
+        self.count += 1
+        self.nbytes += len(entry)
+        return True
+
+    def pop(self, key: UUID) -> bytes | None:
+        """Takes out the copy of an aggregate, if the tier holds one."""
+        if not self.count:
+            return None
+        slot = key.int & self.mask
+        bucket = self.buckets[slot]
+        if bucket is None:
+            return None
+        i, end = self._find(bucket, key.bytes)
+        if i < 0:
+            return None
+        self.buckets[slot] = (bucket[:i] + bucket[end:]) or None
+        self.count -= 1
+        self.nbytes -= end - i
+        return bucket[i + self.HEADER:end]
+
+    def __contains__(self, key: UUID) -> bool:
+        if not self.count:
+            return False
+        bucket = self.buckets[key.int & self.mask]
+        return bucket is not None and self._find(bucket, key.bytes)[0] >= 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def clear(self) -> None:
+        self.buckets, self.mask, self.count, self.nbytes = [], 0, 0, 0
+
+
 class BoundedCache:
     """Least recently used aggregates, at most ``size`` of them, and, given
     ``pack`` and ``unpack``, a second tier of compact copies (bytes) of the
@@ -190,12 +271,17 @@ class BoundedCache:
     The second tier keeps what it holds and admits no more once full (it
     does not evict): a monthly dump touches every household once, in the
     same order each time, and least-recently-used eviction would drop each
-    household just before its turn came round again."""
+    household just before its turn came round again.
 
-    # Bytes a spilled entry costs besides its payload: its share of the dict,
-    # the int key, the bytes object's header and the allocator's slack
-    # (measured: the resident set of a process spilling a million heads).
-    ENTRY_BYTES = 135
+    ``complete`` is the owner's claim that the cache holds every aggregate
+    of its scope that the store has (see ``Households.stage``); the cache
+    withdraws it whenever it lets one go."""
+
+    # Bytes a spilled entry costs besides its copy: its header and its share
+    # of its bucket's object and slot and of the allocator's slack (measured:
+    # the resident set of a process spilling a million heads).
+    ENTRY_BYTES = 50
+    TYPICAL = 120  # bytes of a typical copy, to size the buckets
 
     def __init__(self, size: int, pack: Callable[[Any], bytes | None] | None = None,
                  unpack: Callable[[UUID, bytes], Any] | None = None, spill_bytes: int = 0) -> None:
@@ -203,50 +289,58 @@ class BoundedCache:
         self.items: OrderedDict[UUID, Any] = OrderedDict()
         self.pack, self.unpack = pack, unpack
         self.spill_bytes = spill_bytes if pack and unpack else 0
-        self.spilled: dict[int, bytes] = {}  # keyed by UUID.int: the UUID's own int, no new object
-        self.spilled_bytes = 0
+        self.spilled = PackedTier()
+        self.complete = False
+
+    @property
+    def spilled_bytes(self) -> int:
+        """What the compact tier holds, as charged to the budget."""
+        return self.spilled.nbytes + len(self.spilled) * (self.ENTRY_BYTES - PackedTier.HEADER)
 
     def get(self, key: UUID) -> Any | None:
         item = self.items.get(key)
         if item is not None:
             self.items.move_to_end(key)
             return item
-        if self.spilled:
-            packed = self.spilled.pop(key.int, None)
-            if packed is not None:
-                self.spilled_bytes -= len(packed) + self.ENTRY_BYTES
-                item = self.unpack(key, packed)  # type: ignore[misc]
-                self.put(key, item)
+        packed = self.spilled.pop(key)
+        if packed is not None:
+            item = self.unpack(key, packed)  # type: ignore[misc]
+            self._admit(key, item)
         return item
 
     def put(self, key: UUID, value: Any) -> None:
+        if self.spilled.count:
+            self.spilled.pop(key)  # a stale compact copy must never come back
+        self._admit(key, value)
+
+    def _admit(self, key: UUID, value: Any) -> None:
+        """Makes ``value`` the most recent object, spilling the oldest past
+        the size (the compact tier holds no copy of ``key``)."""
         items = self.items
         items[key] = value
         items.move_to_end(key)
-        if self.spilled:
-            self._unspill(key)  # a stale compact copy must never come back
         while len(items) > self.size:
             old_key, old = items.popitem(last=False)
             if self.spill_bytes and self.spilled_bytes < self.spill_bytes:
                 packed = self.pack(old)  # type: ignore[misc]
                 if packed is not None:
-                    self.spilled[old_key.int] = packed
-                    self.spilled_bytes += len(packed) + self.ENTRY_BYTES
-
-    def _unspill(self, key: UUID) -> None:
-        packed = self.spilled.pop(key.int, None)
-        if packed is not None:
-            self.spilled_bytes -= len(packed) + self.ENTRY_BYTES
+                    spilled = self.spilled
+                    if not spilled.buckets:
+                        spilled.size_for(self.spill_bytes, self.TYPICAL + self.ENTRY_BYTES)
+                    if spilled.add(old_key, packed):
+                        continue
+            self.complete = False  # let go
 
     def discard(self, keys: Iterable[UUID]) -> None:
+        self.complete = False
         for k in keys:
             self.items.pop(k, None)
-            self._unspill(k)
+            self.spilled.pop(k)
 
     def clear(self) -> None:
         self.items.clear()
         self.spilled.clear()
-        self.spilled_bytes = 0
+        self.complete = False
 
     def __len__(self) -> int:
         return len(self.items) + len(self.spilled)

@@ -87,7 +87,7 @@ def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
     assert len(cache.items) == 2 and len(cache.spilled) == 4 and len(cache) == 6
     back = cache.get(heads[0].id)  # from the compact tier, into the recent ones
     assert (back.code, back.version, back.receipts.get("s/0")) == ("H-0", 1, f"{0:032x}")
-    assert heads[0].id in cache.items and heads[0].id.int not in cache.spilled
+    assert heads[0].id in cache.items and heads[0].id not in cache.spilled
 
     # A put replaces a spilled copy: the stale one never comes back.
     newer = Head("H-1", 9, {"s/1": "1" * 32, "s/x": "e" * 32})
@@ -141,3 +141,46 @@ def test_a_monitor_process_shares_its_cache_memory_between_its_roles(
 def test_large_buffers_are_returned_to_the_system_on_this_platform():
     # glibc here (Debian): the monitor's peak memory figures rely on it.
     assert tune_malloc() is True
+
+
+def test_the_cache_withdraws_its_claim_to_completeness_when_it_lets_a_household_go():
+    heads = [Head(f"H-{i}", 1, {f"s/{i}": f"{i:032x}"}) for i in range(4)]
+    cache = BoundedCache(1, pack_head, unpack_head, spill_bytes=10_000)
+    cache.complete = True
+    for h in heads:
+        cache.put(h.id, h)
+    assert cache.complete  # spilled, not let go
+    assert cache.get(heads[0].id).code == "H-0" and cache.complete
+    cache.discard([heads[1].id])
+    assert not cache.complete
+    # A full compact tier lets the next one go.
+    full = BoundedCache(1, pack_head, unpack_head, spill_bytes=1)
+    full.complete = True
+    for h in heads[:3]:
+        full.put(h.id, h)
+    assert not full.complete
+    cache.complete = True
+    cache.clear()
+    assert not cache.complete
+
+
+def test_the_compact_tier_finds_each_entry_among_its_bucket():
+    from uuid import UUID
+
+    from services.bulk import PackedTier
+
+    tier = PackedTier()
+    tier.size_for(0, 1)  # 1,024 buckets
+    # Ids sharing their low bits share a bucket; one copy holds another's id.
+    ids = [UUID(int=(i << 64) | 7) for i in range(1, 6)]
+    copies = {k: bytes([i]) * (i * 10) for i, k in enumerate(ids)}
+    copies[ids[2]] = b"x" + ids[3].bytes + b"\x00\x00"
+    for k, v in copies.items():
+        assert tier.add(k, v)
+    assert len(tier) == 5 and ids[4] in tier and UUID(int=7) not in tier
+    assert tier.pop(ids[3]) == copies[ids[3]] and ids[3] not in tier
+    assert tier.pop(ids[3]) is None
+    for k in (ids[0], ids[4], ids[2], ids[1]):
+        assert tier.pop(k) == copies[k]
+    assert len(tier) == 0 and tier.nbytes == 0 and tier.buckets[7] is None
+    assert not tier.add(ids[0], b"\x00" * 0x10000)  # too long for an entry

@@ -3,6 +3,7 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -185,6 +186,40 @@ def test_restart_resumes_from_the_store_without_loss_or_duplicates(settings):
         amounts = [i.amount_yuan for i in service.households.household("H-R").facts.incomes]
     assert sorted(amounts) == sorted(Decimal(m["data"]["amount_yuan"]) for m in first + second)
     assert stored_events == 9  # opened + 8 incomes: nothing stored twice
+
+
+def test_a_stream_stored_behind_the_ingesters_back_is_read_once_the_store_refuses(settings):
+    from eventsourcing.persistence import Tracking
+
+    from domain.household import FactRef
+    from services.monitor.households import Households
+    from schemas.events import parse_event
+
+    b = Builder("behind")
+    # H-B's registration stored by another writer, not through the events topic.
+    registration = parse_event(json.dumps(b.register("H-B", TODAY - timedelta(days=30), "blue")))
+    other = Households(env=settings.store_env("Monitor"))
+    other.receive(registration.type, "H-B", FactRef(registration.source, registration.event_id,
+                  registration.occurred_at, registration.digest()),
+                  dict(registration.data.__dict__), Tracking("elsewhere", 1))
+    other.close()
+    with MonitorService(settings, today=lambda: TODAY) as service:
+        # Its partitions had no position recorded: the ingester took every
+        # household for new without asking the store (H-B too, wrongly).
+        wait_for(lambda: service.ingestor and service.ingestor.consumer.assignment(), what="partitions")
+        wait_for(lambda: service.households.cache.complete, what="a complete cache")
+        publish(settings, b.register("H-N", TODAY - timedelta(days=3), "yellow"),
+                b.income("H-B", TODAY - timedelta(days=2), "9000.00", *YEAR))
+        # The store refused H-B's version 1; the poll was retried with the
+        # stream read, and the income stored once, after the registration.
+        wait_for(lambda: (h := service.households.household("H-B")) and h.version == 3,
+                 what="H-B's income after its registration")
+        wait_for(lambda: service.households.household("H-N"), what="H-N stored")
+        assert [e.__class__.__name__ for e in service.households.history("H-B")] == [
+            "Opened", "Registered", "IncomeReported"]
+        assert [e.__class__.__name__ for e in service.households.history("H-N")] == [
+            "Opened", "Registered"]
+        assert not service.households.cache.complete  # it reads the store from now on
 
 
 def test_the_daily_re_evaluation_moves_the_window(settings):

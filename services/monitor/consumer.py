@@ -41,10 +41,16 @@ class _ResumeFromStore(ConsumerRebalanceListener):
 
     def on_partitions_assigned(self, assigned) -> None:
         self.households.cache.clear()
+        fresh = bool(assigned)
         for tp in assigned:
             offset = self.households.resume_from(tp.topic, tp.partition)
             if offset is not None:
                 self.consumer.seek(tp, offset)
+                fresh = False
+        # No position recorded: no household of these partitions has a stream
+        # yet (a household's messages are keyed by its id, so they all come
+        # through one partition), and the cache will see each one created.
+        self.households.cache.complete = fresh
         log.info("assigned partitions %s", sorted(tp.partition for tp in assigned))
 
 
