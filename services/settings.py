@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     )
 
     monitor_cache_mb: int = Field(
-        128, ge=0, description="memory a monitor process gives its households' compact copies "
+        256, ge=0, description="memory a monitor process gives its households' compact copies "
         "(stream heads, aggregates), shared between its roles; 0 keeps only the recent ones")
 
     store_open_attempts: int = Field(20, ge=1, description="tries to open the store at start")
