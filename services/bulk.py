@@ -186,9 +186,11 @@ class PackedTier:
     """Compact copies (bytes) of aggregates by id, held in buckets: each
     bucket one bytes object of entries (16-byte id, 2-byte length, the copy).
     A dict of a bytes object per entry cost 135 bytes an entry besides the
-    copy (the dict's slot, the key's int, the object's header); a bucket of
-    several entries costs about 25. The buckets are as many as the budget
-    needs for about eight entries each, fixed at the first ``add``."""
+    copy (the dict's slot, the key's int, the object's header); in buckets
+    an entry costs about 50, its header included. The buckets are as many
+    as the budget needs for about two entries each, fixed at the first
+    ``add`` (buckets of four to eight, past the interpreter's small-object
+    allocator, left the C allocator more slack: about 60 bytes an entry)."""
 
     HEADER = 18  # id and length
     PER_BUCKET = 2  # entries a bucket holds when the budget is spent
