@@ -311,8 +311,7 @@ class BoundedCache:
         return item
 
     def put(self, key: UUID, value: Any) -> None:
-        if self.spilled.count:
-            self.spilled.pop(key)  # a stale compact copy must never come back
+        self.spilled.pop(key)  # a stale compact copy must never come back
         self._admit(key, value)
 
     def _admit(self, key: UUID, value: Any) -> None:

@@ -10,9 +10,10 @@ from typing import Any, TypeVar
 from kafka import KafkaConsumer
 
 from domain.household import FactRef
-from schemas.events import parse_object
+from schemas.events import parse_event, parse_object
 from services import kafka
 from services.generate import make_county, messages
+from services.monitor.households import Households, kafka_position
 from services.sample import Builder, encode
 from services.settings import Settings
 
@@ -123,3 +124,17 @@ def serving(broker_settings: Settings, store_dir, now):
         for url in base.values():
             wait_for(lambda: answers(url + "/healthz"), what=f"{url} to answer")
         yield settings, monitor, alerts, base
+
+
+def feed(households: Households, messages: list[dict], topic: str = "t", partition: int = 0) -> list[str]:
+    """Each message received by the households as the consumer would, at
+    offsets 0, 1, ... of one partition; the outcomes' statuses."""
+    outcomes = []
+    for offset, m in enumerate(messages):
+        ev = parse_event(json.dumps(m))
+        ref = FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest())
+        outcome = households.receive(
+            ev.type, ev.household_id, ref, ev.data.model_dump(), kafka_position(topic, partition, offset)
+        )
+        outcomes.append(outcome.status)
+    return outcomes

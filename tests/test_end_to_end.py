@@ -3,7 +3,6 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ import pytest
 
 from services.monitor.service import MonitorService
 from services.sample import Builder
-from tests.helpers import headers, publish, read_topic, wait_for
+from tests.helpers import feed, headers, publish, read_topic, wait_for
 
 TODAY = date(2026, 6, 30)
 YEAR = (TODAY - timedelta(days=365), TODAY - timedelta(days=1))
@@ -189,24 +188,16 @@ def test_restart_resumes_from_the_store_without_loss_or_duplicates(settings):
 
 
 def test_a_stream_stored_behind_the_ingesters_back_is_read_once_the_store_refuses(settings):
-    from eventsourcing.persistence import Tracking
-
-    from domain.household import FactRef
     from services.monitor.households import Households
-    from schemas.events import parse_event
 
     b = Builder("behind")
     # H-B's registration stored by another writer, not through the events topic.
-    registration = parse_event(json.dumps(b.register("H-B", TODAY - timedelta(days=30), "blue")))
     other = Households(env=settings.store_env("Monitor"))
-    other.receive(registration.type, "H-B", FactRef(registration.source, registration.event_id,
-                  registration.occurred_at, registration.digest()),
-                  dict(registration.data.__dict__), Tracking("elsewhere", 1))
+    assert feed(other, [b.register("H-B", TODAY - timedelta(days=30), "blue")], topic="elsewhere") == ["stored"]
     other.close()
     with MonitorService(settings, today=lambda: TODAY) as service:
         # Its partitions had no position recorded: the ingester took every
         # household for new without asking the store (H-B too, wrongly).
-        wait_for(lambda: service.ingestor and service.ingestor.consumer.assignment(), what="partitions")
         wait_for(lambda: service.households.cache.complete, what="a complete cache")
         publish(settings, b.register("H-N", TODAY - timedelta(days=3), "yellow"),
                 b.income("H-B", TODAY - timedelta(days=2), "9000.00", *YEAR))

@@ -15,6 +15,7 @@ from services.monitor.households import Households, kafka_position, read_heads
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
 from services.sample import Builder, sample_events
 from domain.household import FactRef, Head
+from tests.helpers import feed
 
 TODAY = date(2026, 6, 30)
 
@@ -31,18 +32,6 @@ def projection(store_settings, households):
     view = open_view(store_settings)
     yield RiskStatusProjection(households, view, load_policies(store_settings), lambda: TODAY)
     view.datastore.close()
-
-
-def feed(households: Households, messages: list[dict], topic: str = "t", partition: int = 0) -> list[str]:
-    outcomes = []
-    for offset, m in enumerate(messages):
-        ev = parse_event(json.dumps(m))
-        ref = FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest())
-        outcome = households.receive(
-            ev.type, ev.household_id, ref, ev.data.model_dump(), kafka_position(topic, partition, offset)
-        )
-        outcomes.append(outcome.status)
-    return outcomes
 
 
 def test_a_kafka_position_is_recorded_once(households):
