@@ -16,7 +16,7 @@ from services.monitor.households import Households
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
 from services.sample import Builder
 from tests.conftest import _postgres_dsn
-from tests.test_store import feed
+from tests.helpers import feed
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
 YEAR = (date(2025, 6, 1), date(2026, 5, 31))
