@@ -311,7 +311,8 @@ class BoundedCache:
         return item
 
     def put(self, key: UUID, value: Any) -> None:
-        self.spilled.pop(key)  # a stale compact copy must never come back
+        if key not in self.items:  # an object's key has no compact copy (get took it out)
+            self.spilled.pop(key)  # a stale compact copy must never come back
         self._admit(key, value)
 
     def _admit(self, key: UUID, value: Any) -> None:
@@ -320,12 +321,12 @@ class BoundedCache:
         items = self.items
         items[key] = value
         items.move_to_end(key)
+        spilled, extra = self.spilled, self.ENTRY_BYTES - PackedTier.HEADER
         while len(items) > self.size:
             old_key, old = items.popitem(last=False)
-            if self.spill_bytes and self.spilled_bytes < self.spill_bytes:
+            if self.spill_bytes and spilled.nbytes + spilled.count * extra < self.spill_bytes:
                 packed = self.pack(old)  # type: ignore[misc]
                 if packed is not None:
-                    spilled = self.spilled
                     if not spilled.buckets:
                         spilled.size_for(self.spill_bytes, self.TYPICAL + self.ENTRY_BYTES)
                     if spilled.add(old_key, packed):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -48,6 +49,23 @@ def test_a_packed_household_comes_back_as_assessing_and_advancing_read_it():
             for event in stream[cut:]:
                 copy = event.mutate(copy)
             assert copy.facts == fold(stream).facts and copy.version == len(stream)
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 6, 1, 9, 30, 0, 123456, tzinfo=timezone(timedelta(hours=8))),
+    datetime(2026, 6, 1, 9, 30, 0, 7),  # naive
+    datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York")),  # the second 1:30
+    datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(-timedelta(hours=3, minutes=30))),
+])
+def test_a_packed_household_keeps_its_last_fact_time_to_the_microsecond_and_offset(moment):
+    household = fold(next(iter(streams()[1].values())))
+    household.last_fact_at = moment
+    copy = unpack_household(household.id, pack_household(household))
+    # The same instant, wall time and offset (an ambiguous local time in a
+    # zone with rules never compares equal across zones, so by timestamp).
+    assert copy.last_fact_at.timestamp() == moment.timestamp()
+    assert copy.last_fact_at.utcoffset() == moment.utcoffset()
+    assert copy.last_fact_at.replace(tzinfo=None) == moment.replace(tzinfo=None)
 
 
 def test_a_packed_stream_head_decides_as_the_original():

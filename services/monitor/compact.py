@@ -14,16 +14,14 @@ from __future__ import annotations
 import hashlib
 import marshal
 from dataclasses import fields
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from uuid import UUID
 
 from domain.household import Disaster, Facts, Head, Household, Illness, Income, Job, Loan
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-_US = timedelta(microseconds=1)
-_ZONES: dict[int, timezone] = {0: timezone.utc}
+_ZONES: dict[int, timezone] = {0: timezone.utc}  # by offset in seconds, for unpacking
+_OFFSETS: dict[tzinfo, int] = {}  # fixed-offset zones seen, for packing
 
 # The fields each packed tuple holds, in order; a test compares them with the
 # dataclasses, so that a field added to the domain cannot be dropped here.
@@ -105,21 +103,24 @@ def pack_household(h: Household) -> bytes:
     facts. Not its receipts: only deciding on a new fact reads those, and the
     projection never does (the ingesting side keeps them, in stream heads)."""
     f = h.facts
+    # Empty collections (most of them, most months) packed as None, without
+    # running a comprehension: they were a third of the cost of a pack.
     return marshal.dumps((
-        h.version, _us(h.created_on), _us(h.modified_on), _moment(h.last_fact_at),
+        h.version, _moment(h.created_on), _moment(h.modified_on), _moment(h.last_fact_at),
         f.code, f.registered, f.township, f.village, f.members, f.labour_capable, f.card,
         f.flags,
-        tuple((str(i.amount_yuan), i.period_start.toordinal(), i.period_end.toordinal(), i.kind)
-              for i in f.incomes),
-        tuple((i.person_ref, i.severity, str(i.total_cost_yuan), str(i.reimbursed_yuan),
-               i.in_county, i.chronic_disease, i.occurred_on.toordinal()) for i in f.illnesses),
-        tuple((d.kind, str(d.loss_yuan), d.housing_damage, d.occurred_on.toordinal())
-              for d in f.disasters),
-        tuple((p, j.status, j.job_kind, _dec(j.monthly_wage_yuan), _moment(j.since))
-              for p, j in f.jobs.items()),
-        tuple((k, str(a.principal_yuan), a.due_date.toordinal(), a.issued_on.toordinal(),
-               str(a.repaid_yuan), a.days_overdue, _dec(a.outstanding_yuan))
-              for k, a in f.loans.items()),
+        [(str(i.amount_yuan), i.period_start.toordinal(), i.period_end.toordinal(), i.kind)
+         for i in f.incomes] if f.incomes else None,
+        [(i.person_ref, i.severity, str(i.total_cost_yuan), str(i.reimbursed_yuan),
+          i.in_county, i.chronic_disease, i.occurred_on.toordinal()) for i in f.illnesses]
+        if f.illnesses else None,
+        [(d.kind, str(d.loss_yuan), d.housing_damage, d.occurred_on.toordinal())
+         for d in f.disasters] if f.disasters else None,
+        [(p, j.status, j.job_kind, _dec(j.monthly_wage_yuan), _moment(j.since))
+         for p, j in f.jobs.items()] if f.jobs else None,
+        [(k, str(a.principal_yuan), a.due_date.toordinal(), a.issued_on.toordinal(),
+          str(a.repaid_yuan), a.days_overdue, _dec(a.outstanding_yuan))
+         for k, a in f.loans.items()] if f.loans else None,
     ))
 
 
@@ -129,18 +130,19 @@ def unpack_household(key: UUID, data: bytes) -> Household:
     day = date.fromordinal
     facts = Facts(
         code, registered, township, village, members, labour, card, flags,
-        [Income(Decimal(a), day(s), day(e), k) for a, s, e, k in incomes],
+        [Income(Decimal(a), day(s), day(e), k) for a, s, e, k in incomes] if incomes else [],
         [Illness(p, s, Decimal(t), Decimal(r), c, d, day(o))
-         for p, s, t, r, c, d, o in illnesses],
-        [Disaster(k, Decimal(loss), dmg, day(o)) for k, loss, dmg, o in disasters],
-        {p: Job(s, k, _undec(w), _datetime(since)) for p, s, k, w, since in jobs},
+         for p, s, t, r, c, d, o in illnesses] if illnesses else [],
+        [Disaster(k, Decimal(loss), dmg, day(o)) for k, loss, dmg, o in disasters]
+        if disasters else [],
+        {p: Job(s, k, _undec(w), _datetime(since)) for p, s, k, w, since in jobs} if jobs else {},
         {k: Loan(Decimal(pr), day(due), day(iss), Decimal(rep), days, _undec(out))
-         for k, pr, due, iss, rep, days, out in loans},
+         for k, pr, due, iss, rep, days, out in loans} if loans else {},
     )
     h = object.__new__(Household)  # as the library revives a snapshot: no events
     h.__dict__.update(
-        _id=key, _version=version, _created_on=_EPOCH + created * _US,
-        _modified_on=_EPOCH + modified * _US, _pending_events=[],
+        _id=key, _version=version, _created_on=_datetime(created),
+        _modified_on=_datetime(modified), _pending_events=[],
         facts=facts, receipts={}, last_fact_at=_datetime(last_fact),
     )
     return h
@@ -152,29 +154,38 @@ def layout_matches_domain() -> list[str]:
             if tuple(f.name for f in fields(cls)) != names]
 
 
-def _us(moment: datetime) -> int:
-    return (moment - _EPOCH) // _US
-
-
-def _moment(moment: datetime | None) -> tuple[int, int | None] | None:
+def _moment(moment: datetime | None) -> bytes | tuple[bytes, int] | None:
+    """A moment as the 10 bytes of wall time its pickled form holds (fold
+    included), with its offset from UTC in seconds when it is aware: 0.15 µs
+    where arithmetic from an epoch took 0.4 to 1.2 (and 0.3 to 0.7 back)."""
     if moment is None:
         return None
-    offset = moment.utcoffset()
-    if offset is None:  # naive (messages carry aware times; kept exact all the same)
-        return (moment - _NAIVE_EPOCH) // _US, None
-    return _us(moment), int(offset.total_seconds())
+    args = moment.__reduce_ex__(4)[1]
+    if len(args) == 1:  # naive (messages carry aware times; kept exact all the same)
+        return args[0]
+    tz = args[1]
+    offset = _OFFSETS.get(tz)
+    if offset is None:
+        try:
+            fixed = tz.utcoffset(None)  # a fixed offset, or None for a zone with rules
+        except (TypeError, AttributeError, ValueError):  # a zone that needs the moment
+            fixed = None
+        offset = int((fixed if fixed is not None else moment.utcoffset()).total_seconds())
+        if fixed is not None and len(_OFFSETS) < 64:
+            _OFFSETS[tz] = offset
+    return args[0], offset
 
 
-def _datetime(packed: tuple[int, int | None] | None) -> datetime | None:
+def _datetime(packed: bytes | tuple[bytes, int] | None) -> datetime | None:
     if packed is None:
         return None
-    us, offset = packed
-    if offset is None:
-        return _NAIVE_EPOCH + us * _US
+    if isinstance(packed, bytes):
+        return datetime(packed)
+    state, offset = packed
     zone = _ZONES.get(offset)
     if zone is None:
         zone = _ZONES[offset] = timezone(timedelta(seconds=offset))
-    return (_EPOCH + us * _US).astimezone(zone)
+    return datetime(state, zone)  # the constructor's pickle form: the same wall time, fold and offset
 
 
 def _dec(value: Decimal | None) -> str | None:
