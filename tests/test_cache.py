@@ -11,6 +11,7 @@ import pytest
 from domain.household import Conflict, FactRef, Head, Household
 from services.bulk import BoundedCache, fold
 from services.monitor.compact import (
+    _token,
     layout_matches_domain,
     pack_head,
     pack_household,
@@ -115,6 +116,21 @@ def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
     assert cache.get(heads[2].id) is None
     cache.clear()
     assert len(cache) == 0 and cache.spilled_bytes == 0 and cache.get(heads[3].id) is None
+
+
+def test_an_unpacked_head_reads_a_years_receipts_in_place_and_no_other():
+    absent = "s/absent"
+    receipts = {f"s/{i}": f"{i:032x}" for i in range(24)}
+    # A digest that is another key's hash: found as a digest, never as a key.
+    receipts["s/odd"] = _token(absent).hex()
+    head = Head("c", len(receipts), receipts)
+    copy = unpack_head(head.id, pack_head(head))
+    assert all(copy.receipts.get(k) == d for k, d in receipts.items())
+    assert copy.receipts.get(absent) is None
+    copy.receipts["s/new"] = "ef" * 16  # recorded beside the packed ones, packed with them
+    again = unpack_head(head.id, pack_head(copy))
+    assert again.receipts.get("s/new") == "ef" * 16 and again.receipts.get("s/3") == f"{3:032x}"
+    assert again.receipts.get(absent) is None
 
 
 def test_a_full_compact_tier_keeps_what_it_has_and_admits_no_more():
