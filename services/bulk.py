@@ -266,10 +266,9 @@ class PackedTier:
 
 
 class BoundedCache:
-    """Least recently used aggregates, at most ``size`` of them (at most
-    ``SPILLING_SIZE`` while the second tier holds any), and, given ``pack``
-    and ``unpack``, a second tier of compact copies (bytes) of the ones
-    pushed out, up to ``spill_bytes`` in all.
+    """Least recently used aggregates, at most ``size`` of them, and, given
+    ``pack`` and ``unpack``, a second tier of compact copies (bytes) of the
+    ones pushed out, up to ``spill_bytes`` in all.
 
     The second tier keeps what it holds and admits no more once full (it
     does not evict): a monthly dump touches every household once, in the
@@ -285,12 +284,6 @@ class BoundedCache:
     # the resident set of a process spilling a million heads).
     ENTRY_BYTES = 50
     TYPICAL = 120  # bytes of a typical copy, to size the buckets
-    # Objects kept once the compact tier is in use: the county no longer fits
-    # as objects and each household comes round about once a month, so an
-    # object kept longer only holds memory (at 300,000 households the
-    # projecting process peaked 30 MB lower than with 20,000 objects, at the
-    # same speed within the noise).
-    SPILLING_SIZE = 3_000
 
     def __init__(self, size: int, pack: Callable[[Any], bytes | None] | None = None,
                  unpack: Callable[[UUID, bytes], Any] | None = None, spill_bytes: int = 0) -> None:
@@ -329,8 +322,7 @@ class BoundedCache:
         items[key] = value
         items.move_to_end(key)
         spilled, extra = self.spilled, self.ENTRY_BYTES - PackedTier.HEADER
-        size = min(self.size, self.SPILLING_SIZE) if spilled.count else self.size
-        while len(items) > size:
+        while len(items) > self.size:
             old_key, old = items.popitem(last=False)
             if self.spill_bytes and spilled.nbytes + spilled.count * extra < self.spill_bytes:
                 packed = self.pack(old)  # type: ignore[misc]

@@ -118,26 +118,6 @@ def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
     assert len(cache) == 0 and cache.spilled_bytes == 0 and cache.get(heads[3].id) is None
 
 
-def test_a_spilling_cache_keeps_fewer_objects_and_a_county_that_fits_keeps_all(monkeypatch):
-    monkeypatch.setattr(BoundedCache, "SPILLING_SIZE", 2)
-    heads = [Head(f"H-{i}", 1, {f"s/{i}": f"{i:032x}"}) for i in range(8)]
-    fits = BoundedCache(8, pack_head, unpack_head, spill_bytes=10_000)
-    for h in heads:
-        fits.put(h.id, h)
-    assert len(fits.items) == 8 and len(fits.spilled) == 0  # nothing packed
-    spilling = BoundedCache(5, pack_head, unpack_head, spill_bytes=10_000)
-    for h in heads:
-        spilling.put(h.id, h)
-    # Past its size the cache packs; from then on it keeps SPILLING_SIZE objects.
-    assert len(spilling.items) == 2 and len(spilling.spilled) == 6
-    assert [spilling.get(h.id).code for h in heads] == [h.code for h in heads]
-    assert len(spilling.items) == 2 and len(spilling) == 8
-    spilling.clear()  # nothing packed any more: its full size again
-    for h in heads[:5]:
-        spilling.put(h.id, h)
-    assert len(spilling.items) == 5 and len(spilling.spilled) == 0
-
-
 def test_an_unpacked_head_reads_a_years_receipts_in_place_and_no_other():
     absent = "s/absent"
     receipts = {f"s/{i}": f"{i:032x}" for i in range(24)}
