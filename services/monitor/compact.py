@@ -1,12 +1,12 @@
 """Compact forms of the households the monitor keeps in memory.
 
 As objects, a stream head costs about 0.8 KB and an aggregate about 1.4 KB
-(a month of facts); packed, 100 to 160 bytes (140 to 210 with what holds
-them). The caches keep their most recent households as objects and spill
-the rest in these forms (``services.bulk.BoundedCache``), so that many more
-households stay in memory: unpacking one costs 2 to 8 µs, reading it back
-from the store several times that, and such reads were most of the extra
-cost of large counties.
+(a month of facts); packed, about 100 and 170 bytes (150 and 220 with what
+holds them). The caches keep their most recent households as objects and
+spill the rest in these forms (``services.bulk.BoundedCache``), so that
+many more households stay in memory: unpacking one costs about 1 µs (a
+head) or 5 (a household), reading it back from the store several times
+that, and such reads were most of the extra cost of large counties.
 """
 
 from __future__ import annotations
