@@ -118,7 +118,7 @@ def pack_household(h: Household) -> bytes:
     projection never does (the ingesting side keeps them, in stream heads)."""
     f = h.facts
     # Empty collections (most of them, most months) packed as None, without
-    # running a comprehension: they were a third of the cost of a pack.
+    # running a comprehension (about 0.25 µs each).
     return marshal.dumps((
         h.version, _moment(h.created_on), _moment(h.modified_on), _moment(h.last_fact_at),
         f.code, f.registered, f.township, f.village, f.members, f.labour_capable, f.card,
