@@ -321,10 +321,10 @@ class BoundedCache:
         items = self.items
         items[key] = value
         items.move_to_end(key)
-        spilled, extra = self.spilled, self.ENTRY_BYTES - PackedTier.HEADER
+        spilled = self.spilled
         while len(items) > self.size:
             old_key, old = items.popitem(last=False)
-            if self.spill_bytes and spilled.nbytes + spilled.count * extra < self.spill_bytes:
+            if self.spill_bytes and self.spilled_bytes < self.spill_bytes:
                 packed = self.pack(old)  # type: ignore[misc]
                 if packed is not None:
                     if not spilled.buckets:

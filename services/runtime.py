@@ -14,10 +14,10 @@ import gc
 # 9,000 times in a 45-second run of 100,000 households, full collections of
 # the caches among them, about 40% of each monitor process's CPU. At 50,000
 # an ingesting process still collected every 5,000 events or so, each time
-# finding some 48,000 live objects (a poll's own, and fetched records not yet
-# consumed) and nothing to free: 3.5 µs an event at a million households; at
-# 200,000 it ran none in a run of 100,000. Cycles are still collected, just
-# in larger batches (a few hundred objects a million events).
+# finding some 48,000 live objects and nothing to free: 4.3 µs an event at a
+# million households; at 200,000 it ran none in runs of 100,000 and of a
+# million. Cycles are still collected, just in larger batches (some 300
+# objects over a million-household run).
 THRESHOLDS = (200_000, 10, 10)
 
 
