@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from uuid import NAMESPACE_URL, UUID
+from uuid import NAMESPACE_URL, UUID, SafeUUID
 
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import get_topic
@@ -23,6 +23,12 @@ CARDS = ("red", "yellow", "green", "blue")
 # common prefix taken once: ids are made for every message, and uuid5 spent
 # half its time on the prefix and its checks.
 _ID_PREFIX = hashlib.sha1(NAMESPACE_URL.bytes + b"/povwatch/households/")
+# UUID(bytes=..., version=5) checks its arguments and sets the version bits
+# one step at a time (0.8 µs of its 1.8); the same bits set at once, stored
+# in the two slots the constructor fills. Counties past the ingester's memo
+# of ids make one for nearly every message.
+_ID_KEEP = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_ID_SET = (0x8000 << 48) | (5 << 76)  # RFC 4122 variant, version 5
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,10 @@ class Household(Aggregate):
     def create_id(code: str) -> UUID:
         h = _ID_PREFIX.copy()
         h.update(code.encode())
-        return UUID(bytes=h.digest()[:16], version=5)
+        uid = object.__new__(UUID)
+        object.__setattr__(uid, "int", int.from_bytes(h.digest()[:16]) & _ID_KEEP | _ID_SET)
+        object.__setattr__(uid, "is_safe", SafeUUID.unknown)
+        return uid
 
     @event("Opened")
     def __init__(self, code: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from uuid import NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 from hypothesis import given, strategies as st
@@ -257,4 +257,7 @@ def test_the_head_of_an_aggregate_continues_its_stream():
 @given(st.text(min_size=1, max_size=40))
 def test_a_household_id_is_the_uuid5_of_its_code(code):
     # Stored streams are keyed by these ids: a change would orphan them.
-    assert Household.create_id(code) == uuid5(NAMESPACE_URL, f"/povwatch/households/{code}")
+    made, expected = Household.create_id(code), uuid5(NAMESPACE_URL, f"/povwatch/households/{code}")
+    assert made == expected and hash(made) == hash(expected) and str(made) == str(expected)
+    assert made.version == 5 and made.variant == expected.variant and made.is_safe is expected.is_safe
+    assert made == UUID(str(made))
