@@ -277,7 +277,14 @@ class BoundedCache:
 
     ``complete`` is the owner's claim that the cache holds every aggregate
     of its scope that the store has (see ``Households.stage``); the cache
-    withdraws it whenever it lets one go."""
+    withdraws it whenever it lets one go.
+
+    ``spilling_size``: the objects kept once the compact tier holds as many
+    aggregates as ``size`` (a county at least twice the objects' tier). A
+    household then comes back after about a month of others, so the
+    objects' tier almost never hits (2% at five times its size), and each
+    object pushed out had gone cold: packing and freeing it read memory the
+    caches had long let go."""
 
     # Bytes a spilled entry costs besides its copy: its header and its share
     # of its bucket's object and slot and of the allocator's slack (measured:
@@ -286,8 +293,10 @@ class BoundedCache:
     TYPICAL = 120  # bytes of a typical copy, to size the buckets
 
     def __init__(self, size: int, pack: Callable[[Any], bytes | None] | None = None,
-                 unpack: Callable[[UUID, bytes], Any] | None = None, spill_bytes: int = 0) -> None:
-        self.size = size
+                 unpack: Callable[[UUID, bytes], Any] | None = None, spill_bytes: int = 0,
+                 spilling_size: int | None = None) -> None:
+        self.full_size = self.size = size
+        self.spilling_size = size if spilling_size is None else min(size, spilling_size)
         self.items: OrderedDict[UUID, Any] = OrderedDict()
         self.pack, self.unpack = pack, unpack
         self.spill_bytes = spill_bytes if pack and unpack else 0
@@ -330,6 +339,8 @@ class BoundedCache:
                     if not spilled.buckets:
                         spilled.size_for(self.spill_bytes, self.TYPICAL + self.ENTRY_BYTES)
                     if spilled.add(old_key, packed):
+                        if len(spilled) >= self.full_size:
+                            self.size = self.spilling_size
                         continue
             self.complete = False  # let go
 
@@ -342,6 +353,7 @@ class BoundedCache:
     def clear(self) -> None:
         self.items.clear()
         self.spilled.clear()
+        self.size = self.full_size
         self.complete = False
 
     def __len__(self) -> int:

@@ -118,6 +118,24 @@ def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
     assert len(cache) == 0 and cache.spilled_bytes == 0 and cache.get(heads[3].id) is None
 
 
+def test_a_cache_of_a_county_twice_its_size_keeps_fewer_objects_and_loses_nothing():
+    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(12)]
+    cache = BoundedCache(4, pack_head, unpack_head, spill_bytes=100_000, spilling_size=2)
+    for h in heads[:7]:
+        cache.put(h.id, h)
+    assert len(cache.items) == 4  # three spilled: fewer than the objects' size
+    cache.put(heads[7].id, heads[7])  # the fourth: the county is twice the size
+    assert len(cache.items) == 2 and len(cache.spilled) == 6
+    for h in heads[8:]:
+        cache.put(h.id, h)
+    assert len(cache.items) == 2 and len(cache) == 12
+    assert all(cache.get(h.id).receipts.get(f"s/{i}") == f"{i:032x}" for i, h in enumerate(heads))
+    cache.clear()  # a rebuild starts over: the full size again
+    for h in heads[:5]:
+        cache.put(h.id, h)
+    assert len(cache.items) == 4
+
+
 def test_an_unpacked_head_reads_a_years_receipts_in_place_and_no_other():
     absent = "s/absent"
     receipts = {f"s/{i}": f"{i:032x}" for i in range(24)}

@@ -78,8 +78,11 @@ class RiskStatusProjection(ViewFollower):
         self.households, self.policies, self.today = households, policies, today
         # Households as the projection last saw them, advanced by the events
         # the notifications carry (no store read for a cached household);
-        # beyond cache_size kept packed, up to spill_bytes.
-        self.cache = BoundedCache(cache_size, pack_household, unpack_household, spill_bytes)
+        # beyond cache_size kept packed, up to spill_bytes; in a county of
+        # more than twice cache_size, a batch's worth as objects (the
+        # follower reads 2,000 notifications at a time).
+        self.cache = BoundedCache(cache_size, pack_household, unpack_household, spill_bytes,
+                                  spilling_size=2_000)
 
     def status_of(self, household: Household, on: date) -> RiskStatus:
         # The domain's own dataclass: the view writes it as RiskStatusOut.
