@@ -155,12 +155,14 @@ def _select(recorder: Any, ids: list[UUID]) -> list[tuple[Any, int, str, bytes]]
 def advance(app: Application[UUID], cache: BoundedCache, notes: Iterable[Any]) -> dict[UUID, Any]:
     """Brings the cached aggregates of these notifications up to date by
     applying the events the notifications carry, reading from the store only
-    the aggregates the cache lacks (in one query). Returns the touched ones."""
+    the aggregates the cache lacks (in one query). Returns the touched ones,
+    which go back to the cache as the most recent (taken out meanwhile: a
+    batch's own households never push each other out)."""
     touched: dict[UUID, Any] = {}
     pending: list[Any] = []
     for note in notes:
         event = app.mapper.to_domain_event(note)
-        aggregate = touched.get(event.originator_id) or cache.get(event.originator_id)
+        aggregate = touched.get(event.originator_id) or cache.take(event.originator_id)
         if aggregate is None:
             if event.originator_version == 1:
                 touched[event.originator_id] = event.mutate(None)
@@ -190,7 +192,10 @@ class PackedTier:
     an entry costs about 50, its header included. The buckets are as many
     as the budget needs for about two entries each, fixed at the first
     ``add`` (buckets of four to eight, past the interpreter's small-object
-    allocator, left the C allocator more slack: about 60 bytes an entry)."""
+    allocator, left the C allocator more slack: about 60 bytes an entry).
+
+    Ids are given as their 128-bit integers (``UUID.int``): a UUID's hash
+    and bytes are Python-level calls, several a lookup."""
 
     HEADER = 18  # id and length
     PER_BUCKET = 2  # entries a bucket holds when the budget is spent
@@ -221,30 +226,30 @@ class PackedTier:
             i = end
         return -1, -1
 
-    def add(self, key: UUID, packed: bytes) -> bool:
+    def add(self, key: int, packed: bytes) -> bool:
         """Keeps a copy of an aggregate the tier does not hold; False when
         the copy is too long for an entry (it is not kept)."""
         if len(packed) > 0xFFFF:
             return False
         if not self.buckets:
             self.size_for(0, 1)  # a tier used on its own
-        slot = key.int & self.mask
-        entry = key.bytes + len(packed).to_bytes(2, "little") + packed
+        slot = key & self.mask
+        entry = key.to_bytes(16, "big") + len(packed).to_bytes(2, "little") + packed
         bucket = self.buckets[slot]
         self.buckets[slot] = entry if bucket is None else bucket + entry
         self.count += 1
         self.nbytes += len(entry)
         return True
 
-    def pop(self, key: UUID) -> bytes | None:
+    def pop(self, key: int) -> bytes | None:
         """Takes out the copy of an aggregate, if the tier holds one."""
         if not self.count:
             return None
-        slot = key.int & self.mask
+        slot = key & self.mask
         bucket = self.buckets[slot]
         if bucket is None:
             return None
-        i, end = self._find(bucket, key.bytes)
+        i, end = self._find(bucket, key.to_bytes(16, "big"))
         if i < 0:
             return None
         self.buckets[slot] = (bucket[:i] + bucket[end:]) or None
@@ -252,11 +257,11 @@ class PackedTier:
         self.nbytes -= end - i
         return bucket[i + self.HEADER:end]
 
-    def __contains__(self, key: UUID) -> bool:
+    def __contains__(self, key: int) -> bool:
         if not self.count:
             return False
-        bucket = self.buckets[key.int & self.mask]
-        return bucket is not None and self._find(bucket, key.bytes)[0] >= 0
+        bucket = self.buckets[key & self.mask]
+        return bucket is not None and self._find(bucket, key.to_bytes(16, "big"))[0] >= 0
 
     def __len__(self) -> int:
         return self.count
@@ -284,7 +289,9 @@ class BoundedCache:
     household then comes back after about a month of others, so the
     objects' tier almost never hits (2% at five times its size); with
     fewer objects, a million-household run was a few percent faster and
-    38 MB smaller."""
+    38 MB smaller.
+
+    Keys are UUIDs; both tiers hold them as their integers (see PackedTier)."""
 
     # Bytes a spilled entry costs besides its copy: its header and its share
     # of its bucket's object and slot and of the allocator's slack (measured:
@@ -297,7 +304,7 @@ class BoundedCache:
                  spilling_size: int | None = None) -> None:
         self.full_size = self.size = size
         self.spilling_size = size if spilling_size is None else min(size, spilling_size)
-        self.items: OrderedDict[UUID, Any] = OrderedDict()
+        self.items: OrderedDict[int, Any] = OrderedDict()
         self.pack, self.unpack = pack, unpack
         self.spill_bytes = spill_bytes if pack and unpack else 0
         self.spilled = PackedTier()
@@ -306,47 +313,68 @@ class BoundedCache:
     @property
     def spilled_bytes(self) -> int:
         """What the compact tier holds, as charged to the budget."""
-        return self.spilled.nbytes + len(self.spilled) * (self.ENTRY_BYTES - PackedTier.HEADER)
+        return self.spilled.nbytes + self.spilled.count * (self.ENTRY_BYTES - PackedTier.HEADER)
 
     def get(self, key: UUID) -> Any | None:
-        item = self.items.get(key)
+        k = key.int
+        items = self.items
+        item = items.get(k)
         if item is not None:
-            self.items.move_to_end(key)
+            items.move_to_end(k)
             return item
-        packed = self.spilled.pop(key)
+        packed = self.spilled.pop(k)  # an object's key has no compact copy
         if packed is not None:
-            item = self.unpack(key, packed)  # type: ignore[misc]
-            self._admit(key, item)
+            item = items[k] = self.unpack(key, packed)  # type: ignore[misc]
+            if len(items) > self.size:
+                self._spill()
+        return item
+
+    def take(self, key: UUID) -> Any | None:
+        """Takes an aggregate out (the caller puts it back): as ``get``, but
+        making no room for it. A batch that takes as many households as the
+        objects' tier holds would otherwise push out, pack, and then find
+        stale among the compact copies, households it has just taken."""
+        k = key.int
+        item = self.items.pop(k, None)
+        if item is None:
+            packed = self.spilled.pop(k)
+            if packed is not None:
+                item = self.unpack(key, packed)  # type: ignore[misc]
         return item
 
     def put(self, key: UUID, value: Any) -> None:
-        if key not in self.items:  # an object's key has no compact copy (get took it out)
-            self.spilled.pop(key)  # a stale compact copy must never come back
-        self._admit(key, value)
-
-    def _admit(self, key: UUID, value: Any) -> None:
-        """Makes ``value`` the most recent object, spilling the oldest past
-        the size (the compact tier holds no copy of ``key``)."""
+        k = key.int
         items = self.items
-        items[key] = value
-        items.move_to_end(key)
-        spilled = self.spilled
+        if k in items:
+            items.move_to_end(k)
+        else:
+            self.spilled.pop(k)  # a stale compact copy must never come back
+        items[k] = value
+        if len(items) > self.size:
+            self._spill()
+
+    def _spill(self) -> None:
+        """Pushes the oldest objects out past the size, packed while the
+        budget lasts."""
+        items, spilled = self.items, self.spilled
+        per_entry = self.ENTRY_BYTES - PackedTier.HEADER
         while len(items) > self.size:
-            old_key, old = items.popitem(last=False)
-            if self.spill_bytes and self.spilled_bytes < self.spill_bytes:
+            k, old = items.popitem(last=False)
+            if self.spill_bytes and spilled.nbytes + spilled.count * per_entry < self.spill_bytes:
                 packed = self.pack(old)  # type: ignore[misc]
                 if packed is not None:
                     if not spilled.buckets:
                         spilled.size_for(self.spill_bytes, self.TYPICAL + self.ENTRY_BYTES)
-                    if spilled.add(old_key, packed):
-                        if len(spilled) >= self.full_size:
+                    if spilled.add(k, packed):
+                        if spilled.count >= self.full_size:
                             self.size = self.spilling_size
                         continue
             self.complete = False  # let go
 
     def discard(self, keys: Iterable[UUID]) -> None:
         self.complete = False
-        for k in keys:
+        for key in keys:
+            k = key.int
             self.items.pop(k, None)
             self.spilled.pop(k)
 

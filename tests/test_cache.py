@@ -106,7 +106,7 @@ def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
     assert len(cache.items) == 2 and len(cache.spilled) == 4 and len(cache) == 6
     back = cache.get(heads[0].id)  # from the compact tier, into the recent ones
     assert (back.code, back.version, back.receipts.get("s/0")) == ("H-0", 1, f"{0:032x}")
-    assert heads[0].id in cache.items and heads[0].id not in cache.spilled
+    assert heads[0].id.int in cache.items and heads[0].id.int not in cache.spilled
 
     # A put replaces a spilled copy: the stale one never comes back.
     newer = Head("H-1", 9, {"s/1": "1" * 32, "s/x": "e" * 32})
@@ -224,15 +224,31 @@ def test_the_compact_tier_finds_each_entry_among_its_bucket():
     tier = PackedTier()
     tier.size_for(0, 1)  # 1,024 buckets
     # Ids sharing their low bits share a bucket; one copy holds another's id.
-    ids = [UUID(int=(i << 64) | 7) for i in range(1, 6)]
+    ids = [(i << 64) | 7 for i in range(1, 6)]
     copies = {k: bytes([i]) * (i * 10) for i, k in enumerate(ids)}
-    copies[ids[2]] = b"x" + ids[3].bytes + b"\x00\x00"
+    copies[ids[2]] = b"x" + UUID(int=ids[3]).bytes + b"\x00\x00"
     for k, v in copies.items():
         assert tier.add(k, v)
-    assert len(tier) == 5 and ids[4] in tier and UUID(int=7) not in tier
+    assert len(tier) == 5 and ids[4] in tier and 7 not in tier
     assert tier.pop(ids[3]) == copies[ids[3]] and ids[3] not in tier
     assert tier.pop(ids[3]) is None
     for k in (ids[0], ids[4], ids[2], ids[1]):
         assert tier.pop(k) == copies[k]
     assert len(tier) == 0 and tier.nbytes == 0 and tier.buckets[7] is None
     assert not tier.add(ids[0], b"\x00" * 0x10000)  # too long for an entry
+
+
+def test_a_household_taken_out_leaves_no_copy_behind_until_it_is_put_back():
+    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(6)]
+    cache = BoundedCache(2, pack_head, unpack_head, spill_bytes=100_000)
+    for h in heads:
+        cache.put(h.id, h)
+    assert len(cache.items) == 2 and len(cache.spilled) == 4
+    # One from each tier: out of both, and nothing else pushed out or packed.
+    taken = [cache.take(heads[0].id), cache.take(heads[5].id)]
+    assert [t.version for t in taken] == [1, 6]
+    assert len(cache.items) == 1 and len(cache.spilled) == 3
+    assert cache.take(heads[0].id) is None and cache.get(heads[0].id) is None
+    taken[0].version = 7  # changed while out: only the new state comes back
+    cache.put(heads[0].id, taken[0])
+    assert cache.get(heads[0].id).version == 7 and len(cache) == 5
