@@ -29,6 +29,9 @@ _ID_PREFIX = hashlib.sha1(NAMESPACE_URL.bytes + b"/povwatch/households/")
 # of ids make one for nearly every message.
 _ID_KEEP = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
 _ID_SET = (0x8000 << 48) | (5 << 76)  # RFC 4122 variant, version 5
+# The slots' own setters: object.__setattr__ looks each name up (0.95 µs an
+# id with these, 1.5 with it).
+_SET_INT, _SET_SAFE = UUID.int.__set__, UUID.is_safe.__set__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,8 @@ class Household(Aggregate):
         h = _ID_PREFIX.copy()
         h.update(code.encode())
         uid = object.__new__(UUID)
-        object.__setattr__(uid, "int", int.from_bytes(h.digest()[:16]) & _ID_KEEP | _ID_SET)
-        object.__setattr__(uid, "is_safe", SafeUUID.unknown)
+        _SET_INT(uid, int.from_bytes(h.digest()[:16]) & _ID_KEEP | _ID_SET)
+        _SET_SAFE(uid, SafeUUID.unknown)
         return uid
 
     @event("Opened")

@@ -252,7 +252,9 @@ class PackedTier:
         i, end = self._find(bucket, key.to_bytes(16, "big"))
         if i < 0:
             return None
-        self.buckets[slot] = (bucket[:i] + bucket[end:]) or None
+        n = len(bucket)
+        self.buckets[slot] = None if end - i == n else (
+            bucket[end:] if i == 0 else bucket[:i] if end == n else bucket[:i] + bucket[end:])
         self.count -= 1
         self.nbytes -= end - i
         return bucket[i + self.HEADER:end]

@@ -45,17 +45,18 @@ class Receipts:
     packed ones stay in their bytes and are searched there, so unpacking a
     head costs the same after a year of receipts as after a month."""
 
-    __slots__ = ("packed", "added", "last")
+    __slots__ = ("packed", "added", "last_key", "last_token")
 
     def __init__(self, packed: bytes = b"") -> None:
         self.packed = packed  # (hash, digest) pairs, 32 bytes each
         self.added: dict[bytes, bytes | str] = {}
-        self.last = ("", b"")  # the key last looked up and its hash: a new fact is looked up, then set
+        # The key last looked up and its hash: a new fact is looked up, then set.
+        self.last_key, self.last_token = "", b""
 
     def get(self, key: str, default: str | None = None) -> str | None:
-        token = _token(key)
-        self.last = (key, token)
-        digest = self.added.get(token)
+        token = self.last_token = _token(key)
+        self.last_key = key
+        digest = self.added.get(token) if self.added else None
         if digest is None:
             packed = self.packed
             i = packed.find(token)
@@ -67,8 +68,8 @@ class Receipts:
         return digest.hex() if isinstance(digest, bytes) else digest
 
     def __setitem__(self, key: str, digest: str) -> None:
-        last, token = self.last
-        self.added[token if last == key else _token(key)] = _digest_bytes(digest) or digest
+        token = self.last_token if key == self.last_key else _token(key)
+        self.added[token] = _digest_bytes(digest) or digest
 
 
 def pack_head(head: Head) -> bytes | None:
