@@ -179,6 +179,23 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """Seconds of CPU a process has used (user and system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def machine_cpu() -> float:
+    """Seconds of CPU the machine's cores have been busy, every process's
+    (user, nice, system, interrupts; not idle, waiting or stolen)."""
+    user, nice, system, _idle, _iowait, irq, softirq = map(
+        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8])
+    return (user + nice + system + irq + softirq) / TICKS
+
+
 def start_monitor(run: Run, roles: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "services.cli", "monitor", "--no-http"],
@@ -209,6 +226,10 @@ class E2E:
     rate: float
     elapsed: float
     peak_mb: float
+    # CPU an event (µs) over the timed span: the projecting process, the
+    # ingesting ones, and everything else on the machine (PostgreSQL, Kafka,
+    # this watch): what the throughput costs, beside what it achieves.
+    cpu_us: dict[str, float] = field(default_factory=dict)
 
 
 def end_to_end(base: Settings, households: int, months: int, ingest_processes: int,
@@ -236,10 +257,14 @@ def end_to_end(base: Settings, households: int, months: int, ingest_processes: i
             consumed, projected, stored = progress(run, watch)
             if consumed and first is None:
                 first = time.perf_counter()
+                cpu0, all0 = [process_cpu(p.pid) for p in procs], machine_cpu()
             if consumed >= n and projected >= stored > 0:
                 break
             time.sleep(0.05)  # the smallest runs last about two seconds
         elapsed = time.perf_counter() - first
+        used = [process_cpu(p.pid) - c for p, c in zip(procs, cpu0)]
+        rest = machine_cpu() - all0 - sum(used)
+        cpu = {"projector": used[0], "ingesting": sum(used[1:]), "rest": rest}
         peak = max(peak_rss_mb(p.pid) for p in procs)
     finally:
         watch.close()
@@ -247,7 +272,7 @@ def end_to_end(base: Settings, households: int, months: int, ingest_processes: i
             stop(p)
     if not keep:
         run.drop()
-    return E2E(n, n / elapsed, elapsed, peak), run
+    return E2E(n, n / elapsed, elapsed, peak, {k: v / n * 1e6 for k, v in cpu.items()}), run
 
 
 # -- rebuild -------------------------------------------------------------------
@@ -414,7 +439,9 @@ def main() -> int:
     growth = [{"households": h, "events": runs[-1].events,
                "events_per_s": statistics.median([r.rate for r in runs]),
                "runs": [r.rate for r in runs],
-               "peak_rss_mb": max(r.peak_mb for r in runs)} for h, runs in measured.items()]
+               "peak_rss_mb": max(r.peak_mb for r in runs),
+               "cpu_us_per_event": {k: statistics.median([r.cpu_us[k] for r in runs])
+                                    for k in runs[0].cpu_us}} for h, runs in measured.items()]
     results["growth"] = growth
 
     floor_rate = results["floor_events_per_s"]
@@ -431,10 +458,16 @@ def main() -> int:
          f"{len(latencies)} probes"),
     ]
     first_rate = growth[0]["events_per_s"]
+    first_cpu = sum(growth[0]["cpu_us_per_event"].values())
     for g in growth:
         rows.append((f"growth {g['households']:,} households ({g['events']:,} events)",
                      f"{g['events_per_s']:,.0f} events/s, peak {g['peak_rss_mb']:.0f} MB",
                      f"{g['events_per_s'] / first_rate:.2f}x the smallest; {spread(g['runs'])}"))
+        c = g["cpu_us_per_event"]
+        rows.append(("  CPU an event (medians, µs)",
+                     f"{sum(c.values()):.0f}: projector {c['projector']:.0f}, "
+                     f"ingesting {c['ingesting']:.0f}, rest {c['rest']:.0f}",
+                     f"{first_cpu / sum(c.values()):.2f}x the smallest's cost"))
     width = max(len(r[0]) for r in rows)
     print("\npovwatch benchmarks (PostgreSQL)" + (" -- quick sizes, not figures" if q else ""))
     for name, figure, ratio in rows:

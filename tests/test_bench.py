@@ -24,3 +24,7 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
     data = json.loads(figures.read_text())
     assert data["e2e_events_per_s"] > 0 and data["alert_probes"] > 0
     assert all(g["peak_rss_mb"] > 0 for g in data["growth"])
+    # What each event cost, by process: both monitor processes did work.
+    assert "CPU an event" in result.stdout
+    assert all(g["cpu_us_per_event"]["projector"] > 0 and g["cpu_us_per_event"]["ingesting"] > 0
+               for g in data["growth"])
