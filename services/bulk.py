@@ -252,9 +252,15 @@ class PackedTier:
         i, end = self._find(bucket, key.to_bytes(16, "big"))
         if i < 0:
             return None
-        n = len(bucket)
-        self.buckets[slot] = None if end - i == n else (
-            bucket[end:] if i == 0 else bucket[:i] if end == n else bucket[:i] + bucket[end:])
+        # One slice where the entry stands alone or at an end (the usual case,
+        # about two entries a bucket), two and a join where it stands between.
+        if i == 0:
+            rest = bucket[end:]
+        elif end == len(bucket):
+            rest = bucket[:i]
+        else:
+            rest = bucket[:i] + bucket[end:]
+        self.buckets[slot] = rest or None
         self.count -= 1
         self.nbytes -= end - i
         return bucket[i + self.HEADER:end]
@@ -324,7 +330,7 @@ class BoundedCache:
         if item is not None:
             items.move_to_end(k)
             return item
-        packed = self.spilled.pop(k)  # an object's key has no compact copy
+        packed = self.spilled.pop(k)
         if packed is not None:
             item = items[k] = self.unpack(key, packed)  # type: ignore[misc]
             if len(items) > self.size:
@@ -359,10 +365,9 @@ class BoundedCache:
         """Pushes the oldest objects out past the size, packed while the
         budget lasts."""
         items, spilled = self.items, self.spilled
-        per_entry = self.ENTRY_BYTES - PackedTier.HEADER
         while len(items) > self.size:
             k, old = items.popitem(last=False)
-            if self.spill_bytes and spilled.nbytes + spilled.count * per_entry < self.spill_bytes:
+            if self.spill_bytes and self.spilled_bytes < self.spill_bytes:
                 packed = self.pack(old)  # type: ignore[misc]
                 if packed is not None:
                     if not spilled.buckets:

@@ -146,8 +146,12 @@ def test_an_unpacked_head_reads_a_years_receipts_in_place_and_no_other():
     assert all(copy.receipts.get(k) == d for k, d in receipts.items())
     assert copy.receipts.get(absent) is None
     copy.receipts["s/new"] = "ef" * 16  # recorded beside the packed ones, packed with them
+    # Looked up, then recorded (as a new fact is): under its own key's hash.
+    assert copy.receipts.get("s/newer") is None
+    copy.receipts["s/newer"] = "cd" * 16
     again = unpack_head(head.id, pack_head(copy))
     assert again.receipts.get("s/new") == "ef" * 16 and again.receipts.get("s/3") == f"{3:032x}"
+    assert again.receipts.get("s/newer") == "cd" * 16 and again.receipts.get(absent) is None
     assert again.receipts.get(absent) is None
 
 

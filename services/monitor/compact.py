@@ -56,7 +56,7 @@ class Receipts:
     def get(self, key: str, default: str | None = None) -> str | None:
         token = self.last_token = _token(key)
         self.last_key = key
-        digest = self.added.get(token) if self.added else None
+        digest = self.added.get(token)
         if digest is None:
             packed = self.packed
             i = packed.find(token)
