@@ -341,7 +341,9 @@ class BoundedCache:
         """Takes an aggregate out (the caller puts it back): as ``get``, but
         making no room for it. A batch that takes as many households as the
         objects' tier holds would otherwise push out, pack, and then find
-        stale among the compact copies, households it has just taken."""
+        stale among the compact copies, households it has just taken.
+        Until it is back the cache lacks it, so the claim to completeness goes."""
+        self.complete = False
         k = key.int
         item = self.items.pop(k, None)
         if item is None:
