@@ -74,8 +74,13 @@ def _window_incomes(incomes: list[Income], windows: tuple[tuple[date, date], ...
     and a household's reports pile up month after month."""
     bounds = [(start, end - ONE_DAY) for start, end in windows]
     totals: list[Decimal | None] = [None] * len(bounds)
+    earliest = min(lo for lo, _ in bounds)
+    latest = max(hi for _, hi in bounds)
     for inc in incomes:
         first, last = inc.period_start, inc.period_end
+        # Years of monthly reports pile up; most fall before every window.
+        if last < earliest or first > latest:
+            continue
         for k, (lo, hi) in enumerate(bounds):
             if last < lo or first > hi:
                 continue
