@@ -180,7 +180,7 @@ def advance(app: Application[UUID], cache: BoundedCache, notes: Iterable[Any]) -
                            {(e.originator_id, e.originator_version): e for e in pending})
         touched.update(loaded)
     for aggregate_id, aggregate in touched.items():
-        cache.put(aggregate_id, aggregate)
+        cache.put_back(aggregate_id, aggregate)
     return touched
 
 
@@ -359,6 +359,16 @@ class BoundedCache:
             items.move_to_end(k)
         else:
             self.spilled.pop(k)  # a stale compact copy must never come back
+        items[k] = value
+        if len(items) > self.size:
+            self._spill()
+
+    def put_back(self, key: UUID, value: Any) -> None:
+        """As ``put``, for an aggregate the caller took out with ``take`` (or
+        that ``take`` did not find): neither tier holds a copy of it, so there
+        is none to look for and drop."""
+        k = key.int
+        items = self.items
         items[k] = value
         if len(items) > self.size:
             self._spill()

@@ -256,3 +256,10 @@ def test_a_household_taken_out_leaves_no_copy_behind_until_it_is_put_back():
     taken[0].version = 7  # changed while out: only the new state comes back
     cache.put(heads[0].id, taken[0])
     assert cache.get(heads[0].id).version == 7 and len(cache) == 5
+    # Put back the way a projection's batch does it (no copy left to drop):
+    # the same, and what it pushes out is packed as before.
+    taken[1].version = 9
+    cache.put_back(heads[5].id, taken[1])
+    assert len(cache.items) == 2 and len(cache) == 6
+    assert cache.get(heads[5].id).version == 9
+    assert cache.get(heads[1].id).version == 2  # from the compact tier
