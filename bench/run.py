@@ -7,6 +7,8 @@ Every figure is measured in the same run, each on a fresh schema and fresh
 topics, so ratios compare like with like on a shared, noisy machine; the
 floor and end to end run three times, the smaller growth sizes five (in
 turns, around the largest size's one run), and their medians are quoted.
+After the largest size, the smallest county once more with four years of
+feeds: what an event costs as streams grow, beside as the county grows.
 """
 
 from __future__ import annotations
@@ -107,8 +109,17 @@ def publish(settings: Settings, stream) -> int:
     return n
 
 
-def county_stream(households: int, months: int, seed: int):
-    return messages(make_county(households, seed=seed, months=months, start=date(2026, 1, 1)))
+FIRST_MONTH = date(2026, 1, 1)
+
+
+def county_stream(households: int, months: int, seed: int, last_month: bool = False):
+    """``last_month``: the feeds end in FIRST_MONTH instead of starting there
+    (years of history that the evaluation date's windows mostly leave out)."""
+    start = FIRST_MONTH
+    if last_month:
+        y, m = divmod(start.year * 12 + start.month - months, 12)
+        start = date(y, m + 1, 1)
+    return messages(make_county(households, seed=seed, months=months, start=start))
 
 
 # -- floor ------------------------------------------------------------------
@@ -233,12 +244,12 @@ class E2E:
 
 
 def end_to_end(base: Settings, households: int, months: int, ingest_processes: int,
-               keep: bool = False) -> tuple[E2E, Run]:
+               keep: bool = False, history: bool = False) -> tuple[E2E, Run]:
     """A topic pre-loaded with the county's feeds, consumed, validated,
     appended by the ingesting monitor process(es) and projected by one more;
     timed from the first stored event to the last risk status."""
     run = Run(base, "e2e")
-    n = publish(run.settings, county_stream(households, months, seed=13))
+    n = publish(run.settings, county_stream(households, months, seed=13, last_month=history))
     log(f"  {n:,} messages on {run.settings.events_topic}")
     # The projector in a process of its own: sharing an ingesting process's
     # interpreter, the two took turns (about 20% slower end to end).
@@ -431,7 +442,18 @@ def main() -> int:
     schedule = [run for turn in turns[:growth_repeat // 2] for run in turn] + [(largest, 0)]
     schedule += [run for turn in turns[growth_repeat // 2:] for run in turn]
     measured: dict[int, list] = {h: [] for h in sizes}
+    # Long streams: the smallest county with years of monthly feeds, the
+    # last month the one the other sizes have (cost an event as streams
+    # grow, beside cost an event as the county grows); run after the largest.
+    long_households, long_months = (sizes[0], 12) if q else (sizes[0], 48)
+    schedule.insert(schedule.index((largest, 0)) + 1, (long_households, -1))
+    long_run = None
     for households, i in schedule:
+        if i < 0:
+            log(f"long streams: {households:,} households, {long_months} months")
+            long_run, _ = end_to_end(base, households, long_months, args.ingest_processes,
+                                     history=True)
+            continue
         times = 1 if households == largest else growth_repeat
         log(f"growth: {households:,} households, 1 month ({i + 1} of {times})")
         g, _ = end_to_end(base, households, 1, args.ingest_processes)
@@ -443,6 +465,9 @@ def main() -> int:
                "cpu_us_per_event": {k: statistics.median([r.cpu_us[k] for r in runs])
                                     for k in runs[0].cpu_us}} for h, runs in measured.items()]
     results["growth"] = growth
+    results["long_streams"] = {"households": long_households, "months": long_months,
+                               "events": long_run.events, "events_per_s": long_run.rate,
+                               "peak_rss_mb": long_run.peak_mb, "cpu_us_per_event": long_run.cpu_us}
 
     floor_rate = results["floor_events_per_s"]
     base_rate = results["baseline_events_per_s"]
@@ -468,6 +493,15 @@ def main() -> int:
                      f"{sum(c.values()):.0f}: projector {c['projector']:.0f}, "
                      f"ingesting {c['ingesting']:.0f}, rest {c['rest']:.0f}",
                      f"{first_cpu / sum(c.values()):.2f}x the smallest's cost"))
+    c = long_run.cpu_us
+    rows.append((f"long streams: {long_households:,} households, {long_months} months "
+                 f"({long_run.events:,} events)",
+                 f"{long_run.rate:,.0f} events/s, peak {long_run.peak_mb:.0f} MB",
+                 f"{long_run.rate / first_rate:.2f}x the same county's month"))
+    rows.append(("  CPU an event (µs)",
+                 f"{sum(c.values()):.0f}: projector {c['projector']:.0f}, "
+                 f"ingesting {c['ingesting']:.0f}, rest {c['rest']:.0f}",
+                 f"{first_cpu / sum(c.values()):.2f}x the month's cost"))
     width = max(len(r[0]) for r in rows)
     print("\npovwatch benchmarks (PostgreSQL)" + (" -- quick sizes, not figures" if q else ""))
     for name, figure, ratio in rows:

@@ -16,7 +16,8 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     for label in ("floor", "baseline", "end to end", "rebuild", "alert latency p50 / p99",
-                  "growth 1,000 households", "growth 5,000 households"):
+                  "growth 1,000 households", "growth 5,000 households",
+                  "long streams: 1,000 households, 12 months"):
         assert label in result.stdout, label
     assert "of floor" in result.stdout and "x baseline" in result.stdout
     import json
@@ -28,3 +29,7 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
     assert "CPU an event" in result.stdout
     assert all(g["cpu_us_per_event"]["projector"] > 0 and g["cpu_us_per_event"]["ingesting"] > 0
                for g in data["growth"])
+    # Years of feeds for the smallest county: more events than its month.
+    long = data["long_streams"]
+    assert long["months"] == 12 and long["events"] > 5 * data["growth"][0]["events"]
+    assert long["events_per_s"] > 0 and long["cpu_us_per_event"]["projector"] > 0
