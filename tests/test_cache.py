@@ -136,6 +136,29 @@ def test_a_cache_of_a_county_twice_its_size_keeps_fewer_objects_and_loses_nothin
     assert len(cache.items) == 4
 
 
+def test_objects_with_long_streams_are_fewer_and_the_rest_stay_compact(monkeypatch):
+    # Heads of a month (2 receipts) and of years (300): the same budget holds
+    # all of the first and fewer of the second; nothing is lost either way.
+    monkeypatch.setattr(BoundedCache, "RESIZE_EVERY", 50)
+    monkeypatch.setattr(BoundedCache, "MIN_OBJECTS", 10)
+
+    def county(receipts: int) -> list[Head]:
+        return [Head(f"H-{i}", receipts, {f"s/{i}/{j}": f"{i * 1000 + j:032x}" for j in range(receipts)})
+                for i in range(400)]
+
+    short, long = county(2), county(300)
+    budget = 400 * BoundedCache.EXPANSION * (len(pack_head(short[-1])) + 8)  # the short county, with room
+    for heads, most in ((short, 400), (long, 10)):  # the long one: at the fewest
+        cache = BoundedCache(1_000, pack_head, unpack_head, spill_bytes=100 << 20)
+        cache.objects_bytes = budget
+        for h in heads:
+            cache.put(h.id, h)
+        assert len(cache) == 400 and len(cache.items) == most
+        assert all(cache.get(h.id).receipts.get(f"s/{i}/1") == f"{i * 1000 + 1:032x}"
+                   for i, h in enumerate(heads))
+        assert len(cache.items) == most
+
+
 def test_an_unpacked_head_reads_a_years_receipts_in_place_and_no_other():
     absent = "s/absent"
     receipts = {f"s/{i}": f"{i:032x}" for i in range(24)}
