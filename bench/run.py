@@ -387,6 +387,13 @@ def spread(runs: list[float]) -> str:
     return f"median of {len(runs)}: {min(runs):,.0f} to {max(runs):,.0f}"
 
 
+def cpu_row(label: str, c: dict[str, float], reference: float, of: str) -> tuple[str, str, str]:
+    """A line of CPU an event by process, with the reference's share of it."""
+    return (label, f"{sum(c.values()):.0f}: projector {c['projector']:.0f}, "
+            f"ingesting {c['ingesting']:.0f}, rest {c['rest']:.0f}",
+            f"{reference / sum(c.values()):.2f}x {of}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (a check, not figures)")
@@ -445,7 +452,7 @@ def main() -> int:
     # Long streams: the smallest county with years of monthly feeds, the
     # last month the one the other sizes have (cost an event as streams
     # grow, beside cost an event as the county grows); run after the largest.
-    long_households, long_months = (sizes[0], 12) if q else (sizes[0], 48)
+    long_households, long_months = sizes[0], 12 if q else 48
     schedule.insert(schedule.index((largest, 0)) + 1, (long_households, -1))
     long_run = None
     for households, i in schedule:
@@ -488,20 +495,13 @@ def main() -> int:
         rows.append((f"growth {g['households']:,} households ({g['events']:,} events)",
                      f"{g['events_per_s']:,.0f} events/s, peak {g['peak_rss_mb']:.0f} MB",
                      f"{g['events_per_s'] / first_rate:.2f}x the smallest; {spread(g['runs'])}"))
-        c = g["cpu_us_per_event"]
-        rows.append(("  CPU an event (medians, µs)",
-                     f"{sum(c.values()):.0f}: projector {c['projector']:.0f}, "
-                     f"ingesting {c['ingesting']:.0f}, rest {c['rest']:.0f}",
-                     f"{first_cpu / sum(c.values()):.2f}x the smallest's cost"))
-    c = long_run.cpu_us
+        rows.append(cpu_row("  CPU an event (medians, µs)", g["cpu_us_per_event"], first_cpu,
+                            "the smallest's cost"))
     rows.append((f"long streams: {long_households:,} households, {long_months} months "
                  f"({long_run.events:,} events)",
                  f"{long_run.rate:,.0f} events/s, peak {long_run.peak_mb:.0f} MB",
                  f"{long_run.rate / first_rate:.2f}x the same county's month"))
-    rows.append(("  CPU an event (µs)",
-                 f"{sum(c.values()):.0f}: projector {c['projector']:.0f}, "
-                 f"ingesting {c['ingesting']:.0f}, rest {c['rest']:.0f}",
-                 f"{first_cpu / sum(c.values()):.2f}x the month's cost"))
+    rows.append(cpu_row("  CPU an event (µs)", long_run.cpu_us, first_cpu, "the month's cost"))
     width = max(len(r[0]) for r in rows)
     print("\npovwatch benchmarks (PostgreSQL)" + (" -- quick sizes, not figures" if q else ""))
     for name, figure, ratio in rows:
