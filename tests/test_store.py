@@ -259,3 +259,45 @@ def test_households_spilled_to_compact_form_decide_and_project_as_if_never_spill
         assert {s.household_id: s for s in view.search(limit=100).items} == live
     finally:
         view.datastore.close()
+
+
+
+@pytest.fixture
+def postgres_settings(base_settings, postgres_up):
+    from tests.conftest import _drop_schema, _fresh_schema
+
+    schema = _fresh_schema(base_settings)
+    yield base_settings.model_copy(update={"store": "postgres", "postgres_schema": schema})
+    _drop_schema(base_settings, schema)
+
+
+def test_a_view_table_with_a_jsonb_body_is_converted_keeping_its_rows(postgres_settings):
+    # PostgreSQL views kept the body as jsonb before it became text; opening
+    # the view converts such a table. (SQLite's was always text.)
+    from domain.household import Household
+    from domain.risk import assess
+    from schemas.status import RiskStatusOut
+    from tests.helpers import county_facts
+
+    code, kind, ref, data = next(iter(county_facts()))
+    household = Household(code)
+    household.receive(kind, ref, data)
+    on = date(2026, 12, 31)
+    status = RiskStatusOut.model_validate(
+        assess(household.facts, load_policies(postgres_settings).in_force(on), on))
+    view = open_view(postgres_settings)
+    view.save([status], None)
+    schema = postgres_settings.postgres_schema
+    with view.datastore.transaction(commit=True) as curs:
+        curs.execute(f"ALTER TABLE {schema}.risk_status ALTER COLUMN body TYPE jsonb USING body::jsonb")
+    view.datastore.close()
+
+    reopened = open_view(postgres_settings)
+    with reopened.datastore.transaction(commit=False) as curs:
+        curs.execute("SELECT data_type FROM information_schema.columns WHERE table_schema = %s "
+                     "AND table_name = 'risk_status' AND column_name = 'body'", (schema,))
+        assert curs.fetchone()["data_type"] == "text"
+    assert reopened.get(code) == status
+    reopened.save([status.model_copy(update={"level": "high"})], None)
+    assert [s.household_id for s in reopened.search(level="high").items] == [code]
+    reopened.datastore.close()
