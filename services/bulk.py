@@ -302,8 +302,8 @@ class BoundedCache:
 
     ``objects_bytes``: what the objects may hold in all. An object holds
     about ten times its compact copy (households measured at 9.5-10.5 times
-    after one, 12 and 48 months of facts; stream heads with their receipts
-    as strings about 6 times), and it grows with its stream: 20,000
+    after one, 12 and 48 months of facts; stream heads, their receipts kept
+    as fingerprints, 3 to 13 times), and it grows with its stream: 20,000
     households as objects take 34 MB after a month and 300 MB after four
     years. Every few thousand admissions the cache packs a sample of its
     newest objects and keeps no more of them than the budget holds (never

@@ -11,6 +11,9 @@ import pytest
 from domain.household import Conflict, FactRef, Head, Household
 from services.bulk import BoundedCache, fold
 from services.monitor.compact import (
+    FINGERPRINT,
+    DigestNotKept,
+    Receipts,
     _token,
     layout_matches_domain,
     pack_head,
@@ -69,114 +72,63 @@ def test_a_packed_household_keeps_its_last_fact_time_to_the_microsecond_and_offs
     assert copy.last_fact_at.replace(tzinfo=None) == moment.replace(tzinfo=None)
 
 
-def test_a_packed_stream_head_decides_as_the_original():
+def test_a_packed_stream_head_tells_new_facts_and_leaves_the_rest_to_the_store():
     heads, _ = streams()
     for code, head in heads.items():
         copy = unpack_head(head.id, pack_head(head))
         assert (copy.id, copy.code, copy.version) == (head.id, head.code, head.version)
-        assert all(copy.receipts.get(k) == d for k, d in head.receipts.items())
+        # Its receipts are kept as fingerprints: known keys are for the
+        # stored receipts to decide, unknown ones are new.
+        for key in head.receipts:
+            assert copy.receipts.forgets(key)
+            with pytest.raises(DigestNotKept):
+                copy.receipts.get(key)
+        assert not copy.receipts.forgets("unknown/key")
         assert copy.receipts.get("unknown/key") is None
         # Packed again as it is, it comes back the same.
         again = unpack_head(head.id, pack_head(copy))
-        assert all(again.receipts.get(k) == d for k, d in head.receipts.items())
+        assert all(again.receipts.forgets(k) for k in head.receipts)
+        assert not again.receipts.forgets("unknown/key")
     head = next(iter(heads.values()))
     copy = unpack_head(head.id, pack_head(head))
-    key, digest = next(iter(head.receipts.items()))
-    source, event_id = key.split("/", 1)
-    assert not copy.receive("income.reported", FactRef(source, event_id, MOMENT, digest), {})
-    with pytest.raises(Conflict):  # a changed fact under a stored key
-        copy.receive("income.reported", FactRef(source, event_id, MOMENT, "other"), {})
-    # A new receipt on an unpacked head is packed with the others.
+    # A new fact on an unpacked head is stored, and its receipt is exact
+    # until the head is packed again.
     later = FactRef("s", "new-1", MOMENT, "ab" * 16)
-    assert copy.receive("income.reported", later, {
-        "amount_yuan": Decimal(1), "period_start": MOMENT.date(), "period_end": MOMENT.date(),
-        "kind": "wage"})
-    copy.collect_events()
-    assert unpack_head(copy.id, pack_head(copy)).receipts.get(later.key) == "ab" * 16
+    income = {"amount_yuan": Decimal(1), "period_start": MOMENT.date(),
+              "period_end": MOMENT.date(), "kind": "wage"}
+    assert copy.receive("income.reported", later, income)
+    (event,) = copy.collect_events()
+    assert event.originator_version == head.version + 1
+    assert not copy.receive("income.reported", later, income)  # a re-delivery
+    with pytest.raises(Conflict):  # a changed fact under a stored key
+        copy.receive("income.reported", FactRef("s", "new-1", MOMENT, "cd" * 16), income)
+    assert unpack_head(copy.id, pack_head(copy)).receipts.forgets(later.key)
     assert pack_head(Head("new")) is None  # nothing stored yet: nothing to keep
-    # A digest that is not a message's own (32 lower-case hex digits) is not packed.
-    assert pack_head(Head("odd", 1, {"s/1": "d"})) is None
+    # Any digest packs: only the key's fingerprint is kept.
+    assert unpack_head(head.id, pack_head(Head("odd", 1, {"s/1": "d"}))).receipts.forgets("s/1")
 
 
-def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
-    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(6)]
-    cache = BoundedCache(2, pack_head, unpack_head, spill_bytes=10_000)
-    for h in heads:
-        cache.put(h.id, h)
-    assert len(cache.items) == 2 and len(cache.spilled) == 4 and len(cache) == 6
-    back = cache.get(heads[0].id)  # from the compact tier, into the recent ones
-    assert (back.code, back.version, back.receipts.get("s/0")) == ("H-0", 1, f"{0:032x}")
-    assert heads[0].id.int in cache.items and heads[0].id.int not in cache.spilled
-
-    # A put replaces a spilled copy: the stale one never comes back.
-    newer = Head("H-1", 9, {"s/1": "1" * 32, "s/x": "e" * 32})
-    cache.put(newer.id, newer)
-    assert cache.get(newer.id) is newer
-    cache.discard([heads[2].id])
-    assert cache.get(heads[2].id) is None
-    cache.clear()
-    assert len(cache) == 0 and cache.spilled_bytes == 0 and cache.get(heads[3].id) is None
-
-
-def test_a_cache_of_a_county_twice_its_size_keeps_fewer_objects_and_loses_nothing():
-    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(12)]
-    cache = BoundedCache(4, pack_head, unpack_head, spill_bytes=100_000, spilling_size=2)
-    for h in heads[:7]:
-        cache.put(h.id, h)
-    assert len(cache.items) == 4  # three spilled: fewer than the objects' size
-    cache.put(heads[7].id, heads[7])  # the fourth: the county is twice the size
-    assert len(cache.items) == 2 and len(cache.spilled) == 6
-    for h in heads[8:]:
-        cache.put(h.id, h)
-    assert len(cache.items) == 2 and len(cache) == 12
-    assert all(cache.get(h.id).receipts.get(f"s/{i}") == f"{i:032x}" for i, h in enumerate(heads))
-    cache.clear()  # a rebuild starts over: the full size again
-    for h in heads[:5]:
-        cache.put(h.id, h)
-    assert len(cache.items) == 4
-
-
-def test_objects_with_long_streams_are_fewer_and_the_rest_stay_compact(monkeypatch):
-    # Heads of a month (2 receipts) and of years (300): the same budget holds
-    # all of the first and fewer of the second; nothing is lost either way.
-    monkeypatch.setattr(BoundedCache, "RESIZE_EVERY", 50)
-    monkeypatch.setattr(BoundedCache, "MIN_OBJECTS", 10)
-
-    def county(receipts: int) -> list[Head]:
-        return [Head(f"H-{i}", receipts, {f"s/{i}/{j}": f"{i * 1000 + j:032x}" for j in range(receipts)})
-                for i in range(400)]
-
-    short, long = county(2), county(300)
-    budget = 400 * BoundedCache.EXPANSION * (len(pack_head(short[-1])) + 8)  # the short county, with room
-    for heads, most in ((short, 400), (long, 10)):  # the long one: at the fewest
-        cache = BoundedCache(1_000, pack_head, unpack_head, spill_bytes=100 << 20)
-        cache.objects_bytes = budget
-        for h in heads:
-            cache.put(h.id, h)
-        assert len(cache) == 400 and len(cache.items) == most
-        assert all(cache.get(h.id).receipts.get(f"s/{i}/1") == f"{i * 1000 + 1:032x}"
-                   for i, h in enumerate(heads))
-        assert len(cache.items) == most
-
-
-def test_an_unpacked_head_reads_a_years_receipts_in_place_and_no_other():
+def test_an_unpacked_head_searches_a_years_fingerprints_in_place_and_no_other():
     absent = "s/absent"
     receipts = {f"s/{i}": f"{i:032x}" for i in range(24)}
-    # A digest that is another key's hash: found as a digest, never as a key.
-    receipts["s/odd"] = _token(absent).hex()
     head = Head("c", len(receipts), receipts)
-    copy = unpack_head(head.id, pack_head(head))
-    assert all(copy.receipts.get(k) == d for k, d in receipts.items())
-    assert copy.receipts.get(absent) is None
+    packed = pack_head(head)
+    copy = unpack_head(head.id, packed)
+    assert len(copy.receipts.packed) == 24 * FINGERPRINT  # 4 bytes a receipt, not 32
+    assert all(copy.receipts.forgets(k) for k in receipts)
+    assert not copy.receipts.forgets(absent)
+    # A fingerprint found across two entries is not one of them.
+    fp = _token(absent)[:FINGERPRINT]
+    straddling = Receipts(b"\0\0" + fp + b"\0\0")
+    assert straddling.packed.find(fp) == 2 and not straddling.forgets(absent)
     copy.receipts["s/new"] = "ef" * 16  # recorded beside the packed ones, packed with them
     # Looked up, then recorded (as a new fact is): under its own key's hash.
     assert copy.receipts.get("s/newer") is None
     copy.receipts["s/newer"] = "cd" * 16
+    assert copy.receipts.get("s/newer") == "cd" * 16 and copy.receipts.get("s/new") == "ef" * 16
     again = unpack_head(head.id, pack_head(copy))
-    assert again.receipts.get("s/new") == "ef" * 16 and again.receipts.get("s/3") == f"{3:032x}"
-    assert again.receipts.get("s/newer") == "cd" * 16 and again.receipts.get(absent) is None
-    assert again.receipts.get(absent) is None
-
+    assert again.receipts.forgets("s/new") and again.receipts.forgets("s/newer")
+    assert again.receipts.forgets("s/3") and not again.receipts.forgets(absent)
 
 def test_a_full_compact_tier_keeps_what_it_has_and_admits_no_more():
     heads = [Head(f"H-{i}", 1, {f"s/{i}": f"{i:032x}"}) for i in range(5)]

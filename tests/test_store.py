@@ -10,7 +10,7 @@ import pytest
 
 from schemas.events import parse_event
 from services.bulk import BoundedCache
-from services.monitor.compact import pack_head, unpack_head
+from services.monitor.compact import FINGERPRINT, _token, pack_head, unpack_head
 from services.monitor.households import Households, kafka_position, read_heads
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
 from services.sample import Builder, sample_events
@@ -123,6 +123,29 @@ def test_a_household_out_of_memory_is_read_back_as_its_stream_head(households):
     h = households.household("H-9")
     assert h.version == 4 and [i.amount_yuan for i in h.facts.incomes] == [100, 50]
 
+
+
+def test_a_packed_head_that_may_know_a_fact_has_it_decided_from_the_store(households):
+    b = Builder("fp")
+    registered = b.register("H-8", TODAY, "blue")
+    income = b.income("H-8", TODAY, "80.00", TODAY - timedelta(days=30), TODAY)
+    assert feed(households, [registered]) == ["stored"]
+    aggregate_id = households.household("H-8").id
+    # The head as the compact tier gives it back, holding besides its own the
+    # fingerprint of the income's key too (as one in 2**32 new keys would).
+    head = unpack_head(aggregate_id, pack_head(households.cache.get(aggregate_id)))
+    ev = parse_event(json.dumps(income))
+    head.receipts.packed += _token(f"{ev.source}/{ev.event_id}")[:FINGERPRINT]
+    households.cache.put(aggregate_id, head)
+    # Not taken for a re-delivery: the stored receipts say it is new.
+    assert feed(households, [income], partition=1) == ["stored"]
+    assert [i.amount_yuan for i in households.household("H-8").facts.incomes] == [80]
+    # And what the store does know is told apart from a packed head too.
+    households.cache.put(aggregate_id, unpack_head(aggregate_id, pack_head(households.cache.get(aggregate_id))))
+    changed = json.loads(json.dumps(income))
+    changed["data"]["amount_yuan"] = "81.00"
+    assert feed(households, [registered, income, changed], partition=2) == ["duplicate", "duplicate", "conflict"]
+    assert households.household("H-8").version == 3
 
 def test_stored_events_are_the_librarys_json_byte_for_byte():
     # Events are written with orjson; a store must read the same as if the

@@ -1,7 +1,7 @@
 """Compact forms of the households the monitor keeps in memory.
 
-As objects, a stream head costs about 0.8 KB and an aggregate about 1.4 KB
-(a month of facts); packed, about 100 and 170 bytes (150 and 220 with what
+As objects, a stream head costs about 0.5 KB and an aggregate about 1.4 KB
+(a month of facts); packed, about 36 and 170 bytes (86 and 220 with what
 holds them). The caches keep their most recent households as objects and
 spill the rest in these forms (``services.bulk.BoundedCache``), so that
 many more households stay in memory: unpacking one costs about 1 µs (a
@@ -38,60 +38,93 @@ LAYOUT = {
 }
 
 
+class DigestNotKept(LookupError):
+    """A packed head knows a key only by its fingerprint: whether the fact is
+    a re-delivery or a conflict is for the stored receipts to tell."""
+
+
+FINGERPRINT = 4  # bytes of a key's hash a packed head keeps for each receipt
+
+
 class Receipts:
     """An unpacked head's receipts, read and written by key as the plain dict
-    (``Head.receive`` does both) but held as the key's 16-byte hash and the
-    digest's 16 bytes: 32 bytes a receipt instead of some 70 in strings. The
-    packed ones stay in their bytes and are searched there, so unpacking a
-    head costs the same after a year of receipts as after a month."""
+    (``Head.receive`` does both). Receipts recorded since unpacking are held
+    as the key's 16-byte hash and the digest's bytes; packed ones only as a
+    4-byte fingerprint of the key, searched in place, so unpacking a head
+    costs the same after a year of receipts as after a month, and a year of
+    monthly facts for a million households takes about 50 MB, not 400.
+
+    A key whose fingerprint is not among the packed ones is new: the usual
+    case, decided here. One whose fingerprint is (a re-delivery, or one chance
+    in 2**32 for each receipt of a new key's sharing it) has no digest here
+    to compare: ``forgets`` says so before deciding, and ``get`` raises
+    ``DigestNotKept``; the ingester then reads the head from the store
+    (``Households.stage``)."""
 
     __slots__ = ("packed", "added", "last_key", "last_token")
 
     def __init__(self, packed: bytes = b"") -> None:
-        self.packed = packed  # (hash, digest) pairs, 32 bytes each
-        self.added: dict[bytes, bytes | str] = {}
+        self.packed = packed  # fingerprints, FINGERPRINT bytes each
+        self.added: dict[bytes, str] = {}  # key hash -> digest, since unpacking
         # The key last looked up and its hash: a new fact is looked up, then set.
         self.last_key, self.last_token = "", b""
 
+    def _token(self, key: str) -> bytes:
+        if key != self.last_key:
+            self.last_token, self.last_key = _token(key), key
+        return self.last_token
+
+    def forgets(self, key: str) -> bool:
+        """True when deciding on ``key`` needs the stored receipts."""
+        token = self._token(key)
+        return token not in self.added and _holds(self.packed, token[:FINGERPRINT])
+
     def get(self, key: str, default: str | None = None) -> str | None:
-        token = self.last_token = _token(key)
-        self.last_key = key
+        token = self._token(key)
         digest = self.added.get(token)
-        if digest is None:
-            packed = self.packed
-            i = packed.find(token)
-            while i >= 0 and i % 32:  # a hash's bytes found across entries: look on
-                i = packed.find(token, i + 1)
-            if i < 0:
-                return default
-            digest = packed[i + 16:i + 32]
-        return digest.hex() if isinstance(digest, bytes) else digest
+        if digest is not None:
+            return digest
+        if _holds(self.packed, token[:FINGERPRINT]):
+            raise DigestNotKept(key)
+        return default
 
     def __setitem__(self, key: str, digest: str) -> None:
-        token = self.last_token if key == self.last_key else _token(key)
-        self.added[token] = _digest_bytes(digest) or digest
+        self.added[self._token(key)] = digest
+
+
+def settle(head: Head) -> None:
+    """Keeps a committed head's receipts as fingerprints, as packing would:
+    a head kept as an object then costs about 4 bytes a receipt too, not some
+    170 (a key and a digest as strings in a dict), and its size stays near
+    what the cache's budget reckons from its compact copy. A later
+    re-delivery of one of its facts is decided from the store."""
+    receipts = head.receipts
+    if isinstance(receipts, Receipts):
+        if receipts.added:
+            receipts.packed += b"".join(token[:FINGERPRINT] for token in receipts.added)
+            receipts.added.clear()
+        receipts.last_key, receipts.last_token = "", b""
+    else:
+        head.receipts = Receipts(b"".join(_token(key)[:FINGERPRINT] for key in receipts))  # type: ignore[assignment]
+
+
+def _holds(packed: bytes, fingerprint: bytes) -> bool:
+    i = packed.find(fingerprint)
+    while i >= 0 and i % FINGERPRINT:  # found across two entries: look on
+        i = packed.find(fingerprint, i + 1)
+    return i >= 0
 
 
 def pack_head(head: Head) -> bytes | None:
-    """A stream head with nothing pending, as bytes (None: not kept, so read
-    from the store when needed; also for digests other than a message's own
-    32 hex digits, which could not be unpacked exactly)."""
+    """A stream head with nothing pending, as bytes: its code, version and
+    receipts' fingerprints (None: nothing stored yet, nothing to keep)."""
     if head.version == 0 or head.pending:
         return None
     receipts = head.receipts
     if isinstance(receipts, Receipts):
-        parts = [receipts.packed]
-        for token, digest in receipts.added.items():
-            if not isinstance(digest, bytes):
-                return None
-            parts += (token, digest)
+        parts = [receipts.packed, *(token[:FINGERPRINT] for token in receipts.added)]
     else:
-        parts = []
-        for key, digest in receipts.items():
-            raw = _digest_bytes(digest)
-            if raw is None:
-                return None
-            parts += (_token(key), raw)
+        parts = [_token(key)[:FINGERPRINT] for key in receipts]
     return marshal.dumps((head.code, head.version, b"".join(parts)))
 
 
@@ -104,16 +137,6 @@ def _token(key: str) -> bytes:
     # A 128-bit hash, as the stores' own ids are: two keys of one household
     # colliding is as likely as two households' ids colliding.
     return hashlib.blake2b(key.encode(), digest_size=16).digest()
-
-
-def _digest_bytes(digest: str) -> bytes | None:
-    if len(digest) != 32:
-        return None
-    try:
-        raw = bytes.fromhex(digest)
-    except ValueError:
-        return None
-    return raw if raw.hex() == digest else None  # lower-case, as messages write it
 
 
 def pack_household(h: Household) -> bytes:

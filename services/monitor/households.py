@@ -24,7 +24,7 @@ from eventsourcing.persistence import (
 
 from domain.household import Conflict, FactRef, Head, Household, receipt_key
 from services.bulk import BoundedCache, raw_states
-from services.monitor.compact import pack_head, unpack_head
+from services.monitor.compact import Receipts, pack_head, settle, unpack_head
 from services.transcoder import OrjsonTranscoder
 
 
@@ -165,6 +165,17 @@ class Households(Application[UUID]):
         read = {} if self.cache.complete else read_heads(self, missing)
         for aggregate_id, code in missing.items():
             working[aggregate_id] = read.get(aggregate_id) or Head(code, id=aggregate_id)
+        # A packed head keeps its receipts' fingerprints, not their digests: a
+        # fact whose key it may know (a re-delivery, nearly always) is decided
+        # from the stored receipts, read for all such households in one query.
+        unsure = {}
+        for f in facts:
+            aggregate_id = ids[f.household_id]
+            receipts = getattr(working[aggregate_id], "receipts", None)
+            if isinstance(receipts, Receipts) and receipts.forgets(f.ref.key):
+                unsure[aggregate_id] = codes[aggregate_id]
+        if unsure:
+            working.update(read_heads(self, unsure))
         outcomes = []
         try:
             for f in facts:
@@ -197,6 +208,8 @@ class Households(Application[UUID]):
                 return False
             raise
         for aggregate_id, household in staged.households.items():
+            if isinstance(household, Head):
+                settle(household)
             self.cache.put(aggregate_id, household)
         self._notify(recordings)
         return True
