@@ -49,10 +49,11 @@ FINGERPRINT = 4  # bytes of a key's hash a packed head keeps for each receipt
 class Receipts:
     """An unpacked head's receipts, read and written by key as the plain dict
     (``Head.receive`` does both). Receipts recorded since unpacking are held
-    as the key's 16-byte hash and the digest's bytes; packed ones only as a
-    4-byte fingerprint of the key, searched in place, so unpacking a head
-    costs the same after a year of receipts as after a month, and a year of
-    monthly facts for a million households takes about 50 MB, not 400.
+    as the key's 16-byte hash and the digest; packed ones only as a 4-byte
+    fingerprint of the key, searched in place, so unpacking a head costs the
+    same after a year of receipts as after a month, and a million
+    households' receipts of a year of monthly facts take about 50 MB, where
+    the hash and the digest took 400.
 
     A key whose fingerprint is not among the packed ones is new: the usual
     case, decided here. One whose fingerprint is (a re-delivery, or one chance
