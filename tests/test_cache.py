@@ -108,6 +108,74 @@ def test_a_packed_stream_head_tells_new_facts_and_leaves_the_rest_to_the_store()
     assert unpack_head(head.id, pack_head(Head("odd", 1, {"s/1": "d"}))).receipts.forgets("s/1")
 
 
+def _keeps(head: Head, key: str) -> bool:
+    """The head holds the key's receipt: as given, or packed as its fingerprint."""
+    receipts = head.receipts
+    return key in receipts if isinstance(receipts, dict) else receipts.forgets(key)
+
+
+def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
+    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(6)]
+    cache = BoundedCache(2, pack_head, unpack_head, spill_bytes=10_000)
+    for h in heads:
+        cache.put(h.id, h)
+    assert len(cache.items) == 2 and len(cache.spilled) == 4 and len(cache) == 6
+    back = cache.get(heads[0].id)  # from the compact tier, into the recent ones
+    assert (back.code, back.version) == ("H-0", 1)
+    assert back.receipts.forgets("s/0") and not back.receipts.forgets("s/1")  # its own, as a fingerprint
+    assert heads[0].id.int in cache.items and heads[0].id.int not in cache.spilled
+
+    # A put replaces a spilled copy: the stale one never comes back.
+    newer = Head("H-1", 9, {"s/1": "1" * 32, "s/x": "e" * 32})
+    cache.put(newer.id, newer)
+    assert cache.get(newer.id) is newer
+    cache.discard([heads[2].id])
+    assert cache.get(heads[2].id) is None
+    cache.clear()
+    assert len(cache) == 0 and cache.spilled_bytes == 0 and cache.get(heads[3].id) is None
+
+
+def test_a_cache_of_a_county_twice_its_size_keeps_fewer_objects_and_loses_nothing():
+    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(12)]
+    cache = BoundedCache(4, pack_head, unpack_head, spill_bytes=100_000, spilling_size=2)
+    for h in heads[:7]:
+        cache.put(h.id, h)
+    assert len(cache.items) == 4  # three spilled: fewer than the objects' size
+    cache.put(heads[7].id, heads[7])  # the fourth: the county is twice the size
+    assert len(cache.items) == 2 and len(cache.spilled) == 6
+    for h in heads[8:]:
+        cache.put(h.id, h)
+    assert len(cache.items) == 2 and len(cache) == 12
+    assert all(_keeps(cache.get(h.id), f"s/{i}") for i, h in enumerate(heads))
+    cache.clear()  # a rebuild starts over: the full size again
+    for h in heads[:5]:
+        cache.put(h.id, h)
+    assert len(cache.items) == 4
+
+
+def test_objects_with_long_streams_are_fewer_and_the_rest_stay_compact(monkeypatch):
+    # Heads of a month (2 receipts) and of decades (1,000): the same budget holds
+    # all of the first and fewer of the second; nothing is lost either way.
+    monkeypatch.setattr(BoundedCache, "RESIZE_EVERY", 50)
+    monkeypatch.setattr(BoundedCache, "MIN_OBJECTS", 10)
+
+    def county(receipts: int) -> list[Head]:
+        return [Head(f"H-{i}", receipts, {f"s/{i}/{j}": f"{i * 1000 + j:032x}" for j in range(receipts)})
+                for i in range(400)]
+
+    short, long = county(2), county(1_000)
+    budget = 400 * BoundedCache.EXPANSION * (len(pack_head(short[-1])) + 8)  # the short county, with room
+    for heads, most in ((short, 400), (long, 10)):  # the long one: at the fewest
+        cache = BoundedCache(1_000, pack_head, unpack_head, spill_bytes=100 << 20)
+        cache.objects_bytes = budget
+        for h in heads:
+            cache.put(h.id, h)
+        assert len(cache) == 400 and len(cache.items) == most
+        assert all(_keeps(cache.get(h.id), f"s/{i}/1") and cache.get(h.id).version == len(h.receipts)
+                   for i, h in enumerate(heads))
+        assert len(cache.items) == most
+
+
 def test_an_unpacked_head_searches_a_years_fingerprints_in_place_and_no_other():
     absent = "s/absent"
     receipts = {f"s/{i}": f"{i:032x}" for i in range(24)}
