@@ -99,14 +99,13 @@ def settle(head: Head) -> None:
     170 (a key and a digest as strings in a dict), and its size stays near
     what the cache's budget reckons from its compact copy. A later
     re-delivery of one of its facts is decided from the store."""
-    receipts = head.receipts
+    head.receipts = Receipts(_fingerprints(head.receipts))  # type: ignore[arg-type,assignment]
+
+
+def _fingerprints(receipts: Receipts | dict[str, str]) -> bytes:
     if isinstance(receipts, Receipts):
-        if receipts.added:
-            receipts.packed += b"".join(token[:FINGERPRINT] for token in receipts.added)
-            receipts.added.clear()
-        receipts.last_key, receipts.last_token = "", b""
-    else:
-        head.receipts = Receipts(b"".join(_token(key)[:FINGERPRINT] for key in receipts))  # type: ignore[assignment]
+        return receipts.packed + b"".join(token[:FINGERPRINT] for token in receipts.added)
+    return b"".join(_token(key)[:FINGERPRINT] for key in receipts)
 
 
 def _holds(packed: bytes, fingerprint: bytes) -> bool:
@@ -121,12 +120,7 @@ def pack_head(head: Head) -> bytes | None:
     receipts' fingerprints (None: nothing stored yet, nothing to keep)."""
     if head.version == 0 or head.pending:
         return None
-    receipts = head.receipts
-    if isinstance(receipts, Receipts):
-        parts = [receipts.packed, *(token[:FINGERPRINT] for token in receipts.added)]
-    else:
-        parts = [_token(key)[:FINGERPRINT] for key in receipts]
-    return marshal.dumps((head.code, head.version, b"".join(parts)))
+    return marshal.dumps((head.code, head.version, _fingerprints(head.receipts)))  # type: ignore[arg-type]
 
 
 def unpack_head(key: UUID, data: bytes) -> Head:
