@@ -29,12 +29,12 @@ from pathlib import Path
 
 import psycopg
 
-from schemas.events import parse_event
-from services import kafka
-from services.generate import encode, make_county, messages
-from services.monitor.households import Households, Staged, kafka_position
-from services.settings import Settings
 from domain.household import FactRef, Household
+from schemas.events import parse_event
+from services.households.app import Households, Staged, kafka_position
+from services.infra import kafka
+from services.infra.settings import Settings
+from synthetic.county import encode, make_county, messages
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 10, 1)
@@ -52,18 +52,30 @@ class Run:
 
     def __post_init__(self) -> None:
         tag = f"b{uuid.uuid4().hex[:8]}"
-        self.settings = self.base.model_copy(update={
-            "store": "postgres", "postgres_schema": tag,
-            "events_topic": f"bench.{tag}", "dlq_topic": f"bench.dlq.{tag}",
-            "tasks_topic": f"bench.tasks.{tag}", "monitor_group": f"bench-{tag}"})
+        self.settings = self.base.model_copy(
+            update={
+                "store": "postgres",
+                "postgres_schema": tag,
+                "events_topic": f"bench.{tag}",
+                "dlq_topic": f"bench.dlq.{tag}",
+                "tasks_topic": f"bench.tasks.{tag}",
+                "monitor_group": f"bench-{tag}",
+            }
+        )
         with self.connect() as conn:
             conn.execute(f"CREATE SCHEMA {tag}")
         kafka.ensure_topics(self.settings)
 
     def connect(self) -> psycopg.Connection:
         s = self.base
-        return psycopg.connect(host=s.postgres_host, port=s.postgres_port, dbname=s.postgres_dbname,
-                               user=s.postgres_user, password=s.postgres_password, autocommit=True)
+        return psycopg.connect(
+            host=s.postgres_host,
+            port=s.postgres_port,
+            dbname=s.postgres_dbname,
+            user=s.postgres_user,
+            password=s.postgres_password,
+            autocommit=True,
+        )
 
     def scalar(self, sql: str, conn: psycopg.Connection | None = None) -> int:
         """One number from the run's schema; 0 while its table is yet to be
@@ -84,13 +96,20 @@ class Run:
     def env(self, **extra: str) -> dict[str, str]:
         s = self.settings
         env = dict(os.environ)
-        env.update({
-            "POVWATCH_STORE": "postgres", "POVWATCH_POSTGRES_SCHEMA": s.postgres_schema,
-            "POVWATCH_POSTGRES_HOST": s.postgres_host, "POVWATCH_POSTGRES_PORT": str(s.postgres_port),
-            "POVWATCH_KAFKA_BOOTSTRAP": s.kafka_bootstrap, "POVWATCH_EVENTS_TOPIC": s.events_topic,
-            "POVWATCH_DLQ_TOPIC": s.dlq_topic, "POVWATCH_TASKS_TOPIC": s.tasks_topic,
-            "POVWATCH_MONITOR_GROUP": s.monitor_group, "POVWATCH_LOG_LEVEL": "WARNING",
-        })
+        env.update(
+            {
+                "POVWATCH_STORE": "postgres",
+                "POVWATCH_POSTGRES_SCHEMA": s.postgres_schema,
+                "POVWATCH_POSTGRES_HOST": s.postgres_host,
+                "POVWATCH_POSTGRES_PORT": str(s.postgres_port),
+                "POVWATCH_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
+                "POVWATCH_EVENTS_TOPIC": s.events_topic,
+                "POVWATCH_DLQ_TOPIC": s.dlq_topic,
+                "POVWATCH_TASKS_TOPIC": s.tasks_topic,
+                "POVWATCH_MONITOR_GROUP": s.monitor_group,
+                "POVWATCH_LOG_LEVEL": "WARNING",
+            }
+        )
         env.update(extra)
         return env
 
@@ -136,13 +155,16 @@ def floor(base: Settings, households: int, months: int) -> float:
         ev = parse_event(encode(m)[1])
         h = aggregates.get(ev.household_id) or Household(ev.household_id)
         aggregates[ev.household_id] = h
-        h.receive(ev.type, FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
-                  ev.data.model_dump())
+        h.receive(
+            ev.type,
+            FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
+            ev.data.model_dump(),
+        )
     for h in aggregates.values():
         events.extend(h.collect_events())
     start = time.perf_counter()
     for i in range(0, len(events), 5000):
-        app.events.put(events[i:i + 5000])
+        app.events.put(events[i : i + 5000])
     elapsed = time.perf_counter() - start
     app.close()
     run.drop()
@@ -167,8 +189,11 @@ def baseline(base: Settings, limit: int) -> float:
                 start = start or time.perf_counter()
                 ev = parse_event(record.value)
                 household = app.get_or_open(ev.household_id)  # one load
-                household.receive(ev.type, FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
-                                  ev.data.model_dump())
+                household.receive(
+                    ev.type,
+                    FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
+                    ev.data.model_dump(),
+                )
                 staged = Staged([], {household.id: household})
                 app.commit(staged, kafka_position(record.topic, record.partition, record.offset))
                 consumer.commit()  # one commit per message
@@ -203,15 +228,20 @@ def machine_cpu() -> float:
     """Seconds of CPU the machine's cores have been busy, every process's
     (user, nice, system, interrupts; not idle, waiting or stolen)."""
     user, nice, system, _idle, _iowait, irq, softirq = map(
-        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8])
+        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]
+    )
     return (user + nice + system + irq + softirq) / TICKS
 
 
 def start_monitor(run: Run, roles: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "services.cli", "monitor", "--no-http"],
-        env=run.env(POVWATCH_MONITOR_ROLES=roles), cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        env=run.env(POVWATCH_MONITOR_ROLES=roles),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -224,11 +254,19 @@ def stop(proc: subprocess.Popen) -> None:
 
 def progress(run: Run, conn: psycopg.Connection) -> tuple[int, int, int]:
     """Messages consumed, events projected and events stored so far."""
-    return (run.scalar("SELECT SUM(notification_id) FROM {schema}.monitor_tracking "
-                       "WHERE application_name LIKE 'kafka:%'", conn),
-            run.scalar("SELECT notification_id FROM {schema}.riskstatus_tracking "
-                       "WHERE application_name = 'Monitor'", conn),
-            run.scalar("SELECT MAX(notification_id) FROM {schema}.monitor_events", conn))
+    return (
+        run.scalar(
+            "SELECT SUM(notification_id) FROM {schema}.monitor_tracking "
+            "WHERE application_name LIKE 'kafka:%'",
+            conn,
+        ),
+        run.scalar(
+            "SELECT notification_id FROM {schema}.riskstatus_tracking "
+            "WHERE application_name = 'Monitor'",
+            conn,
+        ),
+        run.scalar("SELECT MAX(notification_id) FROM {schema}.monitor_events", conn),
+    )
 
 
 @dataclass
@@ -243,8 +281,14 @@ class E2E:
     cpu_us: dict[str, float] = field(default_factory=dict)
 
 
-def end_to_end(base: Settings, households: int, months: int, ingest_processes: int,
-               keep: bool = False, history: bool = False) -> tuple[E2E, Run]:
+def end_to_end(
+    base: Settings,
+    households: int,
+    months: int,
+    ingest_processes: int,
+    keep: bool = False,
+    history: bool = False,
+) -> tuple[E2E, Run]:
     """A topic pre-loaded with the county's feeds, consumed, validated,
     appended by the ingesting monitor process(es) and projected by one more;
     timed from the first stored event to the last risk status."""
@@ -290,11 +334,17 @@ def end_to_end(base: Settings, households: int, months: int, ingest_processes: i
 
 
 def rebuild(run: Run) -> float:
-    from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view, rebuild_workers
+    from services.monitor.riskstatus import (
+        RiskStatusProjection,
+        load_policies,
+        open_view,
+        rebuild_workers,
+    )
 
     app = Households(env=run.settings.store_env("Monitor"))
-    projection = RiskStatusProjection(app, open_view(run.settings), load_policies(run.settings),
-                                      lambda: TODAY)
+    projection = RiskStatusProjection(
+        app, open_view(run.settings), load_policies(run.settings), lambda: TODAY
+    )
     start = time.perf_counter()
     replayed = projection.rebuild(workers=rebuild_workers(run.settings), settings=run.settings)
     elapsed = time.perf_counter() - start
@@ -310,9 +360,14 @@ def alert_latency(base: Settings, seconds: float, background_rate: float) -> lis
     (yellow card, income below the line) every half second."""
     run = Run(base, "latency")
     monitor = start_monitor(run, "ingest,project")
-    alerts = subprocess.Popen([sys.executable, "-m", "services.cli", "alerts", "--no-http"],
-                              env=run.env(), cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+    alerts = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "alerts", "--no-http"],
+        env=run.env(),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     sent: dict[str, float] = {}
     got: dict[str, float] = {}
     stop_flag = threading.Event()
@@ -343,15 +398,36 @@ def alert_latency(base: Settings, seconds: float, background_rate: float) -> lis
                 k += 1
                 hid = f"PROBE{k:06d}"
                 for m in (
-                    {"event_id": f"p{k}a", "type": "household.registered", "household_id": hid,
-                     "occurred_at": "2026-01-01T09:00:00+08:00", "source": "poverty-office",
-                     "schema_version": 1, "data": {"township": "Jinlong", "village": "V001",
-                     "members": 1, "labour_capable": 1, "card": "yellow", "flags": []}},
-                    {"event_id": f"p{k}b", "type": "income.reported", "household_id": hid,
-                     "occurred_at": "2026-09-30T09:00:00+08:00", "source": "agriculture",
-                     "schema_version": 1, "data": {"amount_yuan": "100.00",
-                     "period_start": year[0].isoformat(), "period_end": year[1].isoformat(),
-                     "kind": "wage"}},
+                    {
+                        "event_id": f"p{k}a",
+                        "type": "household.registered",
+                        "household_id": hid,
+                        "occurred_at": "2026-01-01T09:00:00+08:00",
+                        "source": "poverty-office",
+                        "schema_version": 1,
+                        "data": {
+                            "township": "Jinlong",
+                            "village": "V001",
+                            "members": 1,
+                            "labour_capable": 1,
+                            "card": "yellow",
+                            "flags": [],
+                        },
+                    },
+                    {
+                        "event_id": f"p{k}b",
+                        "type": "income.reported",
+                        "household_id": hid,
+                        "occurred_at": "2026-09-30T09:00:00+08:00",
+                        "source": "agriculture",
+                        "schema_version": 1,
+                        "data": {
+                            "amount_yuan": "100.00",
+                            "period_start": year[0].isoformat(),
+                            "period_end": year[1].isoformat(),
+                            "kind": "wage",
+                        },
+                    },
                 ):
                     key, value = encode(m)
                     producer.send(run.settings.events_topic, key=key, value=value)
@@ -389,32 +465,55 @@ def spread(runs: list[float]) -> str:
 
 def cpu_row(label: str, c: dict[str, float], reference: float, of: str) -> tuple[str, str, str]:
     """A line of CPU an event by process, with the reference's share of it."""
-    return (label, f"{sum(c.values()):.0f}: projector {c['projector']:.0f}, "
-            f"ingesting {c['ingesting']:.0f}, rest {c['rest']:.0f}",
-            f"{reference / sum(c.values()):.2f}x {of}")
+    return (
+        label,
+        f"{sum(c.values()):.0f}: projector {c['projector']:.0f}, "
+        f"ingesting {c['ingesting']:.0f}, rest {c['rest']:.0f}",
+        f"{reference / sum(c.values()):.2f}x {of}",
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes (a check, not figures)")
-    parser.add_argument("--ingest-processes", type=int, default=1,
-                        help="monitor processes consuming the topic (a further one projects)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="runs of the floor and end to end, whose median is quoted "
-                        "(default 3; 1 with --quick); the largest growth size runs once")
-    parser.add_argument("--growth-repeat", type=int, default=None,
-                        help="runs of the smaller growth sizes (default 5; 1 with --quick): a "
-                        "10,000-household run lasts under two seconds and moves by 10-20%%")
+    parser.add_argument(
+        "--ingest-processes",
+        type=int,
+        default=1,
+        help="monitor processes consuming the topic (a further one projects)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="runs of the floor and end to end, whose median is quoted "
+        "(default 3; 1 with --quick); the largest growth size runs once",
+    )
+    parser.add_argument(
+        "--growth-repeat",
+        type=int,
+        default=None,
+        help="runs of the smaller growth sizes (default 5; 1 with --quick): a "
+        "10,000-household run lasts under two seconds and moves by 10-20%%",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     base = Settings()
     q = args.quick
     repeat = max(1, args.repeat if args.repeat is not None else (1 if q else 3))
-    growth_repeat = max(1, args.growth_repeat if args.growth_repeat is not None else (1 if q else 5))
+    growth_repeat = max(
+        1, args.growth_repeat if args.growth_repeat is not None else (1 if q else 5)
+    )
     sizes = [1_000, 5_000] if q else [10_000, 100_000, 1_000_000]
     e2e_households, e2e_months = (2_000, 3) if q else (20_000, 10)
-    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "quick": q, "repeat": repeat,
-                               "growth_repeat": growth_repeat}
+    results: dict[str, object] = {
+        "machine": f"{os.cpu_count()} cores",
+        "quick": q,
+        "repeat": repeat,
+        "growth_repeat": growth_repeat,
+    }
 
     floors = []
     for i in range(repeat):
@@ -426,8 +525,12 @@ def main() -> int:
     results["baseline_events_per_s"] = baseline(base, 500 if q else 5_000)
     e2e_runs = []
     for i in range(repeat):
-        log(f"end to end: {e2e_households:,} households, {e2e_months} months of feeds ({i + 1} of {repeat})")
-        e2e, run = end_to_end(base, e2e_households, e2e_months, args.ingest_processes, keep=i == repeat - 1)
+        log(
+            f"end to end: {e2e_households:,} households, {e2e_months} months of feeds ({i + 1} of {repeat})"
+        )
+        e2e, run = end_to_end(
+            base, e2e_households, e2e_months, args.ingest_processes, keep=i == repeat - 1
+        )
         e2e_runs.append(e2e.rate)
     results["e2e_events"] = e2e.events
     results["e2e_runs"] = e2e_runs
@@ -446,8 +549,8 @@ def main() -> int:
     # of 10,000 households taken a minute apart differed by a fifth).
     smaller, largest = sizes[:-1], sizes[-1]
     turns = [[(h, i) for h in smaller] for i in range(growth_repeat)]
-    schedule = [run for turn in turns[:growth_repeat // 2] for run in turn] + [(largest, 0)]
-    schedule += [run for turn in turns[growth_repeat // 2:] for run in turn]
+    schedule = [run for turn in turns[: growth_repeat // 2] for run in turn] + [(largest, 0)]
+    schedule += [run for turn in turns[growth_repeat // 2 :] for run in turn]
     measured: dict[int, list] = {h: [] for h in sizes}
     # Long streams: the smallest county with years of monthly feeds, the
     # last month the one the other sizes have (cost an event as streams
@@ -458,23 +561,36 @@ def main() -> int:
     for households, i in schedule:
         if i < 0:
             log(f"long streams: {households:,} households, {long_months} months")
-            long_run, _ = end_to_end(base, households, long_months, args.ingest_processes,
-                                     history=True)
+            long_run, _ = end_to_end(
+                base, households, long_months, args.ingest_processes, history=True
+            )
             continue
         times = 1 if households == largest else growth_repeat
         log(f"growth: {households:,} households, 1 month ({i + 1} of {times})")
         g, _ = end_to_end(base, households, 1, args.ingest_processes)
         measured[households].append(g)
-    growth = [{"households": h, "events": runs[-1].events,
-               "events_per_s": statistics.median([r.rate for r in runs]),
-               "runs": [r.rate for r in runs],
-               "peak_rss_mb": max(r.peak_mb for r in runs),
-               "cpu_us_per_event": {k: statistics.median([r.cpu_us[k] for r in runs])
-                                    for k in runs[0].cpu_us}} for h, runs in measured.items()]
+    growth = [
+        {
+            "households": h,
+            "events": runs[-1].events,
+            "events_per_s": statistics.median([r.rate for r in runs]),
+            "runs": [r.rate for r in runs],
+            "peak_rss_mb": max(r.peak_mb for r in runs),
+            "cpu_us_per_event": {
+                k: statistics.median([r.cpu_us[k] for r in runs]) for k in runs[0].cpu_us
+            },
+        }
+        for h, runs in measured.items()
+    ]
     results["growth"] = growth
-    results["long_streams"] = {"households": long_households, "months": long_months,
-                               "events": long_run.events, "events_per_s": long_run.rate,
-                               "peak_rss_mb": long_run.peak_mb, "cpu_us_per_event": long_run.cpu_us}
+    results["long_streams"] = {
+        "households": long_households,
+        "months": long_months,
+        "events": long_run.events,
+        "events_per_s": long_run.rate,
+        "peak_rss_mb": long_run.peak_mb,
+        "cpu_us_per_event": long_run.cpu_us,
+    }
 
     floor_rate = results["floor_events_per_s"]
     base_rate = results["baseline_events_per_s"]
@@ -482,25 +598,44 @@ def main() -> int:
     rows = [
         ("floor (store, batches of 5,000)", f"{floor_rate:,.0f} events/s", spread(floors)),
         ("baseline (naive consumer)", f"{base_rate:,.0f} events/s", ""),
-        (f"end to end ({e2e.events:,} messages)", f"{e2e_rate:,.0f} events/s",
-         f"{e2e_rate / floor_rate:.0%} of floor, {e2e_rate / base_rate:.1f}x baseline; {spread(e2e_runs)}"),
+        (
+            f"end to end ({e2e.events:,} messages)",
+            f"{e2e_rate:,.0f} events/s",
+            f"{e2e_rate / floor_rate:.0%} of floor, {e2e_rate / base_rate:.1f}x baseline; {spread(e2e_runs)}",
+        ),
         ("rebuild", f"{results['rebuild_events_per_s']:,.0f} events/s", ""),
-        ("alert latency p50 / p99",
-         f"{results['alert_latency_p50_s'] or float('nan'):.3f} s / {results['alert_latency_p99_s'] or float('nan'):.3f} s",
-         f"{len(latencies)} probes"),
+        (
+            "alert latency p50 / p99",
+            f"{results['alert_latency_p50_s'] or float('nan'):.3f} s / {results['alert_latency_p99_s'] or float('nan'):.3f} s",
+            f"{len(latencies)} probes",
+        ),
     ]
     first_rate = growth[0]["events_per_s"]
     first_cpu = sum(growth[0]["cpu_us_per_event"].values())
     for g in growth:
-        rows.append((f"growth {g['households']:,} households ({g['events']:,} events)",
-                     f"{g['events_per_s']:,.0f} events/s, peak {g['peak_rss_mb']:.0f} MB",
-                     f"{g['events_per_s'] / first_rate:.2f}x the smallest; {spread(g['runs'])}"))
-        rows.append(cpu_row("  CPU an event (medians, µs)", g["cpu_us_per_event"], first_cpu,
-                            "the smallest's cost"))
-    rows.append((f"long streams: {long_households:,} households, {long_months} months "
-                 f"({long_run.events:,} events)",
-                 f"{long_run.rate:,.0f} events/s, peak {long_run.peak_mb:.0f} MB",
-                 f"{long_run.rate / first_rate:.2f}x the same county's month"))
+        rows.append(
+            (
+                f"growth {g['households']:,} households ({g['events']:,} events)",
+                f"{g['events_per_s']:,.0f} events/s, peak {g['peak_rss_mb']:.0f} MB",
+                f"{g['events_per_s'] / first_rate:.2f}x the smallest; {spread(g['runs'])}",
+            )
+        )
+        rows.append(
+            cpu_row(
+                "  CPU an event (medians, µs)",
+                g["cpu_us_per_event"],
+                first_cpu,
+                "the smallest's cost",
+            )
+        )
+    rows.append(
+        (
+            f"long streams: {long_households:,} households, {long_months} months "
+            f"({long_run.events:,} events)",
+            f"{long_run.rate:,.0f} events/s, peak {long_run.peak_mb:.0f} MB",
+            f"{long_run.rate / first_rate:.2f}x the same county's month",
+        )
+    )
     rows.append(cpu_row("  CPU an event (µs)", long_run.cpu_us, first_cpu, "the month's cost"))
     width = max(len(r[0]) for r in rows)
     print("\npovwatch benchmarks (PostgreSQL)" + (" -- quick sizes, not figures" if q else ""))

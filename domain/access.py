@@ -34,8 +34,12 @@ class Permission(str, Enum):
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.STAFF: frozenset({Permission.READ_HOUSEHOLDS, Permission.READ_TASKS, Permission.ACT_ON_TASKS}),
-    Role.COUNTY: frozenset({Permission.READ_HOUSEHOLDS, Permission.READ_TASKS, Permission.ACT_ON_TASKS}),
+    Role.STAFF: frozenset(
+        {Permission.READ_HOUSEHOLDS, Permission.READ_TASKS, Permission.ACT_ON_TASKS}
+    ),
+    Role.COUNTY: frozenset(
+        {Permission.READ_HOUSEHOLDS, Permission.READ_TASKS, Permission.ACT_ON_TASKS}
+    ),
     Role.OPERATOR: frozenset({Permission.MANAGE_SILENCES, Permission.READ_OPERATIONS}),
     Role.PUBLISHER: frozenset({Permission.PUBLISH}),
 }
@@ -99,8 +103,16 @@ class Roster(Aggregate):
     def __init__(self) -> None:
         self.accounts: dict[str, Account] = {}
 
-    def issue(self, name: str, role: Role, token_hash: str, at: datetime, by: str,
-              township: str | None = None, source: str | None = None) -> None:
+    def issue(
+        self,
+        name: str,
+        role: Role,
+        token_hash: str,
+        at: datetime,
+        by: str,
+        township: str | None = None,
+        source: str | None = None,
+    ) -> None:
         name = name.strip()
         if not name or len(name) > 100:
             raise AccessError("an account needs a name of 1 to 100 characters")
@@ -115,8 +127,16 @@ class Roster(Aggregate):
         self._issued(name, role.value, township, source, token_hash, at, by)
 
     @event("Issued")
-    def _issued(self, name: str, role: str, township: str | None, source: str | None,
-                token_hash: str, at: datetime, by: str) -> None:
+    def _issued(
+        self,
+        name: str,
+        role: str,
+        township: str | None,
+        source: str | None,
+        token_hash: str,
+        at: datetime,
+        by: str,
+    ) -> None:
         self.accounts[name] = Account(name, Role(role), township, source, token_hash, at, by)
 
     def revoke(self, name: str, at: datetime, by: str) -> None:

@@ -273,9 +273,7 @@ class Household(Aggregate):
         current = self.facts.jobs.get(person_ref)
         # Out-of-order delivery: an older report never overrides a newer one.
         if current is None or ref.occurred_at >= current.since:
-            self.facts.jobs[person_ref] = Job(
-                status, job_kind, monthly_wage_yuan, ref.occurred_at
-            )
+            self.facts.jobs[person_ref] = Job(status, job_kind, monthly_wage_yuan, ref.occurred_at)
 
     @event("LoanIssued")
     def issue_loan(
@@ -284,9 +282,7 @@ class Household(Aggregate):
         self._receipt(ref)
         loan = self.facts.loans.get(loan_id)
         if loan is None:
-            self.facts.loans[loan_id] = Loan(
-                principal_yuan, due_date, ref.occurred_at.date()
-            )
+            self.facts.loans[loan_id] = Loan(principal_yuan, due_date, ref.occurred_at.date())
         else:  # repayments or arrears reported before the issue itself
             loan.principal_yuan, loan.due_date = principal_yuan, due_date
             loan.issued_on = ref.occurred_at.date()
@@ -354,8 +350,13 @@ class Head:
 
     __slots__ = ("id", "code", "version", "receipts", "pending")
 
-    def __init__(self, code: str, version: int = 0,
-                 receipts: dict[str, str] | None = None, id: UUID | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        version: int = 0,
+        receipts: dict[str, str] | None = None,
+        id: UUID | None = None,
+    ) -> None:
         self.id = id or Household.create_id(code)
         self.code = code
         self.version = version  # 0: the stream is not opened yet
@@ -375,9 +376,14 @@ class Head:
 
     def _append(self, event_class: type, **kwargs: object) -> None:
         self.version += 1
-        self.pending.append(event_class(
-            originator_id=self.id, originator_version=self.version,
-            timestamp=event_class.create_timestamp(), **kwargs))
+        self.pending.append(
+            event_class(
+                originator_id=self.id,
+                originator_version=self.version,
+                timestamp=event_class.create_timestamp(),
+                **kwargs,
+            )
+        )
 
     def collect_events(self) -> list:
         events, self.pending = self.pending, []

@@ -31,5 +31,6 @@ def no_personal_numbers(value: str) -> str:
     """Returns ``value`` when it holds no personal number; raises otherwise."""
     if _IN_TEXT.search(value) or _PHONE.search(value):
         raise PersonalNumber(
-            "looks like it holds an ID, phone or bank account number; leave such numbers out")
+            "looks like it holds an ID, phone or bank account number; leave such numbers out"
+        )
     return value

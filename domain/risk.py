@@ -64,8 +64,9 @@ def _money(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _window_incomes(incomes: list[Income], windows: tuple[tuple[date, date], ...]
-                    ) -> list[Decimal | None]:
+def _window_incomes(
+    incomes: list[Income], windows: tuple[tuple[date, date], ...]
+) -> list[Decimal | None]:
     """Income falling in each window [start, end), each report prorated by the
     share of its period inside the window; None for a window no report touches.
 
@@ -113,7 +114,8 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
     prev_start = _year_before(start)
     members = max(facts.members, 1)
     income, prev_income, half = _window_incomes(
-        facts.incomes, ((start, on), (prev_start, start), (_months_before(on, 6), on)))
+        facts.incomes, ((start, on), (prev_start, start), (_months_before(on, 6), on))
+    )
     pci = _money(income / members) if income is not None else None
     half_pci = _money(half * 2 / members) if half is not None else None
     prev_pci = _money(prev_income / members) if prev_income is not None else None
@@ -189,7 +191,11 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
             "disaster_loss",
             f"disaster loss {_money(loss)} yuan"
             + (f", house rated {damage}" if damage != "none" else "")
-            + (f", more than half a year's income ({_money(half_year)})" if half_year is not None and loss > half_year else ""),
+            + (
+                f", more than half a year's income ({_money(half_year)})"
+                if half_year is not None and loss > half_year
+                else ""
+            ),
             severity="critical" if severe else None,
             loss_yuan=_money(loss),
             housing_damage=damage,

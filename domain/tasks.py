@@ -142,7 +142,9 @@ class HelpTask(Aggregate):
         if self.is_open and level > self.escalation:
             self._escalated(level=level, at=at, reason=reason)
 
-    def add_evidence(self, level: str, factors: dict[str, dict], at: datetime, by: str = "system") -> None:
+    def add_evidence(
+        self, level: str, factors: dict[str, dict], at: datetime, by: str = "system"
+    ) -> None:
         self._require_open("add evidence")
         self._evidence_added(level=level, factors=factors, at=at, by=by)
 
@@ -218,7 +220,9 @@ class Watch(Aggregate):
         self.last_closed: Closed | None = None
         self.measures_given = 0
 
-    def suppressed(self, level: str, factors: dict[str, dict], now: datetime, cooldown_days: int) -> bool:
+    def suppressed(
+        self, level: str, factors: dict[str, dict], now: datetime, cooldown_days: int
+    ) -> bool:
         """After a task closes, the same factors do not re-open one unless they
         worsen or the cooldown has passed."""
         last = self.last_closed
@@ -238,7 +242,9 @@ class Watch(Aggregate):
         self.tasks_opened += 1
 
     @event("TaskClosed")
-    def task_closed(self, task_id: UUID, at: datetime, level: str, severities: dict, measures: int) -> None:
+    def task_closed(
+        self, task_id: UUID, at: datetime, level: str, severities: dict, measures: int
+    ) -> None:
         if self.open_task == task_id:
             self.open_task = None
         self.last_closed = Closed(at, level, dict(severities))
@@ -306,9 +312,15 @@ class SilenceBook(Aggregate):
             raise TaskError(f"unknown factor {factor!r}")
         silence_id = f"s{len(self.silences) + 1}"
         self._created(
-            silence_id=silence_id, reason=reason, created_by=created_by, at=at,
-            expires_at=expires_at, household_id=household_id, township=township,
-            factor=factor, until_clear=until_clear,
+            silence_id=silence_id,
+            reason=reason,
+            created_by=created_by,
+            at=at,
+            expires_at=expires_at,
+            household_id=household_id,
+            township=township,
+            factor=factor,
+            until_clear=until_clear,
         )
         return silence_id
 
@@ -319,18 +331,38 @@ class SilenceBook(Aggregate):
         if s.ended_at is None:
             self._ended(silence_id=silence_id, by=by, at=at, reason=reason)
 
-    def covering(self, household_id: str, township: str | None, factors: set[str], now: datetime) -> list[Silence]:
+    def covering(
+        self, household_id: str, township: str | None, factors: set[str], now: datetime
+    ) -> list[Silence]:
         return [
-            s for s in self.silences.values()
+            s
+            for s in self.silences.values()
             if s.active(now) and s.covers(household_id, township, factors)
         ]
 
     @event("SilenceCreated")
-    def _created(self, silence_id: str, reason: str, created_by: str, at: datetime,
-                 expires_at: datetime, household_id: str | None, township: str | None,
-                 factor: str | None, until_clear: bool) -> None:
+    def _created(
+        self,
+        silence_id: str,
+        reason: str,
+        created_by: str,
+        at: datetime,
+        expires_at: datetime,
+        household_id: str | None,
+        township: str | None,
+        factor: str | None,
+        until_clear: bool,
+    ) -> None:
         self.silences[silence_id] = Silence(
-            silence_id, reason, created_by, at, expires_at, household_id, township, factor, until_clear
+            silence_id,
+            reason,
+            created_by,
+            at,
+            expires_at,
+            household_id,
+            township,
+            factor,
+            until_clear,
         )
 
     @event("SilenceEnded")

@@ -44,10 +44,13 @@ _TEXT = {
         + (f", house rated {e.housing_damage}" if e.housing_damage != "none" else "")
     ),
     "EmploymentChanged": lambda e: (
-        f"{e.person_ref} now {e.status}" + (f" ({e.job_kind})" if e.job_kind else "")
+        f"{e.person_ref} now {e.status}"
+        + (f" ({e.job_kind})" if e.job_kind else "")
         + (f", {_y(e.monthly_wage_yuan)} a month" if e.monthly_wage_yuan is not None else "")
     ),
-    "LoanIssued": lambda e: f"poverty loan {e.loan_id} of {_y(e.principal_yuan)} issued, due {e.due_date}",
+    "LoanIssued": lambda e: (
+        f"poverty loan {e.loan_id} of {_y(e.principal_yuan)} issued, due {e.due_date}"
+    ),
     "LoanRepaid": lambda e: f"{_y(e.amount_yuan)} repaid on loan {e.loan_id}",
     "LoanOverdue": lambda e: (
         f"loan {e.loan_id} overdue {e.days_overdue} days, {_y(e.outstanding_yuan)} outstanding"
@@ -66,9 +69,15 @@ def describe(domain_event: Any) -> Entry:
         event_id=ref.event_id if ref else None,
         kind=kind,
         text=text,
-        fields={k: "-" if v is None else ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
-                for k, v in vars(domain_event).items()
-                if not k.startswith("originator") and k not in ("timestamp", "ref")},
+        fields={
+            k: "-"
+            if v is None
+            else ", ".join(map(str, v))
+            if isinstance(v, (list, tuple))
+            else str(v)
+            for k, v in vars(domain_event).items()
+            if not k.startswith("originator") and k not in ("timestamp", "ref")
+        },
     )
 
 

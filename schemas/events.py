@@ -10,15 +10,15 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    PlainSerializer,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     TypeAdapter,
     ValidationError,
     model_validator,
@@ -28,7 +28,6 @@ from domain.privacy import check_ref, no_personal_numbers
 
 SCHEMA_VERSION = 1
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-
 
 
 def _day_in_range(d: date) -> date:
@@ -44,10 +43,15 @@ def _moment_in_range(t: datetime) -> datetime:
 
 # Personal numbers (ID, phone, bank account) are refused in references and in
 # free text alike: none may enter the store (domain/privacy.py).
-Text = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"),
-                 AfterValidator(no_personal_numbers)]
+Text = Annotated[
+    str,
+    Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    AfterValidator(no_personal_numbers),
+]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 Ref = Annotated[Code, AfterValidator(check_ref)]
+
+
 def _plain(amount: Decimal) -> str:
     # One spelling per amount (12.3 and 12.30 alike), so digests ignore formatting.
     return format(amount.normalize(), "f")
@@ -214,17 +218,15 @@ class LoanOverdue(_Envelope):
 
 
 DepartmentEvent = Annotated[
-    Union[
-        HouseholdRegistered,
-        HouseholdCardChanged,
-        IncomeReported,
-        IllnessReported,
-        DisasterReported,
-        EmploymentChanged,
-        LoanIssued,
-        LoanRepaid,
-        LoanOverdue,
-    ],
+    HouseholdRegistered
+    | HouseholdCardChanged
+    | IncomeReported
+    | IllnessReported
+    | DisasterReported
+    | EmploymentChanged
+    | LoanIssued
+    | LoanRepaid
+    | LoanOverdue,
     Field(discriminator="type"),
 ]
 EVENT_MODELS: dict[str, type[_Envelope]] = {
@@ -253,7 +255,16 @@ def parse_event(raw: bytes | str) -> _Envelope:
     if isinstance(raw, str):
         raw = raw.encode()
     if len(raw) > MAX_MESSAGE_BYTES:
-        raise Rejection("too_large", [{"field": "", "type": "too_large", "message": f"message over {MAX_MESSAGE_BYTES} bytes"}])
+        raise Rejection(
+            "too_large",
+            [
+                {
+                    "field": "",
+                    "type": "too_large",
+                    "message": f"message over {MAX_MESSAGE_BYTES} bytes",
+                }
+            ],
+        )
     try:
         return event_adapter.validate_json(raw)
     except ValidationError as e:

@@ -1,7 +1,7 @@
 """Writes the JSON Schema files from the pydantic models.
 
-    python -m schemas.generate          # rewrite schemas/json/
-    python -m schemas.generate --check  # exit 1 when a file is out of date
+python -m schemas.generate          # rewrite schemas/json/
+python -m schemas.generate --check  # exit 1 when a file is out of date
 """
 
 from __future__ import annotations

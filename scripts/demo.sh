@@ -7,4 +7,4 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 VENV=$(scripts/venv.sh)
 scripts/kafka.sh start
-exec "$VENV/bin/povwatch" demo "$@"
+exec "$VENV/bin/python" -m synthetic demo "$@"

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from services import kafka
-from services.settings import Settings
+from services.infra import kafka
+from services.infra.settings import Settings
 
 
 def _postgres_dsn(s: Settings) -> str:

@@ -15,9 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services import kafka
-from services.generate import encode, make_county, messages
-from services.settings import Settings
+from services.infra import kafka
+from services.infra.settings import Settings
+from synthetic.county import encode, make_county, messages
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALE = int(os.environ.get("POVWATCH_FAULT_SCALE", "1"))  # 1: CI's short runs; 4+: the long ones
@@ -44,7 +44,11 @@ class Proc:
         out = self.log.open("a")
         self.p = subprocess.Popen(
             [sys.executable, "-m", "services.cli", self.command, "--no-http"],
-            env=service_env(self.settings, **self.env), cwd=ROOT, stdout=out, stderr=out)
+            env=service_env(self.settings, **self.env),
+            cwd=ROOT,
+            stdout=out,
+            stderr=out,
+        )
         return self
 
     def kill(self) -> None:
@@ -74,8 +78,14 @@ class Corpus:
     invalid_at: list[int] = field(default_factory=list)  # indexes into sent
 
     @classmethod
-    def county(cls, households: int, months: int, seed: int, invalid_every: int = 97,
-               duplicate_every: int = 53) -> Corpus:
+    def county(
+        cls,
+        households: int,
+        months: int,
+        seed: int,
+        invalid_every: int = 97,
+        duplicate_every: int = 53,
+    ) -> Corpus:
         rng = random.Random(seed)
         corpus = cls()
         for n, m in enumerate(messages(make_county(households, seed=seed, months=months)), 1):
@@ -100,7 +110,9 @@ class Corpus:
         return corpus
 
 
-def publish(settings: Settings, items, pause_every: int = 0, pause: float = 0.0) -> list[tuple[int, int]]:
+def publish(
+    settings: Settings, items, pause_every: int = 0, pause: float = 0.0
+) -> list[tuple[int, int]]:
     """Publishes (key, value) pairs; returns each one's (partition, offset), in order."""
     producer = kafka.producer(settings, linger_ms=10)
     futures = []
@@ -124,7 +136,9 @@ def dead_letter_origins(settings: Settings, timeout: float = 10.0) -> list[tuple
         for records in batch.values():
             for r in records:
                 h = dict(r.headers)
-                origins.append((int(h["povwatch.origin.partition"]), int(h["povwatch.origin.offset"])))
+                origins.append(
+                    (int(h["povwatch.origin.partition"]), int(h["povwatch.origin.offset"]))
+                )
             idle_since = time.monotonic()
     consumer.close()
     return origins
@@ -132,7 +146,7 @@ def dead_letter_origins(settings: Settings, timeout: float = 10.0) -> list[tuple
 
 def stored_facts(households_app) -> tuple[dict[str, int], set[tuple[str, str]]]:
     """Fact events per household and every (source, event_id) the store holds."""
-    from services.bulk import replay
+    from services.households.reads import replay
 
     top = households_app.recorder.max_notification_id() or 0
     counts: dict[str, int] = defaultdict(int)

@@ -11,11 +11,11 @@ from kafka import KafkaConsumer
 
 from domain.household import FactRef
 from schemas.events import parse_event, parse_object
-from services import kafka
-from services.generate import make_county, messages
-from services.monitor.households import Households, kafka_position
-from services.sample import Builder, encode
-from services.settings import Settings
+from services.households.app import Households, kafka_position
+from services.infra import kafka
+from services.infra.settings import Settings
+from synthetic.county import make_county, messages
+from synthetic.sample import Builder, encode
 
 T = TypeVar("T")
 
@@ -24,12 +24,21 @@ def county_facts() -> Iterator[tuple[str, str, FactRef, dict[str, Any]]]:
     """A year of a small generated county and the rarer facts besides, as the
     consumer hands them over: (household, type, ref, data)."""
     b, on = Builder("rare"), date(2026, 6, 1)
-    rare = [b.register("R1", on, "yellow"), b.loan("R1", on, "L1", "5000", date(2027, 1, 1)),
-            b.overdue("R1", on, "L1", 40, "5000"), b.overdue("R2", on, "L2", 10, "100"),
-            b.event("household.card_changed", "R1", on, {"card": "blue", "reason": "relapse"})]
+    rare = [
+        b.register("R1", on, "yellow"),
+        b.loan("R1", on, "L1", "5000", date(2027, 1, 1)),
+        b.overdue("R1", on, "L1", 40, "5000"),
+        b.overdue("R2", on, "L2", 10, "100"),
+        b.event("household.card_changed", "R1", on, {"card": "blue", "reason": "relapse"}),
+    ]
     for m in [*messages(make_county(40, seed=5, months=12, start=date(2026, 1, 1))), *rare]:
         ev = parse_object(m)
-        yield ev.household_id, ev.type, FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()), dict(ev.data)
+        yield (
+            ev.household_id,
+            ev.type,
+            FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
+            dict(ev.data),
+        )
 
 
 def wait_for(probe: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
@@ -83,9 +92,13 @@ def clients(app, accounts, **who: tuple) -> dict:
     out = {}
     for name, (role, scope) in who.items():
         role = Role(role)
-        token = accounts.issue(name, role, "test",
-                               township=scope if role is Role.STAFF else None,
-                               source=scope if role is Role.PUBLISHER else None)
+        token = accounts.issue(
+            name,
+            role,
+            "test",
+            township=scope if role is Role.STAFF else None,
+            source=scope if role is Role.PUBLISHER else None,
+        )
         out[name] = TestClient(app, headers=bearer(token))
     return out
 
@@ -115,18 +128,30 @@ def serving(broker_settings: Settings, store_dir, now):
     from services.alerts.service import AlertsService
     from services.monitor.service import MonitorService
 
-    settings = broker_settings.model_copy(update={
-        "store": "sqlite", "sqlite_dir": store_dir, "monitor_port": free_port(), "alerts_port": free_port()})
-    with MonitorService(settings, today=lambda: now.date(), http=True) as monitor, \
-            AlertsService(settings, clock=lambda: now, http=True) as alerts:
-        base = {"monitor": f"http://127.0.0.1:{settings.monitor_port}",
-                "alerts": f"http://127.0.0.1:{settings.alerts_port}"}
+    settings = broker_settings.model_copy(
+        update={
+            "store": "sqlite",
+            "sqlite_dir": store_dir,
+            "monitor_port": free_port(),
+            "alerts_port": free_port(),
+        }
+    )
+    with (
+        MonitorService(settings, today=lambda: now.date(), http=True) as monitor,
+        AlertsService(settings, clock=lambda: now, http=True) as alerts,
+    ):
+        base = {
+            "monitor": f"http://127.0.0.1:{settings.monitor_port}",
+            "alerts": f"http://127.0.0.1:{settings.alerts_port}",
+        }
         for url in base.values():
-            wait_for(lambda: answers(url + "/healthz"), what=f"{url} to answer")
+            wait_for(lambda url=url: answers(url + "/healthz"), what=f"{url} to answer")
         yield settings, monitor, alerts, base
 
 
-def feed(households: Households, messages: list[dict], topic: str = "t", partition: int = 0) -> list[str]:
+def feed(
+    households: Households, messages: list[dict], topic: str = "t", partition: int = 0
+) -> list[str]:
     """Each message received by the households as the consumer would, at
     offsets 0, 1, ... of one partition; the outcomes' statuses."""
     outcomes = []
@@ -134,7 +159,11 @@ def feed(households: Households, messages: list[dict], topic: str = "t", partiti
         ev = parse_event(json.dumps(m))
         ref = FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest())
         outcome = households.receive(
-            ev.type, ev.household_id, ref, ev.data.model_dump(), kafka_position(topic, partition, offset)
+            ev.type,
+            ev.household_id,
+            ref,
+            ev.data.model_dump(),
+            kafka_position(topic, partition, offset),
         )
         outcomes.append(outcome.status)
     return outcomes

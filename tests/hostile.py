@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from services.generate import make_county, messages
+from synthetic.county import make_county, messages
 
 Mutation = Callable[[dict[str, Any], random.Random], tuple[bytes | None, bytes]]
 
@@ -22,7 +22,9 @@ def _key(m: dict[str, Any]) -> bytes:
 
 
 def bad_utf8(m, rng):
-    return _key(m), _raw(m)[: rng.randrange(5, 40)] + bytes([rng.choice((0xFF, 0xFE, 0xC0, 0x80))]) + b'"}'
+    return _key(m), _raw(m)[: rng.randrange(5, 40)] + bytes(
+        [rng.choice((0xFF, 0xFE, 0xC0, 0x80))]
+    ) + b'"}'
 
 
 def truncated_json(m, rng):
@@ -32,7 +34,9 @@ def truncated_json(m, rng):
 
 def wrong_type(m, rng):
     field = rng.choice(["event_id", "household_id", "occurred_at", "source", "data"])
-    m[field] = rng.choice([123, 4.5, True, None, [], ["x"]] + ([{"a": 1}] if field != "data" else [7]))
+    m[field] = rng.choice(
+        [123, 4.5, True, None, [], ["x"]] + ([{"a": 1}] if field != "data" else [7])
+    )
     return _key(m), _raw(m)
 
 
@@ -40,8 +44,11 @@ def nan_money(m, rng):
     money = [k for k in m["data"] if k.endswith("_yuan")]
     if not money:
         return wrong_type(m, rng)
-    raw = _raw(m).replace(json.dumps(m["data"][money[0]]).encode(),
-                          rng.choice([b"NaN", b"Infinity", b"-Infinity", b'"NaN"', b'"Infinity"']), 1)
+    raw = _raw(m).replace(
+        json.dumps(m["data"][money[0]]).encode(),
+        rng.choice([b"NaN", b"Infinity", b"-Infinity", b'"NaN"', b'"Infinity"']),
+        1,
+    )
     return _key(m), raw
 
 
@@ -49,8 +56,15 @@ def absurd_money(m, rng):
     money = [k for k in m["data"] if k.endswith("_yuan")]
     if not money:
         return wrong_type(m, rng)
-    m["data"][money[0]] = rng.choice([f"-{rng.randrange(1, 10**9)}.{rng.randrange(1, 99):02d}",
-                                       str(rng.randrange(10**10, 10**20)), "1.234", "12,50", "1e400"])
+    m["data"][money[0]] = rng.choice(
+        [
+            f"-{rng.randrange(1, 10**9)}.{rng.randrange(1, 99):02d}",
+            str(rng.randrange(10**10, 10**20)),
+            "1.234",
+            "12,50",
+            "1e400",
+        ]
+    )
     return _key(m), _raw(m)
 
 
@@ -65,7 +79,9 @@ def unknown_enum(m, rng):
     if rng.random() < 0.5:
         m["type"] = f"x{word}.reported"
     else:
-        enums = {"card", "kind", "severity", "status", "housing_damage", "job_kind"} & set(m["data"])
+        enums = {"card", "kind", "severity", "status", "housing_damage", "job_kind"} & set(
+            m["data"]
+        )
         if not enums:
             m["type"] = f"x.{word}"
         else:
@@ -104,7 +120,10 @@ def key_mismatch(m, rng):
 
 def missing_field(m, rng):
     required = ["type", "household_id", "occurred_at", "data"] + [
-        k for k in m["data"] if k not in ("flags", "chronic_disease", "job_kind", "monthly_wage_yuan")]
+        k
+        for k in m["data"]
+        if k not in ("flags", "chronic_disease", "job_kind", "monthly_wage_yuan")
+    ]
     field = rng.choice(required)
     if field in m:
         del m[field]
@@ -115,14 +134,23 @@ def missing_field(m, rng):
 
 def id_number_ref(m, rng):
     number = "".join(str(rng.randrange(10)) for _ in range(rng.choice((11, 15, 17, 18, 19))))
-    m["type"], m["data"] = "illness.reported", {
-        "person_ref": rng.choice([number, number[:17] + "X", "p-" + number]), "severity": "major",
-        "total_cost_yuan": "100.00", "reimbursed_yuan": "50.00", "in_county": True}
+    m["type"], m["data"] = (
+        "illness.reported",
+        {
+            "person_ref": rng.choice([number, number[:17] + "X", "p-" + number]),
+            "severity": "major",
+            "total_cost_yuan": "100.00",
+            "reimbursed_yuan": "50.00",
+            "in_county": True,
+        },
+    )
     return _key(m), _raw(m)
 
 
 def number_in_text(m, rng):
-    number = rng.choice(["13812345678", "138 1234 5678", "6222 0212 3456 7890", "43062419900101123X"])
+    number = rng.choice(
+        ["13812345678", "138 1234 5678", "6222 0212 3456 7890", "43062419900101123X"]
+    )
     m["type"], m["data"] = "household.card_changed", {"card": "yellow", "reason": f"联系 {number}"}
     return _key(m), _raw(m)
 
@@ -130,15 +158,31 @@ def number_in_text(m, rng):
 def impossible(m, rng):
     choice = rng.randrange(4)
     if choice == 0:
-        m["type"], m["data"] = "income.reported", {
-            "amount_yuan": "10.00", "period_start": "2026-05-01", "period_end": "2026-04-01", "kind": "wage"}
+        m["type"], m["data"] = (
+            "income.reported",
+            {
+                "amount_yuan": "10.00",
+                "period_start": "2026-05-01",
+                "period_end": "2026-04-01",
+                "kind": "wage",
+            },
+        )
     elif choice == 1:
-        m["type"], m["data"] = "illness.reported", {
-            "person_ref": "p1", "severity": "minor", "total_cost_yuan": "10.00",
-            "reimbursed_yuan": "10.01", "in_county": False}
+        m["type"], m["data"] = (
+            "illness.reported",
+            {
+                "person_ref": "p1",
+                "severity": "minor",
+                "total_cost_yuan": "10.00",
+                "reimbursed_yuan": "10.01",
+                "in_county": False,
+            },
+        )
     elif choice == 2:
-        m["type"], m["data"] = "household.registered", {
-            "township": "T", "village": "V", "members": 2, "labour_capable": 3, "card": "red"}
+        m["type"], m["data"] = (
+            "household.registered",
+            {"township": "T", "village": "V", "members": 2, "labour_capable": 3, "card": "red"},
+        )
     else:
         m["schema_version"] = rng.choice([0, 2, "1", None])
     return _key(m), _raw(m)
@@ -149,14 +193,29 @@ def not_an_object(m, rng):
 
 
 MUTATIONS: list[Mutation] = [
-    bad_utf8, truncated_json, wrong_type, nan_money, absurd_money, far_dates, unknown_enum,
-    control_chars, oversized, deep_nesting, key_mismatch, missing_field, id_number_ref, number_in_text,
-    impossible, not_an_object,
+    bad_utf8,
+    truncated_json,
+    wrong_type,
+    nan_money,
+    absurd_money,
+    far_dates,
+    unknown_enum,
+    control_chars,
+    oversized,
+    deep_nesting,
+    key_mismatch,
+    missing_field,
+    id_number_ref,
+    number_in_text,
+    impossible,
+    not_an_object,
 ]
 
 
 def base_messages(n: int = 300, seed: int = 3) -> list[dict[str, Any]]:
-    return [m for _, m in zip(range(n), messages(make_county(max(n // 4, 10), seed=seed, months=2)))]
+    return [
+        m for _, m in zip(range(n), messages(make_county(max(n // 4, 10), seed=seed, months=2)))
+    ]
 
 
 def corpus(size: int, seed: int = 1) -> list[tuple[bytes | None, bytes, str]]:
@@ -175,7 +234,7 @@ HANDWRITTEN: list[tuple[bytes | None, bytes, str]] = [
     (b"H", b"{}", "empty object"),
     (b"H", b'{"event_id": "e", "type": "income.reported"}', "mostly missing"),
     (None, b'{"type": "household.registered", "data": {}}', "no key, missing fields"),
-    (b"H", "{\"event_id\": \"e\u0000\"}".encode(), "NUL in a string"),
+    (b"H", '{"event_id": "e\u0000"}'.encode(), "NUL in a string"),
     (b"H", b'{"a": ' * 100_000 + b"1" + b"}" * 100_000, "very deep nesting"),
     (b"H", b'"' + b"x" * 200_000 + b'"', "over 64 KiB"),
 ]

@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from domain.access import AccessError, Permission, Principal, Role
-from services.access import open_accounts, token_hash
 from services.cli import app
+from services.infra.access import open_accounts, token_hash
 
 
 @pytest.fixture
@@ -47,12 +47,15 @@ def test_a_revocation_by_another_process_is_seen_at_the_next_request(store_setti
     assert accounts.authenticate(token) is None
 
 
-@pytest.mark.parametrize("kwargs, reason", [
-    (dict(role=Role.STAFF), "township"),
-    (dict(role=Role.COUNTY, township="Jinlong"), "only township staff"),
-    (dict(role=Role.PUBLISHER), "department"),
-    (dict(role=Role.OPERATOR, source="banks"), "only publishers"),
-])
+@pytest.mark.parametrize(
+    "kwargs, reason",
+    [
+        (dict(role=Role.STAFF), "township"),
+        (dict(role=Role.COUNTY, township="Jinlong"), "only township staff"),
+        (dict(role=Role.PUBLISHER), "department"),
+        (dict(role=Role.OPERATOR, source="banks"), "only publishers"),
+    ],
+)
 def test_an_account_must_fit_its_role(accounts, kwargs, reason):
     with pytest.raises(AccessError, match=reason):
         accounts.issue("x", by="admin", **kwargs)
@@ -74,10 +77,14 @@ def test_cli_issues_lists_and_revokes(store_settings, tmp_path, monkeypatch):
         if value is not None:
             monkeypatch.setenv(f"POVWATCH_{key.upper()}", str(value))
     runner = CliRunner()
-    r = runner.invoke(app, ["accounts", "issue", "wang", "--role", "staff", "--township", "Jinlong"])
+    r = runner.invoke(
+        app, ["accounts", "issue", "wang", "--role", "staff", "--township", "Jinlong"]
+    )
     assert r.exit_code == 0 and r.stdout.strip().startswith("pw_")
     token_file = tmp_path / "secrets" / "prom.token"
-    r = runner.invoke(app, ["accounts", "issue", "prom", "--role", "operator", "--token-file", str(token_file)])
+    r = runner.invoke(
+        app, ["accounts", "issue", "prom", "--role", "operator", "--token-file", str(token_file)]
+    )
     assert r.exit_code == 0 and oct(token_file.stat().st_mode)[-3:] == "600"
     accounts = open_accounts(store_settings)
     assert accounts.authenticate(token_file.read_text().strip()).name == "prom"

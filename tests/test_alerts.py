@@ -3,17 +3,17 @@ clock (the only fake here)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from domain.tasks import TaskError
 from services.alerts.service import AlertsService
-from services.monitor.households import Households
-from services.sample import Builder
+from services.households.app import Households
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+from synthetic.sample import Builder
 
-MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 YEAR = (date(2025, 6, 1), date(2026, 5, 31))
 
 
@@ -38,8 +38,9 @@ def world(store_settings, clock):
     households = Households(env=store_settings.store_env("Monitor"))
     service = AlertsService(store_settings, clock=clock)
     # The monitor's projection, whose view lists the households to re-assess.
-    risk = RiskStatusProjection(households, open_view(store_settings), load_policies(store_settings),
-                                lambda: clock().date())
+    risk = RiskStatusProjection(
+        households, open_view(store_settings), load_policies(store_settings), lambda: clock().date()
+    )
     offsets = iter(range(10_000))
 
     class World:
@@ -69,19 +70,27 @@ def world(store_settings, clock):
 
 
 def feed_at(households, message, offset):
-    from schemas.events import parse_event
     import json
+
     from domain.household import FactRef
-    from services.monitor.households import kafka_position
+    from schemas.events import parse_event
+    from services.households.app import kafka_position
 
     ev = parse_event(json.dumps(message))
-    households.receive(ev.type, ev.household_id, FactRef(ev.source, ev.event_id, ev.occurred_at,
-                       ev.digest()), ev.data.model_dump(), kafka_position("t", 0, offset))
+    households.receive(
+        ev.type,
+        ev.household_id,
+        FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
+        ev.data.model_dump(),
+        kafka_position("t", 0, offset),
+    )
 
 
 def registered(w, hid, card, income, members=1, labour=1, **kw):
     on = MONDAY.date() - timedelta(days=1)
-    messages = [w.b.register(hid, on - timedelta(days=200), card, members=members, labour=labour, **kw)]
+    messages = [
+        w.b.register(hid, on - timedelta(days=200), card, members=members, labour=labour, **kw)
+    ]
     if income is not None:
         messages.append(w.b.income(hid, on, income, *YEAR))
     return messages
@@ -90,12 +99,12 @@ def registered(w, hid, card, income, members=1, labour=1, **kw):
 @pytest.mark.parametrize(
     ("card", "income", "extra", "expect"),
     [
-        ("yellow", "7000.00", [], "help"),       # below the line: high
-        ("yellow", "8000.00", [], None),         # inside the band: only watch
+        ("yellow", "7000.00", [], "help"),  # below the line: high
+        ("yellow", "8000.00", [], None),  # inside the band: only watch
         ("blue", "7000.00", [], "help"),
-        ("green", "7000.00", [], None),          # high is not enough for green
+        ("green", "7000.00", [], None),  # high is not enough for green
         ("green", "7000.00", ["flood-D"], "help"),  # critical: sudden severe hardship
-        ("red", "7000.00", ["flood-D"], None),   # under help already: no new task
+        ("red", "7000.00", ["flood-D"], None),  # under help already: no new task
     ],
 )
 def test_default_rules_by_card(world, card, income, extra, expect):
@@ -136,8 +145,12 @@ def test_one_household_one_plan_evidence_raises_priority(world):
 def test_red_household_adds_to_its_open_task(world):
     service, w = world
     w.send(*registered(w, "H", "yellow", "7000.00"))
-    w.send(w.b.event("household.card_changed", "H", MONDAY.date(), {"card": "red", "reason": "fell back"}),
-           w.b.disaster("H", MONDAY.date(), "100.00", damage="C"))
+    w.send(
+        w.b.event(
+            "household.card_changed", "H", MONDAY.date(), {"card": "red", "reason": "fell back"}
+        ),
+        w.b.disaster("H", MONDAY.date(), "100.00", damage="C"),
+    )
     (task,) = w.tasks()
     assert "disaster_loss" in {f.code for f in task.factors}
 
@@ -146,8 +159,13 @@ def resolve(service, w, hid, outcome="helped"):
     from uuid import UUID
 
     t = w.open_task(hid)
-    service.alerts.act(UUID(t.task_id), "record_measure", by="staff-1", kind="employment_help",
-                       department="human-resources")
+    service.alerts.act(
+        UUID(t.task_id),
+        "record_measure",
+        by="staff-1",
+        kind="employment_help",
+        department="human-resources",
+    )
     service.alerts.act(UUID(t.task_id), "resolve", by="staff-1", outcome=outcome)
     service.catch_up()
 
@@ -170,14 +188,24 @@ def test_cooldown_after_resolution_unless_worse_or_later(world, clock):
 
 def test_silences_by_household_and_by_township_factor(world, clock):
     service, w = world
-    service.alerts.silence(reason="family moved away, being verified", created_by="op-1",
-                           expires_at=clock.now + timedelta(days=7), household_id="H1")
-    service.alerts.silence(reason="township-wide income audit", created_by="op-1",
-                           expires_at=clock.now + timedelta(days=7), township="Lintian",
-                           factor="income_below_line")
-    w.send(*registered(w, "H1", "yellow", "7000.00"),
-           *registered(w, "H2", "yellow", "7000.00", township="Lintian"),
-           *registered(w, "H3", "yellow", "7000.00", township="Jinlong"))
+    service.alerts.silence(
+        reason="family moved away, being verified",
+        created_by="op-1",
+        expires_at=clock.now + timedelta(days=7),
+        household_id="H1",
+    )
+    service.alerts.silence(
+        reason="township-wide income audit",
+        created_by="op-1",
+        expires_at=clock.now + timedelta(days=7),
+        township="Lintian",
+        factor="income_below_line",
+    )
+    w.send(
+        *registered(w, "H1", "yellow", "7000.00"),
+        *registered(w, "H2", "yellow", "7000.00", township="Lintian"),
+        *registered(w, "H3", "yellow", "7000.00", township="Jinlong"),
+    )
     assert {t.household_id for t in w.tasks()} == {"H3"}
     listed = service.alerts.silences()
     assert [s.created_by for s in listed] == ["op-1", "op-1"] and all(s.reason for s in listed)
@@ -185,47 +213,61 @@ def test_silences_by_household_and_by_township_factor(world, clock):
     w.reassess()
     assert {t.household_id for t in w.tasks()} == {"H1", "H2", "H3"}
     with pytest.raises(TaskError):
-        service.alerts.silence(reason="", created_by="op", expires_at=clock.now + timedelta(days=1),
-                               household_id="H9")
+        service.alerts.silence(
+            reason="", created_by="op", expires_at=clock.now + timedelta(days=1), household_id="H9"
+        )
 
 
 def test_a_silence_can_end_when_the_condition_clears(world, clock):
     service, w = world
-    sid = service.alerts.silence(reason="checking", created_by="op-1", until_clear=True,
-                                 expires_at=clock.now + timedelta(days=60), household_id="H")
+    sid = service.alerts.silence(
+        reason="checking",
+        created_by="op-1",
+        until_clear=True,
+        expires_at=clock.now + timedelta(days=60),
+        household_id="H",
+    )
     w.send(*registered(w, "H", "yellow", "7000.00"))
     assert w.tasks() == []
     w.send(w.b.income("H", clock.now.date(), "5000.00", *YEAR))  # 12,000: clear
     (silence,) = service.alerts.silences()
-    assert silence.id == sid and silence.ended_by == "system" and silence.end_reason == "condition cleared"
+    assert (
+        silence.id == sid
+        and silence.ended_by == "system"
+        and silence.end_reason == "condition cleared"
+    )
 
 
 def test_deadlines_skip_weekends_and_holidays_and_escalate(store_settings, tmp_path, clock):
-    rules = (tmp_path / "rules.yaml")
+    rules = tmp_path / "rules.yaml"
     from services.alerts.rulefile import DEFAULT_RULES
 
     rules.write_text(DEFAULT_RULES.read_text().replace("holidays: []", "holidays: [2026-06-08]"))
-    clock.now = datetime(2026, 6, 5, 9, tzinfo=timezone.utc)  # a Friday
+    clock.now = datetime(2026, 6, 5, 9, tzinfo=UTC)  # a Friday
     settings = store_settings.model_copy(update={"rules_file": rules})
     households = Households(env=settings.store_env("Monitor"))
     service = AlertsService(settings, clock=clock)
     try:
         b = Builder("dl")
-        for i, m in enumerate([b.register("H", date(2026, 1, 1), "blue", members=1, labour=1),
-                               b.income("H", date(2026, 6, 4), "100.00", *YEAR)]):
+        for i, m in enumerate(
+            [
+                b.register("H", date(2026, 1, 1), "blue", members=1, labour=1),
+                b.income("H", date(2026, 6, 4), "100.00", *YEAR),
+            ]
+        ):
             feed_at(households, m, i)
         service.catch_up()
         (task,) = service.tasks.search().items
         # Friday + 2 working days, Monday 8 June a holiday: Wednesday 10 June.
         assert task.visit_due == date(2026, 6, 10) and task.measures_due == date(2026, 6, 20)
-        clock.now = datetime(2026, 6, 10, 20, tzinfo=timezone.utc)
+        clock.now = datetime(2026, 6, 10, 20, tzinfo=UTC)
         assert service.run_job("escalate") == 0  # due today: not late yet
-        clock.now = datetime(2026, 6, 11, 8, tzinfo=timezone.utc)
+        clock.now = datetime(2026, 6, 11, 8, tzinfo=UTC)
         assert service.run_job("escalate") == 1
         service.catch_up()
         assert service.tasks.search().items[0].shown == "orange"
         assert service.run_job("escalate") == 0  # once a day
-        clock.now = datetime(2026, 6, 16, 8, tzinfo=timezone.utc)
+        clock.now = datetime(2026, 6, 16, 8, tzinfo=UTC)
         assert service.run_job("escalate") == 1  # 6 days late: supervised from above
         service.catch_up()
         (late,) = service.tasks.search(before=clock.now.date().isoformat(), phase="open").items
@@ -244,8 +286,10 @@ def test_deadlines_skip_weekends_and_holidays_and_escalate(store_settings, tmp_p
 
 def test_loans_fall_overdue_and_income_goes_stale_as_dates_move(world, clock):
     service, w = world
-    w.send(*registered(w, "H", "yellow", "9000.00", members=1),
-           w.b.loan("H", MONDAY.date(), "L1", "5000.00", MONDAY.date() + timedelta(days=10)))
+    w.send(
+        *registered(w, "H", "yellow", "9000.00", members=1),
+        w.b.loan("H", MONDAY.date(), "L1", "5000.00", MONDAY.date() + timedelta(days=10)),
+    )
     assert w.tasks() == []
     clock.advance(days=100)  # 90 days past due, the bank silent
     w.reassess()
@@ -262,8 +306,10 @@ def test_clearance_review_for_a_stable_household(world, clock):
     resolve(service, w, "H")
     clock.advance(days=200)
     d = clock.now.date()
-    w.send(w.b.income("H", d, "9000.00", d - timedelta(days=180), d - timedelta(days=1)),
-           w.b.income("H", d, "9000.00", d - timedelta(days=365), d - timedelta(days=181)))
+    w.send(
+        w.b.income("H", d, "9000.00", d - timedelta(days=180), d - timedelta(days=1)),
+        w.b.income("H", d, "9000.00", d - timedelta(days=365), d - timedelta(days=181)),
+    )
     assert service.run_job("clearance") == 1
     service.catch_up()
     review = w.open_task("H")
@@ -278,7 +324,10 @@ def test_clearance_review_for_a_stable_household(world, clock):
         ("medical_cost_high", lambda b: [b.illness("H", MONDAY.date(), "9000.00", "1000.00")]),
         ("disaster_loss", lambda b: [b.disaster("H", MONDAY.date(), "100.00", damage="C")]),
         ("all_unemployed", lambda b: [b.employment("H", MONDAY.date(), "p1", "unemployed")]),
-        ("loan_overdue", lambda b: [b.loan("H", date(2025, 1, 1), "L", "100.00", date(2025, 12, 1))]),
+        (
+            "loan_overdue",
+            lambda b: [b.loan("H", date(2025, 1, 1), "L", "100.00", date(2025, 12, 1))],
+        ),
     ],
 )
 def test_each_high_factor_opens_a_task_for_a_yellow_household(world, factor, messages):
@@ -304,11 +353,16 @@ def test_a_bad_rules_file_is_refused_with_line_and_reason():
     with pytest.raises(RulesError, match=r"rules\.yaml:13: rules\.1\.cards\.0: Input should be"):
         parse_rules(text.replace("cards: [green]", "cards: [purple]"), "rules.yaml")
     with pytest.raises(RulesError, match=r"rules\.yaml:\d+: rules\.0\.measures\.0"):
-        parse_rules(text.replace("    task: help\n", "    task: help\n    measures: [cash]\n", 1), "rules.yaml")
+        parse_rules(
+            text.replace("    task: help\n", "    task: help\n    measures: [cash]\n", 1),
+            "rules.yaml",
+        )
     with pytest.raises(RulesError, match="not valid YAML"):
         parse_rules("rules: [\n", "rules.yaml")
     with pytest.raises(RulesError, match="rule ids must be unique"):
-        parse_rules(text.replace("id: green-sudden-hardship", "id: watch-yellow-blue"), "rules.yaml")
+        parse_rules(
+            text.replace("id: green-sudden-hardship", "id: watch-yellow-blue"), "rules.yaml"
+        )
 
 
 def test_the_scheduler_runs_the_jobs(store_settings, clock, kafka_up):
@@ -319,8 +373,11 @@ def test_the_scheduler_runs_the_jobs(store_settings, clock, kafka_up):
         from tests.helpers import wait_for
 
         wait_for(service.leading.is_set, what="this process to lead the alerts")
-        jobs["escalate"].modify(next_run_time=datetime.now(timezone.utc))
-        wait_for(lambda: service.alerts.job_done("escalate", clock.now.date().toordinal()),
-                 what="the escalation job to run on its schedule", timeout=10)
+        jobs["escalate"].modify(next_run_time=datetime.now(UTC))
+        wait_for(
+            lambda: service.alerts.job_done("escalate", clock.now.date().toordinal()),
+            what="the escalation job to run on its schedule",
+            timeout=10,
+        )
     finally:
         service.stop()

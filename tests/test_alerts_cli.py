@@ -7,8 +7,8 @@ from datetime import date
 from typer.testing import CliRunner
 
 from services.cli import app
-from services.monitor.households import Households
-from services.sample import Builder
+from services.households.app import Households
+from synthetic.sample import Builder
 from tests.test_alerts import YEAR, feed_at
 
 
@@ -20,8 +20,12 @@ def test_work_a_task_from_the_terminal(store_settings):
     }
     households = Households(env=store_settings.store_env("Monitor"))
     b = Builder("cli")
-    for i, m in enumerate([b.register("H-1", date(2025, 1, 1), "yellow", members=1, labour=1),
-                           b.income("H-1", date.today(), "100.00", *YEAR)]):
+    for i, m in enumerate(
+        [
+            b.register("H-1", date(2025, 1, 1), "yellow", members=1, labour=1),
+            b.income("H-1", date.today(), "100.00", *YEAR),
+        ]
+    ):
         feed_at(households, m, i)
     households.close()
     from services.alerts.service import AlertsService
@@ -35,19 +39,57 @@ def test_work_a_task_from_the_terminal(store_settings):
     listed = run("tasks", "list")
     assert listed.exit_code == 0 and "H-1" in listed.output and "income_below_line" in listed.output
     assert run("tasks", "ack", task.task_id, "--by", "staff-1").exit_code == 0
-    assert run("tasks", "measure", task.task_id, "--by", "staff-1", "--kind", "cash",
-               "--department", "x").exit_code == 2
-    assert run("tasks", "resolve", task.task_id, "--by", "staff-1", "--outcome", "helped").exit_code == 0
+    assert (
+        run(
+            "tasks",
+            "measure",
+            task.task_id,
+            "--by",
+            "staff-1",
+            "--kind",
+            "cash",
+            "--department",
+            "x",
+        ).exit_code
+        == 2
+    )
+    assert (
+        run("tasks", "resolve", task.task_id, "--by", "staff-1", "--outcome", "helped").exit_code
+        == 0
+    )
     shown = run("tasks", "show", task.task_id)
     assert "resolved" in shown.output and "staff-1: acknowledged" in shown.output
     again = run("tasks", "resolve", task.task_id, "--by", "staff-1", "--outcome", "x")
     assert again.exit_code == 1 and "cannot resolve: the task is resolved" in again.output
     assert "1 of 1" in run("tasks", "list", "--closed").output
 
-    added = run("silences", "add", "--reason", "audit", "--by", "op-1", "--township", "Jinlong",
-                "--factor", "income_in_band")
+    added = run(
+        "silences",
+        "add",
+        "--reason",
+        "audit",
+        "--by",
+        "op-1",
+        "--township",
+        "Jinlong",
+        "--factor",
+        "income_in_band",
+    )
     assert added.exit_code == 0, added.output
     assert "Jinlong / income_in_band" in run("silences", "list").output
-    assert run("silences", "add", "--reason", "x", "--by", "op", "--household", "H",
-               "--factor", "bogus").exit_code == 1
+    assert (
+        run(
+            "silences",
+            "add",
+            "--reason",
+            "x",
+            "--by",
+            "op",
+            "--household",
+            "H",
+            "--factor",
+            "bogus",
+        ).exit_code
+        == 1
+    )
     assert run("silences", "end", "s1", "--by", "op-2", "--reason", "done").exit_code == 0

@@ -4,7 +4,7 @@ povwatch.tasks, on both stores; restarts make no duplicate tasks."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 from fastapi.testclient import TestClient
@@ -12,35 +12,49 @@ from fastapi.testclient import TestClient
 from services.alerts.api import create_app
 from services.alerts.service import AlertsService
 from services.monitor.service import MonitorService
-from services.sample import Builder
+from synthetic.sample import Builder
 from tests.helpers import clients, publish, read_topic, wait_for
 
-NOW = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 YEAR = (date(2025, 6, 1), date(2026, 5, 31))
 
 
 def test_department_message_becomes_a_task_message_and_staff_work_it(settings):
     b = Builder("e2e-task")
-    with MonitorService(settings, today=lambda: NOW.date()), \
-            AlertsService(settings, clock=lambda: NOW) as alerts:
-        publish(settings,
-                b.register("H-1", date(2025, 1, 1), "yellow", members=2, labour=1, village="Hekou"),
-                b.income("H-1", date(2026, 5, 31), "12000.00", *YEAR))
+    with (
+        MonitorService(settings, today=lambda: NOW.date()),
+        AlertsService(settings, clock=lambda: NOW) as alerts,
+    ):
+        publish(
+            settings,
+            b.register("H-1", date(2025, 1, 1), "yellow", members=2, labour=1, village="Hekou"),
+            b.income("H-1", date(2026, 5, 31), "12000.00", *YEAR),
+        )
         (message,) = read_topic(settings, settings.tasks_topic, expect=1)
         task = json.loads(message.value)
         assert message.key == b"H-1"
         assert dict(message.headers)["povwatch.task"] == f"{task['task_id']}:1".encode()
         assert (task["household_id"], task["township"], task["village"], task["card"]) == (
-            "H-1", "Jinlong", "Hekou", "yellow")
+            "H-1",
+            "Jinlong",
+            "Hekou",
+            "yellow",
+        )
         assert task["level"] == "high" and task["status"] == "open" and task["version"] == 1
         assert task["factors"][0]["code"] == "income_below_line"
         assert "below the line" in task["factors"][0]["reason"]
         assert task["suggested_measures"][:2] == ["employment_help", "industry_help"]
         assert task["visit_due"] == "2026-06-03" and task["measures_due"] == "2026-06-16"
 
-        who = clients(create_app(alerts), alerts.accounts, **{
-            "jinlong-staff-1": ("staff", "Jinlong"), "other": ("staff", "Yuanjiang"),
-            "ops": ("operator", None)})
+        who = clients(
+            create_app(alerts),
+            alerts.accounts,
+            **{
+                "jinlong-staff-1": ("staff", "Jinlong"),
+                "other": ("staff", "Yuanjiang"),
+                "ops": ("operator", None),
+            },
+        )
         api, other = who["jinlong-staff-1"], who["other"]
         tid = task["task_id"]
         # Another township's staff can neither see nor act on it; nor can an operator.
@@ -52,17 +66,33 @@ def test_department_message_becomes_a_task_message_and_staff_work_it(settings):
         assert who["ops"].get(f"/tasks/{tid}").status_code == 403
         assert other.get(f"/tasks/{uuid4()}").status_code == 403  # no 404 to tell tasks apart
         assert api.post(f"/tasks/{tid}/acknowledge").status_code == 200
-        assert api.post(f"/tasks/{tid}/visits", json={"visited_on": "2026-06-02",
-                                                      "note": "met the family"}).status_code == 200
+        assert (
+            api.post(
+                f"/tasks/{tid}/visits", json={"visited_on": "2026-06-02", "note": "met the family"}
+            ).status_code
+            == 200
+        )
         # Personal numbers are refused in what staff write.
-        r = api.post(f"/tasks/{tid}/visits", json={"visited_on": "2026-06-02", "note": "phone 138 1234 5678"})
+        r = api.post(
+            f"/tasks/{tid}/visits", json={"visited_on": "2026-06-02", "note": "phone 138 1234 5678"}
+        )
         assert r.status_code == 422 and "phone" in r.text
-        assert api.post(f"/tasks/{tid}/measures", json={"kind": "public_welfare_post",
-                                                        "department": "human-resources"}).status_code == 200
+        assert (
+            api.post(
+                f"/tasks/{tid}/measures",
+                json={"kind": "public_welfare_post", "department": "human-resources"},
+            ).status_code
+            == 200
+        )
         r = api.post(f"/tasks/{tid}/resolve", json={"outcome": "job found"})
         assert r.status_code == 200 and r.json()["status"] == "resolved"
         assert [h["what"] for h in r.json()["history"]] == [
-            "created", "acknowledged", "visit recorded", "measure recorded", "resolved"]
+            "created",
+            "acknowledged",
+            "visit recorded",
+            "measure recorded",
+            "resolved",
+        ]
         assert [h["by"] for h in r.json()["history"]][1:] == ["jinlong-staff-1"] * 4
         assert api.post(f"/tasks/{tid}/dismiss", json={"reason": "r"}).status_code == 409
         assert api.post(f"/tasks/{tid}/dismiss", json={"reason": ""}).status_code == 422
@@ -76,11 +106,22 @@ def test_department_message_becomes_a_task_message_and_staff_work_it(settings):
 
 def test_silences_over_http(settings):
     with AlertsService(settings, clock=lambda: NOW) as alerts:
-        who = clients(create_app(alerts), alerts.accounts, **{
-            "op-1": ("operator", None), "op-2": ("operator", None), "staff": ("staff", "Jinlong"),
-            "county": ("county", None)})
+        who = clients(
+            create_app(alerts),
+            alerts.accounts,
+            **{
+                "op-1": ("operator", None),
+                "op-2": ("operator", None),
+                "staff": ("staff", "Jinlong"),
+                "county": ("county", None),
+            },
+        )
         api = who["op-1"]
-        body = {"reason": "audit", "household_id": "H-2", "expires_at": (NOW + timedelta(days=3)).isoformat()}
+        body = {
+            "reason": "audit",
+            "household_id": "H-2",
+            "expires_at": (NOW + timedelta(days=3)).isoformat(),
+        }
         for name in ("staff", "county"):
             assert who[name].post("/silences", json=body).status_code == 403
             assert who[name].get("/silences").status_code == 403
@@ -88,8 +129,18 @@ def test_silences_over_http(settings):
         r = api.post("/silences", json=body)
         assert r.status_code == 201 and r.json()["active"] and r.json()["created_by"] == "op-1"
         sid = r.json()["id"]
-        assert api.post("/silences", json={"reason": "x", "household_id": "H", "township": "T",
-                                           "expires_at": (NOW + timedelta(days=3)).isoformat()}).status_code == 422
+        assert (
+            api.post(
+                "/silences",
+                json={
+                    "reason": "x",
+                    "household_id": "H",
+                    "township": "T",
+                    "expires_at": (NOW + timedelta(days=3)).isoformat(),
+                },
+            ).status_code
+            == 422
+        )
         ended = who["op-2"].post(f"/silences/{sid}/end", json={"reason": "done"}).json()
         assert not ended["active"] and ended["ended_by"] == "op-2"
         assert [s["id"] for s in api.get("/silences", params={"active": False}).json()] == [sid]
@@ -100,15 +151,20 @@ def test_restarting_the_alerts_service_mid_stream_makes_no_duplicate_tasks(setti
     households = [f"H-{i}" for i in range(12)]
     with MonitorService(settings, today=lambda: NOW.date()):
         for n, hid in enumerate(households):
-            publish(settings, b.register(hid, date(2025, 1, 1), "blue", members=1, labour=1),
-                    b.income(hid, date(2026, 5, 31), "100.00", *YEAR))
+            publish(
+                settings,
+                b.register(hid, date(2025, 1, 1), "blue", members=1, labour=1),
+                b.income(hid, date(2026, 5, 31), "100.00", *YEAR),
+            )
             if n == 4:
                 first = AlertsService(settings, clock=lambda: NOW).start()
             if n == 8:
                 first.stop()  # mid-stream
         second = AlertsService(settings, clock=lambda: NOW).start()
         try:
-            wait_for(lambda: second.tasks.search(limit=100).total == 12, what="12 tasks", timeout=60)
+            wait_for(
+                lambda: second.tasks.search(limit=100).total == 12, what="12 tasks", timeout=60
+            )
             messages = read_topic(settings, settings.tasks_topic, expect=12)
             created = {json.loads(m.value)["household_id"] for m in messages}
             assert created == set(households)
@@ -132,21 +188,32 @@ def test_every_default_rule_fires_or_not_from_the_broker(settings):
         "Y-watch": ([reg("Y-watch", "yellow"), band("Y-watch")], None),
         "B-high": ([reg("B-high", "blue"), low("B-high")], "help"),
         "G-high": ([reg("G-high", "green"), low("G-high")], None),
-        "G-critical": ([reg("G-critical", "green"), band("G-critical"), flood("G-critical")], "help"),
+        "G-critical": (
+            [reg("G-critical", "green"), band("G-critical"), flood("G-critical")],
+            "help",
+        ),
         "R-critical": ([reg("R-critical", "red"), low("R-critical"), flood("R-critical")], None),
         "U-high": ([b.illness("U-high", date(2026, 5, 30), "25000.00", "0.00")], None),
-        "U-critical": ([b.illness("U-critical", date(2026, 5, 30), "25000.00", "0.00"),
-                        flood("U-critical")], "identify"),
+        "U-critical": (
+            [b.illness("U-critical", date(2026, 5, 30), "25000.00", "0.00"), flood("U-critical")],
+            "identify",
+        ),
     }
-    with MonitorService(settings, today=lambda: NOW.date()), \
-            AlertsService(settings, clock=lambda: NOW) as alerts:
+    with (
+        MonitorService(settings, today=lambda: NOW.date()),
+        AlertsService(settings, clock=lambda: NOW) as alerts,
+    ):
         for messages, _ in cases.values():
             publish(settings, *messages)
         expected = {hid: kind for hid, (_, kind) in cases.items() if kind}
         stored = 8 + sum(len(m) for m, _ in cases.values())  # each stream opens, then its facts
-        wait_for(lambda: alerts.triggers.position() == stored, what="every fact evaluated", timeout=60)
-        wait_for(lambda: alerts.relay.position() == alerts.alerts.recorder.max_notification_id(),
-                 what="every task change published")
+        wait_for(
+            lambda: alerts.triggers.position() == stored, what="every fact evaluated", timeout=60
+        )
+        wait_for(
+            lambda: alerts.relay.position() == alerts.alerts.recorder.max_notification_id(),
+            what="every task change published",
+        )
         messages = read_topic(settings, settings.tasks_topic, expect=100, timeout=3)
         got = {json.loads(m.value)["household_id"]: json.loads(m.value)["kind"] for m in messages}
         assert got == expected

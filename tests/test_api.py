@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 from fastapi.testclient import TestClient
 
-from services.access import open_accounts
+from services.infra.access import open_accounts
 from services.monitor.api import create_app
-from services.sample import sample_events
+from synthetic.sample import sample_events
 from tests.helpers import clients
 from tests.test_store import TODAY, feed, households, projection  # noqa: F401
 
@@ -29,8 +28,15 @@ def app(households, projection, accounts):  # noqa: F811
 
 @pytest.fixture
 def who(app, accounts):
-    return clients(app, accounts, county=("county", None), jinlong=("staff", "Jinlong"),
-                   other=("staff", "Yuanjiang"), ops=("operator", None), dept=("publisher", "civil-affairs"))
+    return clients(
+        app,
+        accounts,
+        county=("county", None),
+        jinlong=("staff", "Jinlong"),
+        other=("staff", "Yuanjiang"),
+        ops=("operator", None),
+        dept=("publisher", "civil-affairs"),
+    )
 
 
 @pytest.fixture
@@ -54,7 +60,12 @@ def test_timeline_in_plain_words_in_the_order_things_happened(client):
     assert r.status_code == 200
     entries = r.json()
     assert [e["kind"] for e in entries] == [
-        "LoanIssued", "Registered", "EmploymentChanged", "EmploymentChanged", "IncomeReported"]
+        "LoanIssued",
+        "Registered",
+        "EmploymentChanged",
+        "EmploymentChanged",
+        "IncomeReported",
+    ]
     assert entries[0]["text"].startswith("poverty loan L-77 of 20000.00 yuan issued")
     assert entries[2]["source"] == "human-resources"
     assert client.get("/households/nobody/timeline").status_code == 404
@@ -63,7 +74,10 @@ def test_timeline_in_plain_words_in_the_order_things_happened(client):
 def test_paged_filtered_list(client):
     body = client.get("/households", params={"township": "Jinlong", "level": "high"}).json()
     assert {s["household_id"] for s in body["items"]} == {
-        "430624-0001", "430624-0002", "430624-0005"}
+        "430624-0001",
+        "430624-0002",
+        "430624-0005",
+    }
     page = client.get("/households", params={"limit": 4, "offset": 4}).json()
     assert page["total"] == 6 and len(page["items"]) == 2
     assert client.get("/households", params={"card": "purple"}).status_code == 422
@@ -73,9 +87,15 @@ def test_paged_filtered_list(client):
 def test_health_openapi_and_metrics(app, who):
     anyone = TestClient(app)
     assert anyone.get("/healthz").json() == {"status": "alive"}
-    assert anyone.get("/readyz").json() == {"status": "ready"}  # probes need no token, get no figures
+    assert anyone.get("/readyz").json() == {
+        "status": "ready"
+    }  # probes need no token, get no figures
     paths = anyone.get("/openapi.json").json()["paths"]
-    assert {"/households", "/households/{household_id}", "/households/{household_id}/timeline"} <= set(paths)
+    assert {
+        "/households",
+        "/households/{household_id}",
+        "/households/{household_id}/timeline",
+    } <= set(paths)
     assert who["ops"].get("/metrics").status_code == 200
     assert "povwatch_households" in who["ops"].get("/metrics").text
     assert anyone.get("/metrics").status_code == 401

@@ -7,31 +7,40 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from domain.access import Role
-from services.sample import Builder
+from synthetic.sample import Builder
 from tests.helpers import publish, serving, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("POVWATCH_TEST_ARTIFACTS", ROOT / "test-artifacts"))
-NOW = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 YEAR = (date(2025, 6, 1), date(2026, 5, 31))
 # As this machine's closed network needs: no background calls home.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
 def chromium():
     path = os.environ.get("POVWATCH_CHROMIUM") or shutil.which("chromium")
     if path is None:
-        pytest.fail("Chromium is required (Debian package 'chromium'; scripts/test.sh installs it)",
-                    pytrace=False)
+        pytest.fail(
+            "Chromium is required (Debian package 'chromium'; scripts/test.sh installs it)",
+            pytrace=False,
+        )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
@@ -59,11 +68,16 @@ def sign_in(page: Page, base: str, token: str) -> None:
 def test_a_department_message_becomes_a_task_that_staff_work_in_the_browser(chromium, county):
     settings, alerts, base, tokens = county
     b = Builder("browser")
-    publish(settings,
-            b.register("H-7", date(2025, 1, 1), "yellow", members=3, labour=2, village="Hekou"),
-            b.income("H-7", date(2026, 5, 31), "9000.00", *YEAR))
-    wait_for(lambda: alerts.tasks.search(township="Jinlong").total == 1, timeout=60,
-             what="the task in the tasks view")
+    publish(
+        settings,
+        b.register("H-7", date(2025, 1, 1), "yellow", members=3, labour=2, village="Hekou"),
+        b.income("H-7", date(2026, 5, 31), "9000.00", *YEAR),
+    )
+    wait_for(
+        lambda: alerts.tasks.search(township="Jinlong").total == 1,
+        timeout=60,
+        what="the task in the tasks view",
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
@@ -112,4 +126,6 @@ def test_a_department_message_becomes_a_task_that_staff_work_in_the_browser(chro
     assert response is not None and response.status == 403
     expect(other.locator("h1")).to_have_text("无权查看")
     desk.close()
-    assert (ARTIFACTS / "inbox.png").stat().st_size > 0 and (ARTIFACTS / "task.png").stat().st_size > 0
+    assert (ARTIFACTS / "inbox.png").stat().st_size > 0 and (
+        ARTIFACTS / "task.png"
+    ).stat().st_size > 0

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from domain.household import Conflict, FactRef, Head, Household
-from services.bulk import BoundedCache, fold
-from services.monitor.compact import (
+from services.households.packing import (
     FINGERPRINT,
     DigestNotKept,
     Receipts,
@@ -21,11 +20,12 @@ from services.monitor.compact import (
     unpack_head,
     unpack_household,
 )
+from services.households.reads import BoundedCache, fold
+from services.infra.runtime import tune_malloc
 from services.monitor.service import MonitorService
-from services.runtime import tune_malloc
 from tests.helpers import county_facts
 
-MOMENT = datetime(2026, 6, 1, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def streams() -> tuple[dict[str, Head], dict[str, list]]:
@@ -41,26 +41,43 @@ def streams() -> tuple[dict[str, Head], dict[str, list]]:
 def test_a_packed_household_comes_back_as_assessing_and_advancing_read_it():
     assert layout_matches_domain() == []
     heads, events = streams()
-    for code, stream in events.items():
+    for _code, stream in events.items():
         # Every prefix of the stream: packed, unpacked, then advanced by the rest.
         for cut in range(1, len(stream) + 1):
             original = fold(stream[:cut])
             copy = unpack_household(original.id, pack_household(original))
-            assert (copy.id, copy.version, copy.created_on, copy.modified_on, copy.last_fact_at) == (
-                original.id, original.version, original.created_on, original.modified_on,
-                original.last_fact_at)
+            assert (
+                copy.id,
+                copy.version,
+                copy.created_on,
+                copy.modified_on,
+                copy.last_fact_at,
+            ) == (
+                original.id,
+                original.version,
+                original.created_on,
+                original.modified_on,
+                original.last_fact_at,
+            )
             assert copy.facts == original.facts and copy.receipts == {}
             for event in stream[cut:]:
                 copy = event.mutate(copy)
             assert copy.facts == fold(stream).facts and copy.version == len(stream)
 
 
-@pytest.mark.parametrize("moment", [
-    datetime(2026, 6, 1, 9, 30, 0, 123456, tzinfo=timezone(timedelta(hours=8))),
-    datetime(2026, 6, 1, 9, 30, 0, 7),  # naive
-    datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York")),  # the second 1:30
-    datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(-timedelta(hours=3, minutes=30))),
-])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 6, 1, 9, 30, 0, 123456, tzinfo=timezone(timedelta(hours=8))),
+        datetime(2026, 6, 1, 9, 30, 0, 7),  # naive
+        datetime(
+            2026, 11, 1, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York")
+        ),  # the second 1:30
+        datetime(
+            1969, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(-timedelta(hours=3, minutes=30))
+        ),
+    ],
+)
 def test_a_packed_household_keeps_its_last_fact_time_to_the_microsecond_and_offset(moment):
     household = fold(next(iter(streams()[1].values())))
     household.last_fact_at = moment
@@ -74,7 +91,7 @@ def test_a_packed_household_keeps_its_last_fact_time_to_the_microsecond_and_offs
 
 def test_a_packed_stream_head_tells_new_facts_and_leaves_the_rest_to_the_store():
     heads, _ = streams()
-    for code, head in heads.items():
+    for _code, head in heads.items():
         copy = unpack_head(head.id, pack_head(head))
         assert (copy.id, copy.code, copy.version) == (head.id, head.code, head.version)
         # Its receipts are kept as fingerprints: known keys are for the
@@ -94,8 +111,12 @@ def test_a_packed_stream_head_tells_new_facts_and_leaves_the_rest_to_the_store()
     # A new fact on an unpacked head is stored, and its receipt is exact
     # until the head is packed again.
     later = FactRef("s", "new-1", MOMENT, "ab" * 16)
-    income = {"amount_yuan": Decimal(1), "period_start": MOMENT.date(),
-              "period_end": MOMENT.date(), "kind": "wage"}
+    income = {
+        "amount_yuan": Decimal(1),
+        "period_start": MOMENT.date(),
+        "period_end": MOMENT.date(),
+        "kind": "wage",
+    }
     assert copy.receive("income.reported", later, income)
     (event,) = copy.collect_events()
     assert event.originator_version == head.version + 1
@@ -122,7 +143,9 @@ def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
     assert len(cache.items) == 2 and len(cache.spilled) == 4 and len(cache) == 6
     back = cache.get(heads[0].id)  # from the compact tier, into the recent ones
     assert (back.code, back.version) == ("H-0", 1)
-    assert back.receipts.forgets("s/0") and not back.receipts.forgets("s/1")  # its own, as a fingerprint
+    assert back.receipts.forgets("s/0") and not back.receipts.forgets(
+        "s/1"
+    )  # its own, as a fingerprint
     assert heads[0].id.int in cache.items and heads[0].id.int not in cache.spilled
 
     # A put replaces a spilled copy: the stale one never comes back.
@@ -160,19 +183,27 @@ def test_objects_with_long_streams_are_fewer_and_the_rest_stay_compact(monkeypat
     monkeypatch.setattr(BoundedCache, "MIN_OBJECTS", 10)
 
     def county(receipts: int) -> list[Head]:
-        return [Head(f"H-{i}", receipts, {f"s/{i}/{j}": f"{i * 1000 + j:032x}" for j in range(receipts)})
-                for i in range(400)]
+        return [
+            Head(
+                f"H-{i}", receipts, {f"s/{i}/{j}": f"{i * 1000 + j:032x}" for j in range(receipts)}
+            )
+            for i in range(400)
+        ]
 
     short, long = county(2), county(1_000)
-    budget = 400 * BoundedCache.EXPANSION * (len(pack_head(short[-1])) + 8)  # the short county, with room
+    budget = (
+        400 * BoundedCache.EXPANSION * (len(pack_head(short[-1])) + 8)
+    )  # the short county, with room
     for heads, most in ((short, 400), (long, 10)):  # the long one: at the fewest
         cache = BoundedCache(1_000, pack_head, unpack_head, spill_bytes=100 << 20)
         cache.objects_bytes = budget
         for h in heads:
             cache.put(h.id, h)
         assert len(cache) == 400 and len(cache.items) == most
-        assert all(_keeps(cache.get(h.id), f"s/{i}/1") and cache.get(h.id).version == len(h.receipts)
-                   for i, h in enumerate(heads))
+        assert all(
+            _keeps(cache.get(h.id), f"s/{i}/1") and cache.get(h.id).version == len(h.receipts)
+            for i, h in enumerate(heads)
+        )
         assert len(cache.items) == most
 
 
@@ -198,6 +229,7 @@ def test_an_unpacked_head_searches_a_years_fingerprints_in_place_and_no_other():
     assert again.receipts.forgets("s/new") and again.receipts.forgets("s/newer")
     assert again.receipts.forgets("s/3") and not again.receipts.forgets(absent)
 
+
 def test_a_full_compact_tier_keeps_what_it_has_and_admits_no_more():
     heads = [Head(f"H-{i}", 1, {f"s/{i}": f"{i:032x}"}) for i in range(5)]
     one = len(pack_head(heads[0])) + BoundedCache.ENTRY_BYTES
@@ -216,19 +248,33 @@ def test_a_full_compact_tier_keeps_what_it_has_and_admits_no_more():
 
 def test_packed_amounts_keep_their_digits():
     h = Household("H-d")
-    h.report_income(ref=FactRef("s", "1", MOMENT, "d"), amount_yuan=Decimal("12.30"),
-                    period_start=MOMENT.date(), period_end=MOMENT.date(), kind="wage")
+    h.report_income(
+        ref=FactRef("s", "1", MOMENT, "d"),
+        amount_yuan=Decimal("12.30"),
+        period_start=MOMENT.date(),
+        period_end=MOMENT.date(),
+        kind="wage",
+    )
     copy = unpack_household(h.id, pack_household(h))
     assert str(copy.facts.incomes[0].amount_yuan) == "12.30"
 
 
-@pytest.mark.parametrize("roles, ingest_mb, project_mb", [
-    ("ingest,project", 5, 5), ("ingest", 10, 0), ("project", 0, 10)])
+@pytest.mark.parametrize(
+    "roles, ingest_mb, project_mb",
+    [("ingest,project", 5, 5), ("ingest", 10, 0), ("project", 0, 10)],
+)
 def test_a_monitor_process_shares_its_cache_memory_between_its_roles(
-        base_settings, tmp_path, roles, ingest_mb, project_mb):
-    settings = base_settings.model_copy(update={
-        "store": "sqlite", "sqlite_dir": tmp_path / "store", "state_dir": tmp_path,
-        "monitor_roles": roles, "monitor_cache_mb": 10})
+    base_settings, tmp_path, roles, ingest_mb, project_mb
+):
+    settings = base_settings.model_copy(
+        update={
+            "store": "sqlite",
+            "sqlite_dir": tmp_path / "store",
+            "state_dir": tmp_path,
+            "monitor_roles": roles,
+            "monitor_cache_mb": 10,
+        }
+    )
     service = MonitorService(settings)
     try:
         assert service.households.cache.spill_bytes == ingest_mb * 2**20
@@ -266,7 +312,7 @@ def test_the_cache_withdraws_its_claim_to_completeness_when_it_lets_a_household_
 def test_the_compact_tier_finds_each_entry_among_its_bucket():
     from uuid import UUID
 
-    from services.bulk import PackedTier
+    from services.households.reads import PackedTier
 
     tier = PackedTier()
     tier.size_for(0, 1)  # 1,024 buckets

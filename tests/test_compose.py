@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from services.settings import Settings
+from services.infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def test_every_variable_the_services_read_is_set():
         env = compose()["services"][name]["environment"]
         assert wanted <= set(env), f"{name} lacks {sorted(wanted - set(env))}"
         assert env["POVWATCH_STORE"] == "postgres"
-        assert Settings(**{k[len(prefix):].lower(): v for k, v in env.items() if v != ""})
+        assert Settings(**{k[len(prefix) :].lower(): v for k, v in env.items() if v != ""})
 
 
 def test_compose_mounts_the_prometheus_rules_and_the_dashboard_that_exist():
@@ -44,7 +44,12 @@ def test_compose_mounts_the_prometheus_rules_and_the_dashboard_that_exist():
         if source.startswith("./"):
             assert (ROOT / source).exists(), source
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
-    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
+    targets = {
+        t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]
+    }
     env = services["monitor"]["environment"]
-    assert targets == {f"monitor:{env['POVWATCH_MONITOR_PORT']}", f"alerts:{env['POVWATCH_ALERTS_PORT']}"}
+    assert targets == {
+        f"monitor:{env['POVWATCH_MONITOR_PORT']}",
+        f"alerts:{env['POVWATCH_ALERTS_PORT']}",
+    }
     assert "/etc/prometheus/alerts.yml" in config["rule_files"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from schemas.events import EVENT_MODELS
-from services.settings import Settings
+from services.infra.settings import Settings
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -20,8 +20,16 @@ def test_asyncapi_documents_every_topic_the_monitor_reads_or_writes():
     assert {s.events_topic, s.dlq_topic, s.tasks_topic} <= addresses
     task_ref = doc["components"]["messages"]["task"]["payload"]["schema"]["$ref"]
     task_schema = json.loads((SCHEMAS / task_ref).read_text())
-    assert {"task_id", "version", "household_id", "township", "factors", "suggested_measures",
-            "visit_due", "status"} <= set(task_schema["properties"])
+    assert {
+        "task_id",
+        "version",
+        "household_id",
+        "township",
+        "factors",
+        "suggested_measures",
+        "visit_due",
+        "status",
+    } <= set(task_schema["properties"])
     ref = doc["components"]["messages"]["departmentEvent"]["payload"]["schema"]["$ref"]
     schema = json.loads((SCHEMAS / ref).read_text())
     tags = set(schema["discriminator"]["mapping"])

@@ -7,7 +7,8 @@ from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.household import FACT_TYPES, Conflict, FactRef, Head, Household, Income
 from domain.policy import PolicyBook, PolicyError
@@ -87,22 +88,37 @@ def _report(start_day: int, days: int, cents: int) -> Income:
     return Income(Decimal(cents) / 100, first, first + timedelta(days=days - 1), "wage")
 
 
-@given(reports=st.lists(st.builds(_report, st.integers(0, 1100), st.integers(1, 800),
-                                  st.integers(0, 10**8)), max_size=12),
-       windows=st.lists(st.tuples(st.integers(0, 1100), st.integers(1, 800)), min_size=1, max_size=3))
+@given(
+    reports=st.lists(
+        st.builds(_report, st.integers(0, 1100), st.integers(1, 800), st.integers(0, 10**8)),
+        max_size=12,
+    ),
+    windows=st.lists(st.tuples(st.integers(0, 1100), st.integers(1, 800)), min_size=1, max_size=3),
+)
 def test_window_income_is_each_days_share_of_each_report(reports, windows):
     # The plain definition, one window at a time: every day of a report
     # carries an equal share of its amount; a window sums the days it holds.
-    bounds = tuple((date(2019, 1, 1) + timedelta(days=a), date(2019, 1, 1) + timedelta(days=a + n))
-                   for a, n in windows)
+    bounds = tuple(
+        (date(2019, 1, 1) + timedelta(days=a), date(2019, 1, 1) + timedelta(days=a + n))
+        for a, n in windows
+    )
     for (start, end), got in zip(bounds, _window_incomes(reports, bounds)):
         touching = [r for r in reports if r.period_start < end and r.period_end >= start]
         if not touching:
             assert got is None
             continue
-        want = sum((r.amount_yuan * Decimal((min(r.period_end, end - timedelta(days=1))
-                                              - max(r.period_start, start)).days + 1)
-                    / Decimal((r.period_end - r.period_start).days + 1) for r in touching), Decimal(0))
+        want = sum(
+            (
+                r.amount_yuan
+                * Decimal(
+                    (min(r.period_end, end - timedelta(days=1)) - max(r.period_start, start)).days
+                    + 1
+                )
+                / Decimal((r.period_end - r.period_start).days + 1)
+                for r in touching
+            ),
+            Decimal(0),
+        )
         assert got == want
 
 
@@ -208,7 +224,9 @@ def test_unregistered_household_is_kept_and_completed_by_registration():
 
 def test_a_bad_policy_file_is_refused_with_the_entry():
     with pytest.raises(PolicyError, match="#1"):
-        PolicyBook.from_toml('[[policy]]\neffective_from = 2020-01-01\npoverty_line_yuan = "x"\nwatch_band_upper_yuan = "1"')
+        PolicyBook.from_toml(
+            '[[policy]]\neffective_from = 2020-01-01\npoverty_line_yuan = "x"\nwatch_band_upper_yuan = "1"'
+        )
     with pytest.raises(PolicyError, match="line 1"):
         PolicyBook.from_toml("[[policy]\n")
 
@@ -248,7 +266,9 @@ def test_a_stream_head_appends_what_the_aggregate_would():
 def test_the_head_of_an_aggregate_continues_its_stream():
     h = household()
     head = Head(h.facts.code, h.version, dict(h.receipts))
-    assert head.receive("income.reported", ref(), {"amount_yuan": Decimal(1), "kind": "wage", **YEAR})
+    assert head.receive(
+        "income.reported", ref(), {"amount_yuan": Decimal(1), "kind": "wage", **YEAR}
+    )
     (e,) = head.collect_events()
     e.mutate(h)
     assert h.version == 3 and len(h.facts.incomes) == 1
@@ -259,5 +279,7 @@ def test_a_household_id_is_the_uuid5_of_its_code(code):
     # Stored streams are keyed by these ids: a change would orphan them.
     made, expected = Household.create_id(code), uuid5(NAMESPACE_URL, f"/povwatch/households/{code}")
     assert made == expected and hash(made) == hash(expected) and str(made) == str(expected)
-    assert made.version == 5 and made.variant == expected.variant and made.is_safe is expected.is_safe
+    assert (
+        made.version == 5 and made.variant == expected.variant and made.is_safe is expected.is_safe
+    )
     assert made == UUID(str(made))

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from services.monitor.service import MonitorService
-from services.sample import Builder
+from synthetic.sample import Builder
 from tests.helpers import feed, headers, publish, read_topic, wait_for
 
 TODAY = date(2026, 6, 30)
@@ -42,9 +42,20 @@ def test_registration_and_income_change_the_risk_status(settings, monitor):
 
     # Later facts extend the stream and the projection follows: a house rated
     # C after a flood raises a factor; a negative amount is refused, not stored.
-    publish(settings, b.event("income.reported", "H-1", TODAY - timedelta(days=1), {
-        "amount_yuan": "-8000", "period_start": YEAR[0].isoformat(),
-        "period_end": YEAR[1].isoformat(), "kind": "wage"}))
+    publish(
+        settings,
+        b.event(
+            "income.reported",
+            "H-1",
+            TODAY - timedelta(days=1),
+            {
+                "amount_yuan": "-8000",
+                "period_start": YEAR[0].isoformat(),
+                "period_end": YEAR[1].isoformat(),
+                "kind": "wage",
+            },
+        ),
+    )
     publish(settings, b.disaster("H-1", TODAY - timedelta(days=1), "500.00", damage="C"))
     wait_for(lambda: level_of(monitor, "H-1") == "high", what="H-1 to become high")
     status = monitor.view.get("H-1")
@@ -105,8 +116,18 @@ def test_every_type_is_stored_through_the_broker(settings, monitor):
         what="all nine facts stored",
     )
     kinds = [type(e).__name__ for e in monitor.households.history("H")]
-    assert kinds == ["Opened", "Registered", "CardChanged", "IncomeReported", "IllnessReported",
-                     "DisasterReported", "EmploymentChanged", "LoanIssued", "LoanRepaid", "LoanOverdue"]
+    assert kinds == [
+        "Opened",
+        "Registered",
+        "CardChanged",
+        "IncomeReported",
+        "IllnessReported",
+        "DisasterReported",
+        "EmploymentChanged",
+        "LoanIssued",
+        "LoanRepaid",
+        "LoanOverdue",
+    ]
     status = wait_for(lambda: (s := monitor.view.get("H")) and s.card == "green" and s, what="card")
     assert status.open_loans == 1 and status.overdue_loans == 1
 
@@ -118,7 +139,9 @@ def test_unregistered_household_is_kept_then_completed_by_registration(settings,
     assert not status.registered and status.card is None
     assert [f.code for f in status.factors] == ["medical_cost_high"]
     publish(settings, b.register("H-5", TODAY - timedelta(days=1), "blue", members=2))
-    status = wait_for(lambda: (s := monitor.view.get("H-5")) and s.registered and s, what="registration")
+    status = wait_for(
+        lambda: (s := monitor.view.get("H-5")) and s.registered and s, what="registration"
+    )
     assert status.card == "blue" and status.township == "Jinlong"
 
 
@@ -133,7 +156,9 @@ def test_out_of_order_events_are_placed_by_when_they_happened(settings, monitor)
         b.employment(hid, TODAY - timedelta(days=2), "p1", "employed", "local"),
         b.employment(hid, TODAY - timedelta(days=40), "p1", "unemployed"),
         # Last year's income, reported late, lands in the previous window only.
-        b.income(hid, TODAY, "90000.00", YEAR[0] - timedelta(days=365), YEAR[0] - timedelta(days=1)),
+        b.income(
+            hid, TODAY, "90000.00", YEAR[0] - timedelta(days=365), YEAR[0] - timedelta(days=1)
+        ),
     )
     wait_for(lambda: (h := monitor.households.household(hid)) and h.version == 6, what="5 facts")
     status = wait_for(
@@ -157,11 +182,13 @@ def test_conflicting_duplicate_goes_to_the_dead_letter_topic(settings, monitor):
 
 
 def test_restart_resumes_from_the_store_without_loss_or_duplicates(settings):
+    from services.households.app import Households
     from services.monitor.consumer import Ingestor
-    from services.monitor.households import Households
 
     b = Builder("restart")
-    first = [b.income("H-R", TODAY - timedelta(days=i + 1), f"{100 + i}.00", *YEAR) for i in range(5)]
+    first = [
+        b.income("H-R", TODAY - timedelta(days=i + 1), f"{100 + i}.00", *YEAR) for i in range(5)
+    ]
     publish(settings, *first)
     # A monitor that stores every record and dies before committing to Kafka.
     households = Households(env=settings.store_env("Monitor"))
@@ -179,8 +206,10 @@ def test_restart_resumes_from_the_store_without_loss_or_duplicates(settings):
     second = [b.income("H-R", TODAY, f"{200 + i}.00", *YEAR) for i in range(3)]
     publish(settings, *second)
     with MonitorService(settings, today=lambda: TODAY) as service:
-        wait_for(lambda: (h := service.households.household("H-R")) and h.version == 9,
-                 what="8 incomes stored")
+        wait_for(
+            lambda: (h := service.households.household("H-R")) and h.version == 9,
+            what="8 incomes stored",
+        )
         stored_events = service.households.recorder.max_notification_id()
         amounts = [i.amount_yuan for i in service.households.household("H-R").facts.incomes]
     assert sorted(amounts) == sorted(Decimal(m["data"]["amount_yuan"]) for m in first + second)
@@ -188,28 +217,40 @@ def test_restart_resumes_from_the_store_without_loss_or_duplicates(settings):
 
 
 def test_a_stream_stored_behind_the_ingesters_back_is_read_once_the_store_refuses(settings):
-    from services.monitor.households import Households
+    from services.households.app import Households
 
     b = Builder("behind")
     # H-B's registration stored by another writer, not through the events topic.
     other = Households(env=settings.store_env("Monitor"))
-    assert feed(other, [b.register("H-B", TODAY - timedelta(days=30), "blue")], topic="elsewhere") == ["stored"]
+    assert feed(
+        other, [b.register("H-B", TODAY - timedelta(days=30), "blue")], topic="elsewhere"
+    ) == ["stored"]
     other.close()
     with MonitorService(settings, today=lambda: TODAY) as service:
         # Its partitions had no position recorded: the ingester took every
         # household for new without asking the store (H-B too, wrongly).
         wait_for(lambda: service.households.cache.complete, what="a complete cache")
-        publish(settings, b.register("H-N", TODAY - timedelta(days=3), "yellow"),
-                b.income("H-B", TODAY - timedelta(days=2), "9000.00", *YEAR))
+        publish(
+            settings,
+            b.register("H-N", TODAY - timedelta(days=3), "yellow"),
+            b.income("H-B", TODAY - timedelta(days=2), "9000.00", *YEAR),
+        )
         # The store refused H-B's version 1; the poll was retried with the
         # stream read, and the income stored once, after the registration.
-        wait_for(lambda: (h := service.households.household("H-B")) and h.version == 3,
-                 what="H-B's income after its registration")
+        wait_for(
+            lambda: (h := service.households.household("H-B")) and h.version == 3,
+            what="H-B's income after its registration",
+        )
         wait_for(lambda: service.households.household("H-N"), what="H-N stored")
         assert [e.__class__.__name__ for e in service.households.history("H-B")] == [
-            "Opened", "Registered", "IncomeReported"]
+            "Opened",
+            "Registered",
+            "IncomeReported",
+        ]
         assert [e.__class__.__name__ for e in service.households.history("H-N")] == [
-            "Opened", "Registered"]
+            "Opened",
+            "Registered",
+        ]
         assert not service.households.cache.complete  # it reads the store from now on
 
 
@@ -218,8 +259,11 @@ def test_the_daily_re_evaluation_moves_the_window(settings):
     b = Builder("reeval")
     with MonitorService(settings, today=lambda: day[0]).start(schedule=True) as service:
         assert {j.id for j in service.scheduler.get_jobs()} == {"reevaluate"}
-        publish(settings, b.register("H-W", TODAY - timedelta(days=300), "yellow", members=1, labour=1),
-                b.income("H-W", TODAY - timedelta(days=1), "20000.00", *YEAR))
+        publish(
+            settings,
+            b.register("H-W", TODAY - timedelta(days=300), "yellow", members=1, labour=1),
+            b.income("H-W", TODAY - timedelta(days=1), "20000.00", *YEAR),
+        )
         wait_for(lambda: (s := service.view.get("H-W")) and s.per_capita_income_yuan, what="income")
         assert service.view.get("H-W").level == "none"
         day[0] = TODAY + timedelta(days=400)  # the income report leaves the window

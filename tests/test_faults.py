@@ -18,11 +18,11 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
-from services import kafka
 from services.alerts.rulefile import load_rules
 from services.alerts.service import AlertsService
+from services.households.app import Households
+from services.infra import kafka
 from services.monitor.api import create_app
-from services.monitor.households import Households
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
 from services.monitor.service import MonitorService
 from tests.conftest import _drop_schema, _fresh_schema, _with_own_topics
@@ -34,8 +34,9 @@ from tests.helpers import read_topic, wait_for
 def pg(base_settings, kafka_up, postgres_up):
     """A fresh PostgreSQL schema and topics of this test's own."""
     schema = _fresh_schema(base_settings)
-    settings = _with_own_topics(base_settings.model_copy(update={"store": "postgres",
-                                                                 "postgres_schema": schema}))
+    settings = _with_own_topics(
+        base_settings.model_copy(update={"store": "postgres", "postgres_schema": schema})
+    )
     yield settings
     _drop_schema(base_settings, schema)
 
@@ -49,7 +50,9 @@ def ends(offsets: list[tuple[int, int]]) -> dict[int, int]:
 
 def caught_up(settings, households: Households, end: dict[int, int]) -> bool:
     try:
-        return all((households.resume_from(settings.events_topic, p) or 0) >= e for p, e in end.items())
+        return all(
+            (households.resume_from(settings.events_topic, p) or 0) >= e for p, e in end.items()
+        )
     except OperationalError:  # the database is still coming back
         return False
 
@@ -86,7 +89,8 @@ def test_monitor_killed_mid_stream_loses_nothing_and_doubles_nothing(pg, tmp_pat
     monitor = Proc(pg, "monitor", tmp_path / "monitor.log").start()
     offsets: list = []
     publisher = threading.Thread(
-        target=lambda: offsets.extend(publish(pg, corpus.sent, pause_every=400, pause=0.15)))
+        target=lambda: offsets.extend(publish(pg, corpus.sent, pause_every=400, pause=0.15))
+    )
     publisher.start()
     households = Households(env=pg.store_env("Monitor"))
     try:
@@ -95,10 +99,16 @@ def test_monitor_killed_mid_stream_loses_nothing_and_doubles_nothing(pg, tmp_pat
             monitor.kill()
             monitor.start()
         publisher.join()
-        wait_for(lambda: caught_up(pg, households, ends(offsets)), timeout=180,
-                 what="the restarted monitor to ingest everything")
-        wait_for(lambda: RiskStatusProjection(households, open_view(pg), load_policies(pg)).lag() == 0,
-                 timeout=60, what="the projection to catch up")
+        wait_for(
+            lambda: caught_up(pg, households, ends(offsets)),
+            timeout=180,
+            what="the restarted monitor to ingest everything",
+        )
+        wait_for(
+            lambda: RiskStatusProjection(households, open_view(pg), load_policies(pg)).lag() == 0,
+            timeout=60,
+            what="the projection to catch up",
+        )
     finally:
         monitor.stop()
         households.close()
@@ -109,7 +119,7 @@ def test_monitor_killed_mid_stream_loses_nothing_and_doubles_nothing(pg, tmp_pat
 def expected_tasks(settings) -> set[str]:
     """Households the default rules open a task for, from the stored facts."""
     from domain.risk import assess
-    from services.bulk import replay
+    from services.households.reads import replay
 
     rules, policies = load_rules(settings.rules_file), load_policies(settings)
     households = Households(env=settings.store_env("Monitor"))
@@ -125,11 +135,14 @@ def expected_tasks(settings) -> set[str]:
 
 def test_alerts_killed_mid_stream_makes_every_task_once(pg, tmp_path):
     rng = random.Random(8)
-    corpus = Corpus.county(households=600 * SCALE, months=3, seed=22, invalid_every=10**9,
-                           duplicate_every=10**9)
+    corpus = Corpus.county(
+        households=600 * SCALE, months=3, seed=22, invalid_every=10**9, duplicate_every=10**9
+    )
     alerts = Proc(pg, "alerts", tmp_path / "alerts.log").start()
     with MonitorService(pg):
-        publisher = threading.Thread(target=lambda: publish(pg, corpus.sent, pause_every=300, pause=0.2))
+        publisher = threading.Thread(
+            target=lambda: publish(pg, corpus.sent, pause_every=300, pause=0.2)
+        )
         publisher.start()
         for _ in range(4):
             time.sleep(rng.uniform(1.0, 3.0))
@@ -138,9 +151,15 @@ def test_alerts_killed_mid_stream_makes_every_task_once(pg, tmp_path):
         publisher.join()
         service = AlertsService(pg)  # to watch the store; it does not run
         try:
-            wait_for(lambda: service.triggers.lag() == 0 and service.relay_position.max_tracking_id(
-                "Alerts") == service.alerts.recorder.max_notification_id(), timeout=120,
-                what="the alerts to evaluate and publish everything")
+            wait_for(
+                lambda: (
+                    service.triggers.lag() == 0
+                    and service.relay_position.max_tracking_id("Alerts")
+                    == service.alerts.recorder.max_notification_id()
+                ),
+                timeout=120,
+                what="the alerts to evaluate and publish everything",
+            )
             wanted = expected_tasks(pg)
             assert len(wanted) > 10
             service.task_view.catch_up()
@@ -153,7 +172,9 @@ def test_alerts_killed_mid_stream_makes_every_task_once(pg, tmp_path):
             alerts.stop()
             service.stop()
     messages = read_topic(pg, pg.tasks_topic, expect=len(tasks), timeout=15)
-    first_versions = [m.key.decode() for m in messages if dict(m.headers)["povwatch.task"].endswith(b":1")]
+    first_versions = [
+        m.key.decode() for m in messages if dict(m.headers)["povwatch.task"].endswith(b":1")
+    ]
     assert set(first_versions) == set(tasks)  # re-sent copies share (task id, version)
 
 
@@ -163,15 +184,20 @@ def test_broker_restarted_mid_stream(pg, tmp_path):
     offsets: list = []
     with MonitorService(pg) as service:
         offsets += publish(pg, corpus.sent[:half])
-        wait_for(lambda: (service.households.recorder.max_notification_id() or 0) > 100,
-                 what="ingestion under way")
+        wait_for(
+            lambda: (service.households.recorder.max_notification_id() or 0) > 100,
+            what="ingestion under way",
+        )
         subprocess.run([str(ROOT / "scripts/kafka.sh"), "stop"], check=True)
         time.sleep(3)
         subprocess.run([str(ROOT / "scripts/kafka.sh"), "start"], check=True)
         kafka.ensure_topics(pg)  # answers once the broker serves metadata again
         offsets += publish(pg, corpus.sent[half:])
-        wait_for(lambda: caught_up(pg, service.households, ends(offsets)), timeout=180,
-                 what="ingestion to finish after the broker came back")
+        wait_for(
+            lambda: caught_up(pg, service.households, ends(offsets)),
+            timeout=180,
+            what="ingestion to finish after the broker came back",
+        )
     check_nothing_lost_or_doubled(pg, corpus, offsets)
 
 
@@ -181,10 +207,15 @@ def test_database_outage_pauses_then_resumes_by_itself(pg, tmp_path):
     half = len(corpus.sent) // 2
     offsets: list = []
     with MonitorService(pg) as service:
-        api = TestClient(create_app(service.households, service.view, service.accounts, service._ready))
+        api = TestClient(
+            create_app(service.households, service.view, service.accounts, service._ready)
+        )
         offsets += publish(pg, corpus.sent[:half])
-        wait_for(lambda: caught_up(pg, service.households, ends(offsets)), timeout=120,
-                 what="the first half ingested")
+        wait_for(
+            lambda: caught_up(pg, service.households, ends(offsets)),
+            timeout=120,
+            what="the first half ingested",
+        )
         before = {p: service.households.resume_from(pg.events_topic, p) for p in ends(offsets)}
         subprocess.run([str(ROOT / "scripts/postgres.sh"), "stop"], check=True)
         try:
@@ -194,13 +225,19 @@ def test_database_outage_pauses_then_resumes_by_itself(pg, tmp_path):
             assert api.get("/readyz").status_code == 503
             time.sleep(outage)
             assert ingestor.consumer.paused() == ingestor.consumer.assignment()  # fetching nothing
-            committed = {tp.partition: ingestor.consumer.committed(tp) for tp in ingestor.consumer.assignment()}
+            committed = {
+                tp.partition: ingestor.consumer.committed(tp)
+                for tp in ingestor.consumer.assignment()
+            }
             for p, offset in committed.items():
                 assert offset is None or offset <= (before.get(p) or 0)  # never ahead of the store
         finally:
             subprocess.run([str(ROOT / "scripts/postgres.sh"), "start"], check=True)
-        wait_for(lambda: caught_up(pg, service.households, ends(offsets)), timeout=180,
-                 what="ingestion to resume by itself")
+        wait_for(
+            lambda: caught_up(pg, service.households, ends(offsets)),
+            timeout=180,
+            what="ingestion to resume by itself",
+        )
         wait_for(lambda: api.get("/readyz").status_code == 200, timeout=60, what="ready again")
     check_nothing_lost_or_doubled(pg, corpus, offsets)
 
@@ -221,23 +258,32 @@ def test_two_monitors_and_two_alerts_share_the_work_and_take_over(pg, tmp_path):
             return group["members"] if group["group_state"] == "Stable" else []
 
         def shares() -> list[int]:
-            return sorted(sum(len(a["partitions"]) for a in m["member_assignment"]["assigned_partitions"])
-                          for m in members())
+            return sorted(
+                sum(len(a["partitions"]) for a in m["member_assignment"]["assigned_partitions"])
+                for m in members()
+            )
 
         # Four partitions, two each (a first assignment made before the topic's
         # metadata reached the group leader is empty; the group then rebalances).
-        wait_for(lambda: shares() == [2, 2], timeout=90, what="both monitors sharing the partitions")
+        wait_for(
+            lambda: shares() == [2, 2], timeout=90, what="both monitors sharing the partitions"
+        )
         third = len(corpus.sent) // 3
         offsets += publish(pg, corpus.sent[:third])
         monitors[0].kill()
         alerts[0].kill()
         offsets += publish(pg, corpus.sent[third:])
-        wait_for(lambda: caught_up(pg, households, ends(offsets)), timeout=180,
-                 what="the surviving monitor to take over every partition")
+        wait_for(
+            lambda: caught_up(pg, households, ends(offsets)),
+            timeout=180,
+            what="the surviving monitor to take over every partition",
+        )
         admin.close()
         service = AlertsService(pg)
         try:
-            wait_for(lambda: service.triggers.lag() == 0, timeout=120, what="the standby alerts to lead")
+            wait_for(
+                lambda: service.triggers.lag() == 0, timeout=120, what="the standby alerts to lead"
+            )
             wanted = expected_tasks(pg)
             service.task_view.catch_up()
             tasks = [t.household_id for t in service.tasks.search(limit=100_000).items]
@@ -252,15 +298,23 @@ def test_two_monitors_and_two_alerts_share_the_work_and_take_over(pg, tmp_path):
     check_statuses_equal_a_rebuild(pg)
 
 
-def test_bad_configuration_at_start_names_the_line_and_a_running_service_keeps_its_own(pg, tmp_path):
+def test_bad_configuration_at_start_names_the_line_and_a_running_service_keeps_its_own(
+    pg, tmp_path
+):
     from services.alerts.rulefile import DEFAULT_RULES
     from tests.faults import service_env
 
     rules = tmp_path / "rules.yaml"
     rules.write_text(DEFAULT_RULES.read_text().replace("cards: [green]", "cards: [purple]"))
     env = service_env(pg.model_copy(update={"rules_file": rules}))
-    result = subprocess.run([sys.executable, "-m", "services.cli", "alerts", "--no-http"], env=env,
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "alerts", "--no-http"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert f"{rules}:13: rules.1.cards.0" in result.stdout + result.stderr
 
@@ -272,7 +326,9 @@ def test_bad_configuration_at_start_names_the_line_and_a_running_service_keeps_i
         error = service.reload_config()
         assert error and "not valid YAML" in error and f"{rules}:" in error
         assert service.alerts.rules is good  # the last good rules stay in force
-        rules.write_text(DEFAULT_RULES.read_text().replace("cooldown_days: 30", "cooldown_days: 10"))
+        rules.write_text(
+            DEFAULT_RULES.read_text().replace("cooldown_days: 30", "cooldown_days: 10")
+        )
         assert service.reload_config() is None and service.alerts.rules.cooldown_days == 10
     finally:
         service.stop()

@@ -7,8 +7,8 @@ from collections import Counter
 from typer.testing import CliRunner
 
 from schemas.events import parse_event
-from services.cli import app
-from services.generate import Rates, encode, make_county, messages
+from synthetic.cli import app
+from synthetic.county import Rates, encode, make_county, messages
 
 
 def test_same_seed_same_county_and_every_message_valid():
@@ -47,8 +47,11 @@ def test_last_year_income_gives_a_short_run_a_full_year():
 
 def test_a_flood_hits_a_whole_village_at_once():
     county = make_county(600, seed=2, months=1, per_village=100)
-    floods = [m for m in messages(county, Rates(village_flood=0.5, accident=0))
-              if m["type"] == "disaster.reported"]
+    floods = [
+        m
+        for m in messages(county, Rates(village_flood=0.5, accident=0))
+        if m["type"] == "disaster.reported"
+    ]
     by_household = {h.code: (h.township, h.village) for h in county.households}
     hit = Counter(by_household[m["household_id"]] for m in floods)
     sizes = Counter(by_household.values())
@@ -57,8 +60,20 @@ def test_a_flood_hits_a_whole_village_at_once():
 
 def test_generate_command_writes_jsonl(tmp_path):
     out = tmp_path / "county.jsonl"
-    result = CliRunner().invoke(app, ["generate", "--households", "50", "--months", "2",
-                                      "--start", "2026-01-01", "--out", str(out)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "generate",
+            "--households",
+            "50",
+            "--months",
+            "2",
+            "--start",
+            "2026-01-01",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
     assert len(lines) > 100 and f"{len(lines):,} messages" in result.output

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from schemas.events import Rejection, parse_event
@@ -29,8 +31,11 @@ def rejected(key: bytes | None, raw: bytes) -> bool:
 
 
 @hsettings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutation=st.sampled_from(MUTATIONS), rng=st.randoms(use_true_random=False),
-       message=st.sampled_from(BASE))
+@given(
+    mutation=st.sampled_from(MUTATIONS),
+    rng=st.randoms(use_true_random=False),
+    message=st.sampled_from(BASE),
+)
 def test_every_mutation_is_refused_with_a_reason(mutation, rng, message):
     key, raw = mutation(json.loads(json.dumps(message)), rng)
     assert rejected(key, raw), (mutation.__name__, raw[:300])
@@ -45,8 +50,11 @@ def test_the_monitor_dead_letters_a_hostile_corpus_and_stores_nothing(settings):
     items = corpus(2_000 * SCALE) + HANDWRITTEN  # POVWATCH_FAULT_SCALE=5: 10,000
     with MonitorService(settings) as service:
         offsets = publish(settings, [(k, v) for k, v, _ in items])
-        wait_for(lambda: len(set(dead_letter_origins(settings, timeout=2))) == len(items),
-                 timeout=120, what="every hostile message in the DLQ")
+        wait_for(
+            lambda: len(set(dead_letter_origins(settings, timeout=2))) == len(items),
+            timeout=120,
+            what="every hostile message in the DLQ",
+        )
         assert not service.stop_event.is_set()  # still running
         assert (service.households.recorder.max_notification_id() or 0) == 0  # nothing stored
     assert set(dead_letter_origins(settings)) == set(offsets)
@@ -58,9 +66,11 @@ def test_publish_reports_every_hostile_row_and_does_not_crash(broker_settings, t
     rows = [raw.replace(b"\n", b" ") for key, raw, name in corpus(10_000) if name != "key_mismatch"]
     rows = [r for r in rows if r.strip()]
     file.write_bytes(b"\n".join(rows) + b"\n")
-    env = {"POVWATCH_KAFKA_BOOTSTRAP": broker_settings.kafka_bootstrap,
-           "POVWATCH_EVENTS_TOPIC": broker_settings.events_topic,
-           "POVWATCH_STATE_DIR": str(tmp_path / "state")}
+    env = {
+        "POVWATCH_KAFKA_BOOTSTRAP": broker_settings.kafka_bootstrap,
+        "POVWATCH_EVENTS_TOPIC": broker_settings.events_topic,
+        "POVWATCH_STATE_DIR": str(tmp_path / "state"),
+    }
     result = CliRunner().invoke(app, ["publish", str(file), "--source", "agriculture"], env=env)
     assert result.exit_code == 1, result.output
     assert "published 0," in result.output

@@ -16,21 +16,30 @@ from jinja2.ext import babel_extract
 from domain.access import Role
 from domain.policy import DEFAULT_SEVERITY
 from domain.rules import Measure
-from services.access import COOKIE
 from services.alerts.api import create_app
 from services.alerts.inbox.i18n import LOCALE
 from services.alerts.inbox.pages import HERE
+from services.infra.access import COOKIE
 from tests.test_alerts import YEAR, clock, world  # noqa: F401
 
 
 @pytest.fixture
 def inbox(world):  # noqa: F811
     service, w = world
-    w.send(w.b.register("H-1", date(2025, 1, 1), "yellow", members=3, labour=2, village="Hekou"),
-           w.b.income("H-1", date(2026, 5, 31), "9000.00", *YEAR),
-           w.b.register("H-2", date(2025, 1, 1), "blue", members=2, labour=1, township="Yuanjiang",
-                        village="Baima"),
-           w.b.income("H-2", date(2026, 5, 31), "1000.00", *YEAR))
+    w.send(
+        w.b.register("H-1", date(2025, 1, 1), "yellow", members=3, labour=2, village="Hekou"),
+        w.b.income("H-1", date(2026, 5, 31), "9000.00", *YEAR),
+        w.b.register(
+            "H-2",
+            date(2025, 1, 1),
+            "blue",
+            members=2,
+            labour=1,
+            township="Yuanjiang",
+            village="Baima",
+        ),
+        w.b.income("H-2", date(2026, 5, 31), "1000.00", *YEAR),
+    )
     app = create_app(service)
     tokens = {
         "wang": service.accounts.issue("wang", Role.STAFF, "test", township="Jinlong"),
@@ -73,16 +82,31 @@ def test_staff_see_their_townships_tasks_in_chinese_and_english(inbox):
     assert "黄卡" in page and "收入低于监测线" in page
     english = wang.get("/inbox/lang/en", params={"next": "/inbox/tasks"})
     assert english.url.path == "/inbox/tasks"
-    assert "Help tasks" in english.text and "yellow" in english.text and "帮扶任务" not in english.text
-    assert wang.get("/inbox/lang/en", params={"next": "https://evil.example/"}).url.path == "/inbox/tasks"
+    assert (
+        "Help tasks" in english.text and "yellow" in english.text and "帮扶任务" not in english.text
+    )
+    assert (
+        wang.get("/inbox/lang/en", params={"next": "https://evil.example/"}).url.path
+        == "/inbox/tasks"
+    )
 
 
 def test_the_task_page_says_who_why_what_and_by_when(inbox):
     browser, task, _ = inbox
     page = browser("wang").get(f"/inbox/tasks/{task['H-1'].task_id}").text
-    for words in ("Hekou", "家庭人口", "有劳动能力人数", "近12个月人均纯收入 3000.00 元，低于监测线",
-                  "就业帮扶", "走访期限", "2026-06-03", "生成任务", "部门推送的信息",
-                  "建档：Jinlong Hekou，3 人", "工资性收入 9000.00 元"):
+    for words in (
+        "Hekou",
+        "家庭人口",
+        "有劳动能力人数",
+        "近12个月人均纯收入 3000.00 元，低于监测线",
+        "就业帮扶",
+        "走访期限",
+        "2026-06-03",
+        "生成任务",
+        "部门推送的信息",
+        "建档：Jinlong Hekou，3 人",
+        "工资性收入 9000.00 元",
+    ):
         assert words in page, words
 
 
@@ -91,20 +115,32 @@ def test_staff_record_a_visit_and_a_measure_then_resolve(inbox):
     wang, tid = browser("wang"), task["H-1"].task_id
     r = wang.post(f"/inbox/tasks/{tid}/acknowledge")
     assert "已记录" in r.text and "办理中" in r.text
-    r = wang.post(f"/inbox/tasks/{tid}/visit", data={"visited_on": "2026-06-01", "note": "见到户主"})
+    r = wang.post(
+        f"/inbox/tasks/{tid}/visit", data={"visited_on": "2026-06-01", "note": "见到户主"}
+    )
     assert r.status_code == 200 and "见到户主" in r.text
     r = wang.post(f"/inbox/tasks/{tid}/visit", data={"visited_on": "2026-06-09", "note": ""})
     assert r.status_code == 422 and "不能晚于今天" in r.text
-    r = wang.post(f"/inbox/tasks/{tid}/visit", data={"visited_on": "2026-06-01", "note": "户主电话 13812345678"})
+    r = wang.post(
+        f"/inbox/tasks/{tid}/visit",
+        data={"visited_on": "2026-06-01", "note": "户主电话 13812345678"},
+    )
     assert r.status_code == 422 and "请勿填写身份证号" in r.text
-    r = wang.post(f"/inbox/tasks/{tid}/measure", data={"kind": "public_welfare_post", "department": "人社局"})
+    r = wang.post(
+        f"/inbox/tasks/{tid}/measure", data={"kind": "public_welfare_post", "department": "人社局"}
+    )
     assert r.status_code == 200
     assert wang.post(f"/inbox/tasks/{tid}/dismiss", data={"reason": "  "}).status_code == 422
     r = wang.post(f"/inbox/tasks/{tid}/resolve", data={"outcome": "安排公益岗位"})
     assert r.status_code == 200 and "已办结" in r.text and 'id="actions"' not in r.text
     history = [h for h in service.alerts.task(__import__("uuid").UUID(tid)).history]
     assert [h["what"] for h in history] == [
-        "created", "acknowledged", "visit recorded", "measure recorded", "resolved"]
+        "created",
+        "acknowledged",
+        "visit recorded",
+        "measure recorded",
+        "resolved",
+    ]
     assert {h["by"] for h in history[1:]} == {"wang"}
     assert "H-1" not in wang.get("/inbox/tasks").text  # it left the inbox
     assert "H-1" in wang.get("/inbox/tasks", params={"closed": "true"}).text
@@ -142,12 +178,25 @@ def test_every_word_the_pages_use_has_its_chinese():
     used = set()
     for template in (HERE / "templates").glob("*.html"):
         with template.open("rb") as f:
-            used |= {msg for _, _, msg, _ in babel_extract(f, ["_"], [], {}) if isinstance(msg, str)}
+            used |= {
+                msg for _, _, msg, _ in babel_extract(f, ["_"], [], {}) if isinstance(msg, str)
+            }
     used |= {f"factor.{c}" for c in DEFAULT_SEVERITY} | {f"because.{c}" for c in DEFAULT_SEVERITY}
     used |= {f"measure.{m}" for m in Measure.__args__} | {f"role.{r.value}" for r in Role}
     used |= {f"card.{c}" for c in ("red", "yellow", "green", "blue")}
-    used |= {f"timeline.{k}" for k in ("Registered", "CardChanged", "IncomeReported", "IllnessReported",
-                                        "DisasterReported", "EmploymentChanged", "LoanIssued",
-                                        "LoanRepaid", "LoanOverdue")}
+    used |= {
+        f"timeline.{k}"
+        for k in (
+            "Registered",
+            "CardChanged",
+            "IncomeReported",
+            "IllnessReported",
+            "DisasterReported",
+            "EmploymentChanged",
+            "LoanIssued",
+            "LoanRepaid",
+            "LoanOverdue",
+        )
+    }
     missing = sorted(m for m in used if not chinese.get(m))
     assert not missing, missing

@@ -9,11 +9,10 @@ import os
 import uuid
 
 import pytest
-
 from pydantic import SecretStr
 
-from services import kafka
-from services.settings import Settings
+from services.infra import kafka
+from services.infra.settings import Settings
 
 SASL_PORT = int(os.environ.get("POVWATCH_KAFKA_SASL_PORT", "9094"))
 PASSWORD = os.environ.get("POVWATCH_KAFKA_SASL_DEV_PASSWORD", "povwatch-dev")
@@ -21,11 +20,18 @@ PASSWORD = os.environ.get("POVWATCH_KAFKA_SASL_DEV_PASSWORD", "povwatch-dev")
 
 def sasl(base: Settings, password: str) -> Settings:
     run = uuid.uuid4().hex[:8]
-    return base.model_copy(update={
-        "kafka_bootstrap": f"127.0.0.1:{SASL_PORT}", "kafka_security_protocol": "SASL_PLAINTEXT",
-        "kafka_sasl_mechanism": "PLAIN", "kafka_sasl_username": "povwatch",
-        "kafka_sasl_password": SecretStr(password), "events_topic": f"povwatch.events.sasl.{run}",
-        "dlq_topic": f"povwatch.events.dlq.sasl.{run}", "tasks_topic": f"povwatch.tasks.sasl.{run}"})
+    return base.model_copy(
+        update={
+            "kafka_bootstrap": f"127.0.0.1:{SASL_PORT}",
+            "kafka_security_protocol": "SASL_PLAINTEXT",
+            "kafka_sasl_mechanism": "PLAIN",
+            "kafka_sasl_username": "povwatch",
+            "kafka_sasl_password": SecretStr(password),
+            "events_topic": f"povwatch.events.sasl.{run}",
+            "dlq_topic": f"povwatch.events.dlq.sasl.{run}",
+            "tasks_topic": f"povwatch.tasks.sasl.{run}",
+        }
+    )
 
 
 def test_signed_in_clients_publish_and_consume(base_settings, kafka_up):
@@ -49,9 +55,19 @@ def test_incomplete_settings_are_named():
     with pytest.raises(ValueError, match="POVWATCH_KAFKA_SASL_MECHANISM"):
         Settings(kafka_security_protocol="SASL_SSL").kafka_security()
     with pytest.raises(ValueError, match="POVWATCH_KAFKA_SSL_CAFILE: no file"):
-        Settings(kafka_security_protocol="SSL", kafka_ssl_cafile="/nonexistent/ca.pem").kafka_security()
-    options = Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="SCRAM-SHA-512",
-                       kafka_sasl_username="u", kafka_sasl_password="p").kafka_security()
-    assert options == {"security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512",
-                       "sasl_plain_username": "u", "sasl_plain_password": "p"}
+        Settings(
+            kafka_security_protocol="SSL", kafka_ssl_cafile="/nonexistent/ca.pem"
+        ).kafka_security()
+    options = Settings(
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_username="u",
+        kafka_sasl_password="p",
+    ).kafka_security()
+    assert options == {
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "u",
+        "sasl_plain_password": "p",
+    }
     assert "p" not in repr(Settings(kafka_sasl_password="p").kafka_sasl_password)

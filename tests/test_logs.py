@@ -2,7 +2,7 @@ import io
 import json
 import logging
 
-from services.logs import setup
+from services.infra.logs import setup
 
 
 def test_logs_are_json_objects_with_ids():
@@ -11,10 +11,14 @@ def test_logs_are_json_objects_with_ids():
     saved = root.handlers[:], root.level
     setup("INFO", stream=out)
     try:
-        logging.getLogger("povwatch.test").info("task opened", extra={"household_id": "H-1", "task_id": "t"})
+        logging.getLogger("povwatch.test").info(
+            "task opened", extra={"household_id": "H-1", "task_id": "t"}
+        )
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
     record = json.loads(out.getvalue().splitlines()[-1])
     assert record["message"] == "task opened" and record["level"] == "INFO"
-    assert record["household_id"] == "H-1" and record["logger"] == "povwatch.test" and record["time"]
+    assert (
+        record["household_id"] == "H-1" and record["logger"] == "povwatch.test" and record["time"]
+    )

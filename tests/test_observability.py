@@ -10,29 +10,30 @@ import shutil
 import subprocess
 import urllib.parse
 import urllib.request
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.sample import Builder
-import yaml
-
 from domain.access import Role
+from synthetic.sample import Builder
 from tests.helpers import bearer, free_port, publish, serving, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 YEAR = (date(2025, 6, 1), date(2026, 5, 31))
 
 
 def tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.fail(f"{name} is required (Debian package 'prometheus'; scripts/test.sh installs it)",
-                    pytrace=False)
+        pytest.fail(
+            f"{name} is required (Debian package 'prometheus'; scripts/test.sh installs it)",
+            pytrace=False,
+        )
     return path
 
 
@@ -41,10 +42,13 @@ def running(broker_settings, tmp_path):
     """Monitor and alerts with their HTTP servers, on SQLite, with traffic."""
     with serving(broker_settings, tmp_path / "store", NOW) as (settings, monitor, alerts, base):
         b = Builder("obs")
-        publish(settings, b.register("H-1", date(2025, 1, 1), "yellow", members=1, labour=1),
-                b.income("H-1", date(2026, 5, 31), "100.00", *YEAR),
-                b.loan("H-1", date(2025, 1, 1), "L-1", "1000.00", date(2025, 12, 31)),
-                (b"H-1", b"{broken"))
+        publish(
+            settings,
+            b.register("H-1", date(2025, 1, 1), "yellow", members=1, labour=1),
+            b.income("H-1", date(2026, 5, 31), "100.00", *YEAR),
+            b.loan("H-1", date(2025, 1, 1), "L-1", "1000.00", date(2025, 12, 31)),
+            (b"H-1", b"{broken"),
+        )
         wait_for(lambda: alerts.tasks.search().total == 1, what="a task")
         wait_for(lambda: monitor.view.get("H-1") is not None, what="the risk status")
         alerts.run_job("escalate")
@@ -53,8 +57,10 @@ def running(broker_settings, tmp_path):
 
 
 def exported(base: dict[str, str], token: str) -> dict[str, str]:
-    return {name: httpx.get(url + "/metrics", headers=bearer(token), timeout=10).text
-            for name, url in base.items()}
+    return {
+        name: httpx.get(url + "/metrics", headers=bearer(token), timeout=10).text
+        for name, url in base.items()
+    }
 
 
 def metric_names(texts: dict[str, str]) -> set[str]:
@@ -70,24 +76,44 @@ def test_exposition_passes_promtool_and_carries_the_metrics(running):
     settings, base, _, token = running
     texts = exported(base, token)
     for service, text in texts.items():
-        result = subprocess.run([tool("promtool"), "check", "metrics"], input=text,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [tool("promtool"), "check", "metrics"], input=text, capture_output=True, text=True
+        )
         assert result.returncode == 0, f"{service}: {result.stdout}{result.stderr}"
     names = metric_names(texts)
-    for name in ("povwatch_events_consumed_total", "povwatch_dlq_messages_total",
-                 "povwatch_ingest_latency_seconds_bucket", "povwatch_projection_latency_seconds_bucket",
-                 "povwatch_task_publish_latency_seconds_bucket", "povwatch_consumer_lag_messages",
-                 "povwatch_projection_lag_events", "povwatch_households", "povwatch_tasks_open",
-                 "povwatch_tasks_overdue", "povwatch_task_oldest_open_age_seconds",
-                 "povwatch_task_resolution_seconds_bucket", "povwatch_loan_overdue_ratio",
-                 "povwatch_scheduler_job_runs_total", "povwatch_scheduler_job_last_success_timestamp_seconds",
-                 "povwatch_store_errors_total", "povwatch_store_retries_total", "povwatch_build_info"):
+    for name in (
+        "povwatch_events_consumed_total",
+        "povwatch_dlq_messages_total",
+        "povwatch_ingest_latency_seconds_bucket",
+        "povwatch_projection_latency_seconds_bucket",
+        "povwatch_task_publish_latency_seconds_bucket",
+        "povwatch_consumer_lag_messages",
+        "povwatch_projection_lag_events",
+        "povwatch_households",
+        "povwatch_tasks_open",
+        "povwatch_tasks_overdue",
+        "povwatch_task_oldest_open_age_seconds",
+        "povwatch_task_resolution_seconds_bucket",
+        "povwatch_loan_overdue_ratio",
+        "povwatch_scheduler_job_runs_total",
+        "povwatch_scheduler_job_last_success_timestamp_seconds",
+        "povwatch_store_errors_total",
+        "povwatch_store_retries_total",
+        "povwatch_build_info",
+    ):
         assert name in names, name
-    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-               for text in texts.values() for f in text_string_to_metric_families(text) for s in f.samples}
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for text in texts.values()
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+    }
     assert samples[("povwatch_households", (("card", "yellow"), ("level", "critical")))] == 1
     assert samples[("povwatch_loan_overdue_ratio", ())] == 1.0
-    assert samples[("povwatch_dlq_messages_total", (("reason", "bad_json"), ("source", "unknown")))] >= 1
+    assert (
+        samples[("povwatch_dlq_messages_total", (("reason", "bad_json"), ("source", "unknown")))]
+        >= 1
+    )
 
 
 def test_readiness_reports_store_and_broker(running):
@@ -100,12 +126,19 @@ def test_readiness_reports_store_and_broker(running):
 def test_alert_rules_pass_promtool_and_their_unit_tests():
     promtool = tool("promtool")
     rules = ROOT / "deploy/prometheus"
-    check = subprocess.run([promtool, "check", "rules", "alerts.yml"], cwd=rules, capture_output=True, text=True)
+    check = subprocess.run(
+        [promtool, "check", "rules", "alerts.yml"], cwd=rules, capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout + check.stderr
-    unit = subprocess.run([promtool, "test", "rules", "alerts_test.yml"], cwd=rules, capture_output=True, text=True)
+    unit = subprocess.run(
+        [promtool, "test", "rules", "alerts_test.yml"], cwd=rules, capture_output=True, text=True
+    )
     assert unit.returncode == 0, unit.stdout + unit.stderr
-    names = {r["alert"] for g in __import__("yaml").safe_load((rules / "alerts.yml").read_text())["groups"]
-             for r in g["rules"]}
+    names = {
+        r["alert"]
+        for g in __import__("yaml").safe_load((rules / "alerts.yml").read_text())["groups"]
+        for r in g["rules"]
+    }
     tested = set(re.findall(r"alertname: (\w+)", (rules / "alerts_test.yml").read_text()))
     assert names == tested
 
@@ -136,10 +169,17 @@ def test_a_real_prometheus_scrapes_the_services(running, tmp_path):
     path = tmp_path / "prometheus.yml"
     path.write_text(yaml.safe_dump(config))
     server = subprocess.Popen(
-        [tool("prometheus"), f"--config.file={path}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-         f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            tool("prometheus"),
+            f"--config.file={path}",
+            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
+
         def query(q: str) -> float | None:
             url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
             try:
@@ -149,16 +189,33 @@ def test_a_real_prometheus_scrapes_the_services(running, tmp_path):
                 return None
             return float(result[0]["value"][1]) if result else None
 
-        wait_for(lambda: query('sum(up{job=~"povwatch-.*"})') == 2, what="both targets up", timeout=60)
-        before = wait_for(lambda: query('sum(povwatch_events_consumed_total{outcome="stored"})'),
-                          what="the ingested count", timeout=30)
+        wait_for(
+            lambda: query('sum(up{job=~"povwatch-.*"})') == 2, what="both targets up", timeout=60
+        )
+        before = wait_for(
+            lambda: query('sum(povwatch_events_consumed_total{outcome="stored"})'),
+            what="the ingested count",
+            timeout=30,
+        )
         assert query("sum(povwatch_tasks_open)") == 1
         b = Builder("obs2")
-        publish(settings, b.register("H-2", date(2025, 1, 1), "blue", members=1, labour=1),
-                b.income("H-2", date(2026, 5, 31), "100.00", *YEAR))
-        wait_for(lambda: (query('sum(povwatch_events_consumed_total{outcome="stored"})') or 0) >= before + 2,
-                 what="the ingested count to move", timeout=30)
-        wait_for(lambda: query("sum(povwatch_tasks_open)") == 2, what="the task count to move", timeout=30)
+        publish(
+            settings,
+            b.register("H-2", date(2025, 1, 1), "blue", members=1, labour=1),
+            b.income("H-2", date(2026, 5, 31), "100.00", *YEAR),
+        )
+        wait_for(
+            lambda: (
+                (query('sum(povwatch_events_consumed_total{outcome="stored"})') or 0) >= before + 2
+            ),
+            what="the ingested count to move",
+            timeout=30,
+        )
+        wait_for(
+            lambda: query("sum(povwatch_tasks_open)") == 2,
+            what="the task count to move",
+            timeout=30,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

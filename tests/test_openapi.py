@@ -38,14 +38,18 @@ SERVES = {
 }
 # Derandomized: the same cases each run, so that CI is repeatable; a failure
 # found once becomes a regression test (e.g. offsets past 64-bit integers).
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 
 
 @pytest.fixture
 def apps(world, broker_settings):  # noqa: F811
     service, w = world
-    w.send(w.b.register("H-1", date(2025, 1, 1), "yellow", members=3, labour=2),
-           w.b.income("H-1", date(2026, 5, 31), "9000.00", *YEAR))
+    w.send(
+        w.b.register("H-1", date(2025, 1, 1), "yellow", members=3, labour=2),
+        w.b.income("H-1", date(2026, 5, 31), "9000.00", *YEAR),
+    )
     accounts = service.accounts
     tokens = {
         Role.STAFF: accounts.issue("staff", Role.STAFF, "test", township="Jinlong"),

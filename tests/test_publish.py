@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from services.cli import app
-from services.sample import Builder
+from synthetic.sample import Builder
 from tests.helpers import read_topic
 
 ON = date(2026, 5, 1)
@@ -39,7 +39,9 @@ def rejections(path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def test_jsonl_publishes_valid_rows_reports_the_rest_and_reruns_publish_nothing(broker_settings, env, tmp_path):
+def test_jsonl_publishes_valid_rows_reports_the_rest_and_reruns_publish_nothing(
+    broker_settings, env, tmp_path
+):
     b = Builder("mi")
     good = [b.illness(f"H-{i}", ON, "9000.00", "7000.00") for i in range(3)]
     bad = b.illness("H-9", ON, "100.00", "200.00")  # reimbursed more than the cost
@@ -64,12 +66,45 @@ def test_csv_rows_are_typed_by_the_contract(broker_settings, env, tmp_path):
     file = tmp_path / "registry.csv"
     with file.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["type", "household_id", "occurred_at", "township", "village", "members",
-                    "labour_capable", "card", "flags"])
-        w.writerow(["household.registered", "H-1", "2026-05-01T09:00:00+08:00", "Jinlong",
-                    "Xinquan", "3", "2", "yellow", "relocated;dibao"])
-        w.writerow(["household.registered", "H-2", "2026-05-01T09:00:00+08:00", "Jinlong",
-                    "Xinquan", "three", "2", "yellow", ""])
+        w.writerow(
+            [
+                "type",
+                "household_id",
+                "occurred_at",
+                "township",
+                "village",
+                "members",
+                "labour_capable",
+                "card",
+                "flags",
+            ]
+        )
+        w.writerow(
+            [
+                "household.registered",
+                "H-1",
+                "2026-05-01T09:00:00+08:00",
+                "Jinlong",
+                "Xinquan",
+                "3",
+                "2",
+                "yellow",
+                "relocated;dibao",
+            ]
+        )
+        w.writerow(
+            [
+                "household.registered",
+                "H-2",
+                "2026-05-01T09:00:00+08:00",
+                "Jinlong",
+                "Xinquan",
+                "three",
+                "2",
+                "yellow",
+                "",
+            ]
+        )
     result = run(env, file, "--source", "poverty-office")
     assert "published 1" in result.output, result.output
     (row,) = rejections(tmp_path / "registry.csv.rejections.csv")
@@ -84,8 +119,12 @@ def test_csv_rows_are_typed_by_the_contract(broker_settings, env, tmp_path):
 def test_xlsx(broker_settings, env, tmp_path):
     wb = Workbook()
     ws = wb.active
-    ws.append(["event_id", "type", "household_id", "occurred_at", "loan_id", "principal_yuan", "due_date"])
-    ws.append(["b-1", "loan.issued", "H-7", "2026-05-01T09:00:00+08:00", "L-1", 20000, "2027-05-01"])
+    ws.append(
+        ["event_id", "type", "household_id", "occurred_at", "loan_id", "principal_yuan", "due_date"]
+    )
+    ws.append(
+        ["b-1", "loan.issued", "H-7", "2026-05-01T09:00:00+08:00", "L-1", 20000, "2027-05-01"]
+    )
     file = tmp_path / "loans.xlsx"
     wb.save(file)
     result = run(env, file, "--source", "rural-commercial-bank")
@@ -102,17 +141,25 @@ def test_a_file_of_another_kind_is_refused_clearly(env, tmp_path):
 
 
 def test_a_publisher_uploads_a_file_over_http_as_its_own_department(broker_settings, tmp_path):
-    from services.access import open_accounts
+    from services.households.app import Households
+    from services.infra.access import open_accounts
     from services.monitor.api import create_app
-    from services.monitor.households import Households
     from services.monitor.riskstatus import open_view
     from services.monitor.uploads import Uploads
     from tests.helpers import clients
 
-    settings = broker_settings.model_copy(update={"store": "sqlite", "sqlite_dir": tmp_path / "store",
-                                                  "state_dir": tmp_path / "state"})
-    households, view, accounts = Households(env=settings.store_env("Monitor")), open_view(settings), \
-        open_accounts(settings)
+    settings = broker_settings.model_copy(
+        update={
+            "store": "sqlite",
+            "sqlite_dir": tmp_path / "store",
+            "state_dir": tmp_path / "state",
+        }
+    )
+    households, view, accounts = (
+        Households(env=settings.store_env("Monitor")),
+        open_view(settings),
+        open_accounts(settings),
+    )
     uploads = Uploads(settings)
     app = create_app(households, view, accounts, uploads=uploads)
     who = clients(app, accounts, mi=("publisher", "medical-insurance"), county=("county", None))

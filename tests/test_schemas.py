@@ -7,7 +7,7 @@ import pytest
 
 from schemas import generate
 from schemas.events import EVENT_MODELS, Rejection, parse_event
-from services.sample import Builder
+from synthetic.sample import Builder
 
 ON = date(2026, 3, 1)
 
@@ -103,7 +103,7 @@ def test_each_rule_rejects_naming_the_field(raw: bytes, field: str):
 
 
 def test_bad_bytes_are_rejected_as_bad_json():
-    for raw in (b"\xff\xfe\x00", b"{", b"", b"{\"a\": 1,}"):
+    for raw in (b"\xff\xfe\x00", b"{", b"", b'{"a": 1,}'):
         with pytest.raises(Rejection) as caught:
             parse_event(raw)
         assert caught.value.code == "bad_json"

@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from schemas.events import parse_event
-from services.bulk import BoundedCache
-from services.monitor.compact import FINGERPRINT, _token, pack_head, unpack_head
-from services.monitor.households import Households, kafka_position, read_heads
-from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
-from services.sample import Builder, sample_events
 from domain.household import FactRef, Head
+from schemas.events import parse_event
+from services.households.app import Households, kafka_position, read_heads
+from services.households.packing import FINGERPRINT, _token, pack_head, unpack_head
+from services.households.reads import BoundedCache
+from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+from synthetic.sample import Builder, sample_events
 from tests.helpers import feed
 
 TODAY = date(2026, 6, 30)
@@ -61,8 +61,11 @@ def test_rebuild_equals_live(households, projection, store_settings):
     for offset, m in enumerate(messages):
         ev = parse_event(json.dumps(m))
         households.receive(
-            ev.type, ev.household_id, FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
-            ev.data.model_dump(), kafka_position("t", 0, offset),
+            ev.type,
+            ev.household_id,
+            FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
+            ev.data.model_dump(),
+            kafka_position("t", 0, offset),
         )
         projection.catch_up()
     live = {s.household_id: s for s in projection.view.search(limit=100).items}
@@ -83,7 +86,9 @@ def test_view_filters_pages_and_counts(households, projection):
     view = projection.view
     assert view.search(township="Lintian").total == 2
     assert {s.household_id for s in view.search(township="Jinlong", card="yellow").items} == {
-        "430624-0001", "430624-0005"}
+        "430624-0001",
+        "430624-0005",
+    }
     page = view.search(limit=2, offset=4)
     assert page.total == 6 and len(page.items) == 2
     counts = view.counts("card", "level")
@@ -117,12 +122,15 @@ def test_a_household_out_of_memory_is_read_back_as_its_stream_head(households):
     changed = json.loads(json.dumps(income))
     changed["data"]["amount_yuan"] = "999.00"
     later = b.income("H-9", TODAY, "50.00", TODAY - timedelta(days=60), TODAY - timedelta(days=31))
-    assert feed(households, [income, changed, later], partition=1) == ["duplicate", "conflict", "stored"]
+    assert feed(households, [income, changed, later], partition=1) == [
+        "duplicate",
+        "conflict",
+        "stored",
+    ]
     households.cache.clear()
     assert feed(households, [later], partition=2) == ["duplicate"]
     h = households.household("H-9")
     assert h.version == 4 and [i.amount_yuan for i in h.facts.incomes] == [100, 50]
-
 
 
 def test_a_packed_head_that_may_know_a_fact_has_it_decided_from_the_store(households):
@@ -141,11 +149,18 @@ def test_a_packed_head_that_may_know_a_fact_has_it_decided_from_the_store(househ
     assert feed(households, [income], partition=1) == ["stored"]
     assert [i.amount_yuan for i in households.household("H-8").facts.incomes] == [80]
     # And what the store does know is told apart from a packed head too.
-    households.cache.put(aggregate_id, unpack_head(aggregate_id, pack_head(households.cache.get(aggregate_id))))
+    households.cache.put(
+        aggregate_id, unpack_head(aggregate_id, pack_head(households.cache.get(aggregate_id)))
+    )
     changed = json.loads(json.dumps(income))
     changed["data"]["amount_yuan"] = "81.00"
-    assert feed(households, [registered, income, changed], partition=2) == ["duplicate", "duplicate", "conflict"]
+    assert feed(households, [registered, income, changed], partition=2) == [
+        "duplicate",
+        "duplicate",
+        "conflict",
+    ]
     assert households.household("H-8").version == 3
+
 
 def test_stored_events_are_the_librarys_json_byte_for_byte():
     # Events are written with orjson; a store must read the same as if the
@@ -153,7 +168,7 @@ def test_stored_events_are_the_librarys_json_byte_for_byte():
     from eventsourcing.persistence import JSONTranscoder
 
     from domain.household import FACT_TYPES, Household
-    from services.transcoder import OrjsonTranscoder
+    from services.infra.transcoder import OrjsonTranscoder
     from tests.helpers import county_facts
 
     app = Households(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
@@ -167,21 +182,28 @@ def test_stored_events_are_the_librarys_json_byte_for_byte():
         aggregates.setdefault(code, Household(code)).receive(kind, ref, data)
     events = [e for h in aggregates.values() for e in h.collect_events()]
     for event in events:
-        state = {k: v for k, v in vars(event).items() if k not in ("originator_id", "originator_version")}
+        state = {
+            k: v for k, v in vars(event).items() if k not in ("originator_id", "originator_version")
+        }
         ours = app.mapper.transcoder.encode(state)
         assert ours == library.encode(state)
         assert library.decode(ours) == app.mapper.transcoder.decode(ours) == state
     assert kinds == set(FACT_TYPES) and len(events) > 500
     # What orjson refuses, the library's encoder still writes.
-    assert app.mapper.transcoder.encode({"n": 2**70, 1: "x"}) == library.encode({"n": 2**70, 1: "x"})
+    assert app.mapper.transcoder.encode({"n": 2**70, 1: "x"}) == library.encode(
+        {"n": 2**70, 1: "x"}
+    )
 
 
 def test_reevaluation_walks_every_household_onto_the_new_day(households, projection):
     b = Builder("re")
     due = TODAY + timedelta(days=10)
     for i in range(5):
-        feed(households, [b.register(f"R{i}", TODAY, "yellow"),
-                          b.loan(f"R{i}", TODAY, f"L{i}", "5000", due)], topic=f"re{i}")
+        feed(
+            households,
+            [b.register(f"R{i}", TODAY, "yellow"), b.loan(f"R{i}", TODAY, f"L{i}", "5000", due)],
+            topic=f"re{i}",
+        )
     projection.catch_up()
     assert [projection.view.get(f"R{i}").overdue_loans for i in range(5)] == [0] * 5
     # No department speaks; the loans fall due all the same.
@@ -219,7 +241,8 @@ def test_the_view_writes_a_computed_status_as_its_model_would(projection):
 
 
 def test_following_ahead_writes_each_batch_before_the_next_and_retries_a_failed_one(
-        households, projection, store_settings):
+    households, projection, store_settings
+):
     # While following, the next batch is built as the last is written; a
     # failed save is read again and the view ends as a synchronous pass ends.
     from concurrent.futures import ThreadPoolExecutor
@@ -262,13 +285,20 @@ def test_following_ahead_writes_each_batch_before_the_next_and_retries_a_failed_
 
 
 def test_households_spilled_to_compact_form_decide_and_project_as_if_never_spilled(
-        households, store_settings):
+    households, store_settings
+):
     # Hot tiers of one household: every other one is spilled and unpacked again.
     households.cache = BoundedCache(1, pack_head, unpack_head, spill_bytes=1 << 20)
     view = open_view(store_settings)
     try:
-        projection = RiskStatusProjection(households, view, load_policies(store_settings),
-                                          lambda: TODAY, cache_size=1, spill_bytes=1 << 20)
+        projection = RiskStatusProjection(
+            households,
+            view,
+            load_policies(store_settings),
+            lambda: TODAY,
+            cache_size=1,
+            spill_bytes=1 << 20,
+        )
         messages = sample_events(TODAY)
         assert set(feed(households, messages)) == {"stored"}
         projection.catch_up()
@@ -276,13 +306,17 @@ def test_households_spilled_to_compact_form_decide_and_project_as_if_never_spill
         live = {s.household_id: s for s in view.search(limit=100).items}
         # Re-deliveries and a conflict are told from the spilled heads.
         changed = json.loads(json.dumps(messages[-1]))
-        changed["data"] = {**changed["data"], **{k: "999.00" for k in changed["data"] if k.endswith("_yuan")}}
-        assert feed(households, [*messages, changed], partition=1) == ["duplicate"] * len(messages) + ["conflict"]
+        changed["data"] = {
+            **changed["data"],
+            **{k: "999.00" for k in changed["data"] if k.endswith("_yuan")},
+        }
+        assert feed(households, [*messages, changed], partition=1) == ["duplicate"] * len(
+            messages
+        ) + ["conflict"]
         projection.rebuild()
         assert {s.household_id: s for s in view.search(limit=100).items} == live
     finally:
         view.datastore.close()
-
 
 
 @pytest.fixture
@@ -307,18 +341,24 @@ def test_a_view_table_with_a_jsonb_body_is_converted_keeping_its_rows(postgres_s
     household.receive(kind, ref, data)
     on = date(2026, 12, 31)
     status = RiskStatusOut.model_validate(
-        assess(household.facts, load_policies(postgres_settings).in_force(on), on))
+        assess(household.facts, load_policies(postgres_settings).in_force(on), on)
+    )
     view = open_view(postgres_settings)
     view.save([status], None)
     schema = postgres_settings.postgres_schema
     with view.datastore.transaction(commit=True) as curs:
-        curs.execute(f"ALTER TABLE {schema}.risk_status ALTER COLUMN body TYPE jsonb USING body::jsonb")
+        curs.execute(
+            f"ALTER TABLE {schema}.risk_status ALTER COLUMN body TYPE jsonb USING body::jsonb"
+        )
     view.datastore.close()
 
     reopened = open_view(postgres_settings)
     with reopened.datastore.transaction(commit=False) as curs:
-        curs.execute("SELECT data_type FROM information_schema.columns WHERE table_schema = %s "
-                     "AND table_name = 'risk_status' AND column_name = 'body'", (schema,))
+        curs.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name = 'risk_status' AND column_name = 'body'",
+            (schema,),
+        )
         assert curs.fetchone()["data_type"] == "text"
     assert reopened.get(code) == status
     reopened.save([status.model_copy(update={"level": "high"})], None)

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 
 from domain.household import FactRef
-from services.access import open_accounts
 from services.alerts.service import AlertsService
-from services.monitor.households import Households, kafka_position
+from services.households.app import Households, kafka_position
+from services.infra.access import open_accounts
+from services.infra.settings import Settings
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
-from services.settings import Settings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-v1"
-NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -43,18 +43,29 @@ def test_households_and_their_risk_read_as_before(old_store):
         for hid, want in expect["households"].items():
             h = households.household(hid)
             assert (h.version, h.facts.card, h.facts.registered) == (
-                want["version"], want["card"], want["registered"])
+                want["version"],
+                want["card"],
+                want["registered"],
+            )
             assert (len(h.facts.incomes), sorted(h.facts.loans)) == (want["incomes"], want["loans"])
             # Every stored event resolves to its class.
             assert len(households.history(hid)) == want["version"]
             status = view.get(hid)
-            assert (status.level, [f.code for f in status.factors]) == (want["level"], want["factors"])
+            assert (status.level, [f.code for f in status.factors]) == (
+                want["level"],
+                want["factors"],
+            )
         # Assessed again from the stream by today's code: the same risk.
-        projection = RiskStatusProjection(households, view, load_policies(settings), lambda: NOW.date())
+        projection = RiskStatusProjection(
+            households, view, load_policies(settings), lambda: NOW.date()
+        )
         projection.rebuild()
         for hid, want in expect["households"].items():
             status = view.get(hid)
-            assert (status.level, [f.code for f in status.factors]) == (want["level"], want["factors"])
+            assert (status.level, [f.code for f in status.factors]) == (
+                want["level"],
+                want["factors"],
+            )
     finally:
         view.datastore.close()
         households.close()
@@ -68,8 +79,12 @@ def test_ingestion_goes_on_on_an_old_store(old_store):
         (first, *_) = households.history(hid)
         ref = FactRef("civil-affairs", "compat-1", NOW, "d" * 64)
         position = kafka_position("povwatch.events", 0, 10_000)
-        data = {"amount_yuan": "100.00", "period_start": date(2026, 5, 1),
-                "period_end": date(2026, 5, 31), "kind": "wage"}
+        data = {
+            "amount_yuan": "100.00",
+            "period_start": date(2026, 5, 1),
+            "period_end": date(2026, 5, 31),
+            "kind": "wage",
+        }
         assert households.receive("income.reported", hid, ref, data, position).status == "stored"
         assert households.household(hid).version == want["version"] + 1
         again = kafka_position("povwatch.events", 0, 10_001)
@@ -86,7 +101,12 @@ def test_tasks_silences_and_accounts_read_as_before(old_store):
         for task_id, want in expect["tasks"].items():
             task = service.alerts.task(UUID(task_id))
             assert (task.version, task.status, task.household_id, task.kind, task.escalation) == (
-                want["version"], want["status"], want["household_id"], want["kind"], want["escalation"])
+                want["version"],
+                want["status"],
+                want["household_id"],
+                want["kind"],
+                want["escalation"],
+            )
             assert sorted(task.factors) == sorted(want["factors"])
             doc = service.tasks.get(task_id)
             assert (doc.version, doc.status) == (want["version"], want["status"])

@@ -11,16 +11,15 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from domain.access import Permission, Principal
 from domain.privacy import no_personal_numbers
-from services import kafka, metrics
-from services.access import allowed, scoped_township, signed_in
-from services.metrics import ReadModelCollector, service_registry
-
 from domain.rules import FactorCode, Measure
 from domain.tasks import TaskError
 from schemas.tasks import TaskOut, TaskPage
 from services.alerts import inbox
 from services.alerts.views import task_doc, visible_task
-from services.views import MAX_OFFSET
+from services.infra import kafka, metrics
+from services.infra.access import allowed, scoped_township, signed_in
+from services.infra.metrics import ReadModelCollector, service_registry
+from services.infra.views import MAX_OFFSET
 
 if TYPE_CHECKING:
     from services.alerts.service import AlertsService
@@ -38,7 +37,9 @@ class Visit(BaseModel):
 
 class MeasureGiven(BaseModel):
     kind: Measure
-    department: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(no_personal_numbers)]
+    department: Annotated[
+        str, Field(min_length=1, max_length=100), AfterValidator(no_personal_numbers)
+    ]
 
 
 class Resolve(BaseModel):
@@ -80,11 +81,14 @@ class EndSilence(BaseModel):
 
 def create_app(service: AlertsService) -> FastAPI:
     alerts = service.alerts
-    app = FastAPI(title="povwatch alerts", version="1",
-                  description="Help tasks for townships, their deadlines and actions; silences. "
-                  "Every endpoint but /healthz and /readyz needs a token (Authorization: Bearer); "
-                  "township staff see and act on their own township's tasks only. "
-                  "The township inbox (web pages) is served under /inbox.")
+    app = FastAPI(
+        title="povwatch alerts",
+        version="1",
+        description="Help tasks for townships, their deadlines and actions; silences. "
+        "Every endpoint but /healthz and /readyz needs a token (Authorization: Bearer); "
+        "township staff see and act on their own township's tasks only. "
+        "The township inbox (web pages) is served under /inbox.",
+    )
     current = signed_in(service.accounts)
     reader = allowed(current, Permission.READ_TASKS)
     actor = allowed(current, Permission.ACT_ON_TASKS)
@@ -114,8 +118,9 @@ def create_app(service: AlertsService) -> FastAPI:
         before = service.clock().date().isoformat() if overdue else None
         if overdue:
             phase = "open"
-        page = service.tasks.search(limit=limit, offset=offset, before=before,
-                                    township=township, status=status, phase=phase)
+        page = service.tasks.search(
+            limit=limit, offset=offset, before=before, township=township, status=status, phase=phase
+        )
         return TaskPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
     @app.get("/tasks/{task_id}", response_model=TaskOut, tags=["tasks"])
@@ -146,7 +151,9 @@ def create_app(service: AlertsService) -> FastAPI:
         return SilenceOut(**s.__dict__, active=s.active(now))
 
     @app.get("/silences", response_model=list[SilenceOut], tags=["silences"])
-    def list_silences(active: bool | None = None, who: Principal = Depends(operator)) -> list[SilenceOut]:
+    def list_silences(
+        active: bool | None = None, who: Principal = Depends(operator)
+    ) -> list[SilenceOut]:
         now = service.clock()
         out = [silence_out(s, now) for s in alerts.silences()]
         return [s for s in out if active is None or s.active == active]
@@ -160,12 +167,16 @@ def create_app(service: AlertsService) -> FastAPI:
         return next(silence_out(s, service.clock()) for s in alerts.silences() if s.id == sid)
 
     @app.post("/silences/{silence_id}/end", response_model=SilenceOut, tags=["silences"])
-    def end_silence(silence_id: str, body: EndSilence, who: Principal = Depends(operator)) -> SilenceOut:
+    def end_silence(
+        silence_id: str, body: EndSilence, who: Principal = Depends(operator)
+    ) -> SilenceOut:
         try:
             alerts.end_silence(silence_id, who.name, body.reason)
         except TaskError as e:
             raise HTTPException(404, str(e)) from None
-        return next(silence_out(s, service.clock()) for s in alerts.silences() if s.id == silence_id)
+        return next(
+            silence_out(s, service.clock()) for s in alerts.silences() if s.id == silence_id
+        )
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

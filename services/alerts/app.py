@@ -22,8 +22,8 @@ from domain.policy import LEVELS, PolicyBook
 from domain.risk import RiskStatus, assess
 from domain.rules import RuleBook
 from domain.tasks import HelpTask, SilenceBook, TaskError, Watch
-from services.metrics import STORE_RETRIES, TASK_RESOLUTION
-from services.monitor.households import DateAsISO
+from services.infra.metrics import STORE_RETRIES, TASK_RESOLUTION
+from services.infra.transcoder import DateAsISO
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,12 @@ class Alerts(Application[UUID]):
     def silence_book(self) -> SilenceBook | None:
         return self._get(SilenceBook.ID)
 
-    def handle(self, household: Household, tracking: Tracking | None = None,
-               book: SilenceBook | None | object = ...) -> str:
+    def handle(
+        self,
+        household: Household,
+        tracking: Tracking | None = None,
+        book: SilenceBook | None | object = ...,
+    ) -> str:
         """Applies the rules to a household's current risk; returns what
         happened. ``book``: the silences, when the caller already read them."""
         for attempt in range(3):
@@ -92,8 +96,12 @@ class Alerts(Application[UUID]):
         raise AssertionError("unreachable")
 
     def _decide(
-        self, status: RiskStatus, processing: ProcessingEvent[UUID], now: datetime,
-        triggered_at: datetime | None, book: SilenceBook | None,
+        self,
+        status: RiskStatus,
+        processing: ProcessingEvent[UUID],
+        now: datetime,
+        triggered_at: datetime | None,
+        book: SilenceBook | None,
     ) -> str:
         hid = status.household_id
         rule = self.rules.match(status)
@@ -119,15 +127,36 @@ class Alerts(Application[UUID]):
         if watch and watch.suppressed(status.level, factors, now, self.rules.cooldown_days):
             return "cooldown"
         watch = watch or Watch(hid, at=now)
-        task = self._open_task(watch, status, now, rule.task, rule.id, rule.title, rule.source,
-                               self.rules.measures_for(rule, status), rule.deadlines.visit_working_days,
-                               rule.deadlines.measures_days, triggered_at)
+        task = self._open_task(
+            watch,
+            status,
+            now,
+            rule.task,
+            rule.id,
+            rule.title,
+            rule.source,
+            self.rules.measures_for(rule, status),
+            rule.deadlines.visit_working_days,
+            rule.deadlines.measures_days,
+            triggered_at,
+        )
         processing.collect_events(watch, task)
         return "opened"
 
-    def _open_task(self, watch: Watch, status: RiskStatus, now: datetime, kind: str, rule_id: str,
-                   title: str, source: str, measures: list[str], visit_days: int,
-                   measures_days: int, triggered_at: datetime | None = None) -> HelpTask:
+    def _open_task(
+        self,
+        watch: Watch,
+        status: RiskStatus,
+        now: datetime,
+        kind: str,
+        rule_id: str,
+        title: str,
+        source: str,
+        measures: list[str],
+        visit_days: int,
+        measures_days: int,
+        triggered_at: datetime | None = None,
+    ) -> HelpTask:
         task = HelpTask(
             household_id=status.household_id,
             number=watch.tasks_opened + 1,
@@ -147,16 +176,32 @@ class Alerts(Application[UUID]):
             triggered_at=triggered_at,
         )
         watch.task_opened(task.id, now)
-        log.info("task opened", extra={"task_id": str(task.id), "household_id": status.household_id,
-                                       "rule": rule_id, "level": status.level, "kind": kind})
+        log.info(
+            "task opened",
+            extra={
+                "task_id": str(task.id),
+                "household_id": status.household_id,
+                "rule": rule_id,
+                "level": status.level,
+                "kind": kind,
+            },
+        )
         return task
 
     @staticmethod
-    def _end_cleared_silences(book: SilenceBook, hid: str, township: str | None, now: datetime) -> bool:
+    def _end_cleared_silences(
+        book: SilenceBook, hid: str, township: str | None, now: datetime
+    ) -> bool:
         ended = False
         for s in list(book.silences.values()):
-            if s.until_clear and s.active(now) and (s.household_id == hid or (
-                    s.household_id is None and s.township == township and s.factor is None)):
+            if (
+                s.until_clear
+                and s.active(now)
+                and (
+                    s.household_id == hid
+                    or (s.household_id is None and s.township == township and s.factor is None)
+                )
+            ):
                 book.end(s.id, "system", now, "condition cleared")
                 ended = True
         return ended
@@ -174,7 +219,9 @@ class Alerts(Application[UUID]):
             if not task.is_open:
                 watch = self.repository.get(Watch.create_id(task.household_id))
                 watch.task_closed(
-                    task.id, now, task.level,
+                    task.id,
+                    now,
+                    task.level,
                     {code: f["severity"] for code, f in task.factors.items()},
                     len(task.measures_given),
                 )
@@ -188,7 +235,8 @@ class Alerts(Application[UUID]):
                 continue
             if not task.is_open:
                 TASK_RESOLUTION.labels(task.status).observe(
-                    max((now - task.created_at).total_seconds(), 0.0))
+                    max((now - task.created_at).total_seconds(), 0.0)
+                )
             return task
         raise AssertionError("unreachable")
 
@@ -269,8 +317,16 @@ class Alerts(Application[UUID]):
         if LEVELS.index(status.level) >= LEVELS.index("high"):
             return None
         task = self._open_task(
-            watch, status, now, "review", "risk-clearance",
-            "Review for risk clearance: stable above the line", c.source, [], 2, 15,
+            watch,
+            status,
+            now,
+            "review",
+            "risk-clearance",
+            "Review for risk clearance: stable above the line",
+            c.source,
+            [],
+            2,
+            15,
         )
         # Its own transaction: a re-run finds the open review task and stops.
         self.save(watch, task)

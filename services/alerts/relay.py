@@ -12,13 +12,12 @@ import threading
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from services import kafka
 from services.alerts.app import Alerts
 from services.alerts.views import is_task_event, task_doc
-from services.follow import follow
-from services.metrics import TASK_LATENCY, seconds_since
-from services.settings import Settings
-
+from services.infra import kafka
+from services.infra.follow import follow
+from services.infra.metrics import TASK_LATENCY, seconds_since
+from services.infra.settings import Settings
 
 
 class TaskRelay:
@@ -60,7 +59,8 @@ class TaskRelay:
     def lag(self) -> int:
         return max((self.alerts.recorder.max_notification_id() or 0) - self.position(), 0)
 
-    def follow(self, stop: threading.Event, interval: float = 0.1,
-               leading: threading.Event | None = None) -> None:
+    def follow(
+        self, stop: threading.Event, interval: float = 0.1, leading: threading.Event | None = None
+    ) -> None:
         follow(self.run_once, "task_relay", stop, interval, leading)
         self.producer.close()

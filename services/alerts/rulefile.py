@@ -25,7 +25,9 @@ def _line(node: yaml.Node, path: tuple[Any, ...]) -> int:
             if match is None:
                 break
             node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             break
@@ -48,7 +50,9 @@ def parse_rules(text: str, origin: str = "rules") -> RuleBook:
         problems = []
         for err in e.errors(include_url=False):
             loc = tuple(err["loc"])
-            problems.append(f"{origin}:{_line(node, loc)}: {'.'.join(map(str, loc)) or '(top)'}: {err['msg']}")
+            problems.append(
+                f"{origin}:{_line(node, loc)}: {'.'.join(map(str, loc)) or '(top)'}: {err['msg']}"
+            )
         raise RulesError("\n".join(problems)) from None
 
 

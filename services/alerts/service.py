@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,69 +17,30 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from services import kafka, views
-from services.access import open_accounts
 from services.alerts.app import Alerts
 from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import load_rules
+from services.alerts.triggers import TriggerFollower
 from services.alerts.views import PostgresTaskView, SQLiteTaskView, TaskView, task_docs
-from services.bulk import BoundedCache, advance
-from services.follow import ViewFollower, follow
-from services.leader import Leadership
-from services import metrics
-from services.metrics import TRIGGERS
-from services.monitor.households import Households
-from services.monitor.riskstatus import load_policies, open_view as open_risk_view
-from services.settings import Settings
+from services.households.app import Households
+from services.infra import kafka, metrics, views
+from services.infra.access import open_accounts
+from services.infra.follow import ViewFollower
+from services.infra.leadership import Leadership
+from services.infra.metrics import TRIGGERS
+from services.infra.settings import Settings
+from services.monitor.riskstatus import load_policies
+from services.monitor.riskstatus import open_view as open_risk_view
 
 log = logging.getLogger(__name__)
 
 
-
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def open_task_view(settings: Settings) -> TaskView:
     return views.open_view(settings.store_env("Tasks"), "Tasks", SQLiteTaskView, PostgresTaskView)
-
-
-class TriggerFollower:
-    """Hands each household with new facts to the alert rules.
-
-    A batch of store notifications is evaluated household by household; a
-    household that a rule picks is handled in its own transaction (idempotent:
-    one open task per household, task ids derived from it), and the batch's
-    position is recorded last, so a crash re-evaluates at most one batch and
-    never makes a second task."""
-
-    def __init__(self, households: Households, alerts: Alerts, cache_size: int = 50_000) -> None:
-        self.households, self.alerts = households, alerts
-        self.cache = BoundedCache(cache_size)
-
-    def position(self) -> int:
-        return self.alerts.recorder.max_tracking_id(self.households.name) or 0
-
-    def run_once(self, limit: int = 2000) -> int:
-        notes = self.households.recorder.select_notifications(start=self.position() + 1, limit=limit)
-        if not notes:
-            return 0
-        touched = advance(self.households, self.cache, notes)
-        book = self.alerts.silence_book()  # once a batch, unless it changes
-        for household in touched.values():
-            outcome = self.alerts.handle(household, book=book)
-            TRIGGERS.labels(outcome).inc()
-            if outcome == "silence_ended":
-                book = self.alerts.silence_book()
-        self.alerts.finish_job(self.households.name, notes[-1].id, position=True)
-        return len(notes)
-
-    def follow(self, stop: threading.Event, interval: float = 0.1,
-               leading: threading.Event | None = None) -> None:
-        follow(self.run_once, "alert_triggers", stop, interval, leading)
-
-    def lag(self) -> int:
-        return max((self.households.recorder.max_notification_id() or 0) - self.position(), 0)
 
 
 class ConfigWatch:
@@ -104,12 +65,15 @@ class ConfigWatch:
 
 
 class AlertsService:
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow, http: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, clock: Callable[[], datetime] = utcnow, http: bool = False
+    ) -> None:
         self.settings, self.clock, self.http = settings, clock, http
         rules, policies = load_rules(settings.rules_file), load_policies(settings)
         self.households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
         self.alerts = settings.open_store(
-            lambda: Alerts(settings.store_env("Alerts"), rules, policies, clock), "the alerts store")
+            lambda: Alerts(settings.store_env("Alerts"), rules, policies, clock), "the alerts store"
+        )
         self.tasks = settings.open_store(lambda: open_task_view(settings), "the tasks view")
         self.risk = settings.open_store(lambda: open_risk_view(settings), "the risk status view")
         self.accounts = open_accounts(settings)
@@ -118,8 +82,12 @@ class AlertsService:
             self.alerts, self.tasks, lambda notes: task_docs(self.alerts.task, notes), "tasks"
         )
         relay_env = settings.store_env("TaskRelay")
-        self.relay_position = settings.open_store(lambda: InfrastructureFactory.construct(
-            Environment("TaskRelay", relay_env)).tracking_recorder(), "the relay position")
+        self.relay_position = settings.open_store(
+            lambda: InfrastructureFactory.construct(
+                Environment("TaskRelay", relay_env)
+            ).tracking_recorder(),
+            "the relay position",
+        )
         self.relay: TaskRelay | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.server: uvicorn.Server | None = None
@@ -207,13 +175,24 @@ class AlertsService:
                 overdue[township] = overdue.get(township, 0) + 1
             age = max((now - t.created_at).total_seconds(), 0.0)
             oldest[township] = max(oldest.get(township, 0.0), age)
-        yield metrics.gauge("povwatch_tasks_open", "Open help tasks by township and status",
-                            ["township", "status"], ((list(k), v) for k, v in by_status.items()))
-        yield metrics.gauge("povwatch_tasks_overdue", "Open help tasks past a deadline, by township",
-                            ["township"], (([k], v) for k, v in overdue.items()))
-        yield metrics.gauge("povwatch_task_oldest_open_age_seconds",
-                            "Age of the oldest open help task, by township",
-                            ["township"], (([k], v) for k, v in oldest.items()))
+        yield metrics.gauge(
+            "povwatch_tasks_open",
+            "Open help tasks by township and status",
+            ["township", "status"],
+            ((list(k), v) for k, v in by_status.items()),
+        )
+        yield metrics.gauge(
+            "povwatch_tasks_overdue",
+            "Open help tasks past a deadline, by township",
+            ["township"],
+            (([k], v) for k, v in overdue.items()),
+        )
+        yield metrics.gauge(
+            "povwatch_task_oldest_open_age_seconds",
+            "Age of the oldest open help task, by township",
+            ["township"],
+            (([k], v) for k, v in oldest.items()),
+        )
         lags = {"alert_triggers": self.triggers.lag(), "tasks": self.task_view.lag()}
         if self.relay is not None:
             lags["task_relay"] = self.relay.lag()
@@ -252,8 +231,14 @@ class AlertsService:
         if self.http:
             from services.alerts.api import create_app
 
-            self.server = uvicorn.Server(uvicorn.Config(
-                create_app(self), host="0.0.0.0", port=self.settings.alerts_port, log_level="warning"))
+            self.server = uvicorn.Server(
+                uvicorn.Config(
+                    create_app(self),
+                    host="0.0.0.0",
+                    port=self.settings.alerts_port,
+                    log_level="warning",
+                )
+            )
             targets.append(self.server.run)
         self.threads = [threading.Thread(target=t, daemon=True) for t in targets]
         for t in self.threads:
@@ -264,8 +249,12 @@ class AlertsService:
             self.scheduler.add_job(job, "interval", hours=1, args=["escalate"], id="escalate")
             self.scheduler.add_job(job, "cron", hour=1, args=["reassess"], id="reassess")
             self.scheduler.add_job(job, "cron", hour=2, args=["clearance"], id="clearance")
-            self.scheduler.add_job(ConfigWatch(self.settings, self.reload_config).check, "interval",
-                                   seconds=15, id="config")
+            self.scheduler.add_job(
+                ConfigWatch(self.settings, self.reload_config).check,
+                "interval",
+                seconds=15,
+                id="config",
+            )
             self.scheduler.start()
         log.info("alerts running: store=%s", self.settings.store)
         return self

@@ -12,8 +12,8 @@ from eventsourcing.utils import get_topic
 from domain.access import Principal
 from domain.tasks import HelpTask, TaskError
 from schemas.tasks import SHOWN, HistoryEntry, TaskFactor, TaskOut
-from services.access import require_visible
-from services.views import PostgresDocumentView, SQLiteDocumentView, Table
+from services.infra.access import require_visible
+from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table
 
 TASKS = Table(
     name="help_tasks",

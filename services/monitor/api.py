@@ -9,15 +9,15 @@ from fastapi import Depends, FastAPI, HTTPException, Query, UploadFile
 from pydantic import BaseModel
 
 from domain.access import Permission, Principal, Role
-from services import metrics
-from services.access import Accounts, allowed, require_visible, scoped_township, signed_in
-
 from domain.timeline import timeline
 from schemas.status import RiskStatusOut, StatusPage, TimelineEntryOut
-from services.monitor.households import Households
+from services.households.app import Households
+from services.infra import metrics
+from services.infra.access import Accounts, allowed, require_visible, scoped_township, signed_in
+from services.infra.views import MAX_OFFSET
 from services.monitor.uploads import Uploads
 from services.monitor.views import RiskStatusView
-from services.views import MAX_OFFSET
+
 
 class Rejected(BaseModel):
     row: int
@@ -39,16 +39,23 @@ Level = Literal["none", "watch", "high", "critical"]
 def collect(households: Households, view: RiskStatusView):
     """Gauges from the risk status view, read at scrape time."""
     counts = view.counts("card", "level")
-    yield metrics.gauge("povwatch_households", "Households by card and risk level", ["card", "level"],
-                        (([card or "unregistered", level], n) for (card, level), n in counts.items()))
+    yield metrics.gauge(
+        "povwatch_households",
+        "Households by card and risk level",
+        ["card", "level"],
+        (([card or "unregistered", level], n) for (card, level), n in counts.items()),
+    )
     totals = view.totals()
     open_loans, overdue = totals.get("open_loans", 0), totals.get("overdue_loans", 0)
     yield metrics.gauge("povwatch_loans_open", "Open poverty micro-loans", [], [([], open_loans)])
-    yield metrics.gauge("povwatch_loans_overdue", "Overdue poverty micro-loans", [], [([], overdue)])
+    yield metrics.gauge(
+        "povwatch_loans_overdue", "Overdue poverty micro-loans", [], [([], overdue)]
+    )
     yield metrics.gauge(
         "povwatch_loan_overdue_ratio",
         "Overdue share of open poverty micro-loans (the plan requires below 1%, §3(2)8)",
-        [], [([], overdue / open_loans if open_loans else 0.0)],
+        [],
+        [([], overdue / open_loans if open_loans else 0.0)],
     )
     position = view.max_tracking_id(households.name) or 0
     stored = households.recorder.max_notification_id() or 0
@@ -76,7 +83,9 @@ def create_app(
 
     def visible(household_id: str, who: Principal) -> RiskStatusOut:
         status = view.get(household_id)
-        require_visible(who, status is not None, status and status.township, f"no household {household_id!r}")
+        require_visible(
+            who, status is not None, status and status.township, f"no household {household_id!r}"
+        )
         return status
 
     @app.get("/households", response_model=StatusPage, tags=["households"])
@@ -104,7 +113,9 @@ def create_app(
         response_model=list[TimelineEntryOut],
         tags=["households"],
     )
-    def household_timeline(household_id: str, who: Principal = Depends(reader)) -> list[TimelineEntryOut]:
+    def household_timeline(
+        household_id: str, who: Principal = Depends(reader)
+    ) -> list[TimelineEntryOut]:
         if who.role is not Role.COUNTY:
             visible(household_id, who)
         events = households.history(household_id)
@@ -124,9 +135,11 @@ def create_app(
         except ValueError as e:
             raise HTTPException(422, str(e)) from None
         return UploadReport(
-            published=report.published, already_published=report.already,
+            published=report.published,
+            already_published=report.already,
             rejected_rows=report.rejected_rows,
-            rejected=[Rejected(row=r, field=f, reason=m) for r, f, m in report.rejected])
+            rejected=[Rejected(row=r, field=f, reason=m) for r, f, m in report.rejected],
+        )
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -145,6 +158,7 @@ def create_app(
         return {"status": "ready"}
 
     registry = metrics.service_registry(
-        metrics.ReadModelCollector(lambda: collect(households, view)))
+        metrics.ReadModelCollector(lambda: collect(households, view))
+    )
     metrics.mount(app, registry, operator)
     return app

@@ -23,10 +23,17 @@ from kafka.structs import OffsetAndMetadata
 
 from domain.household import FactRef
 from schemas.events import Rejection, parse_event
-from services import kafka
-from services.metrics import CONSUMER_LAG, DLQ, EVENTS, INGEST_LATENCY, STORE_ERRORS, source_label
-from services.monitor.households import Fact, Households, Outcome, kafka_position
-from services.settings import Settings
+from services.households.app import Fact, Households, Outcome, kafka_position
+from services.infra import kafka
+from services.infra.metrics import (
+    CONSUMER_LAG,
+    DLQ,
+    EVENTS,
+    INGEST_LATENCY,
+    STORE_ERRORS,
+    source_label,
+)
+from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +99,9 @@ class Ingestor:
                 self.consumer.pause(*assigned)
             try:
                 self.consumer.poll(timeout_ms=int(wait * 1000))  # keeps the group membership
-                positions = {tp: self.households.resume_from(tp.topic, tp.partition) for tp in assigned}
+                positions = {
+                    tp: self.households.resume_from(tp.topic, tp.partition) for tp in assigned
+                }
             except Exception as e:
                 wait = min(wait * 2, 5.0)
                 log.warning("still waiting (%s); next try in %.1f s", type(e).__name__, wait)
@@ -161,18 +170,30 @@ class Ingestor:
             try:
                 ev = parse_event(record.value)
                 if record.key is not None and record.key != ev.household_id.encode():
-                    raise Rejection("key_mismatch", [{
-                        "field": "household_id", "type": "key_mismatch",
-                        "message": "the Kafka key differs from household_id"}])
+                    raise Rejection(
+                        "key_mismatch",
+                        [
+                            {
+                                "field": "household_id",
+                                "type": "key_mismatch",
+                                "message": "the Kafka key differs from household_id",
+                            }
+                        ],
+                    )
             except Rejection as r:
                 parsed.append((record, r))
                 continue
             parsed.append((record, ev))
-            facts.append(Fact(ev.type, ev.household_id,
-                              FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
-                              # The model's own field values: the models are flat
-                              # and forbid extras, and dict(model) costs 7 µs.
-                              dict(ev.data.__dict__)))
+            facts.append(
+                Fact(
+                    ev.type,
+                    ev.household_id,
+                    FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
+                    # The model's own field values: the models are flat
+                    # and forbid extras, and dict(model) costs 7 µs.
+                    dict(ev.data.__dict__),
+                )
+            )
             fact_records.append(record)
         staged = self.households.stage(facts)
         by_record = dict(zip((id(r) for r in fact_records), staged.outcomes))
@@ -185,8 +206,17 @@ class Ingestor:
                 continue
             outcome = by_record[id(record)]
             if outcome.status == "conflict":
-                dead.append((record, {"code": "conflict", "errors": [
-                    {"field": "event_id", "type": "conflict", "message": outcome.detail}]}))
+                dead.append(
+                    (
+                        record,
+                        {
+                            "code": "conflict",
+                            "errors": [
+                                {"field": "event_id", "type": "conflict", "message": outcome.detail}
+                            ],
+                        },
+                    )
+                )
             outcomes.append(outcome)
             counts.append((item.type, item.source))
         # The positions are recorded only once the DLQ has every rejected message.
@@ -215,17 +245,27 @@ class Ingestor:
                 ("povwatch.origin.partition", str(record.partition).encode()),
                 ("povwatch.origin.offset", str(record.offset).encode()),
             ]
-            futures.append(self.dlq.send(
-                self.settings.dlq_topic, value=record.value, key=record.key, headers=headers))
+            futures.append(
+                self.dlq.send(
+                    self.settings.dlq_topic, value=record.value, key=record.key, headers=headers
+                )
+            )
         for (record, reason), future in zip(dead, futures):
             future.get(timeout=30)
             self._log_dead(record, reason)
 
     def _log_dead(self, record: ConsumerRecord, reason: dict) -> None:
         DLQ.labels(reason["code"], self._claimed_source(record)).inc()
-        log.warning("message dead-lettered", extra={
-            "topic": record.topic, "partition": record.partition, "offset": record.offset,
-            "reason": reason["code"], "fields": [e["field"] for e in reason["errors"]]})
+        log.warning(
+            "message dead-lettered",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "reason": reason["code"],
+                "fields": [e["field"] for e in reason["errors"]],
+            },
+        )
 
     @staticmethod
     def _claimed_source(record: ConsumerRecord) -> str:

@@ -12,21 +12,19 @@ from itertools import repeat
 from pathlib import Path
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, Tracking
 
 from domain.household import Household
 from domain.policy import PolicyBook
 from domain.risk import RiskStatus, assess
-from services import views
-from eventsourcing.persistence import Tracking
-
-from services.bulk import BoundedCache, advance, load_many, replay
-from services.follow import ViewFollower
-from services.monitor.compact import pack_household, unpack_household
-from services.monitor.households import Households
+from services.households.app import Households
+from services.households.packing import pack_household, unpack_household
+from services.households.reads import BoundedCache, advance, load_many, replay
+from services.infra import views
+from services.infra.follow import ViewFollower
+from services.infra.runtime import tune_gc
+from services.infra.settings import Settings
 from services.monitor.views import PostgresRiskStatusView, RiskStatusView, SQLiteRiskStatusView
-from services.runtime import tune_gc
-from services.settings import Settings
 
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "defaults" / "policy.toml"
 
@@ -49,8 +47,9 @@ def rebuild_workers(settings: Settings) -> int:
     return min(os.cpu_count() or 1, 4) if settings.store == "postgres" else 1
 
 
-def _rebuild_range(settings: Settings, top: int, on: date, lo: UUID | None, hi: UUID | None,
-                   batch: int) -> int:
+def _rebuild_range(
+    settings: Settings, top: int, on: date, lo: UUID | None, hi: UUID | None, batch: int
+) -> int:
     """One worker's part of a parallel rebuild (a module function: it is pickled)."""
     tune_gc()  # a process of its own
     # The tables exist: workers creating them at once would race in the catalogue.
@@ -81,8 +80,9 @@ class RiskStatusProjection(ViewFollower):
         # beyond cache_size kept packed, up to spill_bytes; in a county of
         # more than twice cache_size, a batch's worth as objects (the
         # follower reads 2,000 notifications at a time).
-        self.cache = BoundedCache(cache_size, pack_household, unpack_household, spill_bytes,
-                                  spilling_size=2_000)
+        self.cache = BoundedCache(
+            cache_size, pack_household, unpack_household, spill_bytes, spilling_size=2_000
+        )
 
     def status_of(self, household: Household, on: date) -> RiskStatus:
         # The domain's own dataclass: the view writes it as RiskStatusOut.
@@ -107,20 +107,36 @@ class RiskStatusProjection(ViewFollower):
             on = self.today()
             if workers > 1:
                 if settings is None:
-                    raise ValueError("a rebuild in several processes needs the settings to open the store")
-                bounds: list[UUID | None] = [None, *(UUID(int=(2**128 * k) // workers)
-                                                     for k in range(1, workers)), None]
+                    raise ValueError(
+                        "a rebuild in several processes needs the settings to open the store"
+                    )
+                bounds: list[UUID | None] = [
+                    None,
+                    *(UUID(int=(2**128 * k) // workers) for k in range(1, workers)),
+                    None,
+                ]
                 spawn = multiprocessing.get_context("spawn")  # no threads or connections inherited
                 with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
-                    replayed = sum(pool.map(_rebuild_range, repeat(settings), repeat(top), repeat(on),
-                                            bounds[:-1], bounds[1:], repeat(batch)))
+                    replayed = sum(
+                        pool.map(
+                            _rebuild_range,
+                            repeat(settings),
+                            repeat(top),
+                            repeat(on),
+                            bounds[:-1],
+                            bounds[1:],
+                            repeat(batch),
+                        )
+                    )
             else:
                 replayed = self._rebuild_range(top, on, None, None, batch)
             # The position last: a rebuild cut short starts over.
             self.view.save([], Tracking(self.households.name, top) if top else None)
         return replayed
 
-    def _rebuild_range(self, top: int, on: date, lo: UUID | None, hi: UUID | None, batch: int) -> int:
+    def _rebuild_range(
+        self, top: int, on: date, lo: UUID | None, hi: UUID | None, batch: int
+    ) -> int:
         docs, replayed = [], 0
         for household, events in replay(self.households, top, lo, hi):
             docs.append(self.status_of(household, on))

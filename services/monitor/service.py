@@ -11,18 +11,19 @@ from datetime import date
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from services import kafka
-from services.access import open_accounts
-from services.leader import Leadership
-from services.metrics import run_job
+from services.households.app import Households
+from services.infra import kafka
+from services.infra.access import open_accounts
+from services.infra.leadership import Leadership
+from services.infra.metrics import run_job
+from services.infra.settings import Settings
 from services.monitor.api import create_app
 from services.monitor.consumer import Ingestor
-from services.monitor.uploads import Uploads
-from services.monitor.households import Households
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
-from services.settings import Settings
+from services.monitor.uploads import Uploads
 
 log = logging.getLogger(__name__)
+
 
 class MonitorService:
     def __init__(
@@ -43,7 +44,10 @@ class MonitorService:
         spill = settings.monitor_cache_mb * 2**20 // max(len(roles), 1)
         self.households.cache.spill_bytes = spill if "ingest" in roles else 0
         self.projection = RiskStatusProjection(
-            self.households, self.view, load_policies(settings), today,
+            self.households,
+            self.view,
+            load_policies(settings),
+            today,
             spill_bytes=spill if "project" in roles else 0,
         )
         self.stop_event = threading.Event()
@@ -58,20 +62,38 @@ class MonitorService:
             # The 12-month window moves and loans fall due with the date alone.
             self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
             self.scheduler.add_job(
-                lambda: run_job("reevaluate", self.projection.reevaluate) if self.leading.is_set() else 0,
-                "cron", hour=0, minute=30, id="reevaluate")
+                lambda: (
+                    run_job("reevaluate", self.projection.reevaluate)
+                    if self.leading.is_set()
+                    else 0
+                ),
+                "cron",
+                hour=0,
+                minute=30,
+                id="reevaluate",
+            )
             self.scheduler.start()
         if "ingest" in roles:
             ingestor = self.ingestor = Ingestor(self.settings, self.households)
             self.threads.append(
-                threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True))
+                threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True)
+            )
         if "project" in roles:
             # Any number may offer to project; one leads (the view has one position).
-            self.threads.append(threading.Thread(
-                target=self.leadership.watch, args=(self.leading, self.stop_event), daemon=True))
-            self.threads.append(threading.Thread(
-                target=self.projection.follow, args=(self.stop_event,),
-                kwargs={"leading": self.leading}, name="risk", daemon=True))
+            self.threads.append(
+                threading.Thread(
+                    target=self.leadership.watch, args=(self.leading, self.stop_event), daemon=True
+                )
+            )
+            self.threads.append(
+                threading.Thread(
+                    target=self.projection.follow,
+                    args=(self.stop_event,),
+                    kwargs={"leading": self.leading},
+                    name="risk",
+                    daemon=True,
+                )
+            )
         if self.http:
             config = uvicorn.Config(
                 create_app(self.households, self.view, self.accounts, self._ready, self.uploads),
@@ -83,7 +105,9 @@ class MonitorService:
             self.threads.append(threading.Thread(target=self.server.run, name="http", daemon=True))
         for t in self.threads:
             t.start()
-        log.info("monitor running: store=%s topic=%s", self.settings.store, self.settings.events_topic)
+        log.info(
+            "monitor running: store=%s topic=%s", self.settings.store, self.settings.events_topic
+        )
         return self
 
     def reload_config(self) -> str | None:

@@ -8,9 +8,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from services import kafka
-from services.publisher import Ledger, Report, publish_file
-from services.settings import Settings
+from services.infra import kafka
+from services.infra.settings import Settings
+from services.monitor.publisher import Ledger, Report, publish_file
 
 SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".xlsx")
 MAX_BYTES = 50 * 1024 * 1024
@@ -37,8 +37,13 @@ class Uploads:
             producer, topic = self._producer, self.settings.events_topic
             ledger = Ledger(self.settings.state_dir / "publish-ledger.db")
             try:
-                return publish_file(path, source, send=lambda k, v: producer.send(topic, key=k, value=v),
-                                    flush=producer.flush, ledger=ledger)
+                return publish_file(
+                    path,
+                    source,
+                    send=lambda k, v: producer.send(topic, key=k, value=v),
+                    flush=producer.flush,
+                    ledger=ledger,
+                )
             finally:
                 ledger.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schemas.status import RiskStatusOut
-from services.views import PostgresDocumentView, SQLiteDocumentView, Table
+from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table
 
 RISK_STATUS = Table(
     name="risk_status",

@@ -22,10 +22,10 @@ from domain.rules import Measure
 from domain.tasks import PersonalText, TaskError
 from domain.timeline import timeline
 from schemas.tasks import TaskOut
-from services.access import COOKIE, scoped_township
 from services.alerts.inbox.i18n import DEFAULT, LANGUAGES, Words
 from services.alerts.views import visible_task
-from services.views import MAX_OFFSET
+from services.infra.access import COOKIE, scoped_township
+from services.infra.views import MAX_OFFSET
 
 if TYPE_CHECKING:
     from services.alerts.service import AlertsService
@@ -44,8 +44,15 @@ class NotSignedIn(Exception):
 def page(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
     """A template in the language the browser chose (Chinese unless told)."""
     w = Words(request.cookies.get(LANG_COOKIE, DEFAULT))
-    context = {"who": None, **context, "request": request, "_": w, "w": w, "languages": LANGUAGES,
-               "here": request.url.path}
+    context = {
+        "who": None,
+        **context,
+        "request": request,
+        "_": w,
+        "w": w,
+        "languages": LANGUAGES,
+        "here": request.url.path,
+    }
     return TEMPLATES.TemplateResponse(request, name, context, status_code=code)
 
 
@@ -85,8 +92,9 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
             return render(request, "signin.html", status=403, error="role")
         out = RedirectResponse("/inbox", status_code=303)
         # HttpOnly: no script reads it; SameSite=Strict: no other site's form posts with it.
-        out.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", secure=secure_cookies,
-                       path="/")
+        out.set_cookie(
+            COOKIE, token.strip(), httponly=True, samesite="strict", secure=secure_cookies, path="/"
+        )
         return out
 
     @pages.post("/signout")
@@ -108,42 +116,82 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
     def home(request: Request) -> Response:
         who = user(request)
         if who.role is Role.STAFF:
-            return RedirectResponse(f"/inbox/tasks?township={quote(who.township or '')}", status_code=303)
+            return RedirectResponse(
+                f"/inbox/tasks?township={quote(who.township or '')}", status_code=303
+            )
         today = service.clock().date().isoformat()
         counts = service.tasks.counts("township", "phase")
         townships = sorted({t for (t, _) in counts} - {None}, key=str) + (
-            [None] if any(t is None for (t, _) in counts) else [])
+            [None] if any(t is None for (t, _) in counts) else []
+        )
         rows = []
         for t in townships:
             overdue = service.tasks.search(limit=1, before=today, township=t, phase="open").total
-            rows.append({"township": t, "open": counts.get((t, "open"), 0),
-                         "closed": counts.get((t, "closed"), 0), "overdue": overdue})
-        return render(request, "overview.html", who=who, rows=rows,
-                      total_open=sum(r["open"] for r in rows), total_overdue=sum(r["overdue"] for r in rows))
+            rows.append(
+                {
+                    "township": t,
+                    "open": counts.get((t, "open"), 0),
+                    "closed": counts.get((t, "closed"), 0),
+                    "overdue": overdue,
+                }
+            )
+        return render(
+            request,
+            "overview.html",
+            who=who,
+            rows=rows,
+            total_open=sum(r["open"] for r in rows),
+            total_overdue=sum(r["overdue"] for r in rows),
+        )
 
     @pages.get("/tasks", response_class=HTMLResponse)
-    def task_list(request: Request, township: str | None = None, closed: bool = False,
-                  offset: int = 0) -> Response:
+    def task_list(
+        request: Request, township: str | None = None, closed: bool = False, offset: int = 0
+    ) -> Response:
         who = user(request)
         township = scoped_township(who, township)
         offset = min(max(offset, 0), MAX_OFFSET)
-        page = service.tasks.search(limit=PAGE, offset=offset, township=township,
-                                    phase="closed" if closed else "open")
-        return render(request, "tasks.html", who=who, township=township, closed=closed, page=page,
-                      offset=offset, limit=PAGE)
+        page = service.tasks.search(
+            limit=PAGE, offset=offset, township=township, phase="closed" if closed else "open"
+        )
+        return render(
+            request,
+            "tasks.html",
+            who=who,
+            township=township,
+            closed=closed,
+            page=page,
+            offset=offset,
+            limit=PAGE,
+        )
 
     @pages.get("/tasks/{task_id}", response_class=HTMLResponse)
     def task_view(request: Request, task_id: str, done: str | None = None) -> Response:
         return task_page(request, task_id, done=done)
 
-    def task_page(request: Request, task_id: str, done: str | None = None,
-                  error: str | None = None, status: int = 200) -> Response:
+    def task_page(
+        request: Request,
+        task_id: str,
+        done: str | None = None,
+        error: str | None = None,
+        status: int = 200,
+    ) -> Response:
         who = user(request)
         task = visible(task_id, who)
         household = service.risk.get(task.household_id)
         events = timeline(service.households.history(task.household_id))
-        return render(request, "task.html", status=status, who=who, task=task, household=household,
-                      events=events, done=done, error=error, measures=MEASURES)
+        return render(
+            request,
+            "task.html",
+            status=status,
+            who=who,
+            task=task,
+            household=household,
+            events=events,
+            done=done,
+            error=error,
+            measures=MEASURES,
+        )
 
     def act(request: Request, task_id: str, action: str, **kwargs: Any) -> Response:
         who = user(request)
@@ -168,7 +216,9 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
         return act(request, task_id, "acknowledge")
 
     @pages.post("/tasks/{task_id}/visit")
-    def visit(request: Request, task_id: str, visited_on: str = Form(""), note: str = Form("")) -> Response:
+    def visit(
+        request: Request, task_id: str, visited_on: str = Form(""), note: str = Form("")
+    ) -> Response:
         try:
             day = date.fromisoformat(visited_on)
         except ValueError:
@@ -178,7 +228,9 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
         return act(request, task_id, "record_visit", visited_on=day, note=note.strip()[:2000])
 
     @pages.post("/tasks/{task_id}/measure")
-    def measure(request: Request, task_id: str, kind: str = Form(""), department: str = Form("")) -> Response:
+    def measure(
+        request: Request, task_id: str, kind: str = Form(""), department: str = Form("")
+    ) -> Response:
         if kind not in MEASURES:
             return task_page(request, task_id, error="measure", status=422)
         dept = required(request, task_id, department)
@@ -189,12 +241,20 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
     @pages.post("/tasks/{task_id}/resolve")
     def resolve(request: Request, task_id: str, outcome: str = Form("")) -> Response:
         text = required(request, task_id, outcome)
-        return text if isinstance(text, Response) else act(request, task_id, "resolve", outcome=text[:2000])
+        return (
+            text
+            if isinstance(text, Response)
+            else act(request, task_id, "resolve", outcome=text[:2000])
+        )
 
     @pages.post("/tasks/{task_id}/dismiss")
     def dismiss(request: Request, task_id: str, reason: str = Form("")) -> Response:
         text = required(request, task_id, reason)
-        return text if isinstance(text, Response) else act(request, task_id, "dismiss", reason=text[:2000])
+        return (
+            text
+            if isinstance(text, Response)
+            else act(request, task_id, "dismiss", reason=text[:2000])
+        )
 
     return pages
 
@@ -216,4 +276,6 @@ def install(app, service: AlertsService, secure_cookies: bool = False) -> None:
     async def page_errors(request: Request, exc: StarletteHTTPException) -> Response:
         if not request.url.path.startswith("/inbox"):
             return await http_exception_handler(request, exc)
-        return page(request, "error.html", exc.status_code, status=exc.status_code, detail=exc.detail)
+        return page(
+            request, "error.html", exc.status_code, status=exc.status_code, detail=exc.detail
+        )

@@ -3,7 +3,7 @@
 As objects, a stream head costs about 0.5 KB and an aggregate about 1.4 KB
 (a month of facts); packed, about 36 and 170 bytes (86 and 220 with what
 holds them). The caches keep their most recent households as objects and
-spill the rest in these forms (``services.bulk.BoundedCache``), so that
+spill the rest in these forms (``services.households.reads.BoundedCache``), so that
 many more households stay in memory: unpacking one costs about 1 µs (a
 head) or 5 (a household), reading it back from the store several times
 that, and such reads were most of the extra cost of large counties.
@@ -14,27 +14,53 @@ from __future__ import annotations
 import hashlib
 import marshal
 from dataclasses import fields
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from uuid import UUID
 
 from domain.household import Disaster, Facts, Head, Household, Illness, Income, Job, Loan
 
-_ZONES: dict[int, timezone] = {0: timezone.utc}  # by offset in seconds, for unpacking
+_ZONES: dict[int, timezone] = {0: UTC}  # by offset in seconds, for unpacking
 _OFFSETS: dict[tzinfo, int] = {}  # fixed-offset zones seen, for packing
 
 # The fields each packed tuple holds, in order; a test compares them with the
 # dataclasses, so that a field added to the domain cannot be dropped here.
 LAYOUT = {
-    Facts: ("code", "registered", "township", "village", "members", "labour_capable", "card",
-            "flags", "incomes", "illnesses", "disasters", "jobs", "loans"),
+    Facts: (
+        "code",
+        "registered",
+        "township",
+        "village",
+        "members",
+        "labour_capable",
+        "card",
+        "flags",
+        "incomes",
+        "illnesses",
+        "disasters",
+        "jobs",
+        "loans",
+    ),
     Income: ("amount_yuan", "period_start", "period_end", "kind"),
-    Illness: ("person_ref", "severity", "total_cost_yuan", "reimbursed_yuan", "in_county",
-              "chronic_disease", "occurred_on"),
+    Illness: (
+        "person_ref",
+        "severity",
+        "total_cost_yuan",
+        "reimbursed_yuan",
+        "in_county",
+        "chronic_disease",
+        "occurred_on",
+    ),
     Disaster: ("kind", "loss_yuan", "housing_damage", "occurred_on"),
     Job: ("status", "job_kind", "monthly_wage_yuan", "since"),
-    Loan: ("principal_yuan", "due_date", "issued_on", "repaid_yuan", "days_overdue",
-           "outstanding_yuan"),
+    Loan: (
+        "principal_yuan",
+        "due_date",
+        "issued_on",
+        "repaid_yuan",
+        "days_overdue",
+        "outstanding_yuan",
+    ),
 }
 
 
@@ -141,53 +167,134 @@ def pack_household(h: Household) -> bytes:
     f = h.facts
     # Empty collections (most of them, most months) packed as None, without
     # running a comprehension (about 0.25 µs each).
-    return marshal.dumps((
-        h.version, _moment(h.created_on), _moment(h.modified_on), _moment(h.last_fact_at),
-        f.code, f.registered, f.township, f.village, f.members, f.labour_capable, f.card,
-        f.flags,
-        [(str(i.amount_yuan), i.period_start.toordinal(), i.period_end.toordinal(), i.kind)
-         for i in f.incomes] if f.incomes else None,
-        [(i.person_ref, i.severity, str(i.total_cost_yuan), str(i.reimbursed_yuan),
-          i.in_county, i.chronic_disease, i.occurred_on.toordinal()) for i in f.illnesses]
-        if f.illnesses else None,
-        [(d.kind, str(d.loss_yuan), d.housing_damage, d.occurred_on.toordinal())
-         for d in f.disasters] if f.disasters else None,
-        [(p, j.status, j.job_kind, _dec(j.monthly_wage_yuan), _moment(j.since))
-         for p, j in f.jobs.items()] if f.jobs else None,
-        [(k, str(a.principal_yuan), a.due_date.toordinal(), a.issued_on.toordinal(),
-          str(a.repaid_yuan), a.days_overdue, _dec(a.outstanding_yuan))
-         for k, a in f.loans.items()] if f.loans else None,
-    ))
+    return marshal.dumps(
+        (
+            h.version,
+            _moment(h.created_on),
+            _moment(h.modified_on),
+            _moment(h.last_fact_at),
+            f.code,
+            f.registered,
+            f.township,
+            f.village,
+            f.members,
+            f.labour_capable,
+            f.card,
+            f.flags,
+            [
+                (str(i.amount_yuan), i.period_start.toordinal(), i.period_end.toordinal(), i.kind)
+                for i in f.incomes
+            ]
+            if f.incomes
+            else None,
+            [
+                (
+                    i.person_ref,
+                    i.severity,
+                    str(i.total_cost_yuan),
+                    str(i.reimbursed_yuan),
+                    i.in_county,
+                    i.chronic_disease,
+                    i.occurred_on.toordinal(),
+                )
+                for i in f.illnesses
+            ]
+            if f.illnesses
+            else None,
+            [
+                (d.kind, str(d.loss_yuan), d.housing_damage, d.occurred_on.toordinal())
+                for d in f.disasters
+            ]
+            if f.disasters
+            else None,
+            [
+                (p, j.status, j.job_kind, _dec(j.monthly_wage_yuan), _moment(j.since))
+                for p, j in f.jobs.items()
+            ]
+            if f.jobs
+            else None,
+            [
+                (
+                    k,
+                    str(a.principal_yuan),
+                    a.due_date.toordinal(),
+                    a.issued_on.toordinal(),
+                    str(a.repaid_yuan),
+                    a.days_overdue,
+                    _dec(a.outstanding_yuan),
+                )
+                for k, a in f.loans.items()
+            ]
+            if f.loans
+            else None,
+        )
+    )
 
 
 def unpack_household(key: UUID, data: bytes) -> Household:
-    (version, created, modified, last_fact, code, registered, township, village, members,
-     labour, card, flags, incomes, illnesses, disasters, jobs, loans) = marshal.loads(data)
+    (
+        version,
+        created,
+        modified,
+        last_fact,
+        code,
+        registered,
+        township,
+        village,
+        members,
+        labour,
+        card,
+        flags,
+        incomes,
+        illnesses,
+        disasters,
+        jobs,
+        loans,
+    ) = marshal.loads(data)
     day = date.fromordinal
     facts = Facts(
-        code, registered, township, village, members, labour, card, flags,
+        code,
+        registered,
+        township,
+        village,
+        members,
+        labour,
+        card,
+        flags,
         [Income(Decimal(a), day(s), day(e), k) for a, s, e, k in incomes] if incomes else [],
-        [Illness(p, s, Decimal(t), Decimal(r), c, d, day(o))
-         for p, s, t, r, c, d, o in illnesses] if illnesses else [],
+        [Illness(p, s, Decimal(t), Decimal(r), c, d, day(o)) for p, s, t, r, c, d, o in illnesses]
+        if illnesses
+        else [],
         [Disaster(k, Decimal(loss), dmg, day(o)) for k, loss, dmg, o in disasters]
-        if disasters else [],
+        if disasters
+        else [],
         {p: Job(s, k, _undec(w), _datetime(since)) for p, s, k, w, since in jobs} if jobs else {},
-        {k: Loan(Decimal(pr), day(due), day(iss), Decimal(rep), days, _undec(out))
-         for k, pr, due, iss, rep, days, out in loans} if loans else {},
+        {
+            k: Loan(Decimal(pr), day(due), day(iss), Decimal(rep), days, _undec(out))
+            for k, pr, due, iss, rep, days, out in loans
+        }
+        if loans
+        else {},
     )
     h = object.__new__(Household)  # as the library revives a snapshot: no events
     h.__dict__.update(
-        _id=key, _version=version, _created_on=_datetime(created),
-        _modified_on=_datetime(modified), _pending_events=[],
-        facts=facts, receipts={}, last_fact_at=_datetime(last_fact),
+        _id=key,
+        _version=version,
+        _created_on=_datetime(created),
+        _modified_on=_datetime(modified),
+        _pending_events=[],
+        facts=facts,
+        receipts={},
+        last_fact_at=_datetime(last_fact),
     )
     return h
 
 
 def layout_matches_domain() -> list[str]:
     """The dataclasses whose fields differ from what is packed (empty: none)."""
-    return [cls.__name__ for cls, names in LAYOUT.items()
-            if tuple(f.name for f in fields(cls)) != names]
+    return [
+        cls.__name__ for cls, names in LAYOUT.items() if tuple(f.name for f in fields(cls)) != names
+    ]
 
 
 def _moment(moment: datetime | None) -> bytes | tuple[bytes, int] | None:
@@ -221,7 +328,9 @@ def _datetime(packed: bytes | tuple[bytes, int] | None) -> datetime | None:
     zone = _ZONES.get(offset)
     if zone is None:
         zone = _ZONES[offset] = timezone(timedelta(seconds=offset))
-    return datetime(state, zone)  # the constructor's pickle form: the same wall time, fold and offset
+    return datetime(
+        state, zone
+    )  # the constructor's pickle form: the same wall time, fold and offset
 
 
 def _dec(value: Decimal | None) -> str | None:

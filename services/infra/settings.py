@@ -23,8 +23,10 @@ class Settings(BaseSettings):
     postgres_password: str = "povwatch"
     postgres_schema: str = "public"
     cipher_key: SecretStr | None = Field(
-        None, description="encrypt the event stores at rest with AES-256-GCM "
-        "(a key from `povwatch cipher-key`; every process needs the same one)")
+        None,
+        description="encrypt the event stores at rest with AES-256-GCM "
+        "(a key from `povwatch cipher-key`; every process needs the same one)",
+    )
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     # Kafka security (docs/security.md): SASL sign-in and/or TLS to the brokers.
@@ -32,7 +34,9 @@ class Settings(BaseSettings):
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
-    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle that signed the brokers' certificates")
+    kafka_ssl_cafile: Path | None = Field(
+        None, description="CA bundle that signed the brokers' certificates"
+    )
     kafka_ssl_certfile: Path | None = Field(None, description="client certificate (mutual TLS)")
     kafka_ssl_keyfile: Path | None = Field(None, description="client private key (mutual TLS)")
     events_topic: str = "povwatch.events"
@@ -41,7 +45,8 @@ class Settings(BaseSettings):
     events_partitions: int = Field(4, ge=1)
     monitor_group: str = "povwatch-monitor"
     kafka_session_timeout_ms: int = Field(
-        10_000, ge=6_000, description="how soon the group notices a dead consumer")
+        10_000, ge=6_000, description="how soon the group notices a dead consumer"
+    )
     monitor_roles: str = Field(
         "ingest,project",
         description="what a monitor process does: ingest (shared through the consumer group) "
@@ -49,8 +54,11 @@ class Settings(BaseSettings):
     )
 
     monitor_cache_mb: int = Field(
-        256, ge=0, description="memory a monitor process gives its households' compact copies "
-        "(stream heads, aggregates), shared between its roles; 0 keeps only the recent ones")
+        256,
+        ge=0,
+        description="memory a monitor process gives its households' compact copies "
+        "(stream heads, aggregates), shared between its roles; 0 keeps only the recent ones",
+    )
 
     store_open_attempts: int = Field(20, ge=1, description="tries to open the store at start")
     policy_file: Path | None = Field(None, description="dated thresholds (TOML)")
@@ -59,20 +67,26 @@ class Settings(BaseSettings):
     alerts_port: int = 8082
     log_level: str = "INFO"
     cookie_secure: bool = Field(
-        False, description="send the inbox's sign-in cookie over HTTPS only (set it behind TLS)")
+        False, description="send the inbox's sign-in cookie over HTTPS only (set it behind TLS)"
+    )
 
     def kafka_security(self) -> dict[str, object]:
         """kafka-python's security options for every client povwatch makes."""
         protocol = self.kafka_security_protocol
         options: dict[str, object] = {"security_protocol": protocol}
         if protocol.startswith("SASL"):
-            if not (self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password):
+            if not (
+                self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password
+            ):
                 raise ValueError(
                     f"POVWATCH_KAFKA_SECURITY_PROTOCOL={protocol} needs POVWATCH_KAFKA_SASL_MECHANISM, "
-                    "POVWATCH_KAFKA_SASL_USERNAME and POVWATCH_KAFKA_SASL_PASSWORD")
-            options.update(sasl_mechanism=self.kafka_sasl_mechanism,
-                           sasl_plain_username=self.kafka_sasl_username,
-                           sasl_plain_password=self.kafka_sasl_password.get_secret_value())
+                    "POVWATCH_KAFKA_SASL_USERNAME and POVWATCH_KAFKA_SASL_PASSWORD"
+                )
+            options.update(
+                sasl_mechanism=self.kafka_sasl_mechanism,
+                sasl_plain_username=self.kafka_sasl_username,
+                sasl_plain_password=self.kafka_sasl_password.get_secret_value(),
+            )
         if protocol.endswith("SSL"):
             for name in ("cafile", "certfile", "keyfile"):
                 path = getattr(self, f"kafka_ssl_{name}")
@@ -104,16 +118,21 @@ class Settings(BaseSettings):
                 if attempt == self.store_open_attempts:
                     raise
                 logging.getLogger(__name__).warning(
-                    "opening %s failed (%s); trying again", what, type(e).__name__)
+                    "opening %s failed (%s); trying again", what, type(e).__name__
+                )
                 time.sleep(min(0.5 * attempt, 5.0))
 
     def store_env(self, name: str) -> dict[str, str]:
         """The eventsourcing library's environment for one application or view."""
-        cipher = {} if self.cipher_key is None else {
-            # The library's cipher: each stored event's state is encrypted.
-            "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
-            "CIPHER_KEY": self.cipher_key.get_secret_value(),
-        }
+        cipher = (
+            {}
+            if self.cipher_key is None
+            else {
+                # The library's cipher: each stored event's state is encrypted.
+                "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+                "CIPHER_KEY": self.cipher_key.get_secret_value(),
+            }
+        )
         if self.store == "sqlite":
             self.sqlite_dir.mkdir(parents=True, exist_ok=True)
             return {
@@ -137,5 +156,5 @@ class Settings(BaseSettings):
             # eight, so keep few idle connections each and open more on demand.
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "8",
-            "PROCESS_RECORDER_TOPIC": "services.pgstore:ArrayInsertProcessRecorder",
+            "PROCESS_RECORDER_TOPIC": "services.infra.pgstore:ArrayInsertProcessRecorder",
         }

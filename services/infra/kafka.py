@@ -10,7 +10,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from services.settings import Settings
+from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +24,22 @@ def _admin(settings: Settings, wait_s: float) -> KafkaAdminClient:
     while True:
         try:
             return KafkaAdminClient(
-                bootstrap_servers=settings.kafka_bootstrap, client_id="povwatch-admin",
+                bootstrap_servers=settings.kafka_bootstrap,
+                client_id="povwatch-admin",
                 bootstrap_timeout_ms=int(min(max(wait_s, 1.0), 30.0) * 1000),
                 **settings.kafka_security(),
             )
         except KafkaError as e:
             if time.monotonic() > deadline:
-                hint = ("start one with scripts/kafka.sh start or set POVWATCH_KAFKA_BOOTSTRAP"
-                        if settings.kafka_security_protocol == "PLAINTEXT" else
-                        f"or it refused {settings.kafka_security_protocol}: check the "
-                        "POVWATCH_KAFKA_SASL_* and POVWATCH_KAFKA_SSL_* settings")
+                hint = (
+                    "start one with scripts/kafka.sh start or set POVWATCH_KAFKA_BOOTSTRAP"
+                    if settings.kafka_security_protocol == "PLAINTEXT"
+                    else f"or it refused {settings.kafka_security_protocol}: check the "
+                    "POVWATCH_KAFKA_SASL_* and POVWATCH_KAFKA_SSL_* settings"
+                )
                 raise BrokerUnavailable(
-                    f"no Kafka broker answers at {settings.kafka_bootstrap} ({e}); {hint}") from None
+                    f"no Kafka broker answers at {settings.kafka_bootstrap} ({e}); {hint}"
+                ) from None
             time.sleep(0.5)
 
 

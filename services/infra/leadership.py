@@ -19,7 +19,7 @@ from typing import IO
 
 import psycopg
 
-from services.settings import Settings
+from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,9 @@ class Leadership:
 
     def _key(self) -> int:
         scope = f"{self.settings.postgres_schema}/{self.name}"
-        return int.from_bytes(hashlib.blake2b(scope.encode(), digest_size=8).digest(), "big", signed=True)
+        return int.from_bytes(
+            hashlib.blake2b(scope.encode(), digest_size=8).digest(), "big", signed=True
+        )
 
     def try_acquire(self) -> bool:
         """True when this process holds the lock (now or already)."""
@@ -65,9 +67,15 @@ class Leadership:
             return True
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(
-                host=s.postgres_host, port=s.postgres_port, dbname=s.postgres_dbname,
-                user=s.postgres_user, password=s.postgres_password, autocommit=True,
-                connect_timeout=5, application_name=f"povwatch-{self.name}")
+                host=s.postgres_host,
+                port=s.postgres_port,
+                dbname=s.postgres_dbname,
+                user=s.postgres_user,
+                password=s.postgres_password,
+                autocommit=True,
+                connect_timeout=5,
+                application_name=f"povwatch-{self.name}",
+            )
         row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key(),)).fetchone()
         return bool(row and row[0])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -37,14 +37,22 @@ class Accounts(Application[object]):
         except AggregateNotFoundError:
             return None
 
-    def issue(self, name: str, role: Role, by: str, township: str | None = None,
-              source: str | None = None) -> str:
+    def issue(
+        self, name: str, role: Role, by: str, township: str | None = None, source: str | None = None
+    ) -> str:
         """Returns the new token; it is not stored and cannot be shown again."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         for attempt in range(3):
             roster = self.roster() or Roster()
-            roster.issue(name, role, token_hash(token), datetime.now(timezone.utc), by,
-                         township=township, source=source)
+            roster.issue(
+                name,
+                role,
+                token_hash(token),
+                datetime.now(UTC),
+                by,
+                township=township,
+                source=source,
+            )
             try:
                 self.save(roster)
                 return token
@@ -55,7 +63,7 @@ class Accounts(Application[object]):
 
     def revoke(self, name: str, by: str) -> None:
         roster = self.roster() or Roster()
-        roster.revoke(name, datetime.now(timezone.utc), by)
+        roster.revoke(name, datetime.now(UTC), by)
         self.save(roster)
 
     def list(self) -> list[Account]:
@@ -80,15 +88,21 @@ _bearer = HTTPBearer(auto_error=False, description="a token from `povwatch accou
 def signed_in(accounts: Accounts) -> Callable[..., Principal]:
     """A FastAPI dependency: the request's account, or 401."""
 
-    def current(request: Request,
-                credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    def current(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    ) -> Principal:
         token = credentials.credentials if credentials else request.cookies.get(COOKIE)
         if not token:
-            raise HTTPException(401, "sign in: send Authorization: Bearer <token>",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                "sign in: send Authorization: Bearer <token>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         principal = accounts.authenticate(token)
         if principal is None:
-            raise HTTPException(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            )
         return principal
 
     return current

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -23,20 +22,9 @@ from eventsourcing.persistence import (
 )
 
 from domain.household import Conflict, FactRef, Head, Household, receipt_key
-from services.bulk import BoundedCache, raw_states
-from services.monitor.compact import Receipts, pack_head, settle, unpack_head
-from services.transcoder import OrjsonTranscoder
-
-
-class DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
+from services.households.packing import Receipts, pack_head, settle, unpack_head
+from services.households.reads import BoundedCache, raw_states
+from services.infra.transcoder import DateAsISO, OrjsonTranscoder
 
 
 class FactRefAsDict(Transcoding):

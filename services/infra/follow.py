@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Tracking
 
-from services.metrics import PROJECTION_LATENCY, STORE_ERRORS, seconds_since
-from services.views import DocumentView
+from services.infra.metrics import PROJECTION_LATENCY, STORE_ERRORS, seconds_since
+from services.infra.views import DocumentView
 
 log = logging.getLogger(__name__)
 
 
-def follow(run_once: Callable[[], int], name: str, stop: threading.Event, interval: float = 0.1,
-           leading: threading.Event | None = None) -> None:
+def follow(
+    run_once: Callable[[], int],
+    name: str,
+    stop: threading.Event,
+    interval: float = 0.1,
+    leading: threading.Event | None = None,
+) -> None:
     """Calls ``run_once`` until stopped: at once again while it finds work,
     after ``interval`` when it finds none, after a second when it fails (the
     store or the broker is away), and not at all while another process leads
@@ -127,8 +132,9 @@ class ViewFollower:
             total += n
         return total
 
-    def follow(self, stop: threading.Event, interval: float = 0.1,
-               leading: threading.Event | None = None) -> None:
+    def follow(
+        self, stop: threading.Event, interval: float = 0.1, leading: threading.Event | None = None
+    ) -> None:
         writer = ThreadPoolExecutor(1, thread_name_prefix=f"{self.name}-writer")
         try:
             follow(lambda: self.run_ahead(writer), self.name, stop, interval, leading)

@@ -47,10 +47,27 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Rejection]]:
                 try:
                     obj = json.loads(line)
                 except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-                    yield n, Rejection("bad_json", [{"field": "", "type": "json_invalid", "message": str(e)}])
+                    yield (
+                        n,
+                        Rejection(
+                            "bad_json", [{"field": "", "type": "json_invalid", "message": str(e)}]
+                        ),
+                    )
                     continue
                 if not isinstance(obj, dict):
-                    yield n, Rejection("invalid", [{"field": "", "type": "dict_type", "message": "a row must be an object"}])
+                    yield (
+                        n,
+                        Rejection(
+                            "invalid",
+                            [
+                                {
+                                    "field": "",
+                                    "type": "dict_type",
+                                    "message": "a row must be an object",
+                                }
+                            ],
+                        ),
+                    )
                     continue
                 yield n, obj
     elif suffix == ".csv":
@@ -144,7 +161,9 @@ def publish_file(
         row.setdefault("source", source)
         row.setdefault("schema_version", 1)
         if row["source"] != source:
-            report.rejected.append((n, "source", f"row says {row['source']!r}, publishing as {source!r}"))
+            report.rejected.append(
+                (n, "source", f"row says {row['source']!r}, publishing as {source!r}")
+            )
             continue
         if row.get("event_id", "") == "":  # absent (an explicit null is an error)
             # No id in the file: derive one from the row, so a re-run is recognised.
@@ -162,7 +181,9 @@ def publish_file(
             if known == digest:
                 report.already += 1
             else:
-                report.rejected.append((n, "event_id", f"{event.event_id} was already published with other content"))
+                report.rejected.append(
+                    (n, "event_id", f"{event.event_id} was already published with other content")
+                )
             continue
         future = send(event.household_id.encode(), event.model_dump_json().encode())
         seen[key] = digest

@@ -41,8 +41,11 @@ class Table(Generic[M]):
         the model first (validating and dumping it cost more than the rest
         of the row)."""
         values = [getattr(doc, c) for c in (self.key, *self.columns)]
-        body = (doc.model_dump_json() if isinstance(doc, BaseModel)
-                else orjson.dumps(doc, default=_decimal).decode())
+        body = (
+            doc.model_dump_json()
+            if isinstance(doc, BaseModel)
+            else orjson.dumps(doc, default=_decimal).decode()
+        )
         return (
             *(None if v is None else str(v) for v in values),
             *(int(getattr(doc, c)) for c in self.sums),
@@ -100,7 +103,9 @@ class DocumentView(TrackingRecorder, Generic[M]):
     def clear(self, application_name: str) -> None:
         """Forgets every row and the position (before a rebuild)."""
 
-    def _where(self, filters: dict[str, Any], before: str | None, mark: str) -> tuple[str, list[Any]]:
+    def _where(
+        self, filters: dict[str, Any], before: str | None, mark: str
+    ) -> tuple[str, list[Any]]:
         unknown = set(filters) - set(self.table.columns)
         if unknown:
             raise ValueError(f"unknown filter(s) {sorted(unknown)}")
@@ -126,10 +131,7 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {t.name} ({t.key} TEXT PRIMARY KEY, {cols}, body TEXT)",
-            *(
-                f"CREATE INDEX IF NOT EXISTS {t.name}_{c} ON {t.name} ({c})"
-                for c in t.columns
-            ),
+            *(f"CREATE INDEX IF NOT EXISTS {t.name}_{c} ON {t.name} ({c})" for c in t.columns),
         ]
 
     def save(self, docs: list[M], tracking: Tracking | None) -> None:
@@ -151,7 +153,9 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
             row = c.fetchone()
         return t.model.model_validate_json(row["body"]) if row else None
 
-    def search(self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any) -> Page[M]:
+    def search(
+        self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any
+    ) -> Page[M]:
         t = self.table
         where, params = self._where(filters, before, "?")
         with self.datastore.transaction(commit=False) as c:
@@ -167,8 +171,11 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
     def keys(self, after: str | None = None, limit: int = 500) -> list[str]:
         t = self.table
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {t.key} FROM {t.name} WHERE ? IS NULL OR {t.key} > ? "
-                      f"ORDER BY {t.key} LIMIT ?", (after, after, limit))
+            c.execute(
+                f"SELECT {t.key} FROM {t.name} WHERE ? IS NULL OR {t.key} > ? "
+                f"ORDER BY {t.key} LIMIT ?",
+                (after, after, limit),
+            )
             return [r[0] for r in c.fetchall()]
 
     def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]:
@@ -202,26 +209,32 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
         # ("C"): under a locale's collation every comparison in their indexes
         # goes through the locale, and an upsert compares its way down five of
         # them. For UTF-8 text, byte order is code point order (C.UTF-8's).
-        cols = SQL(", ").join([
-            *(SQL('{} text COLLATE "C"').format(Identifier(c)) for c in t.columns),
-            *(SQL("{} bigint").format(Identifier(c)) for c in t.sums),
-        ])
+        cols = SQL(", ").join(
+            [
+                *(SQL('{} text COLLATE "C"').format(Identifier(c)) for c in t.columns),
+                *(SQL("{} bigint").format(Identifier(c)) for c in t.sums),
+            ]
+        )
         # The body is text, not jsonb: nothing queries inside it, and parsing
         # each upserted document into jsonb cost about a quarter of the upsert.
         # Some room on each page (fillfactor) lets an update that leaves the
         # indexed columns alone (most months' reassessments) stay on its page,
         # writing no index entries (HOT).
         self.sql_create_statements.append(
-            SQL('CREATE TABLE IF NOT EXISTS {0} ({1} text COLLATE "C" PRIMARY KEY, {2}, body text) '
-                "WITH (fillfactor = 90)").format(self.ident, Identifier(t.key), cols)
+            SQL(
+                'CREATE TABLE IF NOT EXISTS {0} ({1} text COLLATE "C" PRIMARY KEY, {2}, body text) '
+                "WITH (fillfactor = 90)"
+            ).format(self.ident, Identifier(t.key), cols)
         )
         # Tables made when the body was jsonb: converted once, in place.
         self.sql_create_statements.append(
-            SQL("DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns "
+            SQL(
+                "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns "
                 "WHERE table_schema = {0} AND table_name = {1} AND column_name = 'body' "
                 "AND data_type = 'jsonb') THEN ALTER TABLE {2} ALTER COLUMN body TYPE text, "
                 "SET (fillfactor = 90); "
-                "END IF; END $$").format(Literal(self.datastore.schema), Literal(t.name), self.ident)
+                "END IF; END $$"
+            ).format(Literal(self.datastore.schema), Literal(t.name), self.ident)
         )
         for c in t.columns:
             self.sql_create_statements.append(
@@ -235,7 +248,8 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
         names = t.names
         # One statement for the whole batch: a column of values per array.
         arrays = SQL(", ").join(
-            [SQL("%b::text[]")] * (1 + len(t.columns)) + [SQL("%b::bigint[]")] * len(t.sums)
+            [SQL("%b::text[]")] * (1 + len(t.columns))
+            + [SQL("%b::bigint[]")] * len(t.sums)
             + [SQL("%b::text[]")]
         )
         columns_sql = SQL(", ").join(map(Identifier, names))
@@ -267,20 +281,27 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
             row = curs.fetchone()
         return t.model.model_validate_json(row["body"]) if row else None
 
-    def search(self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any) -> Page[M]:
+    def search(
+        self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any
+    ) -> Page[M]:
         t = self.table
         where, params = self._where(filters, before, "%s")
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(Composed([SQL("SELECT COUNT(*) AS n FROM {0} ").format(self.ident), SQL(where)]), params)
+            curs.execute(
+                Composed([SQL("SELECT COUNT(*) AS n FROM {0} ").format(self.ident), SQL(where)]),
+                params,
+            )
             total = curs.fetchone()["n"]
             curs.execute(
-                Composed([
-                    SQL("SELECT body FROM {0} ").format(self.ident),
-                    SQL(where),
-                    SQL(" ORDER BY {0}, {1} LIMIT %s OFFSET %s").format(
-                        Identifier(t.order), Identifier(t.key)
-                    ),
-                ]),
+                Composed(
+                    [
+                        SQL("SELECT body FROM {0} ").format(self.ident),
+                        SQL(where),
+                        SQL(" ORDER BY {0}, {1} LIMIT %s OFFSET %s").format(
+                            Identifier(t.order), Identifier(t.key)
+                        ),
+                    ]
+                ),
                 [*params, limit, offset],
             )
             items = [t.model.model_validate_json(r["body"]) for r in curs.fetchall()]
@@ -290,8 +311,9 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
         key = Identifier(self.table.key)
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
-                SQL("SELECT {1} FROM {0} WHERE %s::text IS NULL OR {1} > %s "
-                    "ORDER BY {1} LIMIT %s").format(self.ident, key),
+                SQL(
+                    "SELECT {1} FROM {0} WHERE %s::text IS NULL OR {1} > %s ORDER BY {1} LIMIT %s"
+                ).format(self.ident, key),
                 (after, after, limit),
             )
             return [r[self.table.key] for r in curs.fetchall()]
@@ -328,7 +350,10 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
 
 
 def open_view(
-    env: dict[str, str], name: str, sqlite_class: type[DocumentView[Any]], postgres_class: type[DocumentView[Any]]
+    env: dict[str, str],
+    name: str,
+    sqlite_class: type[DocumentView[Any]],
+    postgres_class: type[DocumentView[Any]],
 ) -> DocumentView[Any]:
     cls = sqlite_class if env["PERSISTENCE_MODULE"].endswith("sqlite") else postgres_class
     return InfrastructureFactory.construct(Environment(name, env)).tracking_recorder(cls)

@@ -30,27 +30,77 @@ class Builder:
             "data": data,
         }
 
-    def register(self, hid: str, on: date, card: str, members: int = 3, labour: int = 2,
-                 township: str = "Jinlong", village: str = "Xinquan", flags: list[str] | None = None):
-        return self.event("household.registered", hid, on, {
-            "township": township, "village": village, "members": members,
-            "labour_capable": labour, "card": card, "flags": flags or []}, source="poverty-office")
+    def register(
+        self,
+        hid: str,
+        on: date,
+        card: str,
+        members: int = 3,
+        labour: int = 2,
+        township: str = "Jinlong",
+        village: str = "Xinquan",
+        flags: list[str] | None = None,
+    ):
+        return self.event(
+            "household.registered",
+            hid,
+            on,
+            {
+                "township": township,
+                "village": village,
+                "members": members,
+                "labour_capable": labour,
+                "card": card,
+                "flags": flags or [],
+            },
+            source="poverty-office",
+        )
 
     def income(self, hid: str, on: date, amount: str, start: date, end: date, kind: str = "wage"):
-        return self.event("income.reported", hid, on, {
-            "amount_yuan": amount, "period_start": start.isoformat(),
-            "period_end": end.isoformat(), "kind": kind}, source="agriculture")
+        return self.event(
+            "income.reported",
+            hid,
+            on,
+            {
+                "amount_yuan": amount,
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "kind": kind,
+            },
+            source="agriculture",
+        )
 
-    def illness(self, hid: str, on: date, total: str, reimbursed: str, severity: str = "major",
-                person: str = "p1"):
-        return self.event("illness.reported", hid, on, {
-            "person_ref": person, "severity": severity, "total_cost_yuan": total,
-            "reimbursed_yuan": reimbursed, "in_county": True}, source="medical-insurance")
+    def illness(
+        self,
+        hid: str,
+        on: date,
+        total: str,
+        reimbursed: str,
+        severity: str = "major",
+        person: str = "p1",
+    ):
+        return self.event(
+            "illness.reported",
+            hid,
+            on,
+            {
+                "person_ref": person,
+                "severity": severity,
+                "total_cost_yuan": total,
+                "reimbursed_yuan": reimbursed,
+                "in_county": True,
+            },
+            source="medical-insurance",
+        )
 
     def disaster(self, hid: str, on: date, loss: str, damage: str = "none", kind: str = "flood"):
-        return self.event("disaster.reported", hid, on, {
-            "kind": kind, "loss_yuan": loss, "housing_damage": damage},
-            source="emergency-management")
+        return self.event(
+            "disaster.reported",
+            hid,
+            on,
+            {"kind": kind, "loss_yuan": loss, "housing_damage": damage},
+            source="emergency-management",
+        )
 
     def employment(self, hid: str, on: date, person: str, status: str, job_kind: str | None = None):
         data: dict[str, Any] = {"person_ref": person, "status": status}
@@ -59,14 +109,22 @@ class Builder:
         return self.event("employment.changed", hid, on, data, source="human-resources")
 
     def loan(self, hid: str, on: date, loan_id: str, principal: str, due: date):
-        return self.event("loan.issued", hid, on, {
-            "loan_id": loan_id, "principal_yuan": principal, "due_date": due.isoformat()},
-            source="rural-commercial-bank")
+        return self.event(
+            "loan.issued",
+            hid,
+            on,
+            {"loan_id": loan_id, "principal_yuan": principal, "due_date": due.isoformat()},
+            source="rural-commercial-bank",
+        )
 
     def overdue(self, hid: str, on: date, loan_id: str, days: int, outstanding: str):
-        return self.event("loan.overdue", hid, on, {
-            "loan_id": loan_id, "days_overdue": days, "outstanding_yuan": outstanding},
-            source="rural-commercial-bank")
+        return self.event(
+            "loan.overdue",
+            hid,
+            on,
+            {"loan_id": loan_id, "days_overdue": days, "outstanding_yuan": outstanding},
+            source="rural-commercial-bank",
+        )
 
 
 def sample_events(today: date, prefix: str = "sample") -> list[dict[str, Any]]:
@@ -86,8 +144,9 @@ def sample_events(today: date, prefix: str = "sample") -> list[dict[str, Any]]:
         b.register("430624-0003", d(300), "green", members=2, labour=2, township="Lintian"),
         b.income("430624-0003", d(2), "30000.00", *last_year),
         # A green-card family whose house a flood left rated D.
-        b.register("430624-0004", d(300), "green", members=5, labour=3, township="Lintian",
-                   village="Shahe"),
+        b.register(
+            "430624-0004", d(300), "green", members=5, labour=3, township="Lintian", village="Shahe"
+        ),
         b.income("430624-0004", d(30), "60000.00", *last_year),
         b.disaster("430624-0004", d(10), "46000.00", damage="D"),
         # A relocated yellow-card family where everyone able to work lost their job.

@@ -11,10 +11,11 @@ library's decoder and stores written either way mix freely.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 # Dates and dataclasses go through the registered transcodings, as in the
 # library, not orjson's own formats.
@@ -30,3 +31,14 @@ class OrjsonTranscoder(JSONTranscoder):
             # that are not strings) or fails on in its own way: the library's
             # own encoder decides.
             return super().encode(obj)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)

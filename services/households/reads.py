@@ -21,8 +21,9 @@ from psycopg.sql import SQL, Identifier
 CHUNK = 900  # SQLite's parameter limit is 999
 
 
-def load_many(app: Application[UUID], ids: Iterable[UUID],
-              decoded: dict[tuple[UUID, int], Any] | None = None) -> dict[UUID, Any]:
+def load_many(
+    app: Application[UUID], ids: Iterable[UUID], decoded: dict[tuple[UUID, int], Any] | None = None
+) -> dict[UUID, Any]:
     """The current state of each aggregate that exists among ``ids``;
     ``decoded`` holds events the caller has already decoded, by (id, version)."""
     decoded = decoded or {}
@@ -35,8 +36,9 @@ def load_many(app: Application[UUID], ids: Iterable[UUID],
     return {oid: fold(events) for oid, events in streams.items()}
 
 
-def raw_states(app: Application[UUID], ids: Iterable[UUID]
-               ) -> Iterator[tuple[UUID, int, dict[str, Any]]]:
+def raw_states(
+    app: Application[UUID], ids: Iterable[UUID]
+) -> Iterator[tuple[UUID, int, dict[str, Any]]]:
     """Each stored event of these aggregates as (id, version, state), the
     state as plain JSON: no domain event objects and no transcodings, for a
     reader that needs a field or two of each event, not the aggregate.
@@ -72,8 +74,9 @@ def fold(events: Iterable[Any]) -> Any:
     return aggregate
 
 
-def replay(app: Application[UUID], upto: int, lo: UUID | None = None,
-           hi: UUID | None = None) -> Iterator[tuple[Any, int]]:
+def replay(
+    app: Application[UUID], upto: int, lo: UUID | None = None, hi: UUID | None = None
+) -> Iterator[tuple[Any, int]]:
     """Every aggregate as of notification ``upto``, one at a time, with how
     many events made it: the whole store read once, in key order (a rebuild
     assesses each aggregate once, not once per event). ``lo`` and ``hi``
@@ -91,8 +94,9 @@ def replay(app: Application[UUID], upto: int, lo: UUID | None = None,
         yield fold(events), len(events)
 
 
-def _stream(recorder: Any, upto: int, lo: UUID | None, hi: UUID | None
-            ) -> Iterator[tuple[Any, int, str, bytes]]:
+def _stream(
+    recorder: Any, upto: int, lo: UUID | None, hi: UUID | None
+) -> Iterator[tuple[Any, int, str, bytes]]:
     if isinstance(recorder, PostgresAggregateRecorder):
         statement = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
@@ -115,7 +119,8 @@ def _stream(recorder: Any, upto: int, lo: UUID | None, hi: UUID | None
                 f"{recorder.events_table_name} WHERE rowid <= ? "
                 f"AND (? IS NULL OR originator_id >= ?) AND (? IS NULL OR originator_id < ?) "
                 f"ORDER BY originator_id, originator_version",
-                (upto, *[lo and lo.hex] * 2, *[hi and hi.hex] * 2))
+                (upto, *[lo and lo.hex] * 2, *[hi and hi.hex] * 2),
+            )
             for r in c.fetchall():
                 yield r[0], r[1], r[2], r[3]
         return
@@ -130,13 +135,15 @@ def _select(recorder: Any, ids: list[UUID]) -> list[tuple[Any, int, str, bytes]]
         ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
         with recorder.datastore.transaction(commit=False) as curs:
             curs.execute(statement, (ids,))
-            return [(r["originator_id"], r["originator_version"], r["topic"], r["state"])
-                    for r in curs.fetchall()]
+            return [
+                (r["originator_id"], r["originator_version"], r["topic"], r["state"])
+                for r in curs.fetchall()
+            ]
     if isinstance(recorder, SQLiteAggregateRecorder):
         out = []
         with recorder.datastore.transaction(commit=False) as c:
             for i in range(0, len(ids), CHUNK):
-                chunk = [u.hex for u in ids[i:i + CHUNK]]
+                chunk = [u.hex for u in ids[i : i + CHUNK]]
                 c.execute(
                     f"SELECT originator_id, originator_version, topic, state "
                     f"FROM {recorder.events_table_name} WHERE originator_id IN "
@@ -177,8 +184,11 @@ def advance(app: Application[UUID], cache: BoundedCache, notes: Iterable[Any]) -
         else:
             touched[event.originator_id] = aggregate  # already applied
     if pending:
-        loaded = load_many(app, (e.originator_id for e in pending),
-                           {(e.originator_id, e.originator_version): e for e in pending})
+        loaded = load_many(
+            app,
+            (e.originator_id for e in pending),
+            {(e.originator_id, e.originator_version): e for e in pending},
+        )
         touched.update(loaded)
     for aggregate_id, aggregate in touched.items():
         cache.put_back(aggregate_id, aggregate)
@@ -222,7 +232,7 @@ class PackedTier:
         i, n = 0, len(bucket)
         while i < n:  # walk the entries: a copy's bytes may contain the id
             end = i + self.HEADER + (bucket[i + 16] | bucket[i + 17] << 8)
-            if bucket[i:i + 16] == kb:
+            if bucket[i : i + 16] == kb:
                 return i, end
             i = end
         return -1, -1
@@ -264,7 +274,7 @@ class PackedTier:
         self.buckets[slot] = rest or None
         self.count -= 1
         self.nbytes -= end - i
-        return bucket[i + self.HEADER:end]
+        return bucket[i + self.HEADER : end]
 
     def __contains__(self, key: int) -> bool:
         if not self.count:
@@ -323,9 +333,14 @@ class BoundedCache:
     ENTRY_BYTES = 50
     TYPICAL = 120  # bytes of a typical copy, to size the buckets
 
-    def __init__(self, size: int, pack: Callable[[Any], bytes | None] | None = None,
-                 unpack: Callable[[UUID, bytes], Any] | None = None, spill_bytes: int = 0,
-                 spilling_size: int | None = None) -> None:
+    def __init__(
+        self,
+        size: int,
+        pack: Callable[[Any], bytes | None] | None = None,
+        unpack: Callable[[UUID, bytes], Any] | None = None,
+        spill_bytes: int = 0,
+        spilling_size: int | None = None,
+    ) -> None:
         self.full_size = self.size = self.base_size = self.cap = size
         self.spilling_size = size if spilling_size is None else min(size, spilling_size)
         self.objects_bytes = self.OBJECTS_BYTES
@@ -397,8 +412,11 @@ class BoundedCache:
         """Sets how many objects the budget holds, from the compact sizes of
         the newest ones (their streams are as long as any)."""
         self.admitted = 0
-        sizes = [len(p) for p in map(self.pack, islice(reversed(self.items.values()), self.SAMPLE))  # type: ignore[arg-type]
-                 if p is not None]
+        sizes = [
+            len(p)
+            for p in map(self.pack, islice(reversed(self.items.values()), self.SAMPLE))  # type: ignore[arg-type]
+            if p is not None
+        ]
         if sizes:
             per = self.EXPANSION * max(1, sum(sizes) // len(sizes))
             self.cap = max(self.MIN_OBJECTS, self.objects_bytes // per)

@@ -6,11 +6,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import Depends, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -25,16 +34,20 @@ EVENTS = Counter(
     ["type", "source", "outcome"],
 )
 DLQ = Counter(
-    "povwatch_dlq_messages_total", "Messages sent to the dead-letter topic, by reason and source",
+    "povwatch_dlq_messages_total",
+    "Messages sent to the dead-letter topic, by reason and source",
     ["reason", "source"],
 )
 INGEST_LATENCY = Histogram(
-    "povwatch_ingest_latency_seconds", "From a message's Kafka timestamp to its store commit",
+    "povwatch_ingest_latency_seconds",
+    "From a message's Kafka timestamp to its store commit",
     buckets=LATENCY_BUCKETS,
 )
 PROJECTION_LATENCY = Histogram(
-    "povwatch_projection_latency_seconds", "From a store commit to the read model's update",
-    ["projection"], buckets=LATENCY_BUCKETS,
+    "povwatch_projection_latency_seconds",
+    "From a store commit to the read model's update",
+    ["projection"],
+    buckets=LATENCY_BUCKETS,
 )
 TASK_LATENCY = Histogram(
     "povwatch_task_publish_latency_seconds",
@@ -42,14 +55,20 @@ TASK_LATENCY = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 CONSUMER_LAG = Gauge(
-    "povwatch_consumer_lag_messages", "Messages on a partition not yet consumed", ["topic", "partition"]
+    "povwatch_consumer_lag_messages",
+    "Messages on a partition not yet consumed",
+    ["topic", "partition"],
 )
 TRIGGERS = Counter(
-    "povwatch_alert_triggers_total", "Households evaluated by the alert rules, by outcome", ["outcome"]
+    "povwatch_alert_triggers_total",
+    "Households evaluated by the alert rules, by outcome",
+    ["outcome"],
 )
 TASK_RESOLUTION = Histogram(
-    "povwatch_task_resolution_seconds", "From a task's creation to its resolution or dismissal",
-    ["outcome"], buckets=(DAY / 4, DAY, 2 * DAY, 5 * DAY, 15 * DAY, 30 * DAY, 60 * DAY, 180 * DAY),
+    "povwatch_task_resolution_seconds",
+    "From a task's creation to its resolution or dismissal",
+    ["outcome"],
+    buckets=(DAY / 4, DAY, 2 * DAY, 5 * DAY, 15 * DAY, 30 * DAY, 60 * DAY, 180 * DAY),
 )
 JOB_RUNS = Counter(
     "povwatch_scheduler_job_runs_total", "Scheduled job runs, by job and result", ["job", "result"]
@@ -76,7 +95,15 @@ for _outcome in ("resolved", "dismissed"):
 for _job in ("escalate", "reassess", "clearance", "reevaluate"):
     for _result in ("success", "failure"):
         JOB_RUNS.labels(_job, _result)
-for _component in ("ingest", "risk_status", "tasks", "alert_triggers", "task_relay", "metrics", "alerts"):
+for _component in (
+    "ingest",
+    "risk_status",
+    "tasks",
+    "alert_triggers",
+    "task_relay",
+    "metrics",
+    "alerts",
+):
     STORE_ERRORS.labels(_component)
 STORE_RETRIES.labels("alerts")
 
@@ -89,7 +116,7 @@ def source_label(value: object) -> str:
 
 
 def seconds_since(moment: datetime) -> float:
-    return max((datetime.now(timezone.utc) - moment).total_seconds(), 0.0)
+    return max((datetime.now(UTC) - moment).total_seconds(), 0.0)
 
 
 class ReadModelCollector(Collector):
@@ -123,8 +150,13 @@ def service_registry(*collectors: Collector) -> CollectorRegistry:
 def mount(app, registry: CollectorRegistry, guard: Callable[..., object]) -> None:
     """Serves ``registry`` at /metrics to accounts that ``guard`` lets through
     (operators; Prometheus scrapes with an operator's token)."""
-    @app.get("/metrics", tags=["operations"], response_class=Response,
-             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+    )
     def metrics(_: object = Depends(guard)) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -144,11 +176,17 @@ def run_job(name: str, job: Callable[[], int]) -> int:
 
 
 def projection_lag(lags: dict[str, int]) -> GaugeMetricFamily:
-    return gauge("povwatch_projection_lag_events", "Store events a read model has yet to reflect",
-                 ["projection"], (([name], lag) for name, lag in lags.items()))
+    return gauge(
+        "povwatch_projection_lag_events",
+        "Store events a read model has yet to reflect",
+        ["projection"],
+        (([name], lag) for name, lag in lags.items()),
+    )
 
 
-def gauge(name: str, doc: str, labels: list[str], samples: Iterable[tuple[list[str], float]]) -> GaugeMetricFamily:
+def gauge(
+    name: str, doc: str, labels: list[str], samples: Iterable[tuple[list[str], float]]
+) -> GaugeMetricFamily:
     family = GaugeMetricFamily(name, doc, labels=labels)
     for values, value in samples:
         family.add_metric(values, value)

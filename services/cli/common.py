@@ -1,0 +1,97 @@
+"""What every povwatch command shares: the app, the console, signals, start-up."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from schemas.status import RiskStatusOut
+from services.infra.settings import Settings
+
+app = typer.Typer(
+    help="povwatch: early warning against falling back into poverty", no_args_is_help=True
+)
+# Wide enough for the status table when output goes to a file or a CI log.
+console = Console(width=None if sys.stdout.isatty() else 160)
+
+LEVEL_STYLE = {
+    "none": "green",
+    "watch": "yellow",
+    "high": "bold red",
+    "critical": "bold white on red",
+}
+
+
+def setup(settings: Settings) -> None:
+    from services.infra.logs import setup
+    from services.infra.runtime import tune_gc, tune_malloc
+
+    setup(settings.log_level)
+    tune_gc()
+    tune_malloc()
+
+
+def until_signalled(reload=None) -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM; SIGHUP calls ``reload``."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    if reload is not None:
+        signal.signal(signal.SIGHUP, lambda *_: reload())
+    return stop
+
+
+def configured(make):
+    """Builds a service; a bad rules or policy file stops it with its reason."""
+    from domain.policy import PolicyError
+    from services.alerts.rulefile import RulesError
+
+    try:
+        return make()
+    except (RulesError, PolicyError) as e:
+        console.print(f"[red]configuration refused:[/red]\n{e}")
+        raise typer.Exit(2) from None
+
+
+def print_statuses(statuses: list[RiskStatusOut], detail: bool = False) -> None:
+    table = Table(title=f"Risk status on {statuses[0].evaluated_on}" if statuses else "Risk status")
+    for col in (
+        "household",
+        "township",
+        "village",
+        "card",
+        "per-capita income",
+        "level",
+        "factors",
+    ):
+        table.add_column(col)
+    for s in statuses:
+        table.add_row(
+            s.household_id,
+            s.township or "-",
+            s.village or "-",
+            s.card or "unregistered",
+            str(s.per_capita_income_yuan) if s.per_capita_income_yuan is not None else "-",
+            f"[{LEVEL_STYLE[s.level]}]{s.level}[/]",
+            "\n".join(f.reason if detail else f.code for f in s.factors) or "-",
+        )
+    console.print(table)
+
+
+@contextmanager
+def alerts_service() -> Iterator:
+    """The alerts service's stores, closed afterwards (no threads started)."""
+    from services.alerts.service import AlertsService
+
+    service = AlertsService(Settings())
+    try:
+        yield service
+    finally:
+        service.stop()

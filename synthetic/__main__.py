@@ -1,0 +1,3 @@
+from synthetic.cli import app
+
+app()

@@ -1,0 +1,242 @@
+"""The synthetic county's commands: ``python -m synthetic demo`` runs the
+main job on a generated county, ``python -m synthetic generate`` writes or
+publishes its feeds."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from services.cli.common import console, until_signalled
+from services.infra import kafka
+from services.infra.settings import Settings
+
+app = typer.Typer(help="A synthetic county for demos, tests and benchmarks", no_args_is_help=True)
+
+
+@app.command()
+def generate(
+    households: int = typer.Option(2_000, min=1, help="households in the county"),
+    months: int = typer.Option(3, min=1, help="months of department feeds"),
+    seed: int = typer.Option(1, help="same seed, same county and messages"),
+    start: str | None = typer.Option(None, help="first month (YYYY-MM-DD) [months before today]"),
+    out: Path | None = typer.Option(None, help="write JSONL here"),
+    publish_: bool = typer.Option(False, "--publish", help="publish to the events topic"),
+) -> None:
+    """Make a deterministic synthetic county and its department feeds."""
+    from synthetic.county import encode, make_county, messages
+
+    if (out is None) == (not publish_):
+        raise typer.BadParameter("give either --out FILE or --publish")
+    first = date.fromisoformat(start) if start else _months_back(date.today(), months)
+    county = make_county(households, seed=seed, months=months, start=first)
+    settings = Settings()
+    producer = None
+    if publish_:
+        kafka.ensure_topics(settings)
+        producer = kafka.producer(settings, linger_ms=20, batch_size=256 * 1024)
+    n = 0
+    with (
+        Progress(console=console, transient=True) as progress,
+        out.open("w", encoding="utf-8") if out else _NoFile() as f,
+    ):
+        task = progress.add_task("generating", total=None)
+        for m in messages(county):
+            key, value = encode(m)
+            if producer:
+                producer.send(settings.events_topic, key=key, value=value)
+            else:
+                f.write(value.decode() + "\n")
+            n += 1
+            if n % 1000 == 0:
+                progress.update(task, completed=n)
+        if producer:
+            producer.flush()
+            producer.close()
+    where = str(out) if out else settings.events_topic
+    console.print(f"{n:,} messages for {households:,} households over {months} month(s) -> {where}")
+
+
+class _NoFile:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _months_back(today: date, months: int) -> date:
+    y, m = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(y, m + 1, 1)
+
+
+@app.command()
+def demo(
+    households: int = typer.Option(2_000, min=10, help="households in the synthetic county"),
+    months: int = typer.Option(3, min=1, help="months of department feeds"),
+    seed: int = typer.Option(1, help="the county's seed"),
+    keep_running: bool = typer.Option(True, help="leave the services running until Ctrl-C"),
+    timeout: float = typer.Option(600.0, help="seconds to wait for ingestion"),
+) -> None:
+    """The main job on a synthetic county: publish its feeds through the
+    broker, ingest them, and show the households at risk and the help tasks
+    by township; then keep the services (API, metrics) running."""
+    from services.alerts.service import AlertsService
+    from services.monitor.service import MonitorService
+    from synthetic.county import encode, make_county, messages
+
+    settings = Settings()
+    from services.infra.logs import setup
+
+    setup("WARNING")
+    county = make_county(
+        households, seed=seed, months=months, start=_months_back(date.today(), months)
+    )
+    stop = until_signalled()
+    with (
+        MonitorService(settings, http=True) as service,
+        AlertsService(settings, http=True) as alerts,
+    ):
+        producer = kafka.producer(settings, linger_ms=20, batch_size=256 * 1024)
+        with Progress(console=console, transient=True) as progress:
+            publishing = progress.add_task("publishing the departments' feeds", total=None)
+            total = 0
+            for m in messages(county, last_year_income=True):
+                key, value = encode(m)
+                producer.send(settings.events_topic, key=key, value=value)
+                total += 1
+                if total % 500 == 0:
+                    progress.update(publishing, completed=total)
+            producer.flush()
+            producer.close()
+            progress.update(publishing, total=total, completed=total)
+            ingesting = progress.add_task("ingesting and assessing", total=total)
+            deadline = time.monotonic() + timeout
+            while not (ingested(settings, service) and service.projection.lag() == 0):
+                stored = service.households.recorder.max_notification_id() or 0
+                progress.update(ingesting, completed=min(stored, total))
+                if time.monotonic() > deadline or service.stop_event.is_set() or stop.is_set():
+                    console.print("[red]ingestion did not finish; see the log[/red]")
+                    raise typer.Exit(1)
+                time.sleep(0.3)
+            progress.update(ingesting, completed=total)
+            raising = progress.add_task("raising help tasks", total=None)
+            while alerts.triggers.lag() or alerts.task_view.lag():
+                time.sleep(0.3)
+            progress.remove_task(raising)
+        _print_county(service.view, alerts)
+        _print_demo_accounts(settings, alerts)
+        if keep_running:
+            console.print("services running; Ctrl-C to stop")
+            stop.wait()
+
+
+def _print_demo_accounts(settings: Settings, alerts) -> None:
+    """Demo accounts (issued again at each run, which replaces their tokens):
+    the county office, the staff of the township with the most open tasks, and
+    an operator for /metrics."""
+    from domain.access import Role
+
+    open_tasks = alerts.tasks.counts("township", "phase")
+    busiest = max(
+        (t for t, phase in open_tasks if t and phase == "open"),
+        key=lambda t: open_tasks[(t, "open")],
+        default=None,
+    )
+    issue = alerts.accounts.issue
+    tokens = [("demo-county", "county office", issue("demo-county", Role.COUNTY, "demo"))]
+    if busiest:
+        tokens.append(
+            (
+                f"demo-{busiest.lower()}",
+                f"staff of {busiest}",
+                issue(f"demo-{busiest.lower()}", Role.STAFF, "demo", township=busiest),
+            )
+        )
+    tokens.append(
+        (
+            "demo-operator",
+            "operator (metrics, silences)",
+            issue("demo-operator", Role.OPERATOR, "demo"),
+        )
+    )
+    base = f"http://127.0.0.1:{settings.alerts_port}"
+    console.print(f"\n[bold]township inbox[/bold]  {base}/inbox   (sign in with a token below)")
+    for name, role, token in tokens:
+        console.print(f"  {name:<20} {role:<32} {token}", highlight=False)
+    console.print(
+        f"alerts API  {base}/docs   monitor API  http://127.0.0.1:{settings.monitor_port}/docs   "
+        "(Authorization: Bearer TOKEN; /metrics with the operator's)",
+        highlight=False,
+    )
+
+
+def _print_county(view, alerts) -> None:
+    counts = view.counts("township", "level")
+    townships = sorted({t for t, _ in counts if t})
+    table = Table(title="Households by township and risk level")
+    for col in ("township", "none", "watch", "high", "critical", "open tasks", "overdue"):
+        table.add_column(col, justify="right" if col != "township" else "left")
+    open_tasks = alerts.tasks.counts("township", "phase")
+    today = alerts.clock().date().isoformat()
+    overdue = {}
+    for t in alerts.tasks.search(limit=10_000, before=today, phase="open").items:
+        overdue[t.township] = overdue.get(t.township, 0) + 1
+    for t in townships:
+        table.add_row(
+            t,
+            *(str(counts.get((t, lvl), 0)) for lvl in ("none", "watch", "high", "critical")),
+            str(open_tasks.get((t, "open"), 0)),
+            str(overdue.get(t, 0)),
+        )
+    unknown = sum(n for (t, _), n in counts.items() if t is None)
+    console.print(table)
+    console.print(f"households the registry does not know, seen in department data: {unknown}")
+    tasks = alerts.tasks.search(limit=15, phase="open").items
+    listing = Table(title="Open help tasks (first 15, by due date)")
+    for col in (
+        "township",
+        "household",
+        "card",
+        "kind",
+        "level",
+        "visit due",
+        "why",
+        "suggested measures",
+    ):
+        listing.add_column(col)
+    for t in tasks:
+        listing.add_row(
+            t.township or "-",
+            t.household_id,
+            t.card or "unregistered",
+            t.kind,
+            t.level,
+            str(t.visit_due),
+            ", ".join(f.code for f in t.factors),
+            ", ".join(t.suggested_measures),
+        )
+    console.print(listing)
+
+
+def ingested(settings: Settings, service) -> bool:
+    """True when the store has recorded every offset now on the events topic."""
+    from kafka import TopicPartition
+
+    probe = kafka.consumer(settings, group=None)
+    try:
+        parts = probe.partitions_for_topic(settings.events_topic) or set()
+        tps = [TopicPartition(settings.events_topic, p) for p in parts]
+        ends = probe.end_offsets(tps)
+    finally:
+        probe.close()
+    for tp, end in ends.items():
+        done = service.households.resume_from(tp.topic, tp.partition) or 0
+        if done < end:
+            return False
+    return True

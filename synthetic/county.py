@@ -1,0 +1,324 @@
+"""A deterministic synthetic county: households and months of department feeds.
+
+The same seed gives the same county and the same messages, in the order the
+departments would send them (month by month). Rates are plausible for a rural
+Hunan county; they are settings, not findings.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+CST = timezone(timedelta(hours=8))
+
+TOWNSHIPS = (
+    "Wenxing",
+    "Jinlong",
+    "Xinquan",
+    "Hekou",
+    "Lintian",
+    "Nanhu",
+    "Jingang",
+    "Liuwei",
+    "Yuhua",
+    "Dongtang",
+    "Yangtang",
+    "Jinggang",
+    "Sanjiao",
+    "Xiangbin",
+)
+CARD_MIX = (("green", 0.88), ("yellow", 0.045), ("blue", 0.045), ("red", 0.01))
+UNKNOWN_SHARE = 0.02  # households only department screening knows
+# Per-capita yearly income (yuan) by card, as (mean, spread).
+INCOME = {"green": (14000, 4000), "yellow": (9000, 900), "blue": (9000, 900), "red": (6500, 800)}
+
+
+@dataclass
+class Rates:
+    """Monthly probabilities per household (or per village for floods)."""
+
+    illness: float = 0.012
+    major_share: float = 0.15
+    chronic_share: float = 0.35
+    village_flood: float = 0.004
+    house_damage_in_flood: float = 0.08
+    accident: float = 0.0015
+    loan_share: float = 0.06
+    loan_overdue: float = 0.01
+    job_loss: float = 0.006
+    job_found: float = 0.02
+
+
+@dataclass
+class Household:
+    code: str
+    township: str
+    village: str
+    members: int
+    labour: int
+    card: str | None  # None: unknown to the registry
+    flags: list[str]
+    pci: float
+    loan: tuple[str, float, date] | None = None
+    employed: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass
+class County:
+    seed: int
+    households: list[Household]
+    start: date
+    months: int
+
+    @property
+    def villages(self) -> dict[tuple[str, str], list[Household]]:
+        out: dict[tuple[str, str], list[Household]] = {}
+        for h in self.households:
+            out.setdefault((h.township, h.village), []).append(h)
+        return out
+
+
+def make_county(
+    households: int,
+    seed: int = 1,
+    start: date | None = None,
+    months: int = 3,
+    per_village: int = 300,
+) -> County:
+    rng = random.Random(seed)
+    start = start or date(2026, 1, 1)
+    villages_needed = max(1, households // per_village)
+    places = [
+        (TOWNSHIPS[i % len(TOWNSHIPS)], f"V{i // len(TOWNSHIPS) + 1:03d}")
+        for i in range(villages_needed)
+    ]
+    out = []
+    cards, weights = zip(*CARD_MIX)
+    for n in range(households):
+        township, village = places[n % len(places)]
+        members = rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5, 6))
+        labour = min(members, rng.choice((0, 1, 1, 2, 2, 2, 3)))
+        unknown = rng.random() < UNKNOWN_SHARE
+        card = None if unknown else rng.choices(cards, weights)[0]
+        flags = []
+        if card in ("red", "yellow") and rng.random() < 0.15:
+            flags.append("relocated")
+        if card == "red" and rng.random() < 0.4:
+            flags.append("dibao")
+        mean, spread = INCOME[card or "green"]
+        h = Household(
+            f"430624{n:08d}",
+            township,
+            village,
+            members,
+            labour,
+            card,
+            flags,
+            max(1500.0, rng.gauss(mean, spread)),
+        )
+        h.employed = {f"p{i + 1}": rng.random() < 0.8 for i in range(labour)}
+        out.append(h)
+    return County(seed, out, start, months)
+
+
+def _month(start: date, k: int) -> tuple[date, date]:
+    y, m = divmod(start.year * 12 + start.month - 1 + k, 12)
+    first = date(y, m + 1, 1)
+    y2, m2 = divmod(y * 12 + m + 1, 12)
+    return first, date(y2, m2 + 1, 1) - timedelta(days=1)
+
+
+def messages(
+    county: County, rates: Rates | None = None, last_year_income: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Registrations first, then each month's feeds from every department.
+    ``last_year_income``: with each registration, the household's income over
+    the 12 months before the first month (as the registry's yearly check
+    reports it), so that a short run still has a full year to assess."""
+    rates = rates or Rates()
+    rng = random.Random(county.seed * 7919 + 1)
+    seq = 0
+
+    def msg(kind: str, h: Household, on: date, source: str, data: dict[str, Any]) -> dict[str, Any]:
+        nonlocal seq
+        seq += 1
+        moment = datetime.combine(on, time(8 + seq % 10, seq % 60), CST)
+        return {
+            "event_id": f"{source[:4]}-{county.seed}-{seq:09d}",
+            "type": kind,
+            "household_id": h.code,
+            "occurred_at": moment.isoformat(),
+            "source": source,
+            "schema_version": 1,
+            "data": data,
+        }
+
+    registry_day = county.start - timedelta(days=1)
+    for h in county.households:
+        if h.card is not None:
+            yield msg(
+                "household.registered",
+                h,
+                registry_day,
+                "poverty-office",
+                {
+                    "township": h.township,
+                    "village": h.village,
+                    "members": h.members,
+                    "labour_capable": h.labour,
+                    "card": h.card,
+                    "flags": h.flags,
+                },
+            )
+            if last_year_income:
+                amount = max(0.0, rng.gauss(h.pci * h.members, h.pci * h.members / 20))
+                year_start = county.start.replace(year=county.start.year - 1)
+                yield msg(
+                    "income.reported",
+                    h,
+                    registry_day,
+                    "poverty-office",
+                    {
+                        "amount_yuan": f"{amount:.2f}",
+                        "period_start": year_start.isoformat(),
+                        "period_end": registry_day.isoformat(),
+                        "kind": "other",
+                    },
+                )
+            if rng.random() < rates.loan_share:
+                first, _ = _month(county.start, 0)
+                h.loan = (
+                    f"L{h.code[-6:]}",
+                    float(rng.choice((5000, 10000, 20000, 30000, 50000))),
+                    first + timedelta(days=365),
+                )
+                yield msg(
+                    "loan.issued",
+                    h,
+                    first,
+                    "rural-commercial-bank",
+                    {
+                        "loan_id": h.loan[0],
+                        "principal_yuan": f"{h.loan[1]:.2f}",
+                        "due_date": h.loan[2].isoformat(),
+                    },
+                )
+    villages = county.villages
+    for k in range(county.months):
+        first, last = _month(county.start, k)
+        flooded = {place for place in villages if rng.random() < rates.village_flood}
+        for h in county.households:
+            known = h.card is not None
+            if known:
+                amount = max(0.0, rng.gauss(h.pci * h.members / 12, h.pci * h.members / 60))
+                yield msg(
+                    "income.reported",
+                    h,
+                    last,
+                    "agriculture",
+                    {
+                        "amount_yuan": f"{amount:.2f}",
+                        "period_start": first.isoformat(),
+                        "period_end": last.isoformat(),
+                        "kind": rng.choice(("wage", "agriculture", "business")),
+                    },
+                )
+            if rng.random() < rates.illness or (not known and rng.random() < 0.1):
+                r = rng.random()
+                severity = (
+                    "major"
+                    if r < rates.major_share
+                    else "chronic"
+                    if r < rates.major_share + rates.chronic_share
+                    else "minor"
+                )
+                total = {
+                    "major": rng.uniform(20000, 120000),
+                    "chronic": rng.uniform(2000, 15000),
+                    "minor": rng.uniform(200, 3000),
+                }[severity]
+                share = 0.85 if known else 0.6
+                yield msg(
+                    "illness.reported",
+                    h,
+                    first + timedelta(days=rng.randrange(28)),
+                    "medical-insurance",
+                    {
+                        "person_ref": f"m{rng.randrange(1, h.members + 1)}",
+                        "severity": severity,
+                        "total_cost_yuan": f"{total:.2f}",
+                        "reimbursed_yuan": f"{total * share:.2f}",
+                        "in_county": rng.random() < 0.8,
+                    },
+                )
+            if (h.township, h.village) in flooded or rng.random() < rates.accident:
+                damage = "none"
+                if rng.random() < rates.house_damage_in_flood:
+                    damage = rng.choice(("C", "C", "D"))
+                yield msg(
+                    "disaster.reported",
+                    h,
+                    first + timedelta(days=14),
+                    "emergency-management",
+                    {
+                        "kind": "flood" if (h.township, h.village) in flooded else "accident",
+                        "loss_yuan": f"{rng.uniform(500, 40000):.2f}",
+                        "housing_damage": damage,
+                    },
+                )
+            if known:
+                for person, working in h.employed.items():
+                    if working and rng.random() < rates.job_loss:
+                        h.employed[person] = False
+                        yield msg(
+                            "employment.changed",
+                            h,
+                            first + timedelta(days=10),
+                            "human-resources",
+                            {"person_ref": person, "status": "unemployed"},
+                        )
+                    elif not working and rng.random() < rates.job_found:
+                        h.employed[person] = True
+                        yield msg(
+                            "employment.changed",
+                            h,
+                            first + timedelta(days=20),
+                            "human-resources",
+                            {
+                                "person_ref": person,
+                                "status": "employed",
+                                "job_kind": rng.choice(
+                                    ("local", "migrant", "workshop", "public_welfare_post")
+                                ),
+                            },
+                        )
+            if h.loan is not None:
+                if rng.random() < rates.loan_overdue:
+                    yield msg(
+                        "loan.overdue",
+                        h,
+                        last,
+                        "rural-commercial-bank",
+                        {
+                            "loan_id": h.loan[0],
+                            "days_overdue": rng.randrange(1, 120),
+                            "outstanding_yuan": f"{h.loan[1]:.2f}",
+                        },
+                    )
+                else:
+                    yield msg(
+                        "loan.repaid",
+                        h,
+                        last,
+                        "rural-commercial-bank",
+                        {"loan_id": h.loan[0], "amount_yuan": f"{h.loan[1] / 12:.2f}"},
+                    )
+
+
+def encode(message: dict[str, Any]) -> tuple[bytes, bytes]:
+    return message["household_id"].encode(), json.dumps(message, separators=(",", ":")).encode()
