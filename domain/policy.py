@@ -7,11 +7,12 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-LEVELS = ("none", "watch", "high", "critical")
+from domain.vocabulary import FACTOR_CODES, LEVELS
 
 # Severity of each factor unless the policy file says otherwise.
-DEFAULT_SEVERITY = {
+DEFAULT_SEVERITY: dict[str, str] = {
     "income_below_line": "high",
     "income_in_band": "watch",
     "income_drop": "watch",
@@ -21,6 +22,9 @@ DEFAULT_SEVERITY = {
     "relocated_no_employment": "high",
     "loan_overdue": "watch",
 }
+
+
+assert set(DEFAULT_SEVERITY) == set(FACTOR_CODES), "every factor has a default severity"
 
 
 class PolicyError(ValueError):
@@ -74,7 +78,9 @@ class PolicyBook:
             if unknown:
                 raise PolicyError(f"{where}: unknown field(s) {sorted(unknown)}")
             try:
-                kwargs = {k: _convert(names[k].type, v) for k, v in entry.items()}
+                kwargs: dict[str, Any] = {
+                    k: _convert(str(names[k].type), v) for k, v in entry.items()
+                }
                 policy = Policy(**kwargs)
             except (TypeError, ValueError, ArithmeticError) as e:
                 raise PolicyError(f"{where}: {e}") from None

@@ -21,11 +21,11 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.household import Facts, Income
-from domain.policy import LEVELS, Policy
+from domain.policy import Policy
+from domain.vocabulary import LEVELS, REGISTERED_CARDS
 
 CENT = Decimal("0.01")
 ONE_DAY = timedelta(days=1)
-REGISTERED_CARDS = ("red", "yellow", "green")  # in the poverty registry
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,11 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
         add(
             "medical_cost_high",
             f"self-paid medical cost {_money(medical)} yuan over 12 months"
-            + (f" exceeds the year's household income {_money(year_income)}" if over_income else "")
+            + (
+                f" exceeds the year's household income {_money(year_income)}"
+                if over_income and year_income is not None
+                else ""
+            )
             + f" (threshold {threshold})",
             severity="critical" if over_income else None,
             self_paid_yuan=_money(medical),

@@ -12,24 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.policy import DEFAULT_SEVERITY, LEVELS
 from domain.risk import RiskStatus
-
-Level = Literal["none", "watch", "high", "critical"]
-CardOrUnknown = Literal["red", "yellow", "green", "blue", "unregistered"]
-Measure = Literal[
-    "employment_help",
-    "public_welfare_post",
-    "workshop",
-    "industry_help",
-    "medical_aid",
-    "relief_fund",
-    "housing_repair",
-    "minimum_living_allowance",
-    "loan_rescheduling",
-    "education_grant",
-]
-FactorCode = Literal[tuple(DEFAULT_SEVERITY)]  # type: ignore[valid-type]
+from domain.vocabulary import LEVELS, CardOrUnknown, FactorCode, Level, Measure
 
 
 class _Strict(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import (
     AfterValidator,
@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from domain.privacy import check_ref, no_personal_numbers
+from domain.vocabulary import Card
 
 SCHEMA_VERSION = 1
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
@@ -66,7 +67,6 @@ PositiveMoney = Annotated[Money, Field(gt=0)]
 Day = Annotated[date, AfterValidator(_day_in_range)]
 Moment = Annotated[AwareDatetime, AfterValidator(_moment_in_range)]
 
-Card = Literal["red", "yellow", "green", "blue"]
 Flag = Literal["relocated", "dibao", "five_guarantee", "disabled"]
 
 
@@ -230,8 +230,8 @@ DepartmentEvent = Annotated[
     Field(discriminator="type"),
 ]
 EVENT_MODELS: dict[str, type[_Envelope]] = {
-    m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
-    for m in DepartmentEvent.__origin__.__args__  # type: ignore[attr-defined]
+    get_args(m.model_fields["type"].annotation)[0]: m
+    for m in get_args(get_args(DepartmentEvent)[0])
 }
 event_adapter: TypeAdapter[Any] = TypeAdapter(DepartmentEvent)
 
@@ -266,7 +266,7 @@ def parse_event(raw: bytes | str) -> _Envelope:
             ],
         )
     try:
-        return event_adapter.validate_json(raw)
+        return cast(_Envelope, event_adapter.validate_json(raw))
     except ValidationError as e:
         raise _rejection(e) from None
 
@@ -274,7 +274,7 @@ def parse_event(raw: bytes | str) -> _Envelope:
 def parse_object(obj: dict[str, Any]) -> _Envelope:
     """Validates an already-decoded message (CSV and XLSX rows)."""
     try:
-        return event_adapter.validate_python(obj)
+        return cast(_Envelope, event_adapter.validate_python(obj))
     except ValidationError as e:
         raise _rejection(e) from None
 

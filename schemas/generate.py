@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from schemas.events import event_adapter
 from schemas.status import RiskStatusOut
@@ -17,7 +18,7 @@ from schemas.tasks import TaskOut
 HERE = Path(__file__).resolve().parent / "json"
 
 
-def documents() -> dict[str, dict]:
+def documents() -> dict[str, dict[str, Any]]:
     return {
         "department-event.schema.json": event_adapter.json_schema(),
         "risk-status.schema.json": RiskStatusOut.model_json_schema(),
@@ -25,7 +26,7 @@ def documents() -> dict[str, dict]:
     }
 
 
-def render(doc: dict) -> str:
+def render(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 

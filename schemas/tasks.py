@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -49,8 +49,8 @@ class TaskOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     acknowledged_by: str | None
-    visits: list[dict]
-    measures_given: list[dict]
+    visits: list[dict[str, Any]]
+    measures_given: list[dict[str, Any]]
     outcome: str | None
     history: list[HistoryEntry]
 

@@ -12,6 +12,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from domain.vocabulary import LEVELS
 from services.cli.common import console, until_signalled
 from services.infra import kafka
 from services.infra.settings import Settings
@@ -180,7 +181,7 @@ def _print_county(view, alerts) -> None:
     counts = view.counts("township", "level")
     townships = sorted({t for t, _ in counts if t})
     table = Table(title="Households by township and risk level")
-    for col in ("township", "none", "watch", "high", "critical", "open tasks", "overdue"):
+    for col in ("township", *LEVELS, "open tasks", "overdue"):
         table.add_column(col, justify="right" if col != "township" else "left")
     open_tasks = alerts.tasks.counts("township", "phase")
     today = alerts.clock().date().isoformat()
@@ -190,7 +191,7 @@ def _print_county(view, alerts) -> None:
     for t in townships:
         table.add_row(
             t,
-            *(str(counts.get((t, lvl), 0)) for lvl in ("none", "watch", "high", "critical")),
+            *(str(counts.get((t, lvl), 0)) for lvl in LEVELS),
             str(open_tasks.get((t, "open"), 0)),
             str(overdue.get(t, 0)),
         )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, UploadFile
 from pydantic import BaseModel
 
 from domain.access import Permission, Principal, Role
 from domain.timeline import timeline
+from domain.vocabulary import Card, Level
 from schemas.status import RiskStatusOut, StatusPage, TimelineEntryOut
 from services.households.app import Households
 from services.infra import metrics
@@ -30,10 +30,6 @@ class UploadReport(BaseModel):
     already_published: int
     rejected_rows: int
     rejected: list[Rejected]
-
-
-Card = Literal["red", "yellow", "green", "blue"]
-Level = Literal["none", "watch", "high", "critical"]
 
 
 def collect(households: Households, view: RiskStatusView):
