@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from domain.household import Facts, Income
 from domain.policy import Policy
@@ -108,51 +109,110 @@ def _months_before(on: date, months: int) -> date:
     return date(year, month + 1, day)
 
 
-def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
-    """Derives the household's risk factors and level as of ``on``."""
-    start = _year_before(on)
-    prev_start = _year_before(start)
-    members = max(facts.members, 1)
-    income, prev_income, half = _window_incomes(
-        facts.incomes, ((start, on), (prev_start, start), (_months_before(on, 6), on))
-    )
-    pci = _money(income / members) if income is not None else None
-    half_pci = _money(half * 2 / members) if half is not None else None
-    prev_pci = _money(prev_income / members) if prev_income is not None else None
+class _Factors:
+    """The factors found so far, each with the policy's severity unless the
+    rule that found it says otherwise."""
 
-    factors: list[Factor] = []
+    __slots__ = ("policy", "found")
 
-    def add(code: str, reason: str, severity: str | None = None, **figures: object) -> None:
-        factors.append(
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.found: list[Factor] = []
+
+    def add(self, code: str, reason: str, severity: str | None = None, **figures: object) -> None:
+        self.found.append(
             Factor(
                 code,
-                severity or policy.severity_of(code),
+                severity or self.policy.severity_of(code),
                 reason,
                 {k: str(v) for k, v in figures.items()},
             )
         )
 
+
+class _Incomes(NamedTuple):
+    """A household's income over the windows the rules read."""
+
+    year: Decimal | None  # the 12 months before the evaluation date
+    per_capita: Decimal | None
+    previous_per_capita: Decimal | None  # the 12 months before those
+    half_year_per_capita: Decimal | None  # the last 6 months, annualised
+
+
+def _incomes(facts: Facts, start: date, on: date) -> _Incomes:
+    members = max(facts.members, 1)
+    year, previous, half = _window_incomes(
+        facts.incomes, ((start, on), (_year_before(start), start), (_months_before(on, 6), on))
+    )
+    return _Incomes(
+        year,
+        _money(year / members) if year is not None else None,
+        _money(previous / members) if previous is not None else None,
+        _money(half * 2 / members) if half is not None else None,
+    )
+
+
+def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
+    """Derives the household's risk factors and level as of ``on``."""
+    start = _year_before(on)
+    incomes = _incomes(facts, start, on)
+    found = _Factors(policy)
+    if facts.registered:
+        _income_factors(found, incomes, policy)
+    medical = _medical_factor(found, facts, policy, incomes.year, start, on)
+    damage = _disaster_factor(found, facts, policy, incomes.year, start, on)
+    employed = _employment_factors(found, facts)
+    open_loans, overdue_loans = _loan_factor(found, facts, policy, on)
+    return RiskStatus(
+        household_id=facts.code,
+        registered=facts.registered,
+        township=facts.township,
+        village=facts.village,
+        card=facts.card,
+        members=facts.members,
+        labour_capable=facts.labour_capable,
+        evaluated_on=on,
+        policy_from=policy.effective_from,
+        per_capita_income_yuan=incomes.per_capita,
+        previous_per_capita_income_yuan=incomes.previous_per_capita,
+        half_year_per_capita_income_yuan=incomes.half_year_per_capita,
+        income_stale=facts.registered and incomes.year is None,
+        medical_self_paid_yuan=_money(medical),
+        employed_members=employed,
+        housing_damage=damage,
+        open_loans=open_loans,
+        overdue_loans=overdue_loans,
+        factors=tuple(found.found),
+        level=level_of(found.found),
+    )
+
+
+def _income_factors(found: _Factors, incomes: _Incomes, policy: Policy) -> None:
+    """Below the line or inside the watch band (plan §3(1)); a drop of the
+    policy's ratio on the previous 12 months (national monitoring practice)."""
+    pci, prev_pci = incomes.per_capita, incomes.previous_per_capita
+    if pci is None:
+        return
     line, band = policy.poverty_line_yuan, policy.watch_band_upper_yuan
-    if pci is not None and facts.registered:
-        if pci < line:
-            add(
-                "income_below_line",
-                f"per-capita income {pci} yuan over 12 months is below the line of {line}",
-                per_capita_income_yuan=pci,
-                poverty_line_yuan=line,
-            )
-        elif pci < band:
-            add(
-                "income_in_band",
-                f"per-capita income {pci} yuan is inside the watch band {line}-{band}",
-                per_capita_income_yuan=pci,
-                poverty_line_yuan=line,
-                band_upper_yuan=band,
-            )
-    if pci is not None and prev_pci and facts.registered:
+    if pci < line:
+        found.add(
+            "income_below_line",
+            f"per-capita income {pci} yuan over 12 months is below the line of {line}",
+            per_capita_income_yuan=pci,
+            poverty_line_yuan=line,
+        )
+    elif pci < band:
+        found.add(
+            "income_in_band",
+            f"per-capita income {pci} yuan is inside the watch band {line}-{band}",
+            per_capita_income_yuan=pci,
+            poverty_line_yuan=line,
+            band_upper_yuan=band,
+        )
+    if prev_pci:
         drop = (prev_pci - pci) / prev_pci
         if drop >= policy.income_drop_ratio:
-            add(
+            found.add(
                 "income_drop",
                 f"per-capita income fell {_pct(drop)} from {prev_pci} to {pci} yuan",
                 per_capita_income_yuan=pci,
@@ -160,7 +220,17 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
                 drop_ratio=_money(drop),
             )
 
-    year_income = income if income is not None else None
+
+def _medical_factor(
+    found: _Factors,
+    facts: Facts,
+    policy: Policy,
+    year_income: Decimal | None,
+    start: date,
+    on: date,
+) -> Decimal:
+    """Self-paid cost over 12 months at the threshold, or above the year's
+    income (then critical): plan §3(2)2. Returns the self-paid cost."""
     in_window = [i for i in facts.illnesses if start <= i.occurred_on <= on]
     medical = sum((i.self_paid_yuan for i in in_window), Decimal(0))
     threshold = (
@@ -170,7 +240,7 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
     )
     over_income = year_income is not None and medical > year_income
     if medical >= threshold or (medical > 0 and over_income):
-        add(
+        found.add(
             "medical_cost_high",
             f"self-paid medical cost {_money(medical)} yuan over 12 months"
             + (
@@ -184,14 +254,27 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
             threshold_yuan=threshold,
             household_income_yuan=_money(year_income) if year_income is not None else "unknown",
         )
+    return medical
 
+
+def _disaster_factor(
+    found: _Factors,
+    facts: Facts,
+    policy: Policy,
+    year_income: Decimal | None,
+    start: date,
+    on: date,
+) -> str:
+    """A house rated C or D (plan §3(2)3), or a loss over the policy's share of
+    a year's income; critical for a D house or a loss over the whole year's
+    (plan §3(1): a major disaster is helped at once). Returns the worst damage."""
     disasters = [d for d in facts.disasters if start <= d.occurred_on <= on]
     loss = sum((d.loss_yuan for d in disasters), Decimal(0))
     damage = max((d.housing_damage for d in disasters), key="noneCD".find, default="none")
     half_year = year_income * policy.disaster_income_fraction if year_income is not None else None
     if damage in ("C", "D") or (half_year is not None and loss > 0 and loss > half_year):
         severe = damage == "D" or (year_income is not None and loss > year_income)
-        add(
+        found.add(
             "disaster_loss",
             f"disaster loss {_money(loss)} yuan"
             + (f", house rated {damage}" if damage != "none" else "")
@@ -204,24 +287,34 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
             loss_yuan=_money(loss),
             housing_damage=damage,
         )
+    return damage
 
+
+def _employment_factors(found: _Factors, facts: Facts) -> int:
+    """Everyone able to work unemployed; a relocated household with no one
+    employed (plan §3(2)4). Returns the employed members."""
     employed = sum(1 for j in facts.jobs.values() if j.status == "employed")
     unemployed = sum(1 for j in facts.jobs.values() if j.status == "unemployed")
     if facts.labour_capable > 0 and employed == 0:
         if unemployed >= facts.labour_capable:
-            add(
+            found.add(
                 "all_unemployed",
                 f"all {facts.labour_capable} members able to work are unemployed",
                 labour_capable=facts.labour_capable,
                 unemployed=unemployed,
             )
         elif "relocated" in facts.flags:
-            add(
+            found.add(
                 "relocated_no_employment",
                 "relocated household with labour capacity and no one employed",
                 labour_capable=facts.labour_capable,
             )
+    return employed
 
+
+def _loan_factor(found: _Factors, facts: Facts, policy: Policy, on: date) -> tuple[int, int]:
+    """An overdue poverty micro-loan (plan §3(2)8), past its due date even when
+    the bank has not said so. Returns the open and the overdue loans."""
     open_loans = overdue_loans = 0
     worst_days = 0
     for loan in facts.loans.values():
@@ -235,36 +328,14 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
             overdue_loans += 1
             worst_days = max(worst_days, days)
     if overdue_loans:
-        add(
+        found.add(
             "loan_overdue",
             f"{overdue_loans} poverty loan(s) overdue, the longest {worst_days} days",
             severity="high" if worst_days >= policy.loan_overdue_high_days else None,
             overdue_loans=overdue_loans,
             days_overdue=worst_days,
         )
-
-    return RiskStatus(
-        household_id=facts.code,
-        registered=facts.registered,
-        township=facts.township,
-        village=facts.village,
-        card=facts.card,
-        members=facts.members,
-        labour_capable=facts.labour_capable,
-        evaluated_on=on,
-        policy_from=policy.effective_from,
-        per_capita_income_yuan=pci,
-        previous_per_capita_income_yuan=prev_pci,
-        half_year_per_capita_income_yuan=half_pci,
-        income_stale=facts.registered and income is None,
-        medical_self_paid_yuan=_money(medical),
-        employed_members=employed,
-        housing_damage=damage,
-        open_loans=open_loans,
-        overdue_loans=overdue_loans,
-        factors=tuple(factors),
-        level=level_of(factors),
-    )
+    return open_loans, overdue_loans
 
 
 def level_of(factors: list[Factor]) -> str:
