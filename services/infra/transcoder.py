@@ -1,9 +1,8 @@
 """The library's JSON transcoder, writing with orjson.
 
-Storing an event is mostly turning its state into JSON: the library's
-encoder (the standard ``json`` module, calling back into Python for each
-date, datetime, Decimal and FactRef) cost about 20 µs an event, a fifth of
-ingestion. orjson writes the same bytes -- compact separators, UTF-8, keys in
+Storing an event is mostly turning its state into JSON, and the library's
+encoder (the standard ``json`` module) calls back into Python for each date,
+datetime, Decimal and FactRef. orjson writes the same bytes -- compact separators, UTF-8, keys in
 order, and every type it does not know handed to the same ``_encode_obj`` as
 ``{"_type_": ..., "_data_": ...}`` -- so stored events read back with the
 library's decoder and stores written either way mix freely.
