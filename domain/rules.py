@@ -8,7 +8,7 @@ a household's card and risk decides.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,7 +29,20 @@ Measure = Literal[
     "loan_rescheduling",
     "education_grant",
 ]
-FactorCode = Literal[tuple(DEFAULT_SEVERITY)]  # type: ignore[valid-type]
+FactorCode = Literal[
+    "income_below_line",
+    "income_in_band",
+    "income_drop",
+    "medical_cost_high",
+    "disaster_loss",
+    "all_unemployed",
+    "relocated_no_employment",
+    "loan_overdue",
+]
+# The factor codes are the policy's; spelled out so that type checkers see them.
+if set(get_args(FactorCode)) != set(DEFAULT_SEVERITY):
+    raise ImportError("domain.rules.FactorCode differs from the policy's factors")
+MEASURES: tuple[str, ...] = get_args(Measure)
 
 
 class _Strict(BaseModel):
@@ -99,10 +112,13 @@ class RuleBook(_Strict):
         return None
 
     def measures_for(self, rule: Rule, status: RiskStatus) -> list[str]:
-        chosen = list(rule.measures)
+        chosen: list[str] = list(rule.measures)
         if rule.measures_by_factor:
+            by_factor: dict[str, list[str]] = {
+                k: list(v) for k, v in self.measures_by_factor.items()
+            }
             for f in status.factors:
-                chosen.extend(self.measures_by_factor.get(f.code, []))
+                chosen.extend(by_factor.get(f.code, []))
         return list(dict.fromkeys(chosen))
 
     def add_working_days(self, start: date, days: int) -> date:

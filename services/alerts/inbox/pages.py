@@ -6,35 +6,37 @@ redirect (no JavaScript)."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from domain.access import Permission, Principal, Role
-from domain.rules import Measure
-from domain.tasks import PersonalText, TaskError
+from domain.rules import MEASURES
+from domain.tasks import DEPARTMENT_MAX, NOTE_MAX, TaskError, TaskInputError
 from domain.timeline import timeline
 from schemas.tasks import TaskOut
+from services.alerts.app import Alerts
 from services.alerts.inbox.i18n import DEFAULT, LANGUAGES, Words
-from services.alerts.views import visible_task
-from services.infra.access import COOKIE, scoped_township
+from services.alerts.views import TaskView, reaches, visible_task
+from services.infra.access import COOKIE, Accounts, scoped_township
 from services.infra.views import MAX_OFFSET
-
-if TYPE_CHECKING:
-    from services.alerts.service import AlertsService
+from services.monitor.views import RiskStatusView
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 LANG_COOKIE = "povwatch_lang"
 PAGE = 50
-MEASURES = get_args(Measure)
+# How long an action's answer waits for the tasks view to show it (the list
+# the next page reads); past that the page is served and the list catches up.
+VIEW_WAIT_SECONDS = 5.0
 
 
 class NotSignedIn(Exception):
@@ -56,9 +58,31 @@ def page(request: Request, name: str, code: int = 200, **context: Any) -> HTMLRe
     return TEMPLATES.TemplateResponse(request, name, context, status_code=code)
 
 
-def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
+class Problem:
+    """What the form says is wrong: a field and a problem code the template
+    words (Chinese first), or a state conflict's own message."""
+
+    def __init__(
+        self, problem: str, field: str | None = None, limit: int | None = None, message: str = ""
+    ) -> None:
+        self.problem, self.field, self.limit, self.message = problem, field, limit, message
+
+    @classmethod
+    def of(cls, e: TaskInputError) -> Problem:
+        return cls(e.problem, e.field, e.limit, e.message)
+
+
+def router(
+    alerts: Alerts,
+    tasks: TaskView,
+    risk: RiskStatusView,
+    history: Callable[[str], Sequence[Any]],
+    accounts: Accounts,
+    clock: Callable[[], datetime],
+    secure_cookies: bool = False,
+) -> APIRouter:
+    """``history``: a household's stored events, for its timeline."""
     pages = APIRouter(prefix="/inbox", include_in_schema=False)
-    accounts, alerts = service.accounts, service.alerts
 
     def user(request: Request) -> Principal:
         token = request.cookies.get(COOKIE)
@@ -70,7 +94,7 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
         return who
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return page(request, name, status, today=service.clock().date(), **context)
+        return page(request, name, status, today=clock().date(), **context)
 
     def visible(task_id: str, who: Principal) -> TaskOut:
         try:
@@ -119,14 +143,14 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
             return RedirectResponse(
                 f"/inbox/tasks?township={quote(who.township or '')}", status_code=303
             )
-        today = service.clock().date().isoformat()
-        counts = service.tasks.counts("township", "phase")
+        today = clock().date().isoformat()
+        counts = tasks.counts("township", "phase")
         townships = sorted({t for (t, _) in counts} - {None}, key=str) + (
             [None] if any(t is None for (t, _) in counts) else []
         )
         rows = []
         for t in townships:
-            overdue = service.tasks.search(limit=1, before=today, township=t, phase="open").total
+            overdue = tasks.search(limit=1, before=today, township=t, phase="open").total
             rows.append(
                 {
                     "township": t,
@@ -151,7 +175,7 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
         who = user(request)
         township = scoped_township(who, township)
         offset = min(max(offset, 0), MAX_OFFSET)
-        page = service.tasks.search(
+        page = tasks.search(
             limit=PAGE, offset=offset, township=township, phase="closed" if closed else "open"
         )
         return render(
@@ -173,13 +197,13 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
         request: Request,
         task_id: str,
         done: str | None = None,
-        error: str | None = None,
+        error: Problem | None = None,
         status: int = 200,
     ) -> Response:
         who = user(request)
         task = visible(task_id, who)
-        household = service.risk.get(task.household_id)
-        events = timeline(service.households.history(task.household_id))
+        household = risk.get(task.household_id)
+        events = timeline(history(task.household_id))
         return render(
             request,
             "task.html",
@@ -191,6 +215,7 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
             done=done,
             error=error,
             measures=MEASURES,
+            limits={"note": NOTE_MAX, "department": DEPARTMENT_MAX},
         )
 
     def act(request: Request, task_id: str, action: str, **kwargs: Any) -> Response:
@@ -199,17 +224,16 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
             raise HTTPException(403, "role may not act on tasks")
         visible(task_id, who)
         try:
-            alerts.act(UUID(task_id), action, by=who.name, **kwargs)
-        except PersonalText:
-            return task_page(request, task_id, error="personal_number", status=422)
+            done = alerts.act(UUID(task_id), action, by=who.name, **kwargs)
+        except TaskInputError as e:
+            return task_page(request, task_id, error=Problem.of(e), status=422)
         except TaskError as e:
-            return task_page(request, task_id, error=str(e), status=409)
-        service.task_view.run_once()
+            return task_page(request, task_id, error=Problem("state", message=str(e)), status=409)
+        # Read-your-writes: the lists the next pages show come from the tasks
+        # view, which the leading process writes; wait (bounded) until it
+        # holds this action rather than writing the view from a request.
+        reaches(tasks, alerts.name, done.position, VIEW_WAIT_SECONDS)
         return RedirectResponse(f"/inbox/tasks/{task_id}?done={action}", status_code=303)
-
-    def required(request: Request, task_id: str, value: str) -> str | Response:
-        value = value.strip()
-        return value if value else task_page(request, task_id, error="required", status=422)
 
     @pages.post("/tasks/{task_id}/acknowledge")
     def acknowledge(request: Request, task_id: str) -> Response:
@@ -222,50 +246,42 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
         try:
             day = date.fromisoformat(visited_on)
         except ValueError:
-            return task_page(request, task_id, error="date", status=422)
-        if day > service.clock().date():
-            return task_page(request, task_id, error="future", status=422)
-        return act(request, task_id, "record_visit", visited_on=day, note=note.strip()[:2000])
+            return task_page(request, task_id, error=Problem("date", "visited_on"), status=422)
+        return act(request, task_id, "record_visit", visited_on=day, note=note.strip())
 
     @pages.post("/tasks/{task_id}/measure")
     def measure(
         request: Request, task_id: str, kind: str = Form(""), department: str = Form("")
     ) -> Response:
-        if kind not in MEASURES:
-            return task_page(request, task_id, error="measure", status=422)
-        dept = required(request, task_id, department)
-        if isinstance(dept, Response):
-            return dept
-        return act(request, task_id, "record_measure", kind=kind, department=dept[:100])
+        return act(request, task_id, "record_measure", kind=kind, department=department.strip())
 
     @pages.post("/tasks/{task_id}/resolve")
     def resolve(request: Request, task_id: str, outcome: str = Form("")) -> Response:
-        text = required(request, task_id, outcome)
-        return (
-            text
-            if isinstance(text, Response)
-            else act(request, task_id, "resolve", outcome=text[:2000])
-        )
+        return act(request, task_id, "resolve", outcome=outcome.strip())
 
     @pages.post("/tasks/{task_id}/dismiss")
     def dismiss(request: Request, task_id: str, reason: str = Form("")) -> Response:
-        text = required(request, task_id, reason)
-        return (
-            text
-            if isinstance(text, Response)
-            else act(request, task_id, "dismiss", reason=text[:2000])
-        )
+        return act(request, task_id, "dismiss", reason=reason.strip())
 
     return pages
 
 
-def install(app, service: AlertsService, secure_cookies: bool = False) -> None:
+def install(
+    app: FastAPI,
+    alerts: Alerts,
+    tasks: TaskView,
+    risk: RiskStatusView,
+    history: Callable[[str], Sequence[Any]],
+    accounts: Accounts,
+    clock: Callable[[], datetime],
+    secure_cookies: bool = False,
+) -> None:
     """Adds the inbox to the alerts service's app: pages, their stylesheet,
     and error pages for browsers (the API keeps its JSON errors)."""
     from fastapi.exception_handlers import http_exception_handler
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    app.include_router(router(service, secure_cookies))
+    app.include_router(router(alerts, tasks, risk, history, accounts, clock, secure_cookies))
     app.mount("/inbox/static", StaticFiles(directory=HERE / "static"), name="inbox-static")
 
     @app.exception_handler(NotSignedIn)
