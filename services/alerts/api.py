@@ -100,10 +100,35 @@ def create_app(
         "The township inbox (web pages) is served under /inbox.",
     )
     current = signed_in(accounts)
+    task_routes(app, alerts, tasks, clock, current)
+    silence_routes(app, alerts, clock, allowed(current, Permission.MANAGE_SILENCES))
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> dict[str, object]:
+        # Open to probes (no token): it says ready or not, and why not; no figures.
+        problem = ready()
+        if problem is not None:
+            raise HTTPException(503, problem)
+        return {"status": "ready"}
+
+    watcher = allowed(current, Permission.READ_OPERATIONS)
+    metrics.mount(app, service_registry(ReadModelCollector(gauges)), watcher)
+    return app
+
+
+def task_routes(
+    app: FastAPI,
+    alerts: Alerts,
+    tasks: TaskView,
+    clock: Callable[[], datetime],
+    current: Callable[..., Principal],
+) -> None:
     reader = allowed(current, Permission.READ_TASKS)
     actor = allowed(current, Permission.ACT_ON_TASKS)
-    operator = allowed(current, Permission.MANAGE_SILENCES)
-    watcher = allowed(current, Permission.READ_OPERATIONS)
 
     def act(task_id: UUID, who: Principal, action: str, **kwargs: object) -> TaskOut:
         visible_task(alerts, task_id, who)
@@ -160,6 +185,10 @@ def create_app(
     def dismiss(task_id: UUID, body: Dismiss, who: Principal = Depends(actor)) -> TaskOut:
         return act(task_id, who, "dismiss", reason=body.reason)
 
+
+def silence_routes(
+    app: FastAPI, alerts: Alerts, clock: Callable[[], datetime], operator: Callable[..., Principal]
+) -> None:
     def silence_out(s: Silence, now: datetime) -> SilenceOut:
         return SilenceOut(**s.__dict__, active=s.active(now))
 
@@ -190,18 +219,3 @@ def create_app(
         except TaskError as e:
             raise HTTPException(404, str(e)) from None
         return next(silence_out(s, clock()) for s in alerts.silences() if s.id == silence_id)
-
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        return {"status": "alive"}
-
-    @app.get("/readyz", tags=["health"])
-    def readyz() -> dict[str, object]:
-        # Open to probes (no token): it says ready or not, and why not; no figures.
-        problem = ready()
-        if problem is not None:
-            raise HTTPException(503, problem)
-        return {"status": "ready"}
-
-    metrics.mount(app, service_registry(ReadModelCollector(gauges)), watcher)
-    return app

@@ -7,6 +7,7 @@ redirect (no JavaScript)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -72,48 +73,96 @@ class Problem:
         return cls(e.problem, e.field, e.limit, e.message)
 
 
-def router(
-    alerts: Alerts,
-    tasks: TaskView,
-    risk: RiskStatusView,
-    history: Callable[[str], Sequence[Any]],
-    accounts: Accounts,
-    clock: Callable[[], datetime],
-    secure_cookies: bool = False,
-) -> APIRouter:
-    """``history``: a household's stored events, for its timeline."""
-    pages = APIRouter(prefix="/inbox", include_in_schema=False)
+@dataclass(frozen=True)
+class Sources:
+    """What the pages read and act on. ``history``: a household's stored
+    events, for its timeline."""
 
-    def user(request: Request) -> Principal:
+    alerts: Alerts
+    tasks: TaskView
+    risk: RiskStatusView
+    history: Callable[[str], Sequence[Any]]
+    accounts: Accounts
+    clock: Callable[[], datetime]
+
+
+def router(src: Sources, secure_cookies: bool = False) -> APIRouter:
+    pages = APIRouter(prefix="/inbox", include_in_schema=False)
+    helpers = _Helpers(src)
+    _session_pages(pages, helpers, secure_cookies)
+    _task_pages(pages, helpers)
+    _action_pages(pages, helpers)
+    return pages
+
+
+class _Helpers:
+    """Who asks, and how a page is rendered, shared by the pages."""
+
+    def __init__(self, src: Sources) -> None:
+        self.src = src
+
+    def user(self, request: Request) -> Principal:
         token = request.cookies.get(COOKIE)
-        who = accounts.authenticate(token) if token else None
+        who = self.src.accounts.authenticate(token) if token else None
         if who is None:
             raise NotSignedIn
         if not who.may(Permission.READ_TASKS):
             raise HTTPException(403, "role has no inbox")
         return who
 
-    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return page(request, name, status, today=clock().date(), **context)
+    def render(
+        self, request: Request, name: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        return page(request, name, status, today=self.src.clock().date(), **context)
 
-    def visible(task_id: str, who: Principal) -> TaskOut:
+    def visible(self, task_id: str, who: Principal) -> TaskOut:
         try:
             uuid = UUID(task_id)
         except ValueError:
             uuid = UUID(int=0)  # no such task: answered like any other missing one
-        return visible_task(alerts, uuid, who)
+        return visible_task(self.src.alerts, uuid, who)
+
+    def task_page(
+        self,
+        request: Request,
+        task_id: str,
+        done: str | None = None,
+        error: Problem | None = None,
+        status: int = 200,
+    ) -> Response:
+        who = self.user(request)
+        task = self.visible(task_id, who)
+        household = self.src.risk.get(task.household_id)
+        events = timeline(self.src.history(task.household_id))
+        return self.render(
+            request,
+            "task.html",
+            status=status,
+            who=who,
+            task=task,
+            household=household,
+            events=events,
+            done=done,
+            error=error,
+            measures=MEASURES,
+            limits={"note": NOTE_MAX, "department": DEPARTMENT_MAX},
+        )
+
+
+def _session_pages(pages: APIRouter, h: _Helpers, secure_cookies: bool) -> None:
+    src = h.src
 
     @pages.get("/signin", response_class=HTMLResponse)
     def signin_page(request: Request) -> HTMLResponse:
-        return render(request, "signin.html")
+        return h.render(request, "signin.html")
 
     @pages.post("/signin")
     def signin(request: Request, token: str = Form("")) -> Response:
-        who = accounts.authenticate(token.strip())
+        who = src.accounts.authenticate(token.strip())
         if who is None:
-            return render(request, "signin.html", status=401, error="token")
+            return h.render(request, "signin.html", status=401, error="token")
         if not who.may(Permission.READ_TASKS):
-            return render(request, "signin.html", status=403, error="role")
+            return h.render(request, "signin.html", status=403, error="role")
         out = RedirectResponse("/inbox", status_code=303)
         # HttpOnly: no script reads it; SameSite=Strict: no other site's form posts with it.
         out.set_cookie(
@@ -136,21 +185,25 @@ def router(
         out.set_cookie(LANG_COOKIE, lang, samesite="strict", max_age=365 * 86400, path="/")
         return out
 
+
+def _task_pages(pages: APIRouter, h: _Helpers) -> None:
+    src = h.src
+
     @pages.get("", response_class=HTMLResponse)
     def home(request: Request) -> Response:
-        who = user(request)
+        who = h.user(request)
         if who.role is Role.STAFF:
             return RedirectResponse(
                 f"/inbox/tasks?township={quote(who.township or '')}", status_code=303
             )
-        today = clock().date().isoformat()
-        counts = tasks.counts("township", "phase")
+        today = src.clock().date().isoformat()
+        counts = src.tasks.counts("township", "phase")
         townships = sorted({t for (t, _) in counts} - {None}, key=str) + (
             [None] if any(t is None for (t, _) in counts) else []
         )
         rows = []
         for t in townships:
-            overdue = tasks.search(limit=1, before=today, township=t, phase="open").total
+            overdue = src.tasks.search(limit=1, before=today, township=t, phase="open").total
             rows.append(
                 {
                     "township": t,
@@ -159,7 +212,7 @@ def router(
                     "overdue": overdue,
                 }
             )
-        return render(
+        return h.render(
             request,
             "overview.html",
             who=who,
@@ -172,13 +225,13 @@ def router(
     def task_list(
         request: Request, township: str | None = None, closed: bool = False, offset: int = 0
     ) -> Response:
-        who = user(request)
+        who = h.user(request)
         township = scoped_township(who, township)
         offset = min(max(offset, 0), MAX_OFFSET)
-        page = tasks.search(
+        page = src.tasks.search(
             limit=PAGE, offset=offset, township=township, phase="closed" if closed else "open"
         )
-        return render(
+        return h.render(
             request,
             "tasks.html",
             who=who,
@@ -191,48 +244,27 @@ def router(
 
     @pages.get("/tasks/{task_id}", response_class=HTMLResponse)
     def task_view(request: Request, task_id: str, done: str | None = None) -> Response:
-        return task_page(request, task_id, done=done)
+        return h.task_page(request, task_id, done=done)
 
-    def task_page(
-        request: Request,
-        task_id: str,
-        done: str | None = None,
-        error: Problem | None = None,
-        status: int = 200,
-    ) -> Response:
-        who = user(request)
-        task = visible(task_id, who)
-        household = risk.get(task.household_id)
-        events = timeline(history(task.household_id))
-        return render(
-            request,
-            "task.html",
-            status=status,
-            who=who,
-            task=task,
-            household=household,
-            events=events,
-            done=done,
-            error=error,
-            measures=MEASURES,
-            limits={"note": NOTE_MAX, "department": DEPARTMENT_MAX},
-        )
+
+def _action_pages(pages: APIRouter, h: _Helpers) -> None:
+    src = h.src
 
     def act(request: Request, task_id: str, action: str, **kwargs: Any) -> Response:
-        who = user(request)
+        who = h.user(request)
         if not who.may(Permission.ACT_ON_TASKS):
             raise HTTPException(403, "role may not act on tasks")
-        visible(task_id, who)
+        h.visible(task_id, who)
         try:
-            done = alerts.act(UUID(task_id), action, by=who.name, **kwargs)
+            done = src.alerts.act(UUID(task_id), action, by=who.name, **kwargs)
         except TaskInputError as e:
-            return task_page(request, task_id, error=Problem.of(e), status=422)
+            return h.task_page(request, task_id, error=Problem.of(e), status=422)
         except TaskError as e:
-            return task_page(request, task_id, error=Problem("state", message=str(e)), status=409)
+            return h.task_page(request, task_id, error=Problem("state", message=str(e)), status=409)
         # Read-your-writes: the lists the next pages show come from the tasks
         # view, which the leading process writes; wait (bounded) until it
         # holds this action rather than writing the view from a request.
-        reaches(tasks, alerts.name, done.position, VIEW_WAIT_SECONDS)
+        reaches(src.tasks, src.alerts.name, done.position, VIEW_WAIT_SECONDS)
         return RedirectResponse(f"/inbox/tasks/{task_id}?done={action}", status_code=303)
 
     @pages.post("/tasks/{task_id}/acknowledge")
@@ -246,7 +278,7 @@ def router(
         try:
             day = date.fromisoformat(visited_on)
         except ValueError:
-            return task_page(request, task_id, error=Problem("date", "visited_on"), status=422)
+            return h.task_page(request, task_id, error=Problem("date", "visited_on"), status=422)
         return act(request, task_id, "record_visit", visited_on=day, note=note.strip())
 
     @pages.post("/tasks/{task_id}/measure")
@@ -262,8 +294,6 @@ def router(
     @pages.post("/tasks/{task_id}/dismiss")
     def dismiss(request: Request, task_id: str, reason: str = Form("")) -> Response:
         return act(request, task_id, "dismiss", reason=reason.strip())
-
-    return pages
 
 
 def install(
@@ -281,7 +311,9 @@ def install(
     from fastapi.exception_handlers import http_exception_handler
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    app.include_router(router(alerts, tasks, risk, history, accounts, clock, secure_cookies))
+    app.include_router(
+        router(Sources(alerts, tasks, risk, history, accounts, clock), secure_cookies)
+    )
     app.mount("/inbox/static", StaticFiles(directory=HERE / "static"), name="inbox-static")
 
     @app.exception_handler(NotSignedIn)
