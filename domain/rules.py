@@ -83,10 +83,13 @@ class RuleBook(_Strict):
         return None
 
     def measures_for(self, rule: Rule, status: RiskStatus) -> list[str]:
-        chosen = list(rule.measures)
+        chosen: list[str] = list(rule.measures)
         if rule.measures_by_factor:
+            by_factor: dict[str, list[str]] = {
+                k: list(v) for k, v in self.measures_by_factor.items()
+            }
             for f in status.factors:
-                chosen.extend(self.measures_by_factor.get(f.code, []))
+                chosen.extend(by_factor.get(f.code, []))
         return list(dict.fromkeys(chosen))
 
     def add_working_days(self, start: date, days: int) -> date:

@@ -5,35 +5,49 @@
 - ``Watch``: one per household: its open task (one household, one plan) and
   what the last closed task covered (no alert storms).
 - ``SilenceBook``: operators' silences, by household or by township and factor.
+
+Each command checks its own input (lengths, required text, dates, personal
+numbers) before the task's state, so every entry point (API, inbox, CLI)
+refuses the same input with the same field and reason.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.policy import DEFAULT_SEVERITY, LEVELS
-from domain.privacy import PersonalNumber, no_personal_numbers
+from domain.policy import DEFAULT_SEVERITY
+from domain.task_input import (
+    DEPARTMENT_MAX,
+    NOTE_MAX,
+    SILENCE_REASON_MAX,
+    PersonalText,
+    TaskError,
+    TaskInputError,
+    plain_text,
+)
+from domain.vocabulary import LEVELS, MEASURES
+
+__all__ = [
+    "DEPARTMENT_MAX",
+    "NOTE_MAX",
+    "Factors",
+    "HelpTask",
+    "PersonalText",
+    "Silence",
+    "SilenceBook",
+    "TaskError",
+    "TaskInputError",
+    "Watch",
+]
 
 OPEN_STATES = ("open", "acknowledged")
 
-
-class TaskError(ValueError):
-    """A command that the task's state does not allow."""
-
-
-class PersonalText(TaskError):
-    """Text that holds an ID, phone or bank account number."""
-
-
-def _plain_text(text: str) -> None:
-    try:
-        no_personal_numbers(text)
-    except PersonalNumber as e:
-        raise PersonalText(str(e)) from None
+Factors = dict[str, dict[str, Any]]  # factor code -> severity, reason, figures
 
 
 def rank(level: str) -> int:
@@ -58,8 +72,8 @@ class HelpTask(Aggregate):
         village: str | None,
         card: str | None,
         level: str,
-        factors: dict,
-        measures: list,
+        factors: Factors,
+        measures: list[str],
         visit_due: date,
         measures_due: date,
         at: datetime,
@@ -77,10 +91,12 @@ class HelpTask(Aggregate):
         self.escalation = 0
         self.escalated_at: datetime | None = None
         self.acknowledged_by: str | None = None
-        self.visits: list[dict] = []
-        self.measures_given: list[dict] = []
+        self.visits: list[dict[str, Any]] = []
+        self.measures_given: list[dict[str, Any]] = []
         self.outcome: str | None = None
-        self.history: list[dict] = [{"at": at, "by": "system", "what": "created", "detail": title}]
+        self.history: list[dict[str, Any]] = [
+            {"at": at, "by": "system", "what": "created", "detail": title}
+        ]
 
     # -- state checks -------------------------------------------------------
 
@@ -103,7 +119,7 @@ class HelpTask(Aggregate):
             missed.append(self.measures_due)
         return min(missed) if missed else None
 
-    def wants_evidence(self, level: str, factors: dict[str, dict]) -> bool:
+    def wants_evidence(self, level: str, factors: Factors) -> bool:
         return rank(level) > rank(self.level) or bool(set(factors) - set(self.factors))
 
     # -- commands (each event records who and when) -------------------------
@@ -115,36 +131,34 @@ class HelpTask(Aggregate):
         self._acknowledged(by=by, at=at)
 
     def record_visit(self, by: str, at: datetime, visited_on: date, note: str) -> None:
+        plain_text("note", note, NOTE_MAX)
+        if visited_on > at.date():
+            raise TaskInputError("visited_on", "future", "cannot be after today")
         self._require_open("record a visit")
-        _plain_text(note)
         self._visit_recorded(by=by, at=at, visited_on=visited_on, note=note)
 
     def record_measure(self, by: str, at: datetime, kind: str, department: str) -> None:
+        if kind not in MEASURES:
+            raise TaskInputError("kind", "unknown_measure", f"one of {', '.join(MEASURES)}")
+        plain_text("department", department, DEPARTMENT_MAX, least=1)
         self._require_open("record a measure")
-        _plain_text(department)
         self._measure_recorded(by=by, at=at, kind=kind, department=department)
 
     def resolve(self, by: str, at: datetime, outcome: str) -> None:
+        plain_text("outcome", outcome, NOTE_MAX, least=1)
         self._require_open("resolve")
-        if not outcome.strip():
-            raise TaskError("an outcome is required to resolve a task")
-        _plain_text(outcome)
         self._resolved(by=by, at=at, outcome=outcome)
 
     def dismiss(self, by: str, at: datetime, reason: str) -> None:
+        plain_text("reason", reason, NOTE_MAX, least=1)
         self._require_open("dismiss")
-        if not reason.strip():
-            raise TaskError("a reason is required to dismiss a task")
-        _plain_text(reason)
         self._dismissed(by=by, at=at, reason=reason)
 
     def escalate(self, level: int, at: datetime, reason: str) -> None:
         if self.is_open and level > self.escalation:
             self._escalated(level=level, at=at, reason=reason)
 
-    def add_evidence(
-        self, level: str, factors: dict[str, dict], at: datetime, by: str = "system"
-    ) -> None:
+    def add_evidence(self, level: str, factors: Factors, at: datetime, by: str = "system") -> None:
         self._require_open("add evidence")
         self._evidence_added(level=level, factors=factors, at=at, by=by)
 
@@ -185,7 +199,7 @@ class HelpTask(Aggregate):
         self._log(at, "system", f"escalated to level {level}", reason)
 
     @event("EvidenceAdded")
-    def _evidence_added(self, level: str, factors: dict, at: datetime, by: str) -> None:
+    def _evidence_added(self, level: str, factors: Factors, at: datetime, by: str) -> None:
         new = sorted(set(factors) - set(self.factors))
         raised = rank(level) > rank(self.level)
         self.factors.update(factors)
@@ -220,9 +234,7 @@ class Watch(Aggregate):
         self.last_closed: Closed | None = None
         self.measures_given = 0
 
-    def suppressed(
-        self, level: str, factors: dict[str, dict], now: datetime, cooldown_days: int
-    ) -> bool:
+    def suppressed(self, level: str, factors: Factors, now: datetime, cooldown_days: int) -> bool:
         """After a task closes, the same factors do not re-open one unless they
         worsen or the cooldown has passed."""
         last = self.last_closed
@@ -243,7 +255,7 @@ class Watch(Aggregate):
 
     @event("TaskClosed")
     def task_closed(
-        self, task_id: UUID, at: datetime, level: str, severities: dict, measures: int
+        self, task_id: UUID, at: datetime, level: str, severities: dict[str, str], measures: int
     ) -> None:
         if self.open_task == task_id:
             self.open_task = None
@@ -301,15 +313,17 @@ class SilenceBook(Aggregate):
         factor: str | None = None,
         until_clear: bool = False,
     ) -> str:
-        if not reason.strip():
-            raise TaskError("a silence needs a reason")
-        _plain_text(reason)
+        plain_text("reason", reason, SILENCE_REASON_MAX, least=1)
         if (household_id is None) == (township is None):
-            raise TaskError("silence either one household or a township (with a factor)")
+            raise TaskInputError(
+                "household_id",
+                "scope",
+                "silence either one household or a township (with a factor)",
+            )
         if expires_at <= at:
-            raise TaskError("a silence must expire in the future")
+            raise TaskInputError("expires_at", "expired", "a silence must expire in the future")
         if factor is not None and factor not in DEFAULT_SEVERITY:
-            raise TaskError(f"unknown factor {factor!r}")
+            raise TaskInputError("factor", "unknown_factor", f"unknown factor {factor!r}")
         silence_id = f"s{len(self.silences) + 1}"
         self._created(
             silence_id=silence_id,
@@ -325,6 +339,7 @@ class SilenceBook(Aggregate):
         return silence_id
 
     def end(self, silence_id: str, by: str, at: datetime, reason: str) -> None:
+        plain_text("reason", reason, SILENCE_REASON_MAX, least=1)
         s = self.silences.get(silence_id)
         if s is None:
             raise TaskError(f"no silence {silence_id}")

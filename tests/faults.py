@@ -36,14 +36,23 @@ def service_env(settings: Settings, **extra: str) -> dict[str, str]:
 class Proc:
     """A povwatch service as its own process."""
 
-    def __init__(self, settings: Settings, command: str, log: Path, **env: str) -> None:
+    def __init__(
+        self, settings: Settings, command: str, log: Path, http: bool = False, **env: str
+    ) -> None:
         self.settings, self.command, self.log, self.env = settings, command, log, env
+        self.http = http
         self.p: subprocess.Popen | None = None
 
     def start(self) -> Proc:
         out = self.log.open("a")
         self.p = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", self.command, "--no-http"],
+            [
+                sys.executable,
+                "-m",
+                "services.cli",
+                self.command,
+                "--http" if self.http else "--no-http",
+            ],
             env=service_env(self.settings, **self.env),
             cwd=ROOT,
             stdout=out,

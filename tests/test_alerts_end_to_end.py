@@ -9,7 +9,6 @@ from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
-from services.alerts.api import create_app
 from services.alerts.service import AlertsService
 from services.monitor.service import MonitorService
 from synthetic.sample import Builder
@@ -47,7 +46,7 @@ def test_department_message_becomes_a_task_message_and_staff_work_it(settings):
         assert task["visit_due"] == "2026-06-03" and task["measures_due"] == "2026-06-16"
 
         who = clients(
-            create_app(alerts),
+            alerts.web_app(),
             alerts.accounts,
             **{
                 "jinlong-staff-1": ("staff", "Jinlong"),
@@ -68,13 +67,13 @@ def test_department_message_becomes_a_task_message_and_staff_work_it(settings):
         assert api.post(f"/tasks/{tid}/acknowledge").status_code == 200
         assert (
             api.post(
-                f"/tasks/{tid}/visits", json={"visited_on": "2026-06-02", "note": "met the family"}
+                f"/tasks/{tid}/visits", json={"visited_on": "2026-06-01", "note": "met the family"}
             ).status_code
             == 200
         )
         # Personal numbers are refused in what staff write.
         r = api.post(
-            f"/tasks/{tid}/visits", json={"visited_on": "2026-06-02", "note": "phone 138 1234 5678"}
+            f"/tasks/{tid}/visits", json={"visited_on": "2026-06-01", "note": "phone 138 1234 5678"}
         )
         assert r.status_code == 422 and "phone" in r.text
         assert (
@@ -107,7 +106,7 @@ def test_department_message_becomes_a_task_message_and_staff_work_it(settings):
 def test_silences_over_http(settings):
     with AlertsService(settings, clock=lambda: NOW) as alerts:
         who = clients(
-            create_app(alerts),
+            alerts.web_app(),
             alerts.accounts,
             **{
                 "op-1": ("operator", None),
@@ -125,7 +124,7 @@ def test_silences_over_http(settings):
         for name in ("staff", "county"):
             assert who[name].post("/silences", json=body).status_code == 403
             assert who[name].get("/silences").status_code == 403
-        assert TestClient(create_app(alerts)).get("/silences").status_code == 401
+        assert TestClient(alerts.web_app()).get("/silences").status_code == 401
         r = api.post("/silences", json=body)
         assert r.status_code == 201 and r.json()["active"] and r.json()["created_by"] == "op-1"
         sid = r.json()["id"]

@@ -15,8 +15,7 @@ from jinja2.ext import babel_extract
 
 from domain.access import Role
 from domain.policy import DEFAULT_SEVERITY
-from domain.rules import Measure
-from services.alerts.api import create_app
+from domain.vocabulary import Measure
 from services.alerts.inbox.i18n import LOCALE
 from services.alerts.inbox.pages import HERE
 from services.infra.access import COOKIE
@@ -40,7 +39,8 @@ def inbox(world):  # noqa: F811
         ),
         w.b.income("H-2", date(2026, 5, 31), "1000.00", *YEAR),
     )
-    app = create_app(service)
+    service.start(relay=False)  # its followers write the tasks view, as in production
+    app = service.web_app()
     tokens = {
         "wang": service.accounts.issue("wang", Role.STAFF, "test", township="Jinlong"),
         "zhou": service.accounts.issue("zhou", Role.STAFF, "test", township="Yuanjiang"),

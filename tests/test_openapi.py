@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from domain.access import Role
-from services.alerts.api import create_app as alerts_app
 from services.monitor.api import create_app as monitor_app
 from services.monitor.uploads import Uploads
 from tests.helpers import bearer
@@ -59,7 +58,7 @@ def apps(world, broker_settings):  # noqa: F811
     }
     uploads = Uploads(broker_settings.model_copy(update={"state_dir": service.settings.sqlite_dir}))
     monitor = monitor_app(service.households, service.risk, accounts, uploads=uploads)
-    yield {"alerts": alerts_app(service), "monitor": monitor}, tokens
+    yield {"alerts": service.web_app(), "monitor": monitor}, tokens
     uploads.close()
 
 

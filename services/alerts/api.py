@@ -2,56 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 from fastapi import Depends, FastAPI, HTTPException, Query
-from pydantic import AfterValidator, BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from prometheus_client.core import Metric
+from pydantic import BaseModel
 
 from domain.access import Permission, Principal
-from domain.privacy import no_personal_numbers
-from domain.rules import FactorCode, Measure
-from domain.tasks import TaskError
+from domain.tasks import Silence, TaskError, TaskInputError
+from domain.vocabulary import FactorCode, Measure
 from schemas.tasks import TaskOut, TaskPage
-from services.alerts import inbox
-from services.alerts.views import task_doc, visible_task
-from services.infra import kafka, metrics
-from services.infra.access import allowed, scoped_township, signed_in
+from services.alerts.app import Alerts
+from services.alerts.views import TaskView, task_doc, visible_task
+from services.infra import metrics
+from services.infra.access import Accounts, allowed, scoped_township, signed_in
 from services.infra.metrics import ReadModelCollector, service_registry
 from services.infra.views import MAX_OFFSET
 
-if TYPE_CHECKING:
-    from services.alerts.service import AlertsService
+# Bodies give types; what text may say and how long it may be is the domain's
+# rule (domain/tasks.py), answered as 422 naming the field.
 
-# Free text from staff is stored and published: no ID, phone or account numbers.
-Note = Annotated[str, Field(max_length=2000), AfterValidator(no_personal_numbers)]
-Said = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(no_personal_numbers)]
-Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(no_personal_numbers)]
+
+def refused(e: TaskInputError) -> RequestValidationError:
+    """A domain input error in the shape FastAPI gives its own 422s."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", e.field), "msg": e.message, "input": None}]
+    )
 
 
 class Visit(BaseModel):
     visited_on: date
-    note: Note = ""
+    note: str = ""
 
 
 class MeasureGiven(BaseModel):
     kind: Measure
-    department: Annotated[
-        str, Field(min_length=1, max_length=100), AfterValidator(no_personal_numbers)
-    ]
+    department: str
 
 
 class Resolve(BaseModel):
-    outcome: Said
+    outcome: str
 
 
 class Dismiss(BaseModel):
-    reason: Said
+    reason: str
 
 
 class SilenceIn(BaseModel):
-    reason: Reason
+    reason: str
     expires_at: datetime
     household_id: str | None = None
     township: str | None = None
@@ -76,11 +78,19 @@ class SilenceOut(BaseModel):
 
 
 class EndSilence(BaseModel):
-    reason: Reason
+    reason: str
 
 
-def create_app(service: AlertsService) -> FastAPI:
-    alerts = service.alerts
+def create_app(
+    alerts: Alerts,
+    tasks: TaskView,
+    accounts: Accounts,
+    clock: Callable[[], datetime],
+    ready: Callable[[], str | None],
+    gauges: Callable[[], Iterable[Metric]],
+) -> FastAPI:
+    """``ready``: None when the process can serve, else why not; ``gauges``:
+    the read models' metrics at scrape time."""
     app = FastAPI(
         title="povwatch alerts",
         version="1",
@@ -89,20 +99,48 @@ def create_app(service: AlertsService) -> FastAPI:
         "township staff see and act on their own township's tasks only. "
         "The township inbox (web pages) is served under /inbox.",
     )
-    current = signed_in(service.accounts)
+    current = signed_in(accounts)
+    task_routes(app, alerts, tasks, clock, current)
+    silence_routes(app, alerts, clock, allowed(current, Permission.MANAGE_SILENCES))
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> dict[str, object]:
+        # Open to probes (no token): it says ready or not, and why not; no figures.
+        problem = ready()
+        if problem is not None:
+            raise HTTPException(503, problem)
+        return {"status": "ready"}
+
+    watcher = allowed(current, Permission.READ_OPERATIONS)
+    metrics.mount(app, service_registry(ReadModelCollector(gauges)), watcher)
+    return app
+
+
+def task_routes(
+    app: FastAPI,
+    alerts: Alerts,
+    tasks: TaskView,
+    clock: Callable[[], datetime],
+    current: Callable[..., Principal],
+) -> None:
     reader = allowed(current, Permission.READ_TASKS)
     actor = allowed(current, Permission.ACT_ON_TASKS)
-    operator = allowed(current, Permission.MANAGE_SILENCES)
-    watcher = allowed(current, Permission.READ_OPERATIONS)
 
     def act(task_id: UUID, who: Principal, action: str, **kwargs: object) -> TaskOut:
         visible_task(alerts, task_id, who)
         try:
-            task = alerts.act(task_id, action, by=who.name, **kwargs)
+            done = alerts.act(task_id, action, by=who.name, **kwargs)
+        except TaskInputError as e:
+            raise refused(e) from None
         except TaskError as e:
             raise HTTPException(409, str(e)) from None
-        service.task_view.run_once()
-        return task_doc(task)
+        # The answer is the task as saved; the tasks view follows in the
+        # leading process (a request never writes it).
+        return task_doc(done.task)
 
     @app.get("/tasks", response_model=TaskPage, tags=["tasks"])
     def list_tasks(
@@ -115,10 +153,10 @@ def create_app(service: AlertsService) -> FastAPI:
         who: Principal = Depends(reader),
     ) -> TaskPage:
         township = scoped_township(who, township)
-        before = service.clock().date().isoformat() if overdue else None
+        before = clock().date().isoformat() if overdue else None
         if overdue:
             phase = "open"
-        page = service.tasks.search(
+        page = tasks.search(
             limit=limit, offset=offset, before=before, township=township, status=status, phase=phase
         )
         return TaskPage(items=page.items, total=page.total, limit=limit, offset=offset)
@@ -147,14 +185,18 @@ def create_app(service: AlertsService) -> FastAPI:
     def dismiss(task_id: UUID, body: Dismiss, who: Principal = Depends(actor)) -> TaskOut:
         return act(task_id, who, "dismiss", reason=body.reason)
 
-    def silence_out(s, now: datetime) -> SilenceOut:
+
+def silence_routes(
+    app: FastAPI, alerts: Alerts, clock: Callable[[], datetime], operator: Callable[..., Principal]
+) -> None:
+    def silence_out(s: Silence, now: datetime) -> SilenceOut:
         return SilenceOut(**s.__dict__, active=s.active(now))
 
     @app.get("/silences", response_model=list[SilenceOut], tags=["silences"])
     def list_silences(
         active: bool | None = None, who: Principal = Depends(operator)
     ) -> list[SilenceOut]:
-        now = service.clock()
+        now = clock()
         out = [silence_out(s, now) for s in alerts.silences()]
         return [s for s in out if active is None or s.active == active]
 
@@ -162,9 +204,9 @@ def create_app(service: AlertsService) -> FastAPI:
     def create_silence(body: SilenceIn, who: Principal = Depends(operator)) -> SilenceOut:
         try:
             sid = alerts.silence(created_by=who.name, **body.model_dump())
-        except TaskError as e:
-            raise HTTPException(422, str(e)) from None
-        return next(silence_out(s, service.clock()) for s in alerts.silences() if s.id == sid)
+        except TaskInputError as e:
+            raise refused(e) from None
+        return next(silence_out(s, clock()) for s in alerts.silences() if s.id == sid)
 
     @app.post("/silences/{silence_id}/end", response_model=SilenceOut, tags=["silences"])
     def end_silence(
@@ -172,29 +214,8 @@ def create_app(service: AlertsService) -> FastAPI:
     ) -> SilenceOut:
         try:
             alerts.end_silence(silence_id, who.name, body.reason)
+        except TaskInputError as e:
+            raise refused(e) from None
         except TaskError as e:
             raise HTTPException(404, str(e)) from None
-        return next(
-            silence_out(s, service.clock()) for s in alerts.silences() if s.id == silence_id
-        )
-
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        return {"status": "alive"}
-
-    @app.get("/readyz", tags=["health"])
-    def readyz() -> dict[str, object]:
-        # Open to probes (no token): it says ready or not, and why not; no figures.
-        try:
-            service.triggers.position()
-            service.households.recorder.max_notification_id()
-        except Exception as e:
-            raise HTTPException(503, f"store unreachable: {type(e).__name__}") from None
-        if not kafka.reachable(service.settings):
-            raise HTTPException(503, "Kafka broker unreachable")
-        return {"status": "ready"}
-
-    registry = service_registry(ReadModelCollector(service.collect_metrics))
-    metrics.mount(app, registry, watcher)
-    inbox.install(app, service, secure_cookies=service.settings.cookie_secure)
-    return app
+        return next(silence_out(s, clock()) for s in alerts.silences() if s.id == silence_id)

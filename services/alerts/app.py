@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache, partial
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
 
-from domain.household import Household
-from domain.policy import LEVELS, PolicyBook
+from domain.alerting import Decision, Held, Opening, decide, factors_of
+from domain.household import Facts, Household
+from domain.policy import PolicyBook
 from domain.risk import RiskStatus, assess
 from domain.rules import RuleBook
 from domain.tasks import HelpTask, SilenceBook, TaskError, Watch
+from domain.vocabulary import LEVELS
 from services.infra.metrics import STORE_RETRIES, TASK_RESOLUTION
 from services.infra.transcoder import DateAsISO
 
@@ -30,11 +34,20 @@ log = logging.getLogger(__name__)
 ACTIONS = ("acknowledge", "record_visit", "record_measure", "resolve", "dismiss")
 
 
-def _factors(status: RiskStatus) -> dict[str, dict[str, Any]]:
-    return {
-        f.code: {"severity": f.severity, "reason": f.reason, "figures": dict(f.figures)}
-        for f in status.factors
-    }
+def _read(household: Household) -> tuple[Facts, datetime | None]:
+    """What alerting reads of a household: its facts, and when they were
+    stored (the task's trigger time). The one place that knows its shape."""
+    return household.facts, household.modified_on
+
+
+@dataclass(frozen=True)
+class Acted:
+    """A staff action's task as saved, and the notification id that recorded
+    it (0 when the action changed nothing): a page that lists tasks waits for
+    the tasks view to reach it."""
+
+    task: HelpTask
+    position: int
 
 
 class Alerts(Application[UUID]):
@@ -60,7 +73,10 @@ class Alerts(Application[UUID]):
     # -- triggers -------------------------------------------------------------
 
     def assess(self, household: Household, on: date) -> RiskStatus:
-        return assess(household.facts, self.policies.in_force(on), on)
+        return self._assess(_read(household)[0], on)
+
+    def _assess(self, facts: Facts, on: date) -> RiskStatus:
+        return assess(facts, self.policies.in_force(on), on)
 
     def silence_book(self) -> SilenceBook | None:
         return self._get(SilenceBook.ID)
@@ -73,13 +89,18 @@ class Alerts(Application[UUID]):
     ) -> str:
         """Applies the rules to a household's current risk; returns what
         happened. ``book``: the silences, when the caller already read them."""
+        facts, triggered_at = _read(household)
         for attempt in range(3):
             now = self.clock()
-            status = self.assess(household, now.date())
-            processing = ProcessingEvent[UUID](tracking=tracking)
+            status = self._assess(facts, now.date())
             if book is ...:
                 book = self.silence_book()
-            outcome = self._decide(status, processing, now, household.modified_on, book)
+            assert book is None or isinstance(book, SilenceBook)
+            held = cache(partial(self._held, status.household_id))  # read once, if at all
+            silences = book.silences.values() if book else ()
+            decision = decide(status, self.rules, silences, now, held)
+            processing = ProcessingEvent[UUID](tracking=tracking)
+            self._carry_out(decision, processing, status, now, triggered_at, book, held)
             try:
                 self._commit(processing)
             except IntegrityError:
@@ -92,86 +113,64 @@ class Alerts(Application[UUID]):
                     raise
                 STORE_RETRIES.labels("alerts").inc()
                 continue  # a task changed under us (staff acted): decide again
-            return outcome
+            return decision.outcome
         raise AssertionError("unreachable")
 
-    def _decide(
+    def _carry_out(
         self,
-        status: RiskStatus,
+        decision: Decision,
         processing: ProcessingEvent[UUID],
+        status: RiskStatus,
         now: datetime,
         triggered_at: datetime | None,
         book: SilenceBook | None,
-    ) -> str:
-        hid = status.household_id
-        rule = self.rules.match(status)
-        if rule is None:
-            # Most households on most days: decided without reading the store.
-            if book and self._end_cleared_silences(book, hid, status.township, now):
-                processing.collect_events(book)
-                return "silence_ended"
-            return "no_rule"
-        factors = _factors(status)
-        watch = self._get(Watch.create_id(hid))
-        task: HelpTask | None = self._get(watch.open_task) if watch and watch.open_task else None
-        if task is not None:
-            if task.wants_evidence(status.level, factors):
-                task.add_evidence(status.level, factors, now)
-                processing.collect_events(task)
-                return "evidence"
-            return "unchanged"
-        if rule.action == "join":
-            return "no_task_to_join"
-        if book and book.covering(hid, status.township, set(factors), now):
-            return "silenced"
-        if watch and watch.suppressed(status.level, factors, now, self.rules.cooldown_days):
-            return "cooldown"
-        watch = watch or Watch(hid, at=now)
-        task = self._open_task(
-            watch,
-            status,
-            now,
-            rule.task,
-            rule.id,
-            rule.title,
-            rule.source,
-            self.rules.measures_for(rule, status),
-            rule.deadlines.visit_working_days,
-            rule.deadlines.measures_days,
-            triggered_at,
-        )
-        processing.collect_events(watch, task)
-        return "opened"
+        held: Callable[[], Held],
+    ) -> None:
+        """Records what ``decide`` said: the events it implies join
+        ``processing`` (committed in one transaction with the trigger's
+        tracking record)."""
+        if decision.end_silences and book is not None:
+            for silence_id in decision.end_silences:
+                book.end(silence_id, "system", now, "condition cleared")
+            processing.collect_events(book)
+        if decision.evidence is not None:
+            task = held().task
+            assert task is not None  # evidence is decided for an open task only
+            task.add_evidence(decision.evidence.level, decision.evidence.factors, now)
+            processing.collect_events(task)
+        if decision.opening is not None:
+            watch = held().watch or Watch(status.household_id, at=now)
+            task = self._open_task(watch, status, now, decision.opening, triggered_at)
+            processing.collect_events(watch, task)
+
+    def _held(self, household_id: str) -> Held:
+        watch = self.watch(household_id)
+        task = self._get(watch.open_task) if watch and watch.open_task else None
+        return Held(watch, task)
 
     def _open_task(
         self,
         watch: Watch,
         status: RiskStatus,
         now: datetime,
-        kind: str,
-        rule_id: str,
-        title: str,
-        source: str,
-        measures: list[str],
-        visit_days: int,
-        measures_days: int,
+        opening: Opening,
         triggered_at: datetime | None = None,
     ) -> HelpTask:
         task = HelpTask(
             household_id=status.household_id,
             number=watch.tasks_opened + 1,
-            kind=kind,
-            rule_id=rule_id,
-            title=title,
-            source=source,
+            kind=opening.kind,
+            rule_id=opening.rule_id,
+            title=opening.title,
+            source=opening.source,
             township=status.township,
             village=status.village,
             card=status.card,
             level=status.level,
-            factors=_factors(status),
-            measures=measures,
-            visit_due=self.rules.add_working_days(now.date(), visit_days),
-            measures_due=now.date() + timedelta(days=measures_days),
+            factors=factors_of(status),
+            measures=list(opening.measures),
+            visit_due=opening.visit_due,
+            measures_due=opening.measures_due,
             at=now,
             triggered_at=triggered_at,
         )
@@ -181,34 +180,16 @@ class Alerts(Application[UUID]):
             extra={
                 "task_id": str(task.id),
                 "household_id": status.household_id,
-                "rule": rule_id,
+                "rule": opening.rule_id,
                 "level": status.level,
-                "kind": kind,
+                "kind": opening.kind,
             },
         )
         return task
 
-    @staticmethod
-    def _end_cleared_silences(
-        book: SilenceBook, hid: str, township: str | None, now: datetime
-    ) -> bool:
-        ended = False
-        for s in list(book.silences.values()):
-            if (
-                s.until_clear
-                and s.active(now)
-                and (
-                    s.household_id == hid
-                    or (s.household_id is None and s.township == township and s.factor is None)
-                )
-            ):
-                book.end(s.id, "system", now, "condition cleared")
-                ended = True
-        return ended
-
     # -- staff actions ----------------------------------------------------------
 
-    def act(self, task_id: UUID, action: str, by: str, **kwargs: Any) -> HelpTask:
+    def act(self, task_id: UUID, action: str, by: str, **kwargs: Any) -> Acted:
         if action not in ACTIONS:
             raise TaskError(f"unknown action {action!r}")
         for attempt in range(3):
@@ -227,17 +208,17 @@ class Alerts(Application[UUID]):
                 )
                 objs.append(watch)
             try:
-                self.save(*objs)
+                recordings = self.save(*objs)
             except IntegrityError:
                 if attempt == 2:
                     raise
                 STORE_RETRIES.labels("alerts").inc()
-                continue
+                continue  # another request changed the task first: act on what it left
             if not task.is_open:
                 TASK_RESOLUTION.labels(task.status).observe(
                     max((now - task.created_at).total_seconds(), 0.0)
                 )
-            return task
+            return Acted(task, max((r.notification.id for r in recordings), default=0))
         raise AssertionError("unreachable")
 
     # -- silences -----------------------------------------------------------------
@@ -302,32 +283,31 @@ class Alerts(Application[UUID]):
         a measure, with income above the line for the last months; never for a
         household where no one can work."""
         c = self.rules.clearance
-        watch = self._get(Watch.create_id(household.facts.code))
+        facts, _ = _read(household)
+        watch = self.watch(facts.code)
         if watch is None or watch.open_task is not None or watch.measures_given < 1:
             return None
-        if household.facts.labour_capable < 1:
+        if facts.labour_capable < 1:
             return None
         if now < watch.monitored_since + timedelta(days=round(c.monitored_months * 30.4)):
             return None
-        status = self.assess(household, now.date())
+        status = self._assess(facts, now.date())
         line = self.policies.in_force(now.date()).poverty_line_yuan
         half = status.half_year_per_capita_income_yuan
         if half is None or half < line or (status.per_capita_income_yuan or 0) < line:
             return None
         if LEVELS.index(status.level) >= LEVELS.index("high"):
             return None
-        task = self._open_task(
-            watch,
-            status,
-            now,
-            "review",
-            "risk-clearance",
-            "Review for risk clearance: stable above the line",
-            c.source,
-            [],
-            2,
-            15,
+        review = Opening(
+            kind="review",
+            rule_id="risk-clearance",
+            title="Review for risk clearance: stable above the line",
+            source=c.source,
+            measures=(),
+            visit_due=self.rules.add_working_days(now.date(), 2),
+            measures_due=now.date() + timedelta(days=15),
         )
+        task = self._open_task(watch, status, now, review)
         # Its own transaction: a re-run finds the open review task and stops.
         self.save(watch, task)
         return task

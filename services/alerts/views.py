@@ -3,6 +3,7 @@ documents an account may see."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -92,3 +93,17 @@ def visible_task(alerts, task_id: UUID, who: Principal) -> TaskOut:
 def task_docs(load, notes: Sequence[Notification]) -> list[TaskOut]:
     ids = dict.fromkeys(n.originator_id for n in notes if is_task_event(n))
     return [task_doc(load(i)) for i in ids]
+
+
+def reaches(view: TaskView, upstream: str, position: int, timeout: float = 5.0) -> bool:
+    """Waits until ``view`` reflects ``upstream``'s notification ``position``
+    (read-your-writes for a page that lists tasks after an action); False
+    when it did not within ``timeout`` seconds. Only the leading process's
+    follower writes the view: a request never projects it itself, so two
+    processes never race to record the same position."""
+    deadline = time.monotonic() + timeout
+    while (view.max_tracking_id(upstream) or 0) < position:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True

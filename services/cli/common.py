@@ -86,12 +86,25 @@ def print_statuses(statuses: list[RiskStatusOut], detail: bool = False) -> None:
 
 
 @contextmanager
-def alerts_service() -> Iterator:
-    """The alerts service's stores, closed afterwards (no threads started)."""
-    from services.alerts.service import AlertsService
+def alerts_store() -> Iterator:
+    """The alerts store (its rules and policy loaded), closed afterwards; a
+    command acts on it without starting the alerts process's work."""
+    from services.alerts.bootstrap import open_alerts
 
-    service = AlertsService(Settings())
+    alerts = configured(lambda: open_alerts(Settings()))
     try:
-        yield service
+        yield alerts
     finally:
-        service.stop()
+        alerts.close()
+
+
+@contextmanager
+def tasks_view() -> Iterator:
+    """The tasks view (written by the alerts process), closed afterwards."""
+    from services.alerts.bootstrap import open_task_view
+
+    view = open_task_view(Settings())
+    try:
+        yield view
+    finally:
+        view.datastore.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from services.cli.common import alerts_service, app, configured, console, setup, until_signalled
+from services.cli.common import alerts_store, app, configured, console, setup, until_signalled
 from services.infra import kafka
 from services.infra.settings import Settings
 
@@ -178,8 +178,10 @@ def accounts_list() -> None:
 @silences_app.command("list")
 def silences_list() -> None:
     """Every silence, active or not."""
-    with alerts_service() as service:
-        now, silences = service.clock(), service.alerts.silences()
+    from services.alerts.bootstrap import utcnow
+
+    with alerts_store() as alerts:
+        now, silences = utcnow(), alerts.silences()
     table = Table(title="Silences")
     for col in ("id", "scope", "reason", "by", "expires", "state"):
         table.add_column(col)
@@ -202,21 +204,22 @@ def silences_add(
     factor: str | None = None,
     until_clear: bool = typer.Option(False, help="end by itself when the condition clears"),
 ) -> None:
-    """Silence one household, or a township (and a factor)."""
+    """Silence one household, or a township (and a factor). A refusal exits 1."""
     from datetime import timedelta
 
     from domain.tasks import TaskError
+    from services.alerts.bootstrap import utcnow
 
     try:
-        with alerts_service() as service:
-            sid = service.alerts.silence(
+        with alerts_store() as alerts:
+            sid = alerts.silence(
                 reason=reason,
                 created_by=by,
                 household_id=household,
                 township=township,
                 factor=factor,
                 until_clear=until_clear,
-                expires_at=service.clock() + timedelta(days=days),
+                expires_at=utcnow() + timedelta(days=days),
             )
     except TaskError as e:
         console.print(f"[red]{e}[/red]")
@@ -232,8 +235,8 @@ def silences_end(
     from domain.tasks import TaskError
 
     try:
-        with alerts_service() as service:
-            service.alerts.end_silence(silence_id, by, reason)
+        with alerts_store() as alerts:
+            alerts.end_silence(silence_id, by, reason)
     except TaskError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None

@@ -6,35 +6,38 @@ redirect (no JavaScript)."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from domain.access import Permission, Principal, Role
-from domain.rules import Measure
-from domain.tasks import PersonalText, TaskError
+from domain.tasks import DEPARTMENT_MAX, NOTE_MAX, TaskError, TaskInputError
 from domain.timeline import timeline
+from domain.vocabulary import MEASURES
 from schemas.tasks import TaskOut
+from services.alerts.app import Alerts
 from services.alerts.inbox.i18n import DEFAULT, LANGUAGES, Words
-from services.alerts.views import visible_task
-from services.infra.access import COOKIE, scoped_township
+from services.alerts.views import TaskView, reaches, visible_task
+from services.infra.access import COOKIE, Accounts, scoped_township
 from services.infra.views import MAX_OFFSET
-
-if TYPE_CHECKING:
-    from services.alerts.service import AlertsService
+from services.monitor.views import RiskStatusView
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 LANG_COOKIE = "povwatch_lang"
 PAGE = 50
-MEASURES = get_args(Measure)
+# How long an action's answer waits for the tasks view to show it (the list
+# the next page reads); past that the page is served and the list catches up.
+VIEW_WAIT_SECONDS = 5.0
 
 
 class NotSignedIn(Exception):
@@ -56,40 +59,110 @@ def page(request: Request, name: str, code: int = 200, **context: Any) -> HTMLRe
     return TEMPLATES.TemplateResponse(request, name, context, status_code=code)
 
 
-def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
-    pages = APIRouter(prefix="/inbox", include_in_schema=False)
-    accounts, alerts = service.accounts, service.alerts
+class Problem:
+    """What the form says is wrong: a field and a problem code the template
+    words (Chinese first), or a state conflict's own message."""
 
-    def user(request: Request) -> Principal:
+    def __init__(
+        self, problem: str, field: str | None = None, limit: int | None = None, message: str = ""
+    ) -> None:
+        self.problem, self.field, self.limit, self.message = problem, field, limit, message
+
+    @classmethod
+    def of(cls, e: TaskInputError) -> Problem:
+        return cls(e.problem, e.field, e.limit, e.message)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What the pages read and act on. ``history``: a household's stored
+    events, for its timeline."""
+
+    alerts: Alerts
+    tasks: TaskView
+    risk: RiskStatusView
+    history: Callable[[str], Sequence[Any]]
+    accounts: Accounts
+    clock: Callable[[], datetime]
+
+
+def router(src: Sources, secure_cookies: bool = False) -> APIRouter:
+    pages = APIRouter(prefix="/inbox", include_in_schema=False)
+    helpers = _Helpers(src)
+    _session_pages(pages, helpers, secure_cookies)
+    _task_pages(pages, helpers)
+    _action_pages(pages, helpers)
+    return pages
+
+
+class _Helpers:
+    """Who asks, and how a page is rendered, shared by the pages."""
+
+    def __init__(self, src: Sources) -> None:
+        self.src = src
+
+    def user(self, request: Request) -> Principal:
         token = request.cookies.get(COOKIE)
-        who = accounts.authenticate(token) if token else None
+        who = self.src.accounts.authenticate(token) if token else None
         if who is None:
             raise NotSignedIn
         if not who.may(Permission.READ_TASKS):
             raise HTTPException(403, "role has no inbox")
         return who
 
-    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return page(request, name, status, today=service.clock().date(), **context)
+    def render(
+        self, request: Request, name: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        return page(request, name, status, today=self.src.clock().date(), **context)
 
-    def visible(task_id: str, who: Principal) -> TaskOut:
+    def visible(self, task_id: str, who: Principal) -> TaskOut:
         try:
             uuid = UUID(task_id)
         except ValueError:
             uuid = UUID(int=0)  # no such task: answered like any other missing one
-        return visible_task(alerts, uuid, who)
+        return visible_task(self.src.alerts, uuid, who)
+
+    def task_page(
+        self,
+        request: Request,
+        task_id: str,
+        done: str | None = None,
+        error: Problem | None = None,
+        status: int = 200,
+    ) -> Response:
+        who = self.user(request)
+        task = self.visible(task_id, who)
+        household = self.src.risk.get(task.household_id)
+        events = timeline(self.src.history(task.household_id))
+        return self.render(
+            request,
+            "task.html",
+            status=status,
+            who=who,
+            task=task,
+            household=household,
+            events=events,
+            done=done,
+            error=error,
+            measures=MEASURES,
+            limits={"note": NOTE_MAX, "department": DEPARTMENT_MAX},
+        )
+
+
+def _session_pages(pages: APIRouter, h: _Helpers, secure_cookies: bool) -> None:
+    src = h.src
 
     @pages.get("/signin", response_class=HTMLResponse)
     def signin_page(request: Request) -> HTMLResponse:
-        return render(request, "signin.html")
+        return h.render(request, "signin.html")
 
     @pages.post("/signin")
     def signin(request: Request, token: str = Form("")) -> Response:
-        who = accounts.authenticate(token.strip())
+        who = src.accounts.authenticate(token.strip())
         if who is None:
-            return render(request, "signin.html", status=401, error="token")
+            return h.render(request, "signin.html", status=401, error="token")
         if not who.may(Permission.READ_TASKS):
-            return render(request, "signin.html", status=403, error="role")
+            return h.render(request, "signin.html", status=403, error="role")
         out = RedirectResponse("/inbox", status_code=303)
         # HttpOnly: no script reads it; SameSite=Strict: no other site's form posts with it.
         out.set_cookie(
@@ -112,21 +185,25 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
         out.set_cookie(LANG_COOKIE, lang, samesite="strict", max_age=365 * 86400, path="/")
         return out
 
+
+def _task_pages(pages: APIRouter, h: _Helpers) -> None:
+    src = h.src
+
     @pages.get("", response_class=HTMLResponse)
     def home(request: Request) -> Response:
-        who = user(request)
+        who = h.user(request)
         if who.role is Role.STAFF:
             return RedirectResponse(
                 f"/inbox/tasks?township={quote(who.township or '')}", status_code=303
             )
-        today = service.clock().date().isoformat()
-        counts = service.tasks.counts("township", "phase")
+        today = src.clock().date().isoformat()
+        counts = src.tasks.counts("township", "phase")
         townships = sorted({t for (t, _) in counts} - {None}, key=str) + (
             [None] if any(t is None for (t, _) in counts) else []
         )
         rows = []
         for t in townships:
-            overdue = service.tasks.search(limit=1, before=today, township=t, phase="open").total
+            overdue = src.tasks.search(limit=1, before=today, township=t, phase="open").total
             rows.append(
                 {
                     "township": t,
@@ -135,7 +212,7 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
                     "overdue": overdue,
                 }
             )
-        return render(
+        return h.render(
             request,
             "overview.html",
             who=who,
@@ -148,13 +225,13 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
     def task_list(
         request: Request, township: str | None = None, closed: bool = False, offset: int = 0
     ) -> Response:
-        who = user(request)
+        who = h.user(request)
         township = scoped_township(who, township)
         offset = min(max(offset, 0), MAX_OFFSET)
-        page = service.tasks.search(
+        page = src.tasks.search(
             limit=PAGE, offset=offset, township=township, phase="closed" if closed else "open"
         )
-        return render(
+        return h.render(
             request,
             "tasks.html",
             who=who,
@@ -167,49 +244,28 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
 
     @pages.get("/tasks/{task_id}", response_class=HTMLResponse)
     def task_view(request: Request, task_id: str, done: str | None = None) -> Response:
-        return task_page(request, task_id, done=done)
+        return h.task_page(request, task_id, done=done)
 
-    def task_page(
-        request: Request,
-        task_id: str,
-        done: str | None = None,
-        error: str | None = None,
-        status: int = 200,
-    ) -> Response:
-        who = user(request)
-        task = visible(task_id, who)
-        household = service.risk.get(task.household_id)
-        events = timeline(service.households.history(task.household_id))
-        return render(
-            request,
-            "task.html",
-            status=status,
-            who=who,
-            task=task,
-            household=household,
-            events=events,
-            done=done,
-            error=error,
-            measures=MEASURES,
-        )
+
+def _action_pages(pages: APIRouter, h: _Helpers) -> None:
+    src = h.src
 
     def act(request: Request, task_id: str, action: str, **kwargs: Any) -> Response:
-        who = user(request)
+        who = h.user(request)
         if not who.may(Permission.ACT_ON_TASKS):
             raise HTTPException(403, "role may not act on tasks")
-        visible(task_id, who)
+        h.visible(task_id, who)
         try:
-            alerts.act(UUID(task_id), action, by=who.name, **kwargs)
-        except PersonalText:
-            return task_page(request, task_id, error="personal_number", status=422)
+            done = src.alerts.act(UUID(task_id), action, by=who.name, **kwargs)
+        except TaskInputError as e:
+            return h.task_page(request, task_id, error=Problem.of(e), status=422)
         except TaskError as e:
-            return task_page(request, task_id, error=str(e), status=409)
-        service.task_view.run_once()
+            return h.task_page(request, task_id, error=Problem("state", message=str(e)), status=409)
+        # Read-your-writes: the lists the next pages show come from the tasks
+        # view, which the leading process writes; wait (bounded) until it
+        # holds this action rather than writing the view from a request.
+        reaches(src.tasks, src.alerts.name, done.position, VIEW_WAIT_SECONDS)
         return RedirectResponse(f"/inbox/tasks/{task_id}?done={action}", status_code=303)
-
-    def required(request: Request, task_id: str, value: str) -> str | Response:
-        value = value.strip()
-        return value if value else task_page(request, task_id, error="required", status=422)
 
     @pages.post("/tasks/{task_id}/acknowledge")
     def acknowledge(request: Request, task_id: str) -> Response:
@@ -222,50 +278,42 @@ def router(service: AlertsService, secure_cookies: bool = False) -> APIRouter:
         try:
             day = date.fromisoformat(visited_on)
         except ValueError:
-            return task_page(request, task_id, error="date", status=422)
-        if day > service.clock().date():
-            return task_page(request, task_id, error="future", status=422)
-        return act(request, task_id, "record_visit", visited_on=day, note=note.strip()[:2000])
+            return h.task_page(request, task_id, error=Problem("date", "visited_on"), status=422)
+        return act(request, task_id, "record_visit", visited_on=day, note=note.strip())
 
     @pages.post("/tasks/{task_id}/measure")
     def measure(
         request: Request, task_id: str, kind: str = Form(""), department: str = Form("")
     ) -> Response:
-        if kind not in MEASURES:
-            return task_page(request, task_id, error="measure", status=422)
-        dept = required(request, task_id, department)
-        if isinstance(dept, Response):
-            return dept
-        return act(request, task_id, "record_measure", kind=kind, department=dept[:100])
+        return act(request, task_id, "record_measure", kind=kind, department=department.strip())
 
     @pages.post("/tasks/{task_id}/resolve")
     def resolve(request: Request, task_id: str, outcome: str = Form("")) -> Response:
-        text = required(request, task_id, outcome)
-        return (
-            text
-            if isinstance(text, Response)
-            else act(request, task_id, "resolve", outcome=text[:2000])
-        )
+        return act(request, task_id, "resolve", outcome=outcome.strip())
 
     @pages.post("/tasks/{task_id}/dismiss")
     def dismiss(request: Request, task_id: str, reason: str = Form("")) -> Response:
-        text = required(request, task_id, reason)
-        return (
-            text
-            if isinstance(text, Response)
-            else act(request, task_id, "dismiss", reason=text[:2000])
-        )
-
-    return pages
+        return act(request, task_id, "dismiss", reason=reason.strip())
 
 
-def install(app, service: AlertsService, secure_cookies: bool = False) -> None:
+def install(
+    app: FastAPI,
+    alerts: Alerts,
+    tasks: TaskView,
+    risk: RiskStatusView,
+    history: Callable[[str], Sequence[Any]],
+    accounts: Accounts,
+    clock: Callable[[], datetime],
+    secure_cookies: bool = False,
+) -> None:
     """Adds the inbox to the alerts service's app: pages, their stylesheet,
     and error pages for browsers (the API keeps its JSON errors)."""
     from fastapi.exception_handlers import http_exception_handler
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    app.include_router(router(service, secure_cookies))
+    app.include_router(
+        router(Sources(alerts, tasks, risk, history, accounts, clock), secure_cookies)
+    )
     app.mount("/inbox/static", StaticFiles(directory=HERE / "static"), name="inbox-static")
 
     @app.exception_handler(NotSignedIn)
