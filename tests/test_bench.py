@@ -29,6 +29,8 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
         "growth 1,000 households",
         "growth 5,000 households",
         "long streams: 1,000 households, 12 months",
+        "alerts process over the largest county (5,000 households)",
+        "alerts process over the long streams (1,000 households)",
     ):
         assert label in result.stdout, label
     assert "of floor" in result.stdout and "x baseline" in result.stdout
@@ -47,3 +49,7 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
     long = data["long_streams"]
     assert long["months"] == 12 and long["events"] > 5 * data["growth"][0]["events"]
     assert long["events_per_s"] > 0 and long["cpu_us_per_event"]["projector"] > 0
+    # The alerts process read the stores the monitor filled: its memory is measured.
+    for name in ("largest", "long_streams"):
+        alerts = data["alerts_process"][name]
+        assert alerts["peak_rss_mb"] > 0 and 0 < alerts["notifications"] <= alerts["of"]
