@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.household import Facts, Income
+from domain.facts import Facts, Income
 from domain.policy import LEVELS, Policy
 
 CENT = Decimal("0.01")

@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
 
-from domain.household import Household
+from domain.facts import FactSheet
 from domain.policy import LEVELS, PolicyBook
 from domain.risk import RiskStatus, assess
 from domain.rules import RuleBook
@@ -59,7 +59,7 @@ class Alerts(Application[UUID]):
 
     # -- triggers -------------------------------------------------------------
 
-    def assess(self, household: Household, on: date) -> RiskStatus:
+    def assess(self, household: FactSheet, on: date) -> RiskStatus:
         return assess(household.facts, self.policies.in_force(on), on)
 
     def silence_book(self) -> SilenceBook | None:
@@ -67,7 +67,7 @@ class Alerts(Application[UUID]):
 
     def handle(
         self,
-        household: Household,
+        household: FactSheet,
         tracking: Tracking | None = None,
         book: SilenceBook | None | object = ...,
     ) -> str:
@@ -297,7 +297,7 @@ class Alerts(Application[UUID]):
                 changed.append(task)
         return changed
 
-    def review_if_stable(self, household: Household, now: datetime) -> HelpTask | None:
+    def review_if_stable(self, household: FactSheet, now: datetime) -> HelpTask | None:
         """A risk clearance review for a household monitored long enough, given
         a measure, with income above the line for the last months; never for a
         household where no one can work."""

@@ -23,6 +23,7 @@ from services.alerts.rulefile import load_rules
 from services.alerts.triggers import TriggerFollower
 from services.alerts.views import PostgresTaskView, SQLiteTaskView, TaskView, task_docs
 from services.households.app import Households
+from services.households.cache import CacheSettings
 from services.infra import kafka, metrics, views
 from services.infra.access import open_accounts
 from services.infra.follow import ViewFollower
@@ -77,7 +78,9 @@ class AlertsService:
         self.tasks = settings.open_store(lambda: open_task_view(settings), "the tasks view")
         self.risk = settings.open_store(lambda: open_risk_view(settings), "the risk status view")
         self.accounts = open_accounts(settings)
-        self.triggers = TriggerFollower(self.households, self.alerts)
+        self.triggers = TriggerFollower(
+            self.households, self.alerts, CacheSettings(spill_bytes=settings.alerts_cache_mb << 20)
+        )
         self.task_view = ViewFollower(
             self.alerts, self.tasks, lambda notes: task_docs(self.alerts.task, notes), "tasks"
         )

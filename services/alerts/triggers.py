@@ -6,7 +6,9 @@ import threading
 
 from services.alerts.app import Alerts
 from services.households.app import Households
-from services.households.reads import BoundedCache, advance
+from services.households.cache import CacheSettings, PackedCache
+from services.households.packing import pack_sheet, unpack_sheet
+from services.households.reads import advance
 from services.infra.follow import follow
 from services.infra.metrics import TRIGGERS
 
@@ -20,9 +22,11 @@ class TriggerFollower:
     position is recorded last, so a crash re-evaluates at most one batch and
     never makes a second task."""
 
-    def __init__(self, households: Households, alerts: Alerts, cache_size: int = 50_000) -> None:
+    def __init__(
+        self, households: Households, alerts: Alerts, cache: CacheSettings = CacheSettings()
+    ) -> None:
         self.households, self.alerts = households, alerts
-        self.cache = BoundedCache(cache_size)
+        self.cache = PackedCache(cache, pack_sheet, unpack_sheet)
 
     def position(self) -> int:
         return self.alerts.recorder.max_tracking_id(self.households.name) or 0
