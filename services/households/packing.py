@@ -81,12 +81,11 @@ FINGERPRINT = 4  # bytes of a key's hash a packed head keeps for each receipt
 
 class Receipts:
     """An unpacked household's receipts, read and written by key as the plain
-    dict (``Household.receive`` does both: this is a ``ReceiptBook``). Receipts recorded since unpacking are held
-    as the key's 16-byte hash and the digest; packed ones only as a 4-byte
-    fingerprint of the key, searched in place, so unpacking a head costs the
-    same after a year of receipts as after a month, and a million
-    households' receipts of a year of monthly facts take about 50 MB, where
-    the hash and the digest took 400.
+    dict (``Household.receive`` does both: this is a ``ReceiptBook``).
+    Receipts recorded since unpacking are held as the key's 16-byte hash and
+    the digest; packed ones only as a 4-byte fingerprint of the key, searched
+    in place, so that unpacking a household costs the same after a year of
+    receipts as after a month, and its receipts take a few bytes each.
 
     A key whose fingerprint is not among the packed ones is new: the usual
     case, decided here. One whose fingerprint is (a re-delivery, or one chance
@@ -128,9 +127,9 @@ class Receipts:
 
 def settle(household: Household) -> None:
     """Keeps a committed household's receipts as fingerprints, as packing
-    would: one kept as an object then costs about 4 bytes a receipt too, not
-    some 170 (a key and a digest as strings in a dict), and its size stays
-    near what the cache's budget reckons from its compact copy. A later
+    would: one kept as an object then costs a fingerprint a receipt too, not
+    a key and a digest as strings in a dict, and its size stays near what
+    the cache's budget reckons from its compact copy. A later
     re-delivery of one of its facts is decided from the store."""
     household.receipts = Receipts(_fingerprints(household.receipts))
 
@@ -189,7 +188,7 @@ def pack_sheet(h: FactSheet) -> bytes:
     """A household's read model: its version, times and facts."""
     f = h.facts
     # Empty collections (most of them, most months) packed as None, without
-    # running a comprehension (about 0.25 µs each).
+    # running a comprehension.
     return marshal.dumps(
         (
             h.version,
@@ -313,8 +312,8 @@ def layout_matches_domain() -> list[str]:
 
 def _moment(moment: datetime | None) -> bytes | tuple[bytes, int] | None:
     """A moment as the 10 bytes of wall time its pickled form holds (fold
-    included), with its offset from UTC in seconds when it is aware: 0.15 µs
-    where arithmetic from an epoch took 0.4 to 1.2 (and 0.3 to 0.7 back)."""
+    included), with its offset from UTC in seconds when it is aware: exact,
+    and cheaper both ways than arithmetic from an epoch."""
     if moment is None:
         return None
     args = moment.__reduce_ex__(4)[1]
