@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from domain.household import Facts, Income
+from domain.facts import Facts, Income
 from domain.policy import Policy
 from domain.vocabulary import LEVELS, REGISTERED_CARDS
 

@@ -88,7 +88,7 @@ def demo(
     broker, ingest them, and show the households at risk and the help tasks
     by township; then keep the services (API, metrics) running."""
     from services.alerts.service import AlertsService
-    from services.monitor.service import MonitorService
+    from services.monitor.bootstrap import open_monitor
     from synthetic.county import encode, make_county, messages
 
     settings = Settings()
@@ -100,7 +100,7 @@ def demo(
     )
     stop = until_signalled()
     with (
-        MonitorService(settings, http=True) as service,
+        open_monitor(settings, http=True) as service,
         AlertsService(settings, http=True) as alerts,
     ):
         producer = kafka.producer(settings, linger_ms=20, batch_size=256 * 1024)

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from kafka import KafkaConsumer
 
-from domain.household import FactRef
+from domain.facts import FactSheet, fold
+from domain.household import FactRef, Household
 from schemas.events import parse_event, parse_object
 from services.households.app import Households, kafka_position
 from services.infra import kafka
@@ -39,6 +40,21 @@ def county_facts() -> Iterator[tuple[str, str, FactRef, dict[str, Any]]]:
             FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
             dict(ev.data),
         )
+
+
+def county_streams() -> dict[str, list[Any]]:
+    """Each household's events of ``county_facts``, as ingestion makes them
+    (``Household.receive``), oldest first."""
+    households: dict[str, Household] = {}
+    for code, kind, ref, data in county_facts():
+        h = households.get(code) or households.setdefault(code, Household.open(code))
+        h.receive(kind, ref, data)
+    return {code: list(h.collect_events()) for code, h in households.items()}
+
+
+def county_sheets() -> dict[str, FactSheet]:
+    """The fact sheet of each household of ``county_facts``."""
+    return {code: fold(events) for code, events in county_streams().items()}
 
 
 def wait_for(probe: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
@@ -126,7 +142,7 @@ def serving(broker_settings: Settings, store_dir, now):
     with the clock at ``now``; yields the settings, both services and the
     base URLs once both answer."""
     from services.alerts.service import AlertsService
-    from services.monitor.service import MonitorService
+    from services.monitor.bootstrap import open_monitor
 
     settings = broker_settings.model_copy(
         update={
@@ -137,7 +153,7 @@ def serving(broker_settings: Settings, store_dir, now):
         }
     )
     with (
-        MonitorService(settings, today=lambda: now.date(), http=True) as monitor,
+        open_monitor(settings, today=lambda: now.date(), http=True) as monitor,
         AlertsService(settings, clock=lambda: now, http=True) as alerts,
     ):
         base = {

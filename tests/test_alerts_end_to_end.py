@@ -10,7 +10,7 @@ from uuid import uuid4
 from fastapi.testclient import TestClient
 
 from services.alerts.service import AlertsService
-from services.monitor.service import MonitorService
+from services.monitor.bootstrap import open_monitor
 from synthetic.sample import Builder
 from tests.helpers import clients, publish, read_topic, wait_for
 
@@ -21,7 +21,7 @@ YEAR = (date(2025, 6, 1), date(2026, 5, 31))
 def test_department_message_becomes_a_task_message_and_staff_work_it(settings):
     b = Builder("e2e-task")
     with (
-        MonitorService(settings, today=lambda: NOW.date()),
+        open_monitor(settings, today=lambda: NOW.date()),
         AlertsService(settings, clock=lambda: NOW) as alerts,
     ):
         publish(
@@ -148,7 +148,7 @@ def test_silences_over_http(settings):
 def test_restarting_the_alerts_service_mid_stream_makes_no_duplicate_tasks(settings):
     b = Builder("restart-al")
     households = [f"H-{i}" for i in range(12)]
-    with MonitorService(settings, today=lambda: NOW.date()):
+    with open_monitor(settings, today=lambda: NOW.date()):
         for n, hid in enumerate(households):
             publish(
                 settings,
@@ -199,7 +199,7 @@ def test_every_default_rule_fires_or_not_from_the_broker(settings):
         ),
     }
     with (
-        MonitorService(settings, today=lambda: NOW.date()),
+        open_monitor(settings, today=lambda: NOW.date()),
         AlertsService(settings, clock=lambda: NOW) as alerts,
     ):
         for messages, _ in cases.values():

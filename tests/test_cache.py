@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.household import Conflict, FactRef, Head, Household
+from domain.facts import apply, fold
+from domain.household import Conflict, FactRef, Household
+from services.households.cache import BoundedCache, CacheSettings, PackedCache, PackedTier
+from services.households.ids import household_id
 from services.households.packing import (
     FINGERPRINT,
     DigestNotKept,
@@ -16,26 +19,31 @@ from services.households.packing import (
     _token,
     layout_matches_domain,
     pack_head,
-    pack_household,
+    pack_sheet,
+    revive,
     unpack_head,
-    unpack_household,
+    unpack_sheet,
 )
-from services.households.reads import BoundedCache, fold
 from services.infra.runtime import tune_malloc
-from services.monitor.service import MonitorService
+from services.monitor.bootstrap import open_monitor
 from tests.helpers import county_facts
 
 MOMENT = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def streams() -> tuple[dict[str, Head], dict[str, list]]:
-    heads: dict[str, Head] = {}
+def streams() -> tuple[dict[str, Household], dict[str, list]]:
+    heads: dict[str, Household] = {}
     events: dict[str, list] = {}
     for code, kind, ref, data in county_facts():
-        head = heads.setdefault(code, Head(code))
+        head = heads.get(code) or heads.setdefault(code, Household.open(code))
         head.receive(kind, ref, data)
         events.setdefault(code, []).extend(head.collect_events())
     return heads, events
+
+
+def stored(code: str, version: int, receipts: dict[str, str]) -> Household:
+    """A household's write model as the store gives it back."""
+    return revive(household_id(code), code, version, receipts)
 
 
 def test_a_packed_household_comes_back_as_assessing_and_advancing_read_it():
@@ -45,7 +53,7 @@ def test_a_packed_household_comes_back_as_assessing_and_advancing_read_it():
         # Every prefix of the stream: packed, unpacked, then advanced by the rest.
         for cut in range(1, len(stream) + 1):
             original = fold(stream[:cut])
-            copy = unpack_household(original.id, pack_household(original))
+            copy = unpack_sheet(original.id, pack_sheet(original))
             assert (
                 copy.id,
                 copy.version,
@@ -59,9 +67,9 @@ def test_a_packed_household_comes_back_as_assessing_and_advancing_read_it():
                 original.modified_on,
                 original.last_fact_at,
             )
-            assert copy.facts == original.facts and copy.receipts == {}
+            assert copy.facts == original.facts and not hasattr(copy, "receipts")
             for event in stream[cut:]:
-                copy = event.mutate(copy)
+                copy = apply(copy, event)
             assert copy.facts == fold(stream).facts and copy.version == len(stream)
 
 
@@ -81,7 +89,7 @@ def test_a_packed_household_comes_back_as_assessing_and_advancing_read_it():
 def test_a_packed_household_keeps_its_last_fact_time_to_the_microsecond_and_offset(moment):
     household = fold(next(iter(streams()[1].values())))
     household.last_fact_at = moment
-    copy = unpack_household(household.id, pack_household(household))
+    copy = unpack_sheet(household.id, pack_sheet(household))
     # The same instant, wall time and offset (an ambiguous local time in a
     # zone with rules never compares equal across zones, so by timestamp).
     assert copy.last_fact_at.timestamp() == moment.timestamp()
@@ -124,20 +132,20 @@ def test_a_packed_stream_head_tells_new_facts_and_leaves_the_rest_to_the_store()
     with pytest.raises(Conflict):  # a changed fact under a stored key
         copy.receive("income.reported", FactRef("s", "new-1", MOMENT, "cd" * 16), income)
     assert unpack_head(copy.id, pack_head(copy)).receipts.forgets(later.key)
-    assert pack_head(Head("new")) is None  # nothing stored yet: nothing to keep
+    assert pack_head(Household.open("new")) is None  # nothing stored yet: nothing to keep
     # Any digest packs: only the key's fingerprint is kept.
-    assert unpack_head(head.id, pack_head(Head("odd", 1, {"s/1": "d"}))).receipts.forgets("s/1")
+    assert unpack_head(head.id, pack_head(stored("odd", 1, {"s/1": "d"}))).receipts.forgets("s/1")
 
 
-def _keeps(head: Head, key: str) -> bool:
+def _keeps(head: Household, key: str) -> bool:
     """The head holds the key's receipt: as given, or packed as its fingerprint."""
     receipts = head.receipts
     return key in receipts if isinstance(receipts, dict) else receipts.forgets(key)
 
 
 def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
-    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(6)]
-    cache = BoundedCache(2, pack_head, unpack_head, spill_bytes=10_000)
+    heads = [stored(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(6)]
+    cache = PackedCache(CacheSettings(objects=2, spill_bytes=10_000), pack_head, unpack_head)
     for h in heads:
         cache.put(h.id, h)
     assert len(cache.items) == 2 and len(cache.spilled) == 4 and len(cache) == 6
@@ -149,18 +157,20 @@ def test_the_cache_spills_past_its_size_and_gives_back_what_it_kept():
     assert heads[0].id.int in cache.items and heads[0].id.int not in cache.spilled
 
     # A put replaces a spilled copy: the stale one never comes back.
-    newer = Head("H-1", 9, {"s/1": "1" * 32, "s/x": "e" * 32})
+    newer = stored("H-1", 9, {"s/1": "1" * 32, "s/x": "e" * 32})
     cache.put(newer.id, newer)
     assert cache.get(newer.id) is newer
-    cache.discard([heads[2].id])
+    cache.forget([heads[2].id])
     assert cache.get(heads[2].id) is None
     cache.clear()
     assert len(cache) == 0 and cache.spilled_bytes == 0 and cache.get(heads[3].id) is None
 
 
 def test_a_cache_of_a_county_twice_its_size_keeps_fewer_objects_and_loses_nothing():
-    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(12)]
-    cache = BoundedCache(4, pack_head, unpack_head, spill_bytes=100_000, spilling_size=2)
+    heads = [stored(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(12)]
+    cache = PackedCache(
+        CacheSettings(objects=4, spill_bytes=100_000, spilling_objects=2), pack_head, unpack_head
+    )
     for h in heads[:7]:
         cache.put(h.id, h)
     assert len(cache.items) == 4  # three spilled: fewer than the objects' size
@@ -176,27 +186,30 @@ def test_a_cache_of_a_county_twice_its_size_keeps_fewer_objects_and_loses_nothin
     assert len(cache.items) == 4
 
 
-def test_objects_with_long_streams_are_fewer_and_the_rest_stay_compact(monkeypatch):
+def test_objects_with_long_streams_are_fewer_and_the_rest_stay_compact():
     # Heads of a month (2 receipts) and of decades (1,000): the same budget holds
     # all of the first and fewer of the second; nothing is lost either way.
-    monkeypatch.setattr(BoundedCache, "RESIZE_EVERY", 50)
-    monkeypatch.setattr(BoundedCache, "MIN_OBJECTS", 10)
+    tuning = CacheSettings(resize_every=50, min_objects=10)
 
-    def county(receipts: int) -> list[Head]:
+    def county(receipts: int) -> list[Household]:
         return [
-            Head(
+            stored(
                 f"H-{i}", receipts, {f"s/{i}/{j}": f"{i * 1000 + j:032x}" for j in range(receipts)}
             )
             for i in range(400)
         ]
 
     short, long = county(2), county(1_000)
-    budget = (
-        400 * BoundedCache.EXPANSION * (len(pack_head(short[-1])) + 8)
-    )  # the short county, with room
+    budget = 400 * tuning.expansion * (len(pack_head(short[-1])) + 8)  # the short county, with room
     for heads, most in ((short, 400), (long, 10)):  # the long one: at the fewest
-        cache = BoundedCache(1_000, pack_head, unpack_head, spill_bytes=100 << 20)
-        cache.objects_bytes = budget
+        sizes = CacheSettings(
+            objects=1_000,
+            spill_bytes=100 << 20,
+            objects_bytes=budget,
+            resize_every=50,
+            min_objects=10,
+        )
+        cache = PackedCache(sizes, pack_head, unpack_head)
         for h in heads:
             cache.put(h.id, h)
         assert len(cache) == 400 and len(cache.items) == most
@@ -210,7 +223,7 @@ def test_objects_with_long_streams_are_fewer_and_the_rest_stay_compact(monkeypat
 def test_an_unpacked_head_searches_a_years_fingerprints_in_place_and_no_other():
     absent = "s/absent"
     receipts = {f"s/{i}": f"{i:032x}" for i in range(24)}
-    head = Head("c", len(receipts), receipts)
+    head = stored("c", len(receipts), receipts)
     packed = pack_head(head)
     copy = unpack_head(head.id, packed)
     assert len(copy.receipts.packed) == 24 * FINGERPRINT  # 4 bytes a receipt, not 32
@@ -231,31 +244,35 @@ def test_an_unpacked_head_searches_a_years_fingerprints_in_place_and_no_other():
 
 
 def test_a_full_compact_tier_keeps_what_it_has_and_admits_no_more():
-    heads = [Head(f"H-{i}", 1, {f"s/{i}": f"{i:032x}"}) for i in range(5)]
-    one = len(pack_head(heads[0])) + BoundedCache.ENTRY_BYTES
-    cache = BoundedCache(1, pack_head, unpack_head, spill_bytes=2 * one)
+    heads = [stored(f"H-{i}", 1, {f"s/{i}": f"{i:032x}"}) for i in range(5)]
+    one = len(pack_head(heads[0])) + CacheSettings.entry_bytes
+    cache = PackedCache(CacheSettings(objects=1, spill_bytes=2 * one), pack_head, unpack_head)
     for h in heads:
         cache.put(h.id, h)
     # H-0 and H-1 spilled and fit; H-2 and H-3 found it full; H-4 is recent.
     assert {cache.get(h.id) is not None for h in heads[:2]} == {True}
     assert cache.get(heads[2].id) is None and cache.get(heads[3].id) is None
     # Without pack and unpack nothing is spilled, whatever the budget.
-    plain = BoundedCache(1, spill_bytes=10_000)
+    plain = BoundedCache(CacheSettings(objects=1, spill_bytes=10_000))
     for h in heads:
         plain.put(h.id, h)
     assert len(plain) == 1 and plain.get(heads[0].id) is None
 
 
 def test_packed_amounts_keep_their_digits():
-    h = Household("H-d")
-    h.report_income(
-        ref=FactRef("s", "1", MOMENT, "d"),
-        amount_yuan=Decimal("12.30"),
-        period_start=MOMENT.date(),
-        period_end=MOMENT.date(),
-        kind="wage",
+    aggregate = Household.open("H-d")
+    aggregate.receive(
+        "income.reported",
+        FactRef("s", "1", MOMENT, "d"),
+        {
+            "amount_yuan": Decimal("12.30"),
+            "period_start": MOMENT.date(),
+            "period_end": MOMENT.date(),
+            "kind": "wage",
+        },
     )
-    copy = unpack_household(h.id, pack_household(h))
+    h = fold(aggregate.collect_events())
+    copy = unpack_sheet(h.id, pack_sheet(h))
     assert str(copy.facts.incomes[0].amount_yuan) == "12.30"
 
 
@@ -275,10 +292,10 @@ def test_a_monitor_process_shares_its_cache_memory_between_its_roles(
             "monitor_cache_mb": 10,
         }
     )
-    service = MonitorService(settings)
+    service = open_monitor(settings)
     try:
-        assert service.households.cache.spill_bytes == ingest_mb * 2**20
-        assert service.projection.cache.spill_bytes == project_mb * 2**20
+        assert service.households.cache.settings.spill_bytes == ingest_mb * 2**20
+        assert service.projection.cache.settings.spill_bytes == project_mb * 2**20
     finally:
         service.stop()
 
@@ -289,30 +306,28 @@ def test_large_buffers_are_returned_to_the_system_on_this_platform():
 
 
 def test_the_cache_withdraws_its_claim_to_completeness_when_it_lets_a_household_go():
-    heads = [Head(f"H-{i}", 1, {f"s/{i}": f"{i:032x}"}) for i in range(4)]
-    cache = BoundedCache(1, pack_head, unpack_head, spill_bytes=10_000)
-    cache.complete = True
+    heads = [stored(f"H-{i}", 1, {f"s/{i}": f"{i:032x}"}) for i in range(4)]
+    cache = PackedCache(CacheSettings(objects=1, spill_bytes=10_000), pack_head, unpack_head)
+    cache.claim_complete()
     for h in heads:
         cache.put(h.id, h)
     assert cache.complete  # spilled, not let go
     assert cache.get(heads[0].id).code == "H-0" and cache.complete
-    cache.discard([heads[1].id])
+    cache.forget([heads[1].id])
     assert not cache.complete
     # A full compact tier lets the next one go.
-    full = BoundedCache(1, pack_head, unpack_head, spill_bytes=1)
-    full.complete = True
+    full = PackedCache(CacheSettings(objects=1, spill_bytes=1), pack_head, unpack_head)
+    full.claim_complete()
     for h in heads[:3]:
         full.put(h.id, h)
     assert not full.complete
-    cache.complete = True
+    cache.claim_complete()
     cache.clear()
     assert not cache.complete
 
 
 def test_the_compact_tier_finds_each_entry_among_its_bucket():
     from uuid import UUID
-
-    from services.households.reads import PackedTier
 
     tier = PackedTier()
     tier.size_for(0, 1)  # 1,024 buckets
@@ -332,8 +347,8 @@ def test_the_compact_tier_finds_each_entry_among_its_bucket():
 
 
 def test_a_household_taken_out_leaves_no_copy_behind_until_it_is_put_back():
-    heads = [Head(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(6)]
-    cache = BoundedCache(2, pack_head, unpack_head, spill_bytes=100_000)
+    heads = [stored(f"H-{i}", i + 1, {f"s/{i}": f"{i:032x}"}) for i in range(6)]
+    cache = PackedCache(CacheSettings(objects=2, spill_bytes=100_000), pack_head, unpack_head)
     for h in heads:
         cache.put(h.id, h)
     assert len(cache.items) == 2 and len(cache.spilled) == 4
@@ -348,7 +363,7 @@ def test_a_household_taken_out_leaves_no_copy_behind_until_it_is_put_back():
     # Put back the way a projection's batch does it (no copy left to drop):
     # the same, and what it pushes out is packed as before.
     taken[1].version = 9
-    cache.put_back(heads[5].id, taken[1])
+    cache.put(heads[5].id, taken[1])
     assert len(cache.items) == 2 and len(cache) == 6
     assert cache.get(heads[5].id).version == 9
     assert cache.get(heads[1].id).version == 2  # from the compact tier

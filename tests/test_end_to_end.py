@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from services.monitor.bootstrap import open_monitor
 from services.monitor.service import MonitorService
 from synthetic.sample import Builder
 from tests.helpers import feed, headers, publish, read_topic, wait_for
@@ -18,7 +19,7 @@ YEAR = (TODAY - timedelta(days=365), TODAY - timedelta(days=1))
 
 @pytest.fixture
 def monitor(settings):
-    with MonitorService(settings, today=lambda: TODAY) as service:
+    with open_monitor(settings, today=lambda: TODAY) as service:
         yield service
 
 
@@ -205,7 +206,7 @@ def test_restart_resumes_from_the_store_without_loss_or_duplicates(settings):
 
     second = [b.income("H-R", TODAY, f"{200 + i}.00", *YEAR) for i in range(3)]
     publish(settings, *second)
-    with MonitorService(settings, today=lambda: TODAY) as service:
+    with open_monitor(settings, today=lambda: TODAY) as service:
         wait_for(
             lambda: (h := service.households.household("H-R")) and h.version == 9,
             what="8 incomes stored",
@@ -226,7 +227,7 @@ def test_a_stream_stored_behind_the_ingesters_back_is_read_once_the_store_refuse
         other, [b.register("H-B", TODAY - timedelta(days=30), "blue")], topic="elsewhere"
     ) == ["stored"]
     other.close()
-    with MonitorService(settings, today=lambda: TODAY) as service:
+    with open_monitor(settings, today=lambda: TODAY) as service:
         # Its partitions had no position recorded: the ingester took every
         # household for new without asking the store (H-B too, wrongly).
         wait_for(lambda: service.households.cache.complete, what="a complete cache")
@@ -257,7 +258,7 @@ def test_a_stream_stored_behind_the_ingesters_back_is_read_once_the_store_refuse
 def test_the_daily_re_evaluation_moves_the_window(settings):
     day = [TODAY]
     b = Builder("reeval")
-    with MonitorService(settings, today=lambda: day[0]).start(schedule=True) as service:
+    with open_monitor(settings, today=lambda: day[0]).start(schedule=True) as service:
         assert {j.id for j in service.scheduler.get_jobs()} == {"reevaluate"}
         publish(
             settings,

@@ -23,8 +23,8 @@ from services.alerts.service import AlertsService
 from services.households.app import Households
 from services.infra import kafka
 from services.monitor.api import create_app
+from services.monitor.bootstrap import open_monitor
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
-from services.monitor.service import MonitorService
 from tests.conftest import _drop_schema, _fresh_schema, _with_own_topics
 from tests.faults import ROOT, SCALE, Corpus, Proc, dead_letter_origins, publish, stored_facts
 from tests.helpers import read_topic, wait_for
@@ -139,7 +139,7 @@ def test_alerts_killed_mid_stream_makes_every_task_once(pg, tmp_path):
         households=600 * SCALE, months=3, seed=22, invalid_every=10**9, duplicate_every=10**9
     )
     alerts = Proc(pg, "alerts", tmp_path / "alerts.log").start()
-    with MonitorService(pg):
+    with open_monitor(pg):
         publisher = threading.Thread(
             target=lambda: publish(pg, corpus.sent, pause_every=300, pause=0.2)
         )
@@ -182,7 +182,7 @@ def test_broker_restarted_mid_stream(pg, tmp_path):
     corpus = Corpus.county(households=500 * SCALE, months=3, seed=23)
     half = len(corpus.sent) // 2
     offsets: list = []
-    with MonitorService(pg) as service:
+    with open_monitor(pg) as service:
         offsets += publish(pg, corpus.sent[:half])
         wait_for(
             lambda: (service.households.recorder.max_notification_id() or 0) > 100,
@@ -206,7 +206,7 @@ def test_database_outage_pauses_then_resumes_by_itself(pg, tmp_path):
     corpus = Corpus.county(households=500 * SCALE, months=3, seed=24)
     half = len(corpus.sent) // 2
     offsets: list = []
-    with MonitorService(pg) as service:
+    with open_monitor(pg) as service:
         api = TestClient(
             create_app(service.households, service.view, service.accounts, service._ready)
         )

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from schemas.events import Rejection, parse_event
 from services.cli import app
-from services.monitor.service import MonitorService
+from services.monitor.bootstrap import open_monitor
 from tests.faults import SCALE, dead_letter_origins, publish
 from tests.helpers import wait_for
 from tests.hostile import HANDWRITTEN, MUTATIONS, base_messages, corpus
@@ -48,7 +48,7 @@ def test_handwritten_cases_are_refused():
 
 def test_the_monitor_dead_letters_a_hostile_corpus_and_stores_nothing(settings):
     items = corpus(2_000 * SCALE) + HANDWRITTEN  # POVWATCH_FAULT_SCALE=5: 10,000
-    with MonitorService(settings) as service:
+    with open_monitor(settings) as service:
         offsets = publish(settings, [(k, v) for k, v, _ in items])
         wait_for(
             lambda: len(set(dead_letter_origins(settings, timeout=2))) == len(items),

@@ -8,11 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.household import FactRef, Head
+from domain.household import FactRef
 from schemas.events import parse_event
 from services.households.app import Households, kafka_position, read_heads
+from services.households.cache import CacheSettings, PackedCache
+from services.households.ids import household_id
 from services.households.packing import FINGERPRINT, _token, pack_head, unpack_head
-from services.households.reads import BoundedCache
 from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
 from synthetic.sample import Builder, sample_events
 from tests.helpers import feed
@@ -115,8 +116,8 @@ def test_a_household_out_of_memory_is_read_back_as_its_stream_head(households):
 
     (head,) = read_heads(households, {stored.id: "H-9"}).values()
     assert head.version == stored.version == 3
-    assert head.receipts == stored.receipts and len(head.receipts) == 2
-    assert read_heads(households, {Head("H-none").id: "H-none"}) == {}
+    assert head.receipts == households.get_or_open("H-9").receipts and len(head.receipts) == 2
+    assert read_heads(households, {household_id("H-none"): "H-none"}) == {}
 
     # Decided from the head alone, the stream goes on where it stopped.
     changed = json.loads(json.dumps(income))
@@ -220,18 +221,14 @@ def test_reevaluation_walks_every_household_onto_the_new_day(households, project
 def test_the_view_writes_a_computed_status_as_its_model_would(projection):
     # The projector hands the view the domain's RiskStatus, not RiskStatusOut:
     # the row must be the one the model would have written, on every store.
-    from domain.household import Household
     from domain.risk import assess
     from schemas.status import RiskStatusOut
     from services.monitor.views import RISK_STATUS
-    from tests.helpers import county_facts
+    from tests.helpers import county_sheets
 
-    aggregates: dict[str, Household] = {}
-    for code, kind, ref, data in county_facts():
-        aggregates.setdefault(code, Household(code)).receive(kind, ref, data)
     on = date(2026, 12, 31)
     policy = projection.policies.in_force(on)
-    statuses = [assess(h.facts, policy, on) for h in aggregates.values()]
+    statuses = [assess(h.facts, policy, on) for h in county_sheets().values()]
     assert {s.level for s in statuses} >= {"none", "high"} and any(s.factors for s in statuses)
     for status in statuses:
         assert RISK_STATUS.row(status) == RISK_STATUS.row(RiskStatusOut.model_validate(status))
@@ -288,7 +285,9 @@ def test_households_spilled_to_compact_form_decide_and_project_as_if_never_spill
     households, store_settings
 ):
     # Hot tiers of one household: every other one is spilled and unpacked again.
-    households.cache = BoundedCache(1, pack_head, unpack_head, spill_bytes=1 << 20)
+    households.cache = PackedCache(
+        CacheSettings(objects=1, spill_bytes=1 << 20), pack_head, unpack_head
+    )
     view = open_view(store_settings)
     try:
         projection = RiskStatusProjection(
@@ -296,8 +295,7 @@ def test_households_spilled_to_compact_form_decide_and_project_as_if_never_spill
             view,
             load_policies(store_settings),
             lambda: TODAY,
-            cache_size=1,
-            spill_bytes=1 << 20,
+            cache=CacheSettings(objects=1, spill_bytes=1 << 20, spilling_objects=2_000),
         )
         messages = sample_events(TODAY)
         assert set(feed(households, messages)) == {"stored"}
@@ -331,14 +329,16 @@ def postgres_settings(base_settings, postgres_up):
 def test_a_view_table_with_a_jsonb_body_is_converted_keeping_its_rows(postgres_settings):
     # PostgreSQL views kept the body as jsonb before it became text; opening
     # the view converts such a table. (SQLite's was always text.)
+    from domain.facts import fold
     from domain.household import Household
     from domain.risk import assess
     from schemas.status import RiskStatusOut
     from tests.helpers import county_facts
 
     code, kind, ref, data = next(iter(county_facts()))
-    household = Household(code)
-    household.receive(kind, ref, data)
+    aggregate = Household(code)
+    aggregate.receive(kind, ref, data)
+    household = fold(aggregate.collect_events())
     on = date(2026, 12, 31)
     status = RiskStatusOut.model_validate(
         assess(household.facts, load_policies(postgres_settings).in_force(on), on)

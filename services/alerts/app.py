@@ -20,7 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
 
 from domain.alerting import Decision, Held, Opening, decide, factors_of
-from domain.household import Facts, Household
+from domain.facts import Facts, FactSheet
 from domain.policy import PolicyBook
 from domain.risk import RiskStatus, assess
 from domain.rules import RuleBook
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 ACTIONS = ("acknowledge", "record_visit", "record_measure", "resolve", "dismiss")
 
 
-def _read(household: Household) -> tuple[Facts, datetime | None]:
+def _read(household: FactSheet) -> tuple[Facts, datetime | None]:
     """What alerting reads of a household: its facts, and when they were
     stored (the task's trigger time). The one place that knows its shape."""
     return household.facts, household.modified_on
@@ -72,7 +72,7 @@ class Alerts(Application[UUID]):
 
     # -- triggers -------------------------------------------------------------
 
-    def assess(self, household: Household, on: date) -> RiskStatus:
+    def assess(self, household: FactSheet, on: date) -> RiskStatus:
         return self._assess(_read(household)[0], on)
 
     def _assess(self, facts: Facts, on: date) -> RiskStatus:
@@ -83,7 +83,7 @@ class Alerts(Application[UUID]):
 
     def handle(
         self,
-        household: Household,
+        household: FactSheet,
         tracking: Tracking | None = None,
         book: SilenceBook | None | object = ...,
     ) -> str:
@@ -278,7 +278,7 @@ class Alerts(Application[UUID]):
                 changed.append(task)
         return changed
 
-    def review_if_stable(self, household: Household, now: datetime) -> HelpTask | None:
+    def review_if_stable(self, household: FactSheet, now: datetime) -> HelpTask | None:
         """A risk clearance review for a household monitored long enough, given
         a measure, with income above the line for the last months; never for a
         household where no one can work."""

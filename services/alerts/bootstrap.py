@@ -25,6 +25,7 @@ from services.alerts.rulefile import DEFAULT_RULES, load_rules
 from services.alerts.triggers import TriggerFollower
 from services.alerts.views import PostgresTaskView, SQLiteTaskView, TaskView, task_docs
 from services.households.app import Households
+from services.households.cache import CacheSettings
 from services.infra import kafka, views
 from services.infra.access import Accounts, open_accounts
 from services.infra.follow import ViewFollower
@@ -101,7 +102,9 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         tasks=tasks,
         risk=risk,
         accounts=open_accounts(settings),
-        triggers=TriggerFollower(households, alerts),
+        triggers=TriggerFollower(
+            households, alerts, CacheSettings(spill_bytes=settings.alerts_cache_mb << 20)
+        ),
         task_view=ViewFollower(alerts, tasks, lambda notes: task_docs(alerts.task, notes), "tasks"),
         relay_position=open_relay_position(settings),
         jobs=Jobs(alerts, tasks, risk, households, clock),

@@ -8,15 +8,17 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
 
-from domain.household import Household
+from domain.facts import FactSheet
 from services.alerts.app import Alerts
 from services.households.app import Households
-from services.households.reads import BoundedCache, advance
+from services.households.cache import CacheSettings, PackedCache
+from services.households.packing import pack_sheet, unpack_sheet
+from services.households.reads import advance
 from services.infra.metrics import TRIGGERS
 from services.infra.runner import LogRunner
 
 
-class TriggerFollower(LogRunner[dict[UUID, Household]]):
+class TriggerFollower(LogRunner[dict[UUID, FactSheet]]):
     """Hands each household with new facts to the alert rules.
 
     A batch of store notifications is evaluated household by household; a
@@ -25,19 +27,21 @@ class TriggerFollower(LogRunner[dict[UUID, Household]]):
     position is recorded last, in the alerts store, so a crash re-evaluates
     at most one batch and never makes a second task."""
 
-    def __init__(self, households: Households, alerts: Alerts, cache_size: int = 50_000) -> None:
+    def __init__(
+        self, households: Households, alerts: Alerts, cache: CacheSettings = CacheSettings()
+    ) -> None:
         # The alerts store's process recorder keeps the position.
         positions = cast(TrackingRecorder, alerts.recorder)
         super().__init__(households, positions, self, "alert_triggers", limit=2000)
         self.households, self.alerts = households, alerts
-        self.cache = BoundedCache(cache_size)
+        # Households as the rules last saw them, bounded by bytes like the monitor's.
+        self.cache = PackedCache(cache, pack_sheet, unpack_sheet)
 
-    def prepare(self, notes: Sequence[Notification]) -> dict[UUID, Household]:
-        touched = advance(self.households, self.cache, notes)
-        return touched
+    def prepare(self, notes: Sequence[Notification]) -> dict[UUID, FactSheet]:
+        return advance(self.households, self.cache, notes)
 
     def record(
-        self, touched: dict[UUID, Household], notes: Sequence[Notification], tracking: Tracking
+        self, touched: dict[UUID, FactSheet], notes: Sequence[Notification], tracking: Tracking
     ) -> None:
         book = self.alerts.silence_book()  # once a batch, unless it changes
         for household in touched.values():

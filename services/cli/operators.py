@@ -39,11 +39,11 @@ def topics() -> None:
 @app.command()
 def monitor(http: bool = typer.Option(True, help="serve the HTTP API and /metrics")) -> None:
     """Run the monitor: ingest department events, keep risk statuses current."""
-    from services.monitor.service import MonitorService
+    from services.monitor.bootstrap import open_monitor
 
     settings = Settings()
     setup(settings)
-    service = configured(lambda: MonitorService(settings, http=http))
+    service = configured(lambda: open_monitor(settings, http=http))
     stop = until_signalled(service.reload_config)
     with service.start(schedule=True):
         if http:

@@ -8,8 +8,8 @@ offset fails to record, and a restart resumes from the store, not from Kafka.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -21,9 +21,12 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 
-from domain.household import Conflict, FactRef, Head, Household, receipt_key
-from services.households.packing import Receipts, pack_head, settle, unpack_head
-from services.households.reads import BoundedCache, raw_states
+from domain.facts import FactSheet, fold
+from domain.household import Conflict, FactRef, Household, receipt_key
+from services.households.cache import CacheSettings, HouseholdCache, PackedCache
+from services.households.ids import household_id as id_of
+from services.households.packing import Receipts, pack_head, revive, settle, unpack_head
+from services.households.reads import raw_states
 from services.infra.transcoder import DateAsISO, OrjsonTranscoder
 
 
@@ -36,11 +39,6 @@ class FactRefAsDict(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> FactRef:
         return FactRef(**data)
-
-
-@lru_cache(maxsize=20_000)  # as many as the stream heads kept as objects
-def household_id(code: str) -> UUID:
-    return Household.create_id(code)
 
 
 def kafka_position(topic: str, partition: int, offset: int) -> Tracking:
@@ -65,41 +63,40 @@ class Fact:
 
 
 class Staged:
-    """Facts applied to their households' stream heads, not yet committed."""
+    """Facts applied to their households, not yet committed."""
 
-    def __init__(self, outcomes: list[Outcome], households: dict[UUID, Head | Household]) -> None:
+    def __init__(self, outcomes: list[Outcome], households: dict[UUID, Household]) -> None:
         self.outcomes, self.households = outcomes, households
 
 
-def read_heads(app: Application[UUID], codes: dict[UUID, str]) -> dict[UUID, Head]:
-    """The stream heads of these households that have a stream: each stored
+def read_heads(app: Application[UUID], codes: dict[UUID, str]) -> dict[UUID, Household]:
+    """The write model of these households that have a stream: each stored
     event read as plain JSON for its version and receipt, none replayed."""
-    heads: dict[UUID, Head] = {}
+    found: dict[UUID, tuple[int, dict[str, str]]] = {}
     for oid, version, state in raw_states(app, codes):  # in version order
-        head = heads.get(oid)
-        if head is None:
-            head = heads[oid] = Head(codes[oid], id=oid)
-        head.version = version
+        receipts = found[oid][1] if oid in found else {}
+        found[oid] = (version, receipts)
         ref = state.get("ref")
         if ref is not None:
             r = ref["_data_"]
-            head.receipts[receipt_key(r["source"], r["event_id"])] = r["digest"]
-    return heads
+            receipts[receipt_key(r["source"], r["event_id"])] = r["digest"]
+    return {oid: revive(oid, codes[oid], v, receipts) for oid, (v, receipts) in found.items()}
 
 
 class Households(Application[UUID]):
     """Commands and queries on households' event streams."""
 
     name = "Monitor"
-    cache_size = 20_000  # stream heads kept in memory between polls, as objects
 
-    def __init__(self, env: Any = None) -> None:
+    def __init__(
+        self, env: Any = None, cache: CacheSettings | HouseholdCache | None = None
+    ) -> None:
         super().__init__(env)
-        # Stream heads of the partitions this process owns; only valid while
-        # it is their sole writer, so the consumer clears it on every rebalance.
-        # Beyond cache_size they are kept packed, up to cache.spill_bytes
-        # (0 here: the service sets it from its settings).
-        self.cache = BoundedCache(self.cache_size, pack_head, unpack_head)
+        # The write model of the households of the partitions this process
+        # owns; only valid while it is their sole writer (see ``assign``).
+        if cache is None or isinstance(cache, CacheSettings):
+            cache = PackedCache(cache or CacheSettings(), pack_head, unpack_head)
+        self.cache: HouseholdCache = cache
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -116,6 +113,33 @@ class Households(Application[UUID]):
         transcoder.register(DateAsISO())
         transcoder.register(FactRefAsDict())
 
+    # -- the cache's scope --------------------------------------------------
+
+    def assign(self, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int | None]:
+        """Takes these Kafka partitions as this process's own (forgetting any
+        it held) and returns the offset each resumes from (None: nothing
+        recorded).
+
+        The rule that lets ``stage`` skip reading the store: a household's
+        messages are keyed by its id, so they all come through one partition;
+        when no partition taken has a recorded position, no household of them
+        has a stream yet, and the cache will see each one created. The cache
+        withdraws the claim as soon as it lets one go."""
+        self.cache.clear()
+        positions = {(t, p): self.resume_from(t, p) for t, p in partitions}
+        if positions and all(offset is None for offset in positions.values()):
+            self.cache.claim_complete()
+        return positions
+
+    def forget_all(self) -> None:
+        """Forgets every household kept: another writer may have touched them
+        (partitions revoked, a failed batch, the store lost)."""
+        self.cache.clear()
+
+    def abandon(self, staged: Staged) -> None:
+        """Forgets the households of a staged batch that will not be committed."""
+        self.cache.forget(staged.households)
+
     # -- commands ---------------------------------------------------------
 
     def receive(
@@ -127,16 +151,17 @@ class Households(Application[UUID]):
         staged = self.stage([Fact(kind, household_id, ref, data)])
         (outcome,) = staged.outcomes
         if outcome.status == "conflict":
-            self.cache.discard(staged.households)
+            self.abandon(staged)
             return outcome
         return outcome if self.commit(staged, tracking) else Outcome("redelivered")
 
     def stage(self, facts: list[Fact]) -> Staged:
-        """Applies facts, in order, to their households' stream heads (from
-        the cache, or read in one query); nothing is stored until ``commit``."""
-        ids = {f.household_id: household_id(f.household_id) for f in facts}
+        """Applies facts, in order, to their households (from the cache, or
+        read in one query) through ``Household.receive``; nothing is stored
+        until ``commit``."""
+        ids = {f.household_id: id_of(f.household_id) for f in facts}
         codes = {aggregate_id: code for code, aggregate_id in ids.items()}
-        working: dict[UUID, Head | Household] = {}
+        working: dict[UUID, Household] = {}
         missing = {}
         for aggregate_id, code in codes.items():
             cached = self.cache.get(aggregate_id)
@@ -144,18 +169,18 @@ class Households(Application[UUID]):
                 missing[aggregate_id] = code
             else:
                 working[aggregate_id] = cached
-        # A complete cache (the consumer's partitions never stored anything
-        # before this process took them, and it let no household go) has
-        # every stream there is: the rest are new, with no query per poll
-        # (at a million households such a query cost 20 ms a poll). Were one
-        # stored all the same, its version 1 would fail to insert, the poll
-        # would fail whole, and the consumer clears the cache and retries.
+        # A complete cache (see ``assign``) has every stream there is: the
+        # rest are new, with no query per poll. Were one stored all the same,
+        # its version 1 would fail to insert, the poll would fail whole, and
+        # the consumer forgets every household and retries.
         read = {} if self.cache.complete else read_heads(self, missing)
         for aggregate_id, code in missing.items():
-            working[aggregate_id] = read.get(aggregate_id) or Head(code, id=aggregate_id)
-        # A packed head keeps its receipts' fingerprints, not their digests: a
-        # fact whose key it may know (a re-delivery, nearly always) is decided
-        # from the stored receipts, read for all such households in one query.
+            found = read.get(aggregate_id)
+            working[aggregate_id] = found or Household.open(code, id=aggregate_id)
+        # A packed household keeps its receipts' fingerprints, not their
+        # digests: a fact whose key it may know (a re-delivery, nearly always)
+        # is decided from the stored receipts, read for all such households in
+        # one query.
         unsure = {}
         for f in facts:
             aggregate_id = ids[f.household_id]
@@ -175,7 +200,7 @@ class Households(Application[UUID]):
                     continue
                 outcomes.append(Outcome("stored" if stored else "duplicate"))
         except Exception:
-            self.cache.discard(working)
+            self.cache.forget(working)
             raise
         return Staged(outcomes, working)
 
@@ -184,20 +209,18 @@ class Households(Application[UUID]):
         transaction; False when that position was already recorded."""
         processing = ProcessingEvent[UUID](tracking=tracking)
         # What ProcessingEvent.collect_events does, without its per-object
-        # protocol checks (they cost more than the rest on a large poll), and
-        # without handing heads to the repository as if they were aggregates.
+        # protocol checks (they cost more than the rest on a large poll).
         for household in staged.households.values():
             processing.events.extend(household.collect_events())
         try:
             recordings = self._record(processing)
         except Exception:
-            self.cache.discard(staged.households)  # they hold uncommitted changes
+            self.abandon(staged)  # they hold uncommitted changes
             if self.recorder.has_tracking_id(tracking.application_name, tracking.notification_id):
                 return False
             raise
         for aggregate_id, household in staged.households.items():
-            if isinstance(household, Head):
-                settle(household)
+            settle(household)
             self.cache.put(aggregate_id, household)
         self._notify(recordings)
         return True
@@ -209,17 +232,17 @@ class Households(Application[UUID]):
 
     def get_or_open(self, household_id: str) -> Household:
         try:
-            return self.repository.get(Household.create_id(household_id))
+            household: Household = self.repository.get(Household.create_id(household_id))
+            return household
         except AggregateNotFoundError:
-            return Household(household_id)
+            return Household.open(household_id)
 
     # -- queries ----------------------------------------------------------
 
-    def household(self, household_id: str, version: int | None = None) -> Household | None:
-        try:
-            return self.repository.get(Household.create_id(household_id), version=version)
-        except AggregateNotFoundError:
-            return None
+    def household(self, household_id: str, version: int | None = None) -> FactSheet | None:
+        """The household's facts (as of ``version``), folded from its stream."""
+        events = self.repository.event_store.get(id_of(household_id), lte=version)
+        return fold(events)
 
     def resume_from(self, topic: str, partition: int) -> int | None:
         """The next Kafka offset to read for a partition, from the store's own
@@ -228,4 +251,4 @@ class Households(Application[UUID]):
 
     def history(self, household_id: str) -> list:
         """The household's stored domain events, oldest first."""
-        return list(self.repository.event_store.get(Household.create_id(household_id)))
+        return list(self.repository.event_store.get(id_of(household_id)))

@@ -1,12 +1,12 @@
 """Compact forms of the households the monitor keeps in memory.
 
-As objects, a stream head costs about 0.5 KB and an aggregate about 1.4 KB
-(a month of facts); packed, about 36 and 170 bytes (86 and 220 with what
-holds them). The caches keep their most recent households as objects and
-spill the rest in these forms (``services.households.reads.BoundedCache``), so that
-many more households stay in memory: unpacking one costs about 1 µs (a
-head) or 5 (a household), reading it back from the store several times
-that, and such reads were most of the extra cost of large counties.
+Two forms: a ``Household`` aggregate (the write model: code, version,
+receipts' fingerprints) for ingestion, and a ``FactSheet`` (the read model)
+for the projection and the alerts. The caches keep their most recent
+households as objects and spill the rest in these forms
+(``services.households.cache``): a packed household is many times smaller
+than its objects, and unpacking it much cheaper than reading it back from
+the store.
 """
 
 from __future__ import annotations
@@ -16,9 +16,16 @@ import marshal
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
+from typing import Any, cast
 from uuid import UUID
 
-from domain.household import Disaster, Facts, Head, Household, Illness, Income, Job, Loan
+from eventsourcing.domain import Snapshot
+from eventsourcing.utils import get_topic
+
+from domain.facts import Disaster, Facts, FactSheet, Illness, Income, Job, Loan
+from domain.household import Household
+
+_HOUSEHOLD_TOPIC = get_topic(Household)
 
 _ZONES: dict[int, timezone] = {0: UTC}  # by offset in seconds, for unpacking
 _OFFSETS: dict[tzinfo, int] = {}  # fixed-offset zones seen, for packing
@@ -73,13 +80,12 @@ FINGERPRINT = 4  # bytes of a key's hash a packed head keeps for each receipt
 
 
 class Receipts:
-    """An unpacked head's receipts, read and written by key as the plain dict
-    (``Head.receive`` does both). Receipts recorded since unpacking are held
-    as the key's 16-byte hash and the digest; packed ones only as a 4-byte
-    fingerprint of the key, searched in place, so unpacking a head costs the
-    same after a year of receipts as after a month, and a million
-    households' receipts of a year of monthly facts take about 50 MB, where
-    the hash and the digest took 400.
+    """An unpacked household's receipts, read and written by key as the plain
+    dict (``Household.receive`` does both: this is a ``ReceiptBook``).
+    Receipts recorded since unpacking are held as the key's 16-byte hash and
+    the digest; packed ones only as a 4-byte fingerprint of the key, searched
+    in place, so that unpacking a household costs the same after a year of
+    receipts as after a month, and its receipts take a few bytes each.
 
     A key whose fingerprint is not among the packed ones is new: the usual
     case, decided here. One whose fingerprint is (a re-delivery, or one chance
@@ -119,16 +125,34 @@ class Receipts:
         self.added[self._token(key)] = digest
 
 
-def settle(head: Head) -> None:
-    """Keeps a committed head's receipts as fingerprints, as packing would:
-    a head kept as an object then costs about 4 bytes a receipt too, not some
-    170 (a key and a digest as strings in a dict), and its size stays near
-    what the cache's budget reckons from its compact copy. A later
+def settle(household: Household) -> None:
+    """Keeps a committed household's receipts as fingerprints, as packing
+    would: one kept as an object then costs a fingerprint a receipt too, not
+    a key and a digest as strings in a dict, and its size stays near what
+    the cache's budget reckons from its compact copy. A later
     re-delivery of one of its facts is decided from the store."""
-    head.receipts = Receipts(_fingerprints(head.receipts))  # type: ignore[arg-type,assignment]
+    household.receipts = Receipts(_fingerprints(household.receipts))
 
 
-def _fingerprints(receipts: Receipts | dict[str, str]) -> bytes:
+def revive(key: UUID, code: str, version: int, receipts: Receipts | dict[str, str]) -> Household:
+    """A household's write model at ``version``, from what deciding needs,
+    through the library's own snapshot mechanism (no event is replayed).
+    Its times are not kept: the read model carries them."""
+    state = {"code": code, "receipts": receipts, "_created_on": None, "_modified_on": None}
+    snapshot = Snapshot(
+        originator_id=key,
+        originator_version=version,
+        timestamp=_NO_TIME,
+        topic=_HOUSEHOLD_TOPIC,
+        state=state,
+    )
+    return cast(Household, snapshot.mutate(None))
+
+
+_NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # a snapshot's own time: never stored nor read
+
+
+def _fingerprints(receipts: Any) -> bytes:
     if isinstance(receipts, Receipts):
         return receipts.packed + b"".join(token[:FINGERPRINT] for token in receipts.added)
     return b"".join(_token(key)[:FINGERPRINT] for key in receipts)
@@ -141,17 +165,17 @@ def _holds(packed: bytes, fingerprint: bytes) -> bool:
     return i >= 0
 
 
-def pack_head(head: Head) -> bytes | None:
-    """A stream head with nothing pending, as bytes: its code, version and
-    receipts' fingerprints (None: nothing stored yet, nothing to keep)."""
-    if head.version == 0 or head.pending:
+def pack_head(household: Household) -> bytes | None:
+    """A household with nothing pending, as bytes: its code, version and
+    receipts' fingerprints (None: something not stored yet, not to keep)."""
+    if household.pending_events:
         return None
-    return marshal.dumps((head.code, head.version, _fingerprints(head.receipts)))  # type: ignore[arg-type]
+    return marshal.dumps((household.code, household.version, _fingerprints(household.receipts)))
 
 
-def unpack_head(key: UUID, data: bytes) -> Head:
+def unpack_head(key: UUID, data: bytes) -> Household:
     code, version, packed = marshal.loads(data)
-    return Head(code, version, Receipts(packed), id=key)  # type: ignore[arg-type]
+    return revive(key, code, version, Receipts(packed))
 
 
 def _token(key: str) -> bytes:
@@ -160,13 +184,11 @@ def _token(key: str) -> bytes:
     return hashlib.blake2b(key.encode(), digest_size=16).digest()
 
 
-def pack_household(h: Household) -> bytes:
-    """What assessing and advancing a household read: its version, times and
-    facts. Not its receipts: only deciding on a new fact reads those, and the
-    projection never does (the ingesting side keeps them, in stream heads)."""
+def pack_sheet(h: FactSheet) -> bytes:
+    """A household's read model: its version, times and facts."""
     f = h.facts
     # Empty collections (most of them, most months) packed as None, without
-    # running a comprehension (about 0.25 µs each).
+    # running a comprehension.
     return marshal.dumps(
         (
             h.version,
@@ -231,7 +253,7 @@ def pack_household(h: Household) -> bytes:
     )
 
 
-def unpack_household(key: UUID, data: bytes) -> Household:
+def unpack_sheet(key: UUID, data: bytes) -> FactSheet:
     (
         version,
         created,
@@ -276,18 +298,9 @@ def unpack_household(key: UUID, data: bytes) -> Household:
         if loans
         else {},
     )
-    h = object.__new__(Household)  # as the library revives a snapshot: no events
-    h.__dict__.update(
-        _id=key,
-        _version=version,
-        _created_on=_datetime(created),
-        _modified_on=_datetime(modified),
-        _pending_events=[],
-        facts=facts,
-        receipts={},
-        last_fact_at=_datetime(last_fact),
+    return FactSheet(
+        key, version, _datetime(created), _datetime(modified), _datetime(last_fact), facts
     )
-    return h
 
 
 def layout_matches_domain() -> list[str]:
@@ -299,8 +312,8 @@ def layout_matches_domain() -> list[str]:
 
 def _moment(moment: datetime | None) -> bytes | tuple[bytes, int] | None:
     """A moment as the 10 bytes of wall time its pickled form holds (fold
-    included), with its offset from UTC in seconds when it is aware: 0.15 µs
-    where arithmetic from an epoch took 0.4 to 1.2 (and 0.3 to 0.7 back)."""
+    included), with its offset from UTC in seconds when it is aware: exact,
+    and cheaper both ways than arithmetic from an epoch."""
     if moment is None:
         return None
     args = moment.__reduce_ex__(4)[1]

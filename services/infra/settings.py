@@ -60,6 +60,13 @@ class Settings(BaseSettings):
         "(stream heads, aggregates), shared between its roles; 0 keeps only the recent ones",
     )
 
+    alerts_cache_mb: int = Field(
+        128,
+        ge=0,
+        description="memory the alerts process gives its households' compact copies "
+        "(the facts its rules read); 0 keeps only the recent ones",
+    )
+
     store_open_attempts: int = Field(20, ge=1, description="tries to open the store at start")
     policy_file: Path | None = Field(None, description="dated thresholds (TOML)")
     rules_file: Path | None = Field(None, description="alert rules (YAML)")

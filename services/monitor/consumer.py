@@ -44,20 +44,14 @@ class _ResumeFromStore(ConsumerRebalanceListener):
 
     def on_partitions_revoked(self, revoked) -> None:
         # Another process may write these households now: forget them.
-        self.households.cache.clear()
+        self.households.forget_all()
 
     def on_partitions_assigned(self, assigned) -> None:
-        self.households.cache.clear()
-        fresh = bool(assigned)
+        positions = self.households.assign((tp.topic, tp.partition) for tp in assigned)
         for tp in assigned:
-            offset = self.households.resume_from(tp.topic, tp.partition)
+            offset = positions[tp.topic, tp.partition]
             if offset is not None:
                 self.consumer.seek(tp, offset)
-                fresh = False
-        # No position recorded: no household of these partitions has a stream
-        # yet (a household's messages are keyed by its id, so they all come
-        # through one partition), and the cache will see each one created.
-        self.households.cache.complete = fresh
         log.info("assigned partitions %s", sorted(tp.partition for tp in assigned))
 
 
@@ -91,7 +85,7 @@ class Ingestor:
         pause until the store answers, then re-reads every partition from the
         position the store recorded: no offset is ever ahead of the store."""
         self.healthy = False
-        self.households.cache.clear()
+        self.households.forget_all()
         wait = 0.5
         while not stop.is_set():
             assigned = list(self.consumer.assignment())
@@ -160,7 +154,7 @@ class Ingestor:
                 # Another writer touched a household (a rebalance in flight):
                 # read everything afresh and try once more.
                 log.warning("batch failed; retrying with fresh state", exc_info=True)
-                self.households.cache.clear()
+                self.households.forget_all()
         raise AssertionError("unreachable")
 
     def _ingest(self, records: list[ConsumerRecord], tracking) -> list[Outcome]:
@@ -223,7 +217,7 @@ class Ingestor:
         try:
             self._dead_letter(dead)
         except Exception:
-            self.households.cache.discard(staged.households)  # uncommitted changes
+            self.households.abandon(staged)  # uncommitted changes
             raise
         if not self.households.commit(staged, tracking):
             return [Outcome("redelivered")] * len(records)

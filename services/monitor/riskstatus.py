@@ -14,12 +14,14 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking
 
-from domain.household import Household
+from domain.facts import FactSheet
 from domain.policy import PolicyBook
 from domain.risk import RiskStatus, assess
 from services.households.app import Households
-from services.households.packing import pack_household, unpack_household
-from services.households.reads import BoundedCache, advance, load_many, replay
+from services.households.cache import CacheSettings, PackedCache
+from services.households.ids import household_id
+from services.households.packing import pack_sheet, unpack_sheet
+from services.households.reads import advance, load_many, replay
 from services.infra import views
 from services.infra.follow import ViewFollower
 from services.infra.runtime import tune_gc
@@ -70,21 +72,17 @@ class RiskStatusProjection(ViewFollower):
         view: RiskStatusView,
         policies: PolicyBook,
         today: Callable[[], date] = date.today,
-        cache_size: int = 20_000,
-        spill_bytes: int = 0,
+        cache: CacheSettings = CacheSettings(spilling_objects=2_000),
     ) -> None:
         super().__init__(households, view, self._statuses, "risk_status")
         self.households, self.policies, self.today = households, policies, today
-        # Households as the projection last saw them, advanced by the events
-        # the notifications carry (no store read for a cached household);
-        # beyond cache_size kept packed, up to spill_bytes; in a county of
-        # more than twice cache_size, a batch's worth as objects (the
-        # follower reads 2,000 notifications at a time).
-        self.cache = BoundedCache(
-            cache_size, pack_household, unpack_household, spill_bytes, spilling_size=2_000
-        )
+        # Households' fact sheets as the projection last saw them, advanced
+        # by the events the notifications carry (no store read for a cached
+        # household); in a county of more than twice the objects, a batch's
+        # worth as objects (the follower reads 2,000 notifications at a time).
+        self.cache = PackedCache(cache, pack_sheet, unpack_sheet)
 
-    def status_of(self, household: Household, on: date) -> RiskStatus:
+    def status_of(self, household: FactSheet, on: date) -> RiskStatus:
         # The domain's own dataclass: the view writes it as RiskStatusOut.
         return assess(household.facts, self.policies.in_force(on), on)
 
@@ -160,7 +158,7 @@ class RiskStatusProjection(ViewFollower):
                 codes = self.view.keys(after=after, limit=batch)
                 if not codes:
                     return done
-                found = load_many(self.households, [Household.create_id(c) for c in codes])
+                found = load_many(self.households, [household_id(c) for c in codes])
                 statuses = [self.status_of(h, on) for h in found.values()]
                 self.view.save(statuses, None)
             done += len(statuses)

@@ -6,50 +6,52 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from services.households.app import Households
 from services.infra import kafka
-from services.infra.access import open_accounts
+from services.infra.access import Accounts
 from services.infra.leadership import Leadership
 from services.infra.metrics import run_job
 from services.infra.settings import Settings
 from services.monitor.api import create_app
 from services.monitor.consumer import Ingestor
-from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+from services.monitor.riskstatus import RiskStatusProjection, load_policies
 from services.monitor.uploads import Uploads
+from services.monitor.views import RiskStatusView
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class MonitorParts:
+    """What a monitor process runs (``services.monitor.bootstrap`` builds them)."""
+
+    households: Households
+    view: RiskStatusView
+    projection: RiskStatusProjection
+    accounts: Accounts
+    uploads: Uploads
+    leadership: Leadership
+
+
 class MonitorService:
-    def __init__(
-        self, settings: Settings, today: Callable[[], date] = date.today, http: bool = False
-    ) -> None:
+    def __init__(self, settings: Settings, parts: MonitorParts, http: bool = False) -> None:
         self.settings = settings
         self.http = http
         self.server: uvicorn.Server | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.ingestor: Ingestor | None = None
-        self.leadership = Leadership(settings, "risk-projection")
+        self.leadership = parts.leadership
         self.leading = threading.Event()
-        self.households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
-        self.view = settings.open_store(lambda: open_view(settings), "the risk status view")
-        self.accounts = open_accounts(settings)
-        self.uploads = Uploads(settings)
-        roles = settings.roles()
-        spill = settings.monitor_cache_mb * 2**20 // max(len(roles), 1)
-        self.households.cache.spill_bytes = spill if "ingest" in roles else 0
-        self.projection = RiskStatusProjection(
-            self.households,
-            self.view,
-            load_policies(settings),
-            today,
-            spill_bytes=spill if "project" in roles else 0,
-        )
+        self.households = parts.households
+        self.view = parts.view
+        self.accounts = parts.accounts
+        self.uploads = parts.uploads
+        self.projection = parts.projection
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
 

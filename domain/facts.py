@@ -1,0 +1,234 @@
+"""The facts the risk assessment reads: a read model folded from a household's
+events by pure functions.
+
+The household aggregate (``domain.household``) decides whether a fact is
+new; what the fact says is kept here, apart, so that ``domain.risk`` depends
+on data, not on eventsourcing, and so that deciding never needs a household's
+whole history in memory. Folding the same events always gives the same sheet:
+the projection, a rebuild, the alerts and the API all read it this way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from domain.household import FactRef, Household
+
+
+@dataclass
+class Income:
+    amount_yuan: Decimal
+    period_start: date
+    period_end: date
+    kind: str
+
+
+@dataclass
+class Illness:
+    person_ref: str
+    severity: str
+    total_cost_yuan: Decimal
+    reimbursed_yuan: Decimal
+    in_county: bool
+    chronic_disease: str | None
+    occurred_on: date
+
+    @property
+    def self_paid_yuan(self) -> Decimal:
+        return self.total_cost_yuan - self.reimbursed_yuan
+
+
+@dataclass
+class Disaster:
+    kind: str
+    loss_yuan: Decimal
+    housing_damage: str
+    occurred_on: date
+
+
+@dataclass
+class Job:
+    status: str
+    job_kind: str | None
+    monthly_wage_yuan: Decimal | None
+    since: datetime
+
+
+@dataclass
+class Loan:
+    principal_yuan: Decimal
+    due_date: date
+    issued_on: date
+    repaid_yuan: Decimal = Decimal(0)
+    days_overdue: int = 0
+    outstanding_yuan: Decimal | None = None
+
+    @property
+    def balance_yuan(self) -> Decimal:
+        return max(self.principal_yuan - self.repaid_yuan, Decimal(0))
+
+    @property
+    def settled(self) -> bool:
+        # A principal of 0 means the issue record has not arrived yet.
+        return self.principal_yuan > 0 and self.balance_yuan == 0
+
+
+@dataclass
+class Facts:
+    """What departments have said of a household, as the risk rules read it."""
+
+    code: str
+    registered: bool = False
+    township: str | None = None
+    village: str | None = None
+    members: int = 0
+    labour_capable: int = 0
+    card: str | None = None
+    flags: tuple[str, ...] = ()
+    incomes: list[Income] = field(default_factory=list)
+    illnesses: list[Illness] = field(default_factory=list)
+    disasters: list[Disaster] = field(default_factory=list)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    loans: dict[str, Loan] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class FactSheet:
+    """A household's facts as of one version of its stream.
+
+    ``version`` lets a follower tell the next event from a gap (it then reads
+    the stream); ``modified_on`` is when the last event was stored (an alert's
+    trigger time); ``last_fact_at`` the latest time a fact says it happened."""
+
+    id: UUID
+    version: int
+    created_on: datetime
+    modified_on: datetime
+    last_fact_at: datetime | None
+    facts: Facts
+
+
+def apply(sheet: FactSheet | None, event: Any) -> FactSheet:
+    """The sheet after one more event of its stream (``None`` before the first).
+
+    The caller keeps the order: each event is the next of its stream."""
+    if sheet is None:
+        # The stream opens with Opened, before or without any registration
+        # (department screening finds people the registry missed).
+        return FactSheet(
+            event.originator_id,
+            event.originator_version,
+            event.timestamp,
+            event.timestamp,
+            None,
+            Facts(code=event.code),
+        )
+    ref: FactRef | None = getattr(event, "ref", None)
+    if ref is not None:
+        _APPLY[type(event)](sheet.facts, event, ref)
+        last = sheet.last_fact_at
+        if last is None or ref.occurred_at > last:
+            sheet.last_fact_at = ref.occurred_at
+    sheet.version = event.originator_version
+    sheet.modified_on = event.timestamp
+    return sheet
+
+
+def fold(events: Iterable[Any]) -> FactSheet | None:
+    """The sheet of a stream from its events, oldest first (None: no events)."""
+    sheet = None
+    for event in events:
+        sheet = apply(sheet, event)
+    return sheet
+
+
+def _registered(f: Facts, e: Household.Registered, _: FactRef) -> None:
+    f.registered = True
+    f.township, f.village = e.township, e.village
+    f.members, f.labour_capable = e.members, e.labour_capable
+    f.card = e.card
+    f.flags = tuple(e.flags or ())
+
+
+def _card_changed(f: Facts, e: Household.CardChanged, _: FactRef) -> None:
+    f.card = e.card
+
+
+def _income(f: Facts, e: Household.IncomeReported, _: FactRef) -> None:
+    f.incomes.append(Income(e.amount_yuan, e.period_start, e.period_end, e.kind))
+
+
+def _illness(f: Facts, e: Household.IllnessReported, ref: FactRef) -> None:
+    f.illnesses.append(
+        Illness(
+            e.person_ref,
+            e.severity,
+            e.total_cost_yuan,
+            e.reimbursed_yuan,
+            e.in_county,
+            e.chronic_disease,
+            ref.occurred_at.date(),
+        )
+    )
+
+
+def _disaster(f: Facts, e: Household.DisasterReported, ref: FactRef) -> None:
+    f.disasters.append(Disaster(e.kind, e.loss_yuan, e.housing_damage, ref.occurred_at.date()))
+
+
+def _employment(f: Facts, e: Household.EmploymentChanged, ref: FactRef) -> None:
+    current = f.jobs.get(e.person_ref)
+    # Out-of-order delivery: an older report never overrides a newer one.
+    if current is None or ref.occurred_at >= current.since:
+        f.jobs[e.person_ref] = Job(e.status, e.job_kind, e.monthly_wage_yuan, ref.occurred_at)
+
+
+def _loan_issued(f: Facts, e: Household.LoanIssued, ref: FactRef) -> None:
+    loan = f.loans.get(e.loan_id)
+    if loan is None:
+        f.loans[e.loan_id] = Loan(e.principal_yuan, e.due_date, ref.occurred_at.date())
+    else:  # repayments or arrears reported before the issue itself
+        loan.principal_yuan, loan.due_date = e.principal_yuan, e.due_date
+        loan.issued_on = ref.occurred_at.date()
+
+
+def _loan_repaid(f: Facts, e: Household.LoanRepaid, ref: FactRef) -> None:
+    loan = _loan(f, e.loan_id, ref)
+    loan.repaid_yuan += e.amount_yuan
+    if loan.settled:
+        loan.days_overdue = 0
+        loan.outstanding_yuan = Decimal(0)
+
+
+def _loan_overdue(f: Facts, e: Household.LoanOverdue, ref: FactRef) -> None:
+    loan = _loan(f, e.loan_id, ref)
+    loan.days_overdue = max(loan.days_overdue, e.days_overdue)
+    loan.outstanding_yuan = e.outstanding_yuan
+
+
+def _loan(f: Facts, loan_id: str, ref: FactRef) -> Loan:
+    loan = f.loans.get(loan_id)
+    if loan is None:
+        # The bank's issue record has not arrived yet: keep what we know.
+        loan = Loan(Decimal(0), ref.occurred_at.date(), ref.occurred_at.date())
+        f.loans[loan_id] = loan
+    return loan
+
+
+# One entry for each fact event of the household; a test checks that none is missing.
+_APPLY: dict[type[Any], Callable[[Facts, Any, FactRef], None]] = {
+    Household.Registered: _registered,
+    Household.CardChanged: _card_changed,
+    Household.IncomeReported: _income,
+    Household.IllnessReported: _illness,
+    Household.DisasterReported: _disaster,
+    Household.EmploymentChanged: _employment,
+    Household.LoanIssued: _loan_issued,
+    Household.LoanRepaid: _loan_repaid,
+    Household.LoanOverdue: _loan_overdue,
+}
