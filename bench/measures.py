@@ -174,12 +174,9 @@ def end_to_end(
 
 
 def rebuild(run: Run) -> float:
-    from services.monitor.riskstatus import (
-        RiskStatusProjection,
-        load_policies,
-        open_view,
-        rebuild_workers,
-    )
+    from services.households.statusview import open_view
+    from services.infra.policyfile import load_policies
+    from services.monitor.riskstatus import RiskStatusProjection, rebuild_workers
 
     app = Households(env=run.settings.store_env("Monitor"))
     projection = RiskStatusProjection(

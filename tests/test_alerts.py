@@ -10,7 +10,9 @@ import pytest
 from domain.tasks import TaskError
 from services.alerts.service import AlertsService
 from services.households.app import Households
-from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+from services.households.statusview import open_view
+from services.infra.policyfile import load_policies
+from services.monitor.riskstatus import RiskStatusProjection
 from synthetic.sample import Builder
 
 MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

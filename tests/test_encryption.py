@@ -13,7 +13,9 @@ from pydantic import SecretStr
 
 from services.alerts.service import AlertsService
 from services.households.app import Households
-from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+from services.households.statusview import open_view
+from services.infra.policyfile import load_policies
+from services.monitor.riskstatus import RiskStatusProjection
 from synthetic.sample import Builder
 from tests.conftest import _postgres_dsn
 from tests.helpers import feed

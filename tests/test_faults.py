@@ -21,10 +21,12 @@ from fastapi.testclient import TestClient
 from services.alerts.rulefile import load_rules
 from services.alerts.service import AlertsService
 from services.households.app import Households
+from services.households.statusview import open_view
 from services.infra import kafka
+from services.infra.policyfile import load_policies
 from services.monitor.api import create_app
 from services.monitor.bootstrap import open_monitor
-from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+from services.monitor.riskstatus import RiskStatusProjection
 from tests.conftest import _drop_schema, _fresh_schema, _with_own_topics
 from tests.faults import ROOT, SCALE, Corpus, Proc, dead_letter_origins, publish, stored_facts
 from tests.helpers import read_topic, wait_for

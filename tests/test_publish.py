@@ -142,9 +142,9 @@ def test_a_file_of_another_kind_is_refused_clearly(env, tmp_path):
 
 def test_a_publisher_uploads_a_file_over_http_as_its_own_department(broker_settings, tmp_path):
     from services.households.app import Households
+    from services.households.statusview import open_view
     from services.infra.access import open_accounts
     from services.monitor.api import create_app
-    from services.monitor.riskstatus import open_view
     from services.monitor.uploads import Uploads
     from tests.helpers import clients
 

@@ -53,3 +53,37 @@ def test_the_product_never_imports_the_synthetic_county():
         )
     ]
     assert found == []
+
+
+def _imports(top: str) -> dict[str, set[str]]:
+    """Each module under ``top`` and the modules it imports."""
+    out = {}
+    for p in sorted((ROOT / top).rglob("*.py")):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+        out[str(p.relative_to(ROOT))] = names
+    return out
+
+
+def _reaching(top: str, forbidden: tuple[str, ...]) -> dict[str, list[str]]:
+    return {
+        module: sorted(n for n in names if n.startswith(forbidden))
+        for module, names in _imports(top).items()
+        if any(n.startswith(forbidden) for n in names)
+    }
+
+
+def test_dependencies_point_inwards():
+    # The domain does no I/O and knows no adapter; contracts know no service.
+    assert _reaching("domain", ("services", "schemas")) == {}
+    assert _reaching("schemas", ("services",)) == {}
+    # Shared infrastructure and the households' store serve both services
+    # and import neither; the two services import each other's nothing.
+    assert _reaching("services/infra", ("services.monitor", "services.alerts")) == {}
+    assert _reaching("services/households", ("services.monitor", "services.alerts")) == {}
+    assert _reaching("services/alerts", ("services.monitor",)) == {}
+    assert _reaching("services/monitor", ("services.alerts",)) == {}

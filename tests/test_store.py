@@ -14,7 +14,9 @@ from services.households.app import Households, kafka_position, read_heads
 from services.households.cache import CacheSettings, PackedCache
 from services.households.ids import household_id
 from services.households.packing import FINGERPRINT, _token, pack_head, unpack_head
-from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+from services.households.statusview import open_view
+from services.infra.policyfile import load_policies
+from services.monitor.riskstatus import RiskStatusProjection
 from synthetic.sample import Builder, sample_events
 from tests.helpers import feed
 
@@ -223,7 +225,7 @@ def test_the_view_writes_a_computed_status_as_its_model_would(projection):
     # the row must be the one the model would have written, on every store.
     from domain.risk import assess
     from schemas.status import RiskStatusOut
-    from services.monitor.views import RISK_STATUS
+    from services.households.statusview import RISK_STATUS
     from tests.helpers import county_sheets
 
     on = date(2026, 12, 31)

@@ -19,9 +19,11 @@ import pytest
 from domain.household import FactRef
 from services.alerts.service import AlertsService
 from services.households.app import Households, kafka_position
+from services.households.statusview import open_view
 from services.infra.access import open_accounts
+from services.infra.policyfile import load_policies
 from services.infra.settings import Settings
-from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+from services.monitor.riskstatus import RiskStatusProjection
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-v1"
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

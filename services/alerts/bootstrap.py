@@ -26,14 +26,14 @@ from services.alerts.triggers import TriggerFollower
 from services.alerts.views import PostgresTaskView, SQLiteTaskView, TaskView, task_docs
 from services.households.app import Households
 from services.households.cache import CacheSettings
+from services.households.statusview import RiskStatusView
+from services.households.statusview import open_view as open_risk_view
 from services.infra import kafka, views
 from services.infra.access import Accounts, open_accounts
 from services.infra.follow import ViewFollower
 from services.infra.leadership import Leadership
+from services.infra.policyfile import DEFAULT_POLICY, load_policies
 from services.infra.settings import Settings
-from services.monitor.riskstatus import DEFAULT_POLICY, load_policies
-from services.monitor.riskstatus import open_view as open_risk_view
-from services.monitor.views import RiskStatusView
 
 
 def utcnow() -> datetime:

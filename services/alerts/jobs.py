@@ -18,9 +18,9 @@ from schemas.tasks import TaskOut
 from services.alerts.app import Alerts
 from services.alerts.views import TaskView
 from services.households.app import Households
+from services.households.statusview import RiskStatusView
 from services.infra import metrics
 from services.infra.metrics import TRIGGERS
-from services.monitor.views import RiskStatusView
 
 NAMES = ("escalate", "reassess", "clearance")
 

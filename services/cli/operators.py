@@ -77,13 +77,10 @@ def rebuild(
 ) -> None:
     """Rebuild the risk status view from the event store."""
     from services.households.app import Households
+    from services.households.statusview import open_view
+    from services.infra.policyfile import load_policies
     from services.infra.runtime import tune_gc
-    from services.monitor.riskstatus import (
-        RiskStatusProjection,
-        load_policies,
-        open_view,
-        rebuild_workers,
-    )
+    from services.monitor.riskstatus import RiskStatusProjection, rebuild_workers
 
     settings = Settings()
     tune_gc()

@@ -18,7 +18,7 @@ app.add_typer(tasks_app, name="tasks")
 @app.command()
 def status(household_id: str) -> None:
     """Show one household's risk status with its factors."""
-    from services.monitor.riskstatus import open_view
+    from services.households.statusview import open_view
 
     view = open_view(Settings())
     found = view.get(household_id)
@@ -56,7 +56,7 @@ def households(
     offset: int = 0,
 ) -> None:
     """List households' risk statuses, filtered."""
-    from services.monitor.riskstatus import open_view
+    from services.households.statusview import open_view
 
     page = open_view(Settings()).search(
         limit=limit, offset=offset, township=township, village=village, card=card, level=level

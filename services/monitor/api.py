@@ -12,11 +12,11 @@ from domain.timeline import timeline
 from domain.vocabulary import Card, Level
 from schemas.status import RiskStatusOut, StatusPage, TimelineEntryOut
 from services.households.app import Households
+from services.households.statusview import RiskStatusView
 from services.infra import metrics
 from services.infra.access import Accounts, allowed, require_visible, scoped_township, signed_in
 from services.infra.views import MAX_OFFSET
 from services.monitor.uploads import Uploads
-from services.monitor.views import RiskStatusView
 
 
 class Rejected(BaseModel):

@@ -9,10 +9,12 @@ from datetime import date
 
 from services.households.app import Households
 from services.households.cache import CacheSettings
+from services.households.statusview import open_view
 from services.infra.access import open_accounts
 from services.infra.leadership import Leadership
+from services.infra.policyfile import load_policies
 from services.infra.settings import Settings
-from services.monitor.riskstatus import RiskStatusProjection, load_policies, open_view
+from services.monitor.riskstatus import RiskStatusProjection
 from services.monitor.service import MonitorParts, MonitorService
 from services.monitor.uploads import Uploads
 

@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from itertools import repeat
-from pathlib import Path
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking
@@ -22,25 +21,11 @@ from services.households.cache import CacheSettings, PackedCache
 from services.households.ids import household_id
 from services.households.packing import pack_sheet, unpack_sheet
 from services.households.reads import advance, load_many, replay
-from services.infra import views
+from services.households.statusview import RiskStatusView, open_view
 from services.infra.follow import ViewFollower
+from services.infra.policyfile import load_policies
 from services.infra.runtime import tune_gc
 from services.infra.settings import Settings
-from services.monitor.views import PostgresRiskStatusView, RiskStatusView, SQLiteRiskStatusView
-
-DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "defaults" / "policy.toml"
-
-
-def load_policies(settings: Settings) -> PolicyBook:
-    path = settings.policy_file or DEFAULT_POLICY
-    return PolicyBook.from_toml(path.read_text(encoding="utf-8"), origin=str(path))
-
-
-def open_view(settings: Settings, create: bool = True) -> RiskStatusView:
-    env = settings.store_env("RiskStatus")
-    if not create:  # the table exists (parallel rebuild workers): no DDL racing
-        env["CREATE_TABLE"] = "false"
-    return views.open_view(env, "RiskStatus", SQLiteRiskStatusView, PostgresRiskStatusView)
 
 
 def rebuild_workers(settings: Settings) -> int:

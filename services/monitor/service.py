@@ -12,16 +12,17 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from services.households.app import Households
+from services.households.statusview import RiskStatusView
 from services.infra import kafka
 from services.infra.access import Accounts
 from services.infra.leadership import Leadership
 from services.infra.metrics import run_job
+from services.infra.policyfile import load_policies
 from services.infra.settings import Settings
 from services.monitor.api import create_app
 from services.monitor.consumer import Ingestor
-from services.monitor.riskstatus import RiskStatusProjection, load_policies
+from services.monitor.riskstatus import RiskStatusProjection
 from services.monitor.uploads import Uploads
-from services.monitor.views import RiskStatusView
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,12 @@
-"""The risk status read model: one row per household."""
+"""The risk status read model: one row per household, written by the
+monitor's projection, read by the alerts (households to re-assess), the
+APIs and the CLI."""
 
 from __future__ import annotations
 
 from schemas.status import RiskStatusOut
+from services.infra import views
+from services.infra.settings import Settings
 from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table
 
 RISK_STATUS = Table(
@@ -24,3 +28,10 @@ class PostgresRiskStatusView(PostgresDocumentView[RiskStatusOut]):
 
 
 RiskStatusView = SQLiteDocumentView[RiskStatusOut] | PostgresDocumentView[RiskStatusOut]
+
+
+def open_view(settings: Settings, create: bool = True) -> RiskStatusView:
+    env = settings.store_env("RiskStatus")
+    if not create:  # the table exists (parallel rebuild workers): no DDL racing
+        env["CREATE_TABLE"] = "false"
+    return views.open_view(env, "RiskStatus", SQLiteRiskStatusView, PostgresRiskStatusView)
