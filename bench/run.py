@@ -1,6 +1,6 @@
 """povwatch benchmarks on PostgreSQL: figures and their ratios, one run.
 
-    scripts/bench.sh            # the full run (about 25 minutes here)
+    scripts/bench.sh            # the full run (about 27 minutes here)
     scripts/bench.sh --quick    # small sizes, to check the benchmarks work
 
 Every figure is measured in the same run, each on a fresh schema and fresh
