@@ -63,6 +63,15 @@ class Ingestor:
         self.households = households
         self.healthy = True  # False while waiting for the store or the broker
         self.consumer = kafka.consumer(settings, settings.monitor_group)
+        # Joining the group before the topic's partitions are known leaves
+        # this consumer with no assignment until the next metadata refresh
+        # (minutes): wait a little for a topic just created.
+        deadline = time.monotonic() + 10
+        while not self.consumer.partitions_for_topic(settings.events_topic):
+            if time.monotonic() > deadline:
+                log.warning("no partitions known for %s yet; joining anyway", settings.events_topic)
+                break
+            time.sleep(0.2)
         self.consumer.subscribe(
             [settings.events_topic], listener=_ResumeFromStore(self.consumer, households)
         )
