@@ -20,6 +20,9 @@ from eventsourcing.domain import Aggregate, event
 class Role(str, Enum):
     STAFF = "staff"  # township staff: one township's households and tasks
     COUNTY = "county"  # county office: every township
+    VILLAGE = "village"  # village staff: one village's households and cases
+    REVIEWER = "reviewer"  # township reviewer: approves or returns one township's cases
+    APPROVER = "approver"  # county approver: decides every township's cases
     OPERATOR = "operator"  # silences, health details, metrics
     PUBLISHER = "publisher"  # a department: uploads its own files
 
@@ -31,15 +34,23 @@ class Permission(str, Enum):
     MANAGE_SILENCES = "manage_silences"
     READ_OPERATIONS = "read_operations"  # metrics, readiness details
     PUBLISH = "publish"
+    READ_CASES = "read_cases"  # cases, notices, monitoring records and plans
+    ACT_ON_CASES = "act_on_cases"  # which stage is the procedure's rule (domain.cases)
 
 
+_CASES = frozenset({Permission.READ_CASES, Permission.ACT_ON_CASES})
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.STAFF: frozenset(
         {Permission.READ_HOUSEHOLDS, Permission.READ_TASKS, Permission.ACT_ON_TASKS}
-    ),
+    )
+    | _CASES,
     Role.COUNTY: frozenset(
         {Permission.READ_HOUSEHOLDS, Permission.READ_TASKS, Permission.ACT_ON_TASKS}
-    ),
+    )
+    | _CASES,
+    Role.VILLAGE: frozenset({Permission.READ_HOUSEHOLDS}) | _CASES,
+    Role.REVIEWER: frozenset({Permission.READ_HOUSEHOLDS}) | _CASES,
+    Role.APPROVER: frozenset({Permission.READ_HOUSEHOLDS}) | _CASES,
     Role.OPERATOR: frozenset({Permission.MANAGE_SILENCES, Permission.READ_OPERATIONS}),
     Role.PUBLISHER: frozenset({Permission.PUBLISH}),
 }
@@ -55,18 +66,35 @@ class Principal:
 
     name: str
     role: Role
-    township: str | None = None  # staff only
+    township: str | None = None  # township and village staff, reviewers
     source: str | None = None  # publisher only: the department it speaks for
+    village: str | None = None  # village staff only
 
     def may(self, permission: Permission) -> bool:
         return permission in GRANTS[self.role]
 
+    @property
+    def countywide(self) -> bool:
+        return self.role in (Role.COUNTY, Role.APPROVER)
+
     def sees_township(self, township: str | None) -> bool:
-        """Staff see their own township only; a household without one
-        (not in the registry) is the county office's to look at."""
-        if self.role is Role.COUNTY:
+        """Township staff and reviewers see their own township only; a
+        household without one (not in the registry) is the county's to look
+        at. Village staff see their township's lists only through their
+        village (``sees``)."""
+        if self.countywide:
             return True
-        return self.role is Role.STAFF and township is not None and township == self.township
+        return (
+            self.role in (Role.STAFF, Role.REVIEWER, Role.VILLAGE)
+            and township is not None
+            and township == self.township
+        )
+
+    def sees(self, township: str | None, village: str | None) -> bool:
+        """A household's place within the account's area."""
+        if not self.sees_township(township):
+            return False
+        return self.role is not Role.VILLAGE or (village is not None and village == self.village)
 
 
 @dataclass
@@ -80,13 +108,14 @@ class Account:
     issued_by: str
     revoked_at: datetime | None = None
     revoked_by: str | None = None
+    village: str | None = None
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
 
     def principal(self) -> Principal:
-        return Principal(self.name, self.role, self.township, self.source)
+        return Principal(self.name, self.role, self.township, self.source, self.village)
 
 
 class Roster(Aggregate):
@@ -112,19 +141,25 @@ class Roster(Aggregate):
         by: str,
         township: str | None = None,
         source: str | None = None,
+        village: str | None = None,
     ) -> None:
         name = name.strip()
         if not name or len(name) > 100:
             raise AccessError("an account needs a name of 1 to 100 characters")
-        if role is Role.STAFF and not township:
-            raise AccessError("township staff need their township (--township)")
-        if role is not Role.STAFF and township:
-            raise AccessError("only township staff belong to one township")
+        local = (Role.STAFF, Role.REVIEWER, Role.VILLAGE)
+        if role in local and not township:
+            raise AccessError(f"{role.value} accounts need their township (--township)")
+        if role not in local and township:
+            raise AccessError("only township staff, reviewers and village staff belong to one township")
+        if role is Role.VILLAGE and not village:
+            raise AccessError("village staff need their village (--village)")
+        if role is not Role.VILLAGE and village:
+            raise AccessError("only village staff belong to one village")
         if role is Role.PUBLISHER and not source:
             raise AccessError("a publisher needs the department it speaks for (--source)")
         if role is not Role.PUBLISHER and source:
             raise AccessError("only publishers speak for a department")
-        self._issued(name, role.value, township, source, token_hash, at, by)
+        self._issued(name, role.value, township, source, token_hash, at, by, village)
 
     @event("Issued")
     def _issued(
@@ -136,8 +171,11 @@ class Roster(Aggregate):
         token_hash: str,
         at: datetime,
         by: str,
+        village: str | None = None,  # absent from accounts issued before village staff
     ) -> None:
-        self.accounts[name] = Account(name, Role(role), township, source, token_hash, at, by)
+        self.accounts[name] = Account(
+            name, Role(role), township, source, token_hash, at, by, village=village
+        )
 
     def revoke(self, name: str, at: datetime, by: str) -> None:
         account = self.accounts.get(name)

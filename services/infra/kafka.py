@@ -50,6 +50,7 @@ def ensure_topics(settings: Settings, wait_s: float = 30.0) -> None:
         settings.events_topic: settings.events_partitions,
         settings.dlq_topic: settings.events_partitions,
         settings.tasks_topic: settings.events_partitions,
+        settings.cases_topic: settings.events_partitions,
     }
     admin = _admin(settings, wait_s)
     try:

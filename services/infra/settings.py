@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     events_topic: str = "povwatch.events"
     dlq_topic: str = "povwatch.events.dlq"
     tasks_topic: str = "povwatch.tasks"
+    cases_topic: str = "povwatch.cases"
     events_partitions: int = Field(4, ge=1)
     monitor_group: str = "povwatch-monitor"
     kafka_session_timeout_ms: int = Field(
@@ -70,6 +71,14 @@ class Settings(BaseSettings):
     store_open_attempts: int = Field(20, ge=1, description="tries to open the store at start")
     policy_file: Path | None = Field(None, description="dated thresholds (TOML)")
     rules_file: Path | None = Field(None, description="alert rules (YAML)")
+    procedure_file: Path | None = Field(
+        None, description="the monitoring procedure: stages, roles, deadlines, calendar (YAML)"
+    )
+    pdf_font: Path | None = Field(
+        None,
+        description="a TrueType/OpenType font with Chinese glyphs for printed notices "
+        "(default: the one fontconfig finds for Chinese)",
+    )
     monitor_port: int = 8081
     alerts_port: int = 8082
     log_level: str = "INFO"

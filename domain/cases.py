@@ -1,0 +1,446 @@
+"""A case: one household taken through the monitoring procedure, from a lead
+to the county's decision (identification), or from monitoring to cleared risk
+(clearance).
+
+Each command checks, in this order: its input (``domain.case_input``), that
+the account may act here (its role at this stage, the household in its area:
+``CaseForbidden``), then the case's state (``TaskError``). Every step is an
+event on the case naming who, in which role, when and what; the stage's
+deadline is computed by the command (working days from the calendar) and
+stored on the event, so replaying a case never consults a calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.access import Principal
+from domain.case_input import (
+    CaseForbidden,
+    check_category,
+    check_count,
+    check_factors,
+    check_on_or_before,
+)
+from domain.procedure import CATEGORIES, CaseKind, Procedure, Stage
+from domain.task_input import NOTE_MAX, TaskError, TaskInputError, plain_text
+from domain.workdays import Due, WorkCalendar
+
+__all__ = ["CATEGORIES", "Case", "CaseForbidden", "Lead", "Outcome"]
+
+Lead = dict[str, Any]  # channel, at, rule_id, title, source, level, factors, task_id
+Outcome = str  # monitored, declined (identification); cleared, kept (clearance)
+OUTCOMES: dict[str, tuple[str, str]] = {
+    # kind -> (what approving makes of the household, what refusing does)
+    "identification": ("monitored", "declined"),
+    "clearance": ("cleared", "kept"),
+}
+
+
+class Case(Aggregate):
+    @staticmethod
+    def create_id(household_id: str, number: int) -> UUID:
+        return uuid5(NAMESPACE_URL, f"/povwatch/cases/{household_id}/{number}")
+
+    @event("Opened")
+    def __init__(
+        self,
+        household_id: str,
+        number: int,
+        kind: CaseKind,
+        township: str | None,
+        village: str | None,
+        card: str | None,
+        lead: Lead,
+        stages: list[Stage],
+        stage_due: date,
+        due_assumed: bool,
+        decision_due: date,
+        at: datetime,
+    ) -> None:
+        self.household_id, self.number, self.kind = household_id, number, kind
+        self.township, self.village, self.card = township, village, card
+        self.channel = lead["channel"]
+        self.leads: list[Lead] = [dict(lead)]
+        self.stages = list(stages)
+        self.stage: Stage | None = stages[0]
+        self.stage_started, self.stage_due, self.due_assumed = at.date(), stage_due, due_assumed
+        self.decision_due = decision_due
+        self.opened_at = self.updated_at = at
+        self.records: dict[str, dict[str, Any]] = {}
+        self.proposal: str | None = None  # what the village review proposed
+        self.category: str | None = None
+        self.notice: dict[str, Any] | None = None
+        self.objections: list[dict[str, Any]] = []
+        self.outcome: Outcome | None = None
+        self.reason = ""
+        self.escalation, self.escalated_stage = 0, None
+        self.history: list[dict[str, Any]] = []
+        self._log(at, "system", "", "opened", self.channel)
+
+    # -- state ------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
+
+    def overdue_since(self, on: date) -> date | None:
+        """The stage's deadline when it has passed on ``on``."""
+        if self.is_open and on > self.stage_due:
+            return self.stage_due
+        return None
+
+    def _allow(self, who: Principal, stage: Stage, procedure: Procedure) -> None:
+        """The procedure's rule for ``stage`` and the account's area."""
+        if who.role.value not in procedure.roles(stage):
+            raise CaseForbidden(f"the {who.role.value} role does not act at {stage}")
+        if not who.sees(self.township, self.village):
+            raise CaseForbidden("outside your area")
+
+    def _at(self, stage: Stage, action: str) -> None:
+        if not self.is_open:
+            raise TaskError(f"cannot {action}: the case is {self.outcome}")
+        if self.stage != stage:
+            raise TaskError(f"cannot {action}: the case is at {self.stage}")
+
+    def _next(self, stage: Stage, procedure: Procedure, calendar: WorkCalendar, on: date) -> Due:
+        return procedure.stages[stage].due.after(on, calendar)
+
+    # -- commands ------------------------------------------------------------------
+
+    def add_lead(self, lead: Lead, at: datetime) -> None:
+        """Another lead about the household while the case is open."""
+        if self.is_open:
+            self._lead_added(lead=dict(lead), at=at)
+
+    def verify(
+        self,
+        who: Principal,
+        at: datetime,
+        procedure: Procedure,
+        calendar: WorkCalendar,
+        *,
+        visited_on: date,
+        members: int,
+        labour_capable: int,
+        income_estimate_yuan: int,
+        hardship: list[str],
+        consent: bool,
+        note: str = "",
+    ) -> None:
+        plain_text("note", note, NOTE_MAX)
+        check_on_or_before("visited_on", visited_on, at.date())
+        check_count("members", members, 1, 30)
+        check_count("labour_capable", labour_capable, 0, members, "members")
+        check_count("income_estimate_yuan", income_estimate_yuan, 0, 10_000_000)
+        check_factors("hardship", hardship)
+        self._allow(who, "verify", procedure)
+        self._at("verify", "record the verification")
+        record = {
+            "visited_on": visited_on,
+            "members": members,
+            "labour_capable": labour_capable,
+            "income_estimate_yuan": income_estimate_yuan,
+            "hardship": list(hardship),
+            "consent": consent,
+            "note": note,
+        }
+        self._advance(who, at, procedure, calendar, "verify", "verified", record)
+
+    def cross_check(
+        self,
+        who: Principal,
+        at: datetime,
+        procedure: Procedure,
+        calendar: WorkCalendar,
+        *,
+        matches: bool,
+        differences: str = "",
+    ) -> None:
+        plain_text("differences", differences, NOTE_MAX, least=0 if matches else 1)
+        self._allow(who, "crosscheck", procedure)
+        self._at("crosscheck", "record the cross-check")
+        if not self.records.get("verify", {}).get("consent"):
+            raise TaskError("cannot cross-check: the household has not consented to the checks")
+        record = {"matches": matches, "differences": differences}
+        self._advance(who, at, procedure, calendar, "crosscheck", "cross-checked", record)
+
+    def village_review(
+        self,
+        who: Principal,
+        at: datetime,
+        procedure: Procedure,
+        calendar: WorkCalendar,
+        *,
+        held_on: date,
+        attendees: int,
+        agreed: bool,
+        category: str | None = None,
+        note: str = "",
+    ) -> None:
+        """The village meeting's result. For an identification it proposes
+        a category when it agrees; a review that does not agree goes straight
+        to the township (nothing is posted about a household it turned down)."""
+        plain_text("note", note, NOTE_MAX, least=0 if agreed else 1)
+        check_on_or_before("held_on", held_on, at.date())
+        check_count("attendees", attendees, 3, 500)
+        if self.kind == "identification" and agreed:
+            check_category("category", category)
+        elif category is not None:
+            raise TaskInputError("category", "not_here", "only an agreed identification proposes one")
+        self._allow(who, "village_review", procedure)
+        self._at("village_review", "record the village review")
+        approve, refuse = OUTCOMES[self.kind]
+        proposal = approve if agreed else refuse
+        record = {"held_on": held_on, "attendees": attendees, "agreed": agreed, "note": note}
+        skip_to: Stage | None = None if agreed else "township_review"
+        self._advance(
+            who, at, procedure, calendar, "village_review", "village reviewed", record,
+            proposal=proposal, category=category, skip_to=skip_to,
+        )  # fmt: skip
+
+    def post_notice(
+        self,
+        who: Principal,
+        at: datetime,
+        procedure: Procedure,
+        *,
+        starts_on: date,
+        days: int,
+    ) -> None:
+        check_count("days", days, procedure.notice.min_days, 60, "the procedure's minimum")
+        if starts_on < at.date():
+            raise TaskInputError("starts_on", "past", "a notice starts today or later")
+        self._allow(who, "notice", procedure)
+        self._at("notice", "post the notice")
+        if self.notice is not None:
+            raise TaskError("cannot post the notice: it is posted once")
+        ends_on = date.fromordinal(starts_on.toordinal() + days - 1)
+        self._notice_posted(
+            by=who.name, role=who.role.value, at=at, starts_on=starts_on, ends_on=ends_on
+        )
+
+    def record_objection(
+        self, who: Principal, at: datetime, procedure: Procedure, *, received_on: date, text: str
+    ) -> None:
+        plain_text("text", text, NOTE_MAX, least=1)
+        check_on_or_before("received_on", received_on, at.date())
+        self._allow(who, "notice", procedure)
+        self._at("notice", "record an objection")
+        if self.notice is None:
+            raise TaskError("cannot record an objection: the notice is not posted")
+        if not self.notice["starts_on"] <= received_on <= self.notice["ends_on"]:
+            raise TaskInputError("received_on", "outside", "objections are received during the notice")
+        self._objection_recorded(
+            by=who.name, role=who.role.value, at=at, received_on=received_on, text=text
+        )
+
+    def close_notice(
+        self,
+        who: Principal,
+        at: datetime,
+        procedure: Procedure,
+        calendar: WorkCalendar,
+        *,
+        handling: str = "",
+    ) -> None:
+        """After its last day; the objections raised need their handling said."""
+        plain_text("handling", handling, NOTE_MAX, least=1 if self.objections else 0)
+        self._allow(who, "notice", procedure)
+        self._at("notice", "close the notice")
+        if self.notice is None:
+            raise TaskError("cannot close the notice: it is not posted")
+        if at.date() <= self.notice["ends_on"]:
+            raise TaskError(f"cannot close the notice before it ends ({self.notice['ends_on']})")
+        record = {"objections": len(self.objections), "handling": handling}
+        self._advance(who, at, procedure, calendar, "notice", "notice closed", record)
+
+    def township_review(
+        self,
+        who: Principal,
+        at: datetime,
+        procedure: Procedure,
+        calendar: WorkCalendar,
+        *,
+        approve: bool,
+        reason: str = "",
+        return_to: str | None = None,
+    ) -> None:
+        plain_text("reason", reason, NOTE_MAX, least=0 if approve else 1)
+        if approve and return_to is not None:
+            raise TaskInputError("return_to", "not_here", "only a returned case goes back")
+        before = self.stages[: self.stages.index("township_review")]
+        if not approve and return_to not in before:
+            raise TaskInputError("return_to", "stage", f"one of {', '.join(before)}")
+        self._allow(who, "township_review", procedure)
+        self._at("township_review", "review")
+        if approve:
+            record = {"approved": True, "reason": reason}
+            self._advance(who, at, procedure, calendar, "township_review", "approved", record)
+            return
+        assert return_to is not None
+        target: Stage = return_to  # type: ignore[assignment]
+        due = self._next(target, procedure, calendar, at.date())
+        self._returned(
+            by=who.name, role=who.role.value, at=at, to=target, reason=reason,
+            due=due.on, assumed=due.assumed,
+        )  # fmt: skip
+
+    def decide(
+        self,
+        who: Principal,
+        at: datetime,
+        procedure: Procedure,
+        *,
+        approve: bool,
+        reason: str = "",
+        category: str | None = None,
+    ) -> None:
+        """The county's decision. An identification approved makes a
+        monitoring object of one category; a clearance approved clears the
+        risk, never for a household the verification found no one able to
+        work in. Refusing needs the reason given back."""
+        plain_text("reason", reason, NOTE_MAX, least=0 if approve else 1)
+        if self.kind == "identification" and approve:
+            check_category("category", category)
+        elif category is not None:
+            raise TaskInputError("category", "not_here", "only an identification has a category")
+        self._allow(who, "county_decision", procedure)
+        self._at("county_decision", "decide")
+        if self.kind == "clearance" and approve:
+            if self.records.get("verify", {}).get("labour_capable", 0) < 1:
+                raise TaskError(
+                    "cannot clear: no one in the household can work (kept under assistance)"
+                )
+        approved, refused = OUTCOMES[self.kind]
+        self._decided(
+            by=who.name, role=who.role.value, at=at, outcome=approved if approve else refused,
+            category=category, reason=reason,
+        )  # fmt: skip
+
+    def escalate(self, level: int, at: datetime, reason: str) -> None:
+        if self.is_open and (level > self.escalation or self.escalated_stage != self.stage):
+            self._escalated(level=level, at=at, reason=reason, stage=self.stage)
+
+    def _advance(
+        self,
+        who: Principal,
+        at: datetime,
+        procedure: Procedure,
+        calendar: WorkCalendar,
+        stage: Stage,
+        what: str,
+        record: dict[str, Any],
+        *,
+        proposal: str | None = None,
+        category: str | None = None,
+        skip_to: Stage | None = None,
+    ) -> None:
+        following = skip_to or self.stages[self.stages.index(stage) + 1]
+        due = self._next(following, procedure, calendar, at.date())
+        self._stage_done(
+            by=who.name, role=who.role.value, at=at, stage=stage, what=what, record=record,
+            next_stage=following, due=due.on, assumed=due.assumed,
+            proposal=proposal, category=category,
+        )  # fmt: skip
+
+    # -- events: they only change state ---------------------------------------------
+
+    def _log(self, at: datetime, by: str, role: str, what: str, detail: str = "") -> None:
+        self.history.append(
+            {"at": at, "by": by, "role": role, "stage": self.stage, "what": what, "detail": detail}
+        )
+        self.updated_at = at
+
+    def _enter(self, stage: Stage, started: date, due: date, assumed: bool) -> None:
+        self.stage, self.stage_started, self.stage_due, self.due_assumed = (
+            stage,
+            started,
+            due,
+            assumed,
+        )
+        self.escalation, self.escalated_stage = 0, None
+
+    @event("LeadAdded")
+    def _lead_added(self, lead: Lead, at: datetime) -> None:
+        self.leads.append(lead)
+        self._log(at, "system", "", "lead added", lead.get("channel", ""))
+
+    @event("StageDone")
+    def _stage_done(
+        self,
+        by: str,
+        role: str,
+        at: datetime,
+        stage: Stage,
+        what: str,
+        record: dict[str, Any],
+        next_stage: Stage,
+        due: date,
+        assumed: bool,
+        proposal: str | None,
+        category: str | None,
+    ) -> None:
+        self.records[stage] = dict(record, by=by, at=at)
+        if proposal is not None:
+            self.proposal, self.category = proposal, category
+        self._log(at, by, role, what, _summary(record))
+        self._enter(next_stage, at.date(), due, assumed)
+
+    @event("NoticePosted")
+    def _notice_posted(
+        self, by: str, role: str, at: datetime, starts_on: date, ends_on: date
+    ) -> None:
+        self.notice = {"starts_on": starts_on, "ends_on": ends_on, "by": by, "at": at}
+        self._log(at, by, role, "notice posted", f"{starts_on} – {ends_on}")
+
+    @event("ObjectionRecorded")
+    def _objection_recorded(
+        self, by: str, role: str, at: datetime, received_on: date, text: str
+    ) -> None:
+        self.objections.append({"received_on": received_on, "text": text, "by": by, "at": at})
+        self._log(at, by, role, "objection recorded", text)
+
+    @event("Returned")
+    def _returned(
+        self, by: str, role: str, at: datetime, to: Stage, reason: str, due: date, assumed: bool
+    ) -> None:
+        self._log(at, by, role, "returned", f"{to}: {reason}")
+        if to in BEFORE_NOTICE:
+            self.notice, self.objections = None, []
+        self._enter(to, at.date(), due, assumed)
+
+    @event("Decided")
+    def _decided(
+        self, by: str, role: str, at: datetime, outcome: str, category: str | None, reason: str
+    ) -> None:
+        self.records["county_decision"] = {"outcome": outcome, "reason": reason, "by": by, "at": at}
+        self.outcome, self.reason = outcome, reason
+        if category is not None:
+            self.category = category
+        self._log(at, by, role, outcome, reason)
+        self.stage = None
+
+    @event("Escalated")
+    def _escalated(self, level: int, at: datetime, reason: str, stage: Stage | None) -> None:
+        self.escalation, self.escalated_stage = level, stage
+        self._log(at, "system", "", f"escalated to level {level}", reason)
+
+
+# A case returned to one of these stages posts its notice again.
+BEFORE_NOTICE: frozenset[str] = frozenset({"verify", "crosscheck", "village_review", "notice"})
+
+
+def _summary(record: dict[str, Any]) -> str:
+    """The history's line for a stage's record: its figures, never its notes'
+    personal content beyond what staff wrote."""
+    parts = []
+    for k, v in record.items():
+        if isinstance(v, list):
+            v = ",".join(map(str, v))
+        parts.append(f"{k}={v}")
+    return "; ".join(parts)

@@ -1,0 +1,146 @@
+"""The monitoring procedure as data: a case's stages, who acts at each, and
+its deadlines (loaded from the procedure file, services/defaults/procedure.yaml,
+which cites the practice each default comes from).
+
+The stages themselves and their order are fixed here; the file chooses which
+stages a kind of case goes through, who does each, and how long each may take.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.workdays import Due, Official, WorkCalendar
+
+Stage = Literal[
+    "verify",  # 入户核实: home verification
+    "crosscheck",  # 信息比对: the departments' data beside the visit's findings
+    "village_review",  # 民主评议: the village meeting
+    "notice",  # 村级公示: the village notice
+    "township_review",  # 乡镇审核
+    "county_decision",  # 县级审定
+]
+STAGES: tuple[Stage, ...] = get_args(Stage)
+
+CaseKind = Literal["identification", "clearance"]
+CASE_KINDS: tuple[CaseKind, ...] = get_args(CaseKind)
+# Roles that act on cases, by their account role's value (domain.access.Role).
+ActingRole = Literal["village", "staff", "reviewer", "approver", "county"]
+
+Category = Literal["unstable", "marginal", "sudden"]
+# 脱贫不稳定户, 边缘易致贫户, 突发严重困难户: the national mechanism's three kinds.
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Span(_Strict):
+    """A stage's allowance from its start: working days or calendar days."""
+
+    working_days: int | None = Field(None, ge=1, le=60)
+    days: int | None = Field(None, ge=1, le=120)
+
+    @model_validator(mode="after")
+    def _one(self) -> Span:
+        if (self.working_days is None) == (self.days is None):
+            raise ValueError("give either working_days or days")
+        return self
+
+    def after(self, start: date, calendar: WorkCalendar) -> Due:
+        if self.working_days is not None:
+            return calendar.add(start, self.working_days)
+        assert self.days is not None
+        return Due(date.fromordinal(start.toordinal() + self.days))
+
+
+class StageRule(_Strict):
+    roles: list[ActingRole] = Field(min_length=1)
+    due: Span
+    source: str = Field(min_length=1, description="the practice or plan section it follows")
+
+
+class Notice(_Strict):
+    min_days: int = Field(5, ge=1, le=60)
+    source: str = Field(min_length=1)
+
+
+class Plan(_Strict):
+    roles: list[ActingRole] = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class Clearance(_Strict):
+    monitored_months: int = Field(6, ge=1, le=60)
+    stable_months: int = Field(6, ge=1, le=12)
+    measures_done: int = Field(1, ge=0, le=20)
+    roles: list[ActingRole] = Field(min_length=1, description="who may propose clearance")
+    source: str = Field(min_length=1)
+
+
+class Escalation(_Strict):
+    second_level_after_days: int = Field(5, ge=1, le=60)
+    source: str = Field(min_length=1)
+
+
+class CalendarDays(_Strict):
+    """Days the official schedule does not hold: a year published after the
+    library (give all its days off and make-up days, and list the year), or
+    local days."""
+
+    years: list[int] = Field(default_factory=list)
+    days_off: list[date] = Field(default_factory=list)
+    days_on: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _apart(self) -> CalendarDays:
+        both = set(self.days_off) & set(self.days_on)
+        if both:
+            raise ValueError(f"a day cannot be both off and on: {sorted(both)}")
+        return self
+
+
+class Procedure(_Strict):
+    stages: dict[Stage, StageRule]
+    kinds: dict[CaseKind, list[Stage]]
+    decision_within: Span
+    decision_source: str = Field(min_length=1)
+    notice: Notice
+    plan: Plan
+    clearance: Clearance
+    escalation: Escalation
+    calendar: CalendarDays = CalendarDays()
+
+    @model_validator(mode="after")
+    def _shape(self) -> Procedure:
+        missing = set(STAGES) - set(self.stages)
+        if missing:
+            raise ValueError(f"every stage needs its rule; missing {sorted(missing)}")
+        for kind in CASE_KINDS:
+            order = self.kinds.get(kind)
+            if not order:
+                raise ValueError(f"kinds.{kind}: list its stages")
+            if order != sorted(order, key=STAGES.index) or len(set(order)) != len(order):
+                raise ValueError(f"kinds.{kind}: stages in the procedure's order, once each")
+            if order[-1] != "county_decision" or "verify" not in order:
+                raise ValueError(f"kinds.{kind}: starts with verification, ends with the county")
+        return self
+
+    def order(self, kind: CaseKind) -> list[Stage]:
+        return list(self.kinds[kind])
+
+    def after(self, kind: CaseKind, stage: Stage) -> Stage:
+        order = self.kinds[kind]
+        return order[order.index(stage) + 1]
+
+    def roles(self, stage: Stage) -> list[ActingRole]:
+        return list(self.stages[stage].roles)
+
+    def calendar_of(self, official: Official) -> WorkCalendar:
+        """The working-day calendar: the official schedule with this file's days."""
+        c = self.calendar
+        return WorkCalendar(official, c.days_off, c.days_on, c.years)

@@ -1,0 +1,132 @@
+"""Case documents: the cases view, the HTTP API and the messages on
+``povwatch.cases`` (one message per case or monitoring record version,
+idempotent by id and version). None holds a personal number: households are
+named by their code, staff by their account name."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.tasks import SHOWN
+
+__all__ = ["SHOWN", "CaseOut", "CasePage", "MonitoringOut", "NoticeOut", "StepOut"]
+
+StageName = Literal[
+    "verify", "crosscheck", "village_review", "notice", "township_review", "county_decision"
+]
+
+
+class StepOut(BaseModel):
+    """One entry of a case's history: who, in which role, when, what."""
+
+    at: datetime
+    by: str
+    role: str
+    stage: StageName | None
+    what: str
+    detail: str = ""
+
+
+class LeadOut(BaseModel):
+    channel: Literal["department", "staff", "household", "job"]
+    at: datetime
+    rule_id: str | None = None
+    title: str | None = None
+    source: str | None = None
+    level: str | None = None
+    factors: list[str] = Field(default_factory=list)
+    task_id: str | None = None
+
+
+class CaseOut(BaseModel):
+    kind_of_message: Literal["case"] = "case"
+    case_id: str
+    version: int
+    household_id: str
+    number: int
+    kind: Literal["identification", "clearance"]
+    channel: str
+    township: str | None
+    village: str | None
+    card: str | None
+    stage: StageName | None  # None once decided
+    stage_started: date
+    stage_due: date | None  # None once decided
+    due_assumed: bool  # the deadline counted a day no holiday schedule knew (Monday-Friday)
+    decision_due: date
+    status: Literal["open", "monitored", "declined", "cleared", "kept"]
+    phase: Literal["open", "closed"]
+    escalation: int
+    shown: Literal["normal", "orange", "red"]
+    proposal: str | None
+    category: Literal["unstable", "marginal", "sudden"] | None
+    notice: dict[str, Any] | None
+    objections: list[dict[str, Any]]
+    records: dict[str, dict[str, Any]]
+    reason: str
+    leads: list[LeadOut]
+    opened_at: datetime
+    updated_at: datetime
+    history: list[StepOut]
+
+    @property
+    def due_key(self) -> str:
+        # Sorting key of the cases view: earliest deadline first; closed last.
+        return self.stage_due.isoformat() if self.stage_due else "9999-12-31"
+
+
+class CasePage(BaseModel):
+    items: list[CaseOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class NoticeOut(BaseModel):
+    """What the village notice shows: never an ID, phone or bank number, a
+    name, or any health detail."""
+
+    case_id: str
+    kind: Literal["identification", "clearance"]
+    township: str | None
+    village: str | None
+    household_id: str
+    category: Literal["unstable", "marginal", "sudden"] | None
+    starts_on: date
+    ends_on: date
+    posted_by_role: str
+    objections: int
+
+
+class MeasureOut(BaseModel):
+    id: str
+    kind: str
+    department: str
+    due_on: date
+    state: Literal["planned", "in_progress", "done", "cancelled"]
+    note: str
+    added_by: str
+    added_at: datetime
+    updated_at: datetime
+    changes: list[dict[str, Any]]
+
+
+class MonitoringOut(BaseModel):
+    kind_of_message: Literal["monitoring"] = "monitoring"
+    household_id: str
+    version: int
+    township: str | None
+    village: str | None
+    status: Literal["none", "monitored", "cleared"]
+    category: Literal["unstable", "marginal", "sudden"] | None
+    monitored_since: date | None
+    cleared_on: date | None
+    cases_opened: int
+    open_case: str | None
+    periods: list[dict[str, Any]]
+    plan: list[MeasureOut]
+    measures_done: int
+    updated_at: datetime
