@@ -130,3 +130,11 @@ class MonitoringOut(BaseModel):
     plan: list[MeasureOut]
     measures_done: int
     updated_at: datetime
+
+    @property
+    def since_month(self) -> str | None:
+        return self.monitored_since.isoformat()[:7] if self.monitored_since else None
+
+    @property
+    def cleared_month(self) -> str | None:
+        return self.cleared_on.isoformat()[:7] if self.cleared_on else None

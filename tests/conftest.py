@@ -76,6 +76,7 @@ def _with_own_topics(settings: Settings) -> Settings:
             "events_topic": f"povwatch.events.{run}",
             "dlq_topic": f"povwatch.events.dlq.{run}",
             "tasks_topic": f"povwatch.tasks.{run}",
+            "cases_topic": f"povwatch.cases.{run}",
             "monitor_group": f"povwatch-monitor-{run}",
         }
     )

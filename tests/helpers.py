@@ -100,7 +100,9 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def clients(app, accounts, **who: tuple) -> dict:
-    """A TestClient per account: ``name=(role, township_or_source)``."""
+    """A TestClient per account: ``name=(role, scope)``, the scope being a
+    township (staff, reviewer), "township/village" (village staff) or a
+    source (publisher)."""
     from fastapi.testclient import TestClient
 
     from domain.access import Role
@@ -108,12 +110,15 @@ def clients(app, accounts, **who: tuple) -> dict:
     out = {}
     for name, (role, scope) in who.items():
         role = Role(role)
+        township, _, village = (scope or "").partition("/")
+        local = role in (Role.STAFF, Role.REVIEWER, Role.VILLAGE)
         token = accounts.issue(
             name,
             role,
             "test",
-            township=scope if role is Role.STAFF else None,
+            township=township if local else None,
             source=scope if role is Role.PUBLISHER else None,
+            village=village if role is Role.VILLAGE else None,
         )
         out[name] = TestClient(app, headers=bearer(token))
     return out

@@ -302,23 +302,6 @@ def test_loans_fall_overdue_and_income_goes_stale_as_dates_move(world, clock):
     assert service.alerts.assess(service.households.household("H"), clock.now.date()).income_stale
 
 
-def test_clearance_review_for_a_stable_household(world, clock):
-    service, w = world
-    w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
-    resolve(service, w, "H")
-    clock.advance(days=200)
-    d = clock.now.date()
-    w.send(
-        w.b.income("H", d, "9000.00", d - timedelta(days=180), d - timedelta(days=1)),
-        w.b.income("H", d, "9000.00", d - timedelta(days=365), d - timedelta(days=181)),
-    )
-    assert service.run_job("clearance") == 1
-    service.catch_up()
-    review = w.open_task("H")
-    assert review.kind == "review" and review.rule_id == "risk-clearance"
-    assert service.run_job("clearance") == 0
-
-
 @pytest.mark.parametrize(
     ("factor", "messages"),
     [
@@ -371,7 +354,7 @@ def test_the_scheduler_runs_the_jobs(store_settings, clock, kafka_up):
     service = AlertsService(store_settings, clock=clock).start(relay=False, schedule=True)
     try:
         jobs = {j.id: j for j in service.scheduler.get_jobs()}
-        assert set(jobs) == {"escalate", "reassess", "clearance", "config"}
+        assert set(jobs) == {"escalate", "reassess", "clearance", "case_escalate", "config"}
         from tests.helpers import wait_for
 
         wait_for(service.leading.is_set, what="this process to lead the alerts")

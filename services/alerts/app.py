@@ -278,40 +278,6 @@ class Alerts(Application[UUID]):
                 changed.append(task)
         return changed
 
-    def review_if_stable(self, household: FactSheet, now: datetime) -> HelpTask | None:
-        """A risk clearance review for a household monitored long enough, given
-        a measure, with income above the line for the last months; never for a
-        household where no one can work."""
-        c = self.rules.clearance
-        facts, _ = _read(household)
-        watch = self.watch(facts.code)
-        if watch is None or watch.open_task is not None or watch.measures_given < 1:
-            return None
-        if facts.labour_capable < 1:
-            return None
-        if now < watch.monitored_since + timedelta(days=round(c.monitored_months * 30.4)):
-            return None
-        status = self._assess(facts, now.date())
-        line = self.policies.in_force(now.date()).poverty_line_yuan
-        half = status.half_year_per_capita_income_yuan
-        if half is None or half < line or (status.per_capita_income_yuan or 0) < line:
-            return None
-        if LEVELS.index(status.level) >= LEVELS.index("high"):
-            return None
-        review = Opening(
-            kind="review",
-            rule_id="risk-clearance",
-            title="Review for risk clearance: stable above the line",
-            source=c.source,
-            measures=(),
-            visit_due=self.rules.add_working_days(now.date(), 2),
-            measures_due=now.date() + timedelta(days=15),
-        )
-        task = self._open_task(watch, status, now, review)
-        # Its own transaction: a re-run finds the open review task and stops.
-        self.save(watch, task)
-        return task
-
     # -- queries ----------------------------------------------------------------------
 
     def task(self, task_id: UUID) -> HelpTask:

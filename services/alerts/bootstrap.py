@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
+from functools import partial
+from typing import Any
+from uuid import UUID
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
@@ -16,6 +20,9 @@ from eventsourcing.utils import Environment
 from fastapi import FastAPI
 from prometheus_client.core import Metric
 
+from domain.cases import Case
+from domain.risk import RiskStatus
+from domain.task_input import TaskError
 from services.alerts import inbox
 from services.alerts.api import create_app
 from services.alerts.app import Alerts
@@ -23,16 +30,40 @@ from services.alerts.jobs import Jobs, task_gauges
 from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import DEFAULT_RULES, load_rules
 from services.alerts.triggers import TriggerFollower
-from services.alerts.views import PostgresTaskView, SQLiteTaskView, TaskView, task_docs
+from services.alerts.views import (
+    PostgresTaskView,
+    SQLiteTaskView,
+    TaskView,
+    is_task_event,
+    task_docs,
+)
+from services.cases.api import case_routes
+from services.cases.app import Cases
+from services.cases.jobs import CaseJobs
+from services.cases.leads import LeadFollower
+from services.cases.notice import find_font, notice_pdf
+from services.cases.relay import CaseRelay
+from services.cases.views import (
+    CaseView,
+    MonitoringView,
+    PostgresCaseView,
+    PostgresMonitoringView,
+    SQLiteCaseView,
+    SQLiteMonitoringView,
+    docs,
+)
 from services.households.app import Households
 from services.households.cache import CacheSettings
 from services.households.statusview import RiskStatusView
 from services.households.statusview import open_view as open_risk_view
 from services.infra import kafka, views
-from services.infra.access import Accounts, open_accounts
+from services.infra.access import Accounts, open_accounts, signed_in
 from services.infra.follow import ViewFollower
 from services.infra.leadership import Leadership
+from services.infra.runner import LogRunner
 from services.infra.policyfile import DEFAULT_POLICY, load_policies
+from services.infra.procedurefile import DEFAULT_PROCEDURE, load_procedure
+from services.infra.workcalendar import work_calendar
 from services.infra.settings import Settings
 
 
@@ -47,6 +78,27 @@ def open_alerts(settings: Settings, clock: Callable[[], datetime] = utcnow) -> A
     )
 
 
+def open_cases(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Cases:
+    procedure = load_procedure(settings.procedure_file)
+    calendar = work_calendar(procedure)
+    return settings.open_store(
+        lambda: Cases(settings.store_env("Cases"), procedure, calendar, clock), "the cases store"
+    )
+
+
+def open_case_views(settings: Settings) -> tuple[CaseView, MonitoringView]:
+    def make(name: str, sqlite: type, postgres: type):  # type: ignore[no-untyped-def]
+        return settings.open_store(
+            lambda: views.open_view(settings.store_env(name), name, sqlite, postgres),
+            f"the {name.lower()} view",
+        )
+
+    return (
+        make("CaseList", SQLiteCaseView, PostgresCaseView),
+        make("MonitoringList", SQLiteMonitoringView, PostgresMonitoringView),
+    )
+
+
 def open_task_view(settings: Settings) -> TaskView:
     return settings.open_store(
         lambda: views.open_view(
@@ -56,10 +108,10 @@ def open_task_view(settings: Settings) -> TaskView:
     )
 
 
-def open_relay_position(settings: Settings) -> TrackingRecorder:
-    env = settings.store_env("TaskRelay")
+def open_relay_position(settings: Settings, name: str = "TaskRelay") -> TrackingRecorder:
+    env = settings.store_env(name)
     return settings.open_store(
-        lambda: InfrastructureFactory.construct(Environment("TaskRelay", env)).tracking_recorder(),
+        lambda: InfrastructureFactory.construct(Environment(name, env)).tracking_recorder(),
         "the relay position",
     )
 
@@ -80,13 +132,28 @@ class Parts:
     relay_position: TrackingRecorder
     jobs: Jobs
     leadership: Leadership
+    cases: Cases
+    case_list: CaseView
+    monitoring: MonitoringView
+    leads: LeadFollower
+    case_followers: list[ViewFollower]
+    case_relay_position: TrackingRecorder
+    case_jobs: CaseJobs
 
     def close(self) -> None:
         self.alerts.close()
+        self.cases.close()
         self.households.close()
         self.accounts.close()
-        for v in (self.tasks, self.risk, self.relay_position):
+        for v in (
+            self.tasks, self.risk, self.relay_position, self.case_list, self.monitoring,
+            self.case_relay_position,
+        ):  # fmt: skip
             v.datastore.close()
+
+    def followers(self) -> list[LogRunner[Any]]:
+        """Every log follower the leading process runs, relays aside."""
+        return [self.triggers, self.task_view, self.leads, *self.case_followers]
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
@@ -94,6 +161,18 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
     alerts = open_alerts(settings, clock)
     tasks = open_task_view(settings)
     risk = settings.open_store(lambda: open_risk_view(settings), "the risk status view")
+    cases = open_cases(settings, clock)
+    case_list, monitoring = open_case_views(settings)
+    cases.on_decided = partial(close_leads, alerts)
+
+    def assess(household_id: str, now: datetime) -> tuple[RiskStatus, Decimal] | None:
+        sheet = households.household(household_id)
+        if sheet is None:
+            return None
+        line = alerts.policies.in_force(now.date()).poverty_line_yuan
+        return alerts.assess(sheet, now.date()), line
+
+    case_jobs = CaseJobs(cases, case_list, monitoring, assess, clock)
     return Parts(
         settings=settings,
         clock=clock,
@@ -107,13 +186,51 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         ),
         task_view=ViewFollower(alerts, tasks, lambda notes: task_docs(alerts.task, notes), "tasks"),
         relay_position=open_relay_position(settings),
-        jobs=Jobs(alerts, tasks, risk, households, clock),
+        jobs=Jobs(alerts, tasks, risk, households, clock, case_jobs),
         leadership=Leadership(settings, "alerts"),
+        cases=cases,
+        case_list=case_list,
+        monitoring=monitoring,
+        leads=LeadFollower(alerts, cases, alerts.task_at, is_task_event),
+        case_followers=[
+            ViewFollower(
+                cases, case_list, partial(docs, cases.case, cases.repository.get, kind="case"),
+                "case_list",
+            ),
+            ViewFollower(
+                cases, monitoring,
+                partial(docs, cases.case, cases.repository.get, kind="monitoring"),
+                "monitoring_list",
+            ),
+        ],  # fmt: skip
+        case_relay_position=open_relay_position(settings, "CaseRelay"),
+        case_jobs=case_jobs,
     )
+
+
+def close_leads(alerts: Alerts, case: Case) -> None:
+    """A decided case closes the help tasks that were its leads: resolved
+    when the household is monitored or cleared, dismissed otherwise."""
+    outcome = f"case {case.outcome}: {case.reason}".strip(": ")
+    action, field = (
+        ("resolve", "outcome") if case.outcome in ("monitored", "cleared") else ("dismiss", "reason")
+    )
+    for lead in case.leads:
+        task_id = lead.get("task_id")
+        if not task_id:
+            continue
+        try:
+            alerts.act(UUID(task_id), action, by="system", **{field: outcome[:2000]})
+        except TaskError:
+            pass  # already closed by staff
 
 
 def relay(parts: Parts) -> TaskRelay:
     return TaskRelay(parts.settings, parts.alerts, parts.relay_position)
+
+
+def case_relay(parts: Parts) -> CaseRelay:
+    return CaseRelay(parts.settings, parts.cases, parts.case_relay_position)
 
 
 def readiness(parts: Parts) -> Callable[[], str | None]:
@@ -154,21 +271,36 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         clock=parts.clock,
         secure_cookies=parts.settings.cookie_secure,
     )
+    case_routes(
+        app,
+        parts.cases,
+        parts.case_list,
+        parts.monitoring,
+        parts.clock,
+        signed_in(parts.accounts),
+        lambda notice: notice_pdf(notice, find_font(parts.settings.pdf_font)),
+    )
     return app
 
 
 def reload_rules(parts: Parts) -> None:
-    """Reads the rules and policy files again (raises on a bad one, and the
-    running rules stay as they were)."""
+    """Reads the rules, policy and procedure files again (raises on a bad
+    one, and the running ones stay as they were)."""
     rules, policies = load_rules(parts.settings.rules_file), load_policies(parts.settings)
+    procedure = load_procedure(parts.settings.procedure_file)
     parts.alerts.rules, parts.alerts.policies = rules, policies
+    parts.cases.procedure, parts.cases.calendar = procedure, work_calendar(procedure)
 
 
 class ConfigWatch:
     """Reloads when a configuration file changes on disk."""
 
     def __init__(self, settings: Settings, reload: Callable[[], object]) -> None:
-        self.paths = [settings.rules_file or DEFAULT_RULES, settings.policy_file or DEFAULT_POLICY]
+        self.paths = [
+            settings.rules_file or DEFAULT_RULES,
+            settings.policy_file or DEFAULT_POLICY,
+            settings.procedure_file or DEFAULT_PROCEDURE,
+        ]
         self.reload = reload
         self.seen = self._stamps()
 
@@ -191,5 +323,6 @@ def scheduler(
     s.add_job(run_if_leading, "interval", hours=1, args=["escalate"], id="escalate")
     s.add_job(run_if_leading, "cron", hour=1, args=["reassess"], id="reassess")
     s.add_job(run_if_leading, "cron", hour=2, args=["clearance"], id="clearance")
+    s.add_job(run_if_leading, "interval", hours=1, args=["case_escalate"], id="case_escalate")
     s.add_job(ConfigWatch(settings, reload).check, "interval", seconds=15, id="config")
     return s

@@ -1,4 +1,4 @@
-"""The alerts process's scheduled jobs and its gauges.
+"""The alerts process's scheduled jobs (the cases' among them) and its gauges.
 
 Each job records its period (a day) in the alerts store with the events it
 produced, so a second run of the same day, here or after a restart, is a
@@ -17,12 +17,13 @@ from prometheus_client.core import Metric
 from schemas.tasks import TaskOut
 from services.alerts.app import Alerts
 from services.alerts.views import TaskView
+from services.cases.jobs import CaseJobs
 from services.households.app import Households
 from services.households.statusview import RiskStatusView
 from services.infra import metrics
 from services.infra.metrics import TRIGGERS
 
-NAMES = ("escalate", "reassess", "clearance")
+NAMES = ("escalate", "reassess", "clearance", "case_escalate")
 
 
 def all_tasks(tasks: TaskView, **filters: Any) -> list[TaskOut]:
@@ -44,9 +45,10 @@ class Jobs:
         risk: RiskStatusView,
         households: Households,
         clock: Callable[[], datetime],
+        case_jobs: CaseJobs,
     ) -> None:
         self.alerts, self.tasks, self.risk = alerts, tasks, risk
-        self.households, self.clock = households, clock
+        self.households, self.clock, self.case_jobs = households, clock, case_jobs
 
     def run(self, name: str) -> int:
         if name not in NAMES:
@@ -86,19 +88,12 @@ class Jobs:
         return n
 
     def clearance(self) -> int:
-        """Households whose tasks closed are reviewed for risk clearance."""
-        now = self.clock()
-        period = now.date().toordinal()
-        if self.alerts.job_done("clearance", period):
-            return 0
-        households = {t.household_id for t in all_tasks(self.tasks, phase="closed")}
-        opened = 0
-        for hid in sorted(households):
-            household = self.households.household(hid)
-            if household is not None and self.alerts.review_if_stable(household, now):
-                opened += 1
-        self.alerts.finish_job("clearance", period)
-        return opened
+        """Monitoring objects that meet the clearance rule get a clearance case."""
+        return self.case_jobs.case_clearance()
+
+    def case_escalate(self) -> int:
+        """Cases whose stage is past its deadline are escalated, once a day."""
+        return self.case_jobs.case_escalate()
 
 
 def task_gauges(

@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,6 +23,7 @@ from fastapi import FastAPI
 from services.alerts import bootstrap
 from services.alerts.bootstrap import utcnow
 from services.alerts.relay import TaskRelay
+from services.cases.relay import CaseRelay
 from services.infra import kafka
 from services.infra.settings import Settings
 
@@ -43,7 +45,9 @@ class AlertsService:
         )
         self.accounts, self.triggers, self.task_view = p.accounts, p.triggers, p.task_view
         self.relay_position, self.jobs, self.leadership = p.relay_position, p.jobs, p.leadership
+        self.cases, self.case_list, self.monitoring = p.cases, p.case_list, p.monitoring
         self.relay: TaskRelay | None = None
+        self.case_relay: CaseRelay | None = None
         self.scheduler: BackgroundScheduler | None = None
         self.server: uvicorn.Server | None = None
         self.stop_event = threading.Event()
@@ -71,9 +75,10 @@ class AlertsService:
         return None
 
     def lags(self) -> dict[str, int]:
-        lags = {"alert_triggers": self.triggers.lag(), "tasks": self.task_view.lag()}
-        if self.relay is not None:
-            lags["task_relay"] = self.relay.lag()
+        lags = {f.name: f.lag() for f in self.parts.followers()}
+        for relay in (self.relay, self.case_relay):
+            if relay is not None:
+                lags[relay.name] = relay.lag()
         return lags
 
     def web_app(self) -> FastAPI:
@@ -83,7 +88,7 @@ class AlertsService:
 
     def catch_up(self) -> None:
         """Processes everything pending once (tests and the demo use it)."""
-        while self.triggers.run_once() or self.task_view.run_once():
+        while any([f.run_once() for f in self.parts.followers()]):
             pass
 
     def start(self, relay: bool = True, schedule: bool = False) -> AlertsService:
@@ -92,14 +97,13 @@ class AlertsService:
         kafka.ensure_topics(self.settings)
         # Several alerts processes may run; one leads, the others stand by.
         leading, stop = self.leading, self.stop_event
-        targets: list[Callable[[], None]] = [
-            lambda: self.leadership.watch(leading, stop),
-            lambda: self.triggers.follow(stop, leading=leading),
-            lambda: self.task_view.follow(stop, leading=leading),
-        ]
+        targets: list[Callable[[], None]] = [lambda: self.leadership.watch(leading, stop)]
+        targets += [partial(f.follow, stop, leading=leading) for f in self.parts.followers()]
         if relay:
             self.relay = task_relay = bootstrap.relay(self.parts)
+            self.case_relay = case_relay = bootstrap.case_relay(self.parts)
             targets.append(lambda: task_relay.follow(stop, leading=leading))
+            targets.append(lambda: case_relay.follow(stop, leading=leading))
         if self.http:
             config = uvicorn.Config(
                 self.web_app(), host="0.0.0.0", port=self.settings.alerts_port, log_level="warning"

@@ -96,8 +96,13 @@ def rebuild(
 @accounts_app.command("issue")
 def accounts_issue(
     name: str = typer.Argument(..., help="the account, e.g. jinlong-wang (a person or a system)"),
-    role: str = typer.Option(..., help="staff, county, operator or publisher"),
-    township: str | None = typer.Option(None, help="township staff: their township"),
+    role: str = typer.Option(
+        ..., help="staff, village, reviewer, approver, county, operator or publisher"
+    ),
+    township: str | None = typer.Option(
+        None, help="township staff, reviewers and village staff: their township"
+    ),
+    village: str | None = typer.Option(None, help="village staff: their village"),
     source: str | None = typer.Option(None, help="publisher: the department code it speaks for"),
     by: str = typer.Option("admin", help="who issues it (recorded)"),
     token_file: Path | None = typer.Option(
@@ -115,7 +120,9 @@ def accounts_issue(
         raise typer.BadParameter(f"{role!r}: one of {', '.join(r.value for r in Role)}") from None
     accounts = open_accounts(Settings())
     try:
-        token = accounts.issue(name, role_, by, township=township, source=source)
+        token = accounts.issue(
+            name, role_, by, township=township, source=source, village=village
+        )
     except AccessError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
@@ -156,13 +163,14 @@ def accounts_list() -> None:
 
     accounts = open_accounts(Settings())
     table = Table(title="Accounts")
-    for col in ("name", "role", "township", "source", "issued", "by", "revoked"):
+    for col in ("name", "role", "township", "village", "source", "issued", "by", "revoked"):
         table.add_column(col)
     for a in accounts.list():
         table.add_row(
             a.name,
             a.role.value,
             a.township or "-",
+            a.village or "-",
             a.source or "-",
             f"{a.issued_at:%Y-%m-%d %H:%M}",
             a.issued_by,

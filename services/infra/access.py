@@ -38,7 +38,13 @@ class Accounts(Application[object]):
             return None
 
     def issue(
-        self, name: str, role: Role, by: str, township: str | None = None, source: str | None = None
+        self,
+        name: str,
+        role: Role,
+        by: str,
+        township: str | None = None,
+        source: str | None = None,
+        village: str | None = None,
     ) -> str:
         """Returns the new token; it is not stored and cannot be shown again."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -52,6 +58,7 @@ class Accounts(Application[object]):
                 by,
                 township=township,
                 source=source,
+                village=village,
             )
             try:
                 self.save(roster)
@@ -135,11 +142,37 @@ def require_visible(principal: Principal, found: bool, township: str | None, mis
         raise HTTPException(404, missing)
 
 
+def require_area(
+    principal: Principal,
+    found: bool,
+    township: str | None,
+    village: str | None,
+    missing: str,
+) -> None:
+    """As ``require_visible``, for what belongs to a village too (village
+    staff see their own village only)."""
+    # Only the county hears that something does not exist (see require_visible).
+    seen = principal.sees(township, village) if found else principal.sees_township(None)
+    if not seen:
+        raise HTTPException(403, "outside your area")
+    if not found:
+        raise HTTPException(404, missing)
+
+
 def scoped_township(principal: Principal, township: str | None) -> str | None:
-    """The township filter a listing may use: staff list their own (asking
-    for another is 403); the county office lists what it asks for."""
-    if principal.role is Role.STAFF:
+    """The township filter a listing may use: township accounts list their
+    own (asking for another is 403); the county lists what it asks for."""
+    if not principal.countywide:
         if township not in (None, principal.township):
             require_township(principal, township)
         return principal.township
     return township
+
+
+def scoped_village(principal: Principal, village: str | None) -> str | None:
+    """The village filter: village staff list their own village only."""
+    if principal.role is Role.VILLAGE:
+        if village not in (None, principal.village):
+            raise HTTPException(403, "outside your area")
+        return principal.village
+    return village

@@ -83,8 +83,8 @@ class DocumentView(TrackingRecorder, Generic[M]):
     def search(
         self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any
     ) -> Page[M]:
-        """Equality filters on the table's columns (None = any); ``before``
-        keeps rows whose order column is below it."""
+        """Equality filters on the table's columns (None = any; a list or set:
+        any of its values); ``before`` keeps rows whose order column is below it."""
 
     @abstractmethod
     def keys(self, after: str | None = None, limit: int = 500) -> list[str]:
@@ -111,7 +111,11 @@ class DocumentView(TrackingRecorder, Generic[M]):
             raise ValueError(f"unknown filter(s) {sorted(unknown)}")
         parts, params = [], []
         for k, v in filters.items():
-            if v is not None:
+            if isinstance(v, list | tuple | set | frozenset):  # any of these values
+                values = sorted(map(str, v))
+                parts.append(f"{k} IN ({', '.join([mark] * len(values))})" if values else "1 = 0")
+                params.extend(values)
+            elif v is not None:
                 parts.append(f"{k} = {mark}")
                 params.append(str(v))
         if before is not None:

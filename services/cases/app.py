@@ -1,0 +1,292 @@
+"""The cases application: commands and queries of the monitoring procedure.
+
+A lead (a department's data raising a help task, staff, a household, the
+clearance job) opens a case for its household, or joins the open one: the
+household's monitoring record keeps one open case at a time. A lead taken
+from the alerts' log is recorded with a tracking record of its notification
+in the same transaction, so it is taken exactly once whatever restarts happen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
+
+from domain.access import Principal
+from domain.cases import Case, Lead
+from domain.case_input import CaseForbidden
+from domain.monitoring import MonitoringRecord
+from domain.procedure import CaseKind, Procedure
+from domain.task_input import NOTE_MAX, TaskError, plain_text
+from domain.workdays import WorkCalendar
+from services.infra.metrics import STORE_RETRIES
+from services.infra.transcoder import DateAsISO
+
+log = logging.getLogger(__name__)
+
+# Stage actions, by the name the API and pages use, and whether they need the calendar.
+ACTIONS: dict[str, bool] = {
+    "verify": True,
+    "cross_check": True,
+    "village_review": True,
+    "post_notice": False,
+    "record_objection": False,
+    "close_notice": True,
+    "township_review": True,
+    "decide": False,
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a household is, as a lead names it."""
+
+    household_id: str
+    township: str | None
+    village: str | None
+    card: str | None
+
+
+@dataclass(frozen=True)
+class ActedCase:
+    """A step's case as saved, and the notification id that recorded it (the
+    cases view reaches it before a page lists cases again)."""
+
+    case: Case
+    position: int
+
+
+class Cases(Application[UUID]):
+    name = "Cases"
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        procedure: Procedure,
+        calendar: WorkCalendar,
+        clock: Callable[[], datetime],
+    ) -> None:
+        super().__init__(env)
+        self.procedure, self.calendar, self.clock = procedure, calendar, clock
+        # Called with a decided case (the alerts close its lead tasks).
+        self.on_decided: Callable[[Case], None] | None = None
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)  # type: ignore[arg-type]
+        transcoder.register(DateAsISO())
+
+    # -- leads ------------------------------------------------------------------------
+
+    def take_lead(
+        self,
+        place: Place,
+        lead: Lead,
+        kind: CaseKind = "identification",
+        tracking: Tracking | None = None,
+    ) -> Case | None:
+        """Opens a case for the household, or adds the lead to its open one;
+        None when ``tracking`` was already recorded (the lead was taken)."""
+        for attempt in range(3):
+            now = self.clock()
+            record = self.record(place.household_id) or MonitoringRecord(
+                place.household_id, place.township, place.village, at=now
+            )
+            processing = ProcessingEvent[UUID](tracking=tracking)
+            if record.open_case is not None:
+                case = self.case(record.open_case)
+                case.add_lead(lead, now)
+                processing.collect_events(case)
+            else:
+                case = self._open(record, place, lead, kind, now)
+                processing.collect_events(record, case)
+            try:
+                self._commit(processing)
+            except IntegrityError:
+                if tracking and self.recorder.has_tracking_id(
+                    tracking.application_name, tracking.notification_id
+                ):
+                    return None
+                if attempt == 2:
+                    raise
+                STORE_RETRIES.labels("cases").inc()
+                continue  # the record or case changed under us: take the lead again
+            return case
+        raise AssertionError("unreachable")
+
+    def _open(
+        self, record: MonitoringRecord, place: Place, lead: Lead, kind: CaseKind, now: datetime
+    ) -> Case:
+        p, today = self.procedure, now.date()
+        stages = p.order(kind)
+        due = p.stages[stages[0]].due.after(today, self.calendar)
+        case = Case(
+            household_id=place.household_id,
+            number=record.cases_opened + 1,
+            kind=kind,
+            township=place.township,
+            village=place.village,
+            card=place.card,
+            lead=lead,
+            stages=stages,
+            stage_due=due.on,
+            due_assumed=due.assumed,
+            decision_due=p.decision_within.after(today, self.calendar).on,
+            at=now,
+        )
+        record.case_opened(case.id, now)
+        log.info(
+            "case opened",
+            extra={"case_id": str(case.id), "household_id": place.household_id, "kind": kind},
+        )
+        return case
+
+    def propose_clearance(self, household_id: str, who: Principal | None, reason: str) -> Case:
+        """A clearance case for a monitoring object, proposed by staff (``who``)
+        or by the clearance job (None)."""
+        plain_text("reason", reason, NOTE_MAX, least=1)
+        record = self.record(household_id)
+        if who is not None:
+            if who.role.value not in self.procedure.clearance.roles:
+                raise CaseForbidden(f"the {who.role.value} role does not propose clearance")
+            if record is None or not who.sees(record.township, record.village):
+                raise CaseForbidden("outside your area")
+        if record is None or not record.monitored:
+            raise TaskError("cannot propose clearance: the household is not a monitoring object")
+        if record.open_case is not None:
+            raise TaskError("cannot propose clearance: the household has an open case")
+        lead = {
+            "channel": "staff" if who else "job",
+            "at": self.clock(),
+            "title": reason,
+            "by": who.name if who else "system",
+        }
+        place = Place(household_id, record.township, record.village, None)
+        case = self.take_lead(place, lead, kind="clearance")
+        assert case is not None
+        return case
+
+    # -- steps ------------------------------------------------------------------------
+
+    def act(self, case_id: UUID, action: str, who: Principal, **kwargs: Any) -> ActedCase:
+        if action not in ACTIONS:
+            raise TaskError(f"unknown action {action!r}")
+        for attempt in range(3):
+            now = self.clock()
+            case = self.case(case_id)
+            extra = (self.calendar,) if ACTIONS[action] else ()
+            getattr(case, action)(who, now, self.procedure, *extra, **kwargs)
+            objs: list[Any] = [case]
+            if not case.is_open:
+                record = self.repository.get(MonitoringRecord.create_id(case.household_id))
+                record.case_decided(case.id, case.outcome, case.category, now.date(), now)
+                objs.append(record)
+            try:
+                recordings = self.save(*objs)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                STORE_RETRIES.labels("cases").inc()
+                continue  # another request changed the case first: act on what it left
+            if not case.is_open and self.on_decided is not None:
+                self.on_decided(case)
+            return ActedCase(case, max((r.notification.id for r in recordings), default=0))
+        raise AssertionError("unreachable")
+
+    def plan(self, household_id: str, who: Principal, change: str, **kwargs: Any) -> Any:
+        """Adds (``change="add_measure"``) or updates a help plan's measure."""
+        if change not in ("add_measure", "update_measure"):
+            raise TaskError(f"unknown plan change {change!r}")
+        for attempt in range(3):
+            record = self.record(household_id)
+            if record is None:
+                raise TaskError(f"no monitoring record for {household_id}")
+            result = getattr(record, change)(who, self.clock(), self.procedure, **kwargs)
+            try:
+                self.save(record)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                continue
+            return result
+        raise AssertionError("unreachable")
+
+    def escalations(self, case_ids: list[UUID], on: date) -> list[Case]:
+        """Open cases whose stage is past its deadline: orange from the next
+        working day, red (supervised from above) some days later (plan §4(1))."""
+        later = self.procedure.escalation.second_level_after_days
+        changed, at = [], self.clock()
+        for case_id in case_ids:
+            case = self._get(case_id)
+            if case is None or (since := case.overdue_since(on)) is None:
+                continue
+            if on < self.calendar.next_workday(since).on:
+                continue
+            level = 2 if on.toordinal() > since.toordinal() + later else 1
+            before = (case.escalation, case.escalated_stage)
+            case.escalate(level, at, f"{case.stage} due {since.isoformat()}")
+            if (case.escalation, case.escalated_stage) != before:
+                changed.append(case)
+        return changed
+
+    # -- queries -------------------------------------------------------------------------
+
+    def case(self, case_id: UUID) -> Case:
+        try:
+            return self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise TaskError(f"no case {case_id}") from None
+
+    def case_at(self, case_id: UUID, version: int) -> Case:
+        return self.repository.get(case_id, version=version)
+
+    def record(self, household_id: str) -> MonitoringRecord | None:
+        return self._get(MonitoringRecord.create_id(household_id))
+
+    def record_at(self, record_id: UUID, version: int) -> MonitoringRecord:
+        return self.repository.get(record_id, version=version)
+
+    def _get(self, aggregate_id: UUID | None) -> Any:
+        if aggregate_id is None:
+            return None
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _commit(self, processing: ProcessingEvent[UUID]) -> None:
+        recordings = self._record(processing)
+        self._notify(recordings)
+
+    def finish(self, upstream: str, position: int) -> None:
+        """Records a position in ``upstream``'s log with nothing else (a batch
+        without leads); False-free: an already recorded one is left as it is."""
+        processing = ProcessingEvent[UUID](tracking=Tracking(upstream, position))
+        try:
+            self._commit(processing)
+        except IntegrityError:
+            if not self.recorder.has_tracking_id(upstream, position):
+                raise
+
+    def job_done(self, job: str, period: int) -> bool:
+        return self.recorder.has_tracking_id(f"job:{job}", period)
+
+    def finish_job(self, job: str, period: int, *aggregates: Any) -> bool:
+        processing = ProcessingEvent[UUID](tracking=Tracking(f"job:{job}", period))
+        processing.collect_events(*aggregates)
+        try:
+            self._commit(processing)
+        except IntegrityError:
+            if self.recorder.has_tracking_id(f"job:{job}", period):
+                return False
+            raise
+        return True

@@ -1,0 +1,71 @@
+"""The cases' scheduled jobs: overdue stages escalated, monitoring objects
+proposed for risk clearance. Each records its day in the cases store with the
+events it produced, so a second run of the same day is a no-op; only the
+leading alerts process runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from domain.clearance import why_not_cleared
+from domain.risk import RiskStatus
+from services.cases.app import Cases
+from services.cases.views import CaseView, MonitoringView
+
+NAMES = ("case_escalate", "case_clearance")
+
+
+def every(view: Any, **filters: Any) -> Iterator[Any]:
+    offset = 0
+    while True:
+        page = view.search(limit=500, offset=offset, **filters)
+        yield from page.items
+        offset += 500
+        if offset >= page.total:
+            return
+
+
+class CaseJobs:
+    def __init__(
+        self,
+        cases: Cases,
+        case_view: CaseView,
+        monitoring: MonitoringView,
+        assess: Callable[[str, datetime], tuple[RiskStatus, Decimal] | None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        """``assess``: a household's risk now and the income line in force."""
+        self.cases, self.case_view, self.monitoring = cases, case_view, monitoring
+        self.assess, self.clock = assess, clock
+
+    def case_escalate(self) -> int:
+        now = self.clock()
+        period = now.date().toordinal()
+        if self.cases.job_done("case_escalate", period):
+            return 0
+        ids = [UUID(c.case_id) for c in every(self.case_view, phase="open")]
+        changed = self.cases.escalations(ids, now.date())
+        return len(changed) if self.cases.finish_job("case_escalate", period, *changed) else 0
+
+    def case_clearance(self) -> int:
+        """A clearance case for each monitoring object that meets the rule."""
+        now = self.clock()
+        period = now.date().toordinal()
+        if self.cases.job_done("case_clearance", period):
+            return 0
+        rule, opened = self.cases.procedure.clearance, 0
+        for doc in list(every(self.monitoring, status="monitored")):
+            record = self.cases.record(doc.household_id)
+            found = self.assess(doc.household_id, now)
+            if record is None or found is None:
+                continue
+            status, line = found
+            if why_not_cleared(record, status, line, rule, now.date()) is None:
+                self.cases.propose_clearance(doc.household_id, None, "stable above the line")
+                opened += 1
+        self.cases.finish_job("case_clearance", period)
+        return opened

@@ -1,0 +1,169 @@
+"""The cases and monitoring read models, how a case or a monitoring record
+becomes its document, and which documents an account may see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from domain.access import Principal
+from domain.cases import Case
+from domain.monitoring import MonitoringRecord
+from domain.task_input import TaskError
+from schemas.cases import SHOWN, CaseOut, MeasureOut, MonitoringOut, NoticeOut
+from services.infra.access import require_area
+from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table
+
+CASES = Table(
+    name="cases",
+    key="case_id",
+    columns=(
+        "household_id", "township", "village", "stage", "phase", "kind", "status",
+        "escalation", "due_key",
+    ),
+    model=CaseOut,
+    order="due_key",
+)  # fmt: skip
+MONITORING = Table(
+    name="monitoring",
+    key="household_id",
+    columns=("township", "village", "status", "category", "since_month", "cleared_month"),
+    model=MonitoringOut,
+    order="household_id",
+)
+CASE_TOPIC = get_topic(Case) + "."
+RECORD_TOPIC = get_topic(MonitoringRecord) + "."
+
+
+class SQLiteCaseView(SQLiteDocumentView[CaseOut]):
+    table = CASES
+
+
+class PostgresCaseView(PostgresDocumentView[CaseOut]):
+    table = CASES
+
+
+class SQLiteMonitoringView(SQLiteDocumentView[MonitoringOut]):
+    table = MONITORING
+
+
+class PostgresMonitoringView(PostgresDocumentView[MonitoringOut]):
+    table = MONITORING
+
+
+CaseView = SQLiteCaseView | PostgresCaseView
+MonitoringView = SQLiteMonitoringView | PostgresMonitoringView
+
+
+def case_doc(case: Case) -> CaseOut:
+    return CaseOut(
+        case_id=str(case.id),
+        version=case.version,
+        household_id=case.household_id,
+        number=case.number,
+        kind=case.kind,  # type: ignore[arg-type]
+        channel=case.channel,
+        township=case.township,
+        village=case.village,
+        card=case.card,
+        stage=case.stage,
+        stage_started=case.stage_started,
+        stage_due=case.stage_due if case.is_open else None,
+        due_assumed=case.due_assumed,
+        decision_due=case.decision_due,
+        status=case.outcome or "open",  # type: ignore[arg-type]
+        phase="open" if case.is_open else "closed",
+        escalation=case.escalation,
+        shown=SHOWN[case.escalation],  # type: ignore[arg-type]
+        proposal=case.proposal,
+        category=case.category,  # type: ignore[arg-type]
+        notice=case.notice,
+        objections=case.objections,
+        records=case.records,
+        reason=case.reason,
+        leads=case.leads,  # type: ignore[arg-type]
+        opened_at=case.opened_at,
+        updated_at=case.updated_at,
+        history=case.history,  # type: ignore[arg-type]
+    )
+
+
+def monitoring_doc(record: MonitoringRecord) -> MonitoringOut:
+    return MonitoringOut(
+        household_id=record.household_id,
+        version=record.version,
+        township=record.township,
+        village=record.village,
+        status=record.status,  # type: ignore[arg-type]
+        category=record.category,  # type: ignore[arg-type]
+        monitored_since=record.monitored_since,
+        cleared_on=record.cleared_on,
+        cases_opened=record.cases_opened,
+        open_case=str(record.open_case) if record.open_case else None,
+        periods=record.periods,
+        plan=[MeasureOut(**vars(m)) for m in record.plan.values()],
+        measures_done=record.measures_done(),
+        updated_at=record.updated_at,
+    )
+
+
+def notice_doc(case: CaseOut) -> NoticeOut:
+    """The village notice of a case whose notice is posted: its place,
+    reference, category and dates only."""
+    if case.notice is None:
+        raise TaskError("the notice is not posted")
+    return NoticeOut(
+        case_id=case.case_id,
+        kind=case.kind,
+        township=case.township,
+        village=case.village,
+        household_id=case.household_id,
+        category=case.category,
+        starts_on=case.notice["starts_on"],
+        ends_on=case.notice["ends_on"],
+        posted_by_role=next(
+            (h.role for h in reversed(case.history) if h.what == "notice posted"), ""
+        ),
+        objections=len(case.objections),
+    )
+
+
+def is_case_event(note: Notification) -> bool:
+    return note.topic.startswith(CASE_TOPIC)
+
+
+def is_record_event(note: Notification) -> bool:
+    return note.topic.startswith(RECORD_TOPIC)
+
+
+def docs(
+    load_case: Callable[[UUID], Case],
+    load_record: Callable[[UUID], MonitoringRecord],
+    notes: Sequence[Notification],
+    kind: str,
+) -> list[Any]:
+    """The current documents of the cases (``kind="case"``) or monitoring
+    records the notifications changed."""
+    if kind == "case":
+        ids = dict.fromkeys(n.originator_id for n in notes if is_case_event(n))
+        return [case_doc(load_case(i)) for i in ids]  # type: ignore[arg-type]
+    ids = dict.fromkeys(n.originator_id for n in notes if is_record_event(n))
+    return [monitoring_doc(load_record(i)) for i in ids]  # type: ignore[arg-type]
+
+
+def visible_case(cases: Any, case_id: UUID, who: Principal) -> CaseOut:
+    """The case's current document when ``who`` may see it (else 403, or
+    404 for the county when there is no such case)."""
+    try:
+        case = case_doc(cases.case(case_id))
+    except TaskError:
+        case = None
+    require_area(
+        who, case is not None, case and case.township, case and case.village, f"no case {case_id}"
+    )
+    assert case is not None
+    return case

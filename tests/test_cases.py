@@ -1,0 +1,232 @@
+"""The monitoring procedure through the HTTP API on a real store of each kind,
+with a controlled clock: a department's data opens a lead and a case, each
+role takes its stages, the household becomes a monitoring object with a help
+plan, and half a year later the clearance job proposes clearance, which goes
+through the same chain."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.helpers import clients
+from tests.test_alerts import MONDAY, clock, registered, world  # noqa: F401 (fixtures)
+
+T, V = "Jinlong", "Xinquan"  # the sample builder's township and village
+
+
+@pytest.fixture
+def people(world):  # noqa: F811
+    service, w = world
+    app = service.web_app()
+    return clients(
+        app,
+        service.accounts,
+        li=("village", f"{T}/{V}"),
+        zhao=("village", f"{T}/Other"),
+        wang=("staff", T),
+        chen=("reviewer", T),
+        he=("reviewer", "Dongtang"),
+        zhou=("approver", None),
+        county=("county", None),
+    )
+
+
+def one_case(service, **filters):
+    service.catch_up()
+    (case,) = service.case_list.search(limit=10, **filters).items
+    return case
+
+
+def ok(response, code=200):
+    assert response.status_code == code, response.text
+    return response.json()
+
+
+def verification(on, labour=1):
+    return {
+        "visited_on": on.isoformat(),
+        "members": 1,
+        "labour_capable": labour,
+        "income_estimate_yuan": 7000,
+        "hardship": ["income_below_line"],
+        "consent": True,
+        "note": "入户核实：务工收入减少",
+    }
+
+
+def through_notice(service, people, clock, cid, category="unstable"):  # noqa: F811
+    li, wang = people["li"], people["wang"]
+    today = clock.now.date()
+    ok(li.post(f"/cases/{cid}/verification", json=verification(today)))
+    if "crosscheck" in service.cases.case(_u(cid)).stages:
+        ok(wang.post(f"/cases/{cid}/crosscheck", json={"matches": True}))
+    review = {"held_on": today.isoformat(), "attendees": 15, "agreed": True}
+    if category:
+        review["category"] = category
+    ok(li.post(f"/cases/{cid}/village-review", json=review))
+    case = ok(li.post(f"/cases/{cid}/notice", json={"starts_on": today.isoformat()}))
+    assert case["notice"]["ends_on"] == (today + timedelta(days=4)).isoformat()  # 5 days
+    refused = li.post(f"/cases/{cid}/notice/close", json={})
+    assert refused.status_code == 409 and "before it ends" in refused.json()["detail"]
+    clock.advance(days=5)
+    ok(li.post(f"/cases/{cid}/notice/close", json={}))
+
+
+def _u(cid):
+    from uuid import UUID
+
+    return UUID(cid)
+
+
+def test_a_lead_through_every_stage_a_plan_and_clearance(world, people, clock):  # noqa: F811
+    service, w = world
+    w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
+    case = one_case(service)
+    assert (case.kind, case.channel, case.stage, case.township) == (
+        "identification", "department", "verify", T,
+    )  # fmt: skip
+    assert case.stage_due.isoformat() == "2026-06-03"  # 2 working days after Monday
+    assert case.leads[0].rule_id == "watch-yellow-blue" and case.leads[0].task_id
+    cid = case.case_id
+
+    # The village staff's work list holds it; the reviewer's does not yet.
+    li, chen, zhou = people["li"], people["chen"], people["zhou"]
+    assert [c["case_id"] for c in ok(li.get("/cases?mine=true"))["items"]] == [cid]
+    assert ok(chen.get("/cases?mine=true"))["total"] == 0
+
+    through_notice(service, people, clock, cid)
+    notice = ok(li.get(f"/cases/{cid}/notice"))
+    assert notice["household_id"] == "H" and notice["village"] == V
+    pdf = li.get(f"/cases/{cid}/notice.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    assert [c["case_id"] for c in ok(chen.get("/cases?mine=true"))["items"]] == [cid]
+    ok(chen.post(f"/cases/{cid}/township-review", json={"approve": True}))
+    decided = ok(zhou.post(f"/cases/{cid}/decision", json={"approve": True, "category": "unstable"}))
+    assert decided["status"] == "monitored" and decided["category"] == "unstable"
+    service.catch_up()
+
+    # The lead's help task is closed by the decision; the household is monitored.
+    (task,) = service.tasks.search(limit=5).items
+    assert task.status == "resolved" and "monitored" in (task.outcome or "")
+    record = ok(people["county"].get("/monitoring/H"))
+    assert record["status"] == "monitored" and record["category"] == "unstable"
+    assert ok(people["county"].get("/monitoring"))["total"] == 1
+
+    # A help plan of two measures, kept by township staff.
+    wang, due = people["wang"], (clock.now.date() + timedelta(days=30)).isoformat()
+    measure = {"kind": "public_welfare_post", "department": "乡镇人社站", "due_on": due}
+    ok(wang.post("/monitoring/H/plan", json=measure))
+    plan = ok(
+        wang.post(
+            "/monitoring/H/plan", json={"kind": "medical_aid", "department": "县医保局", "due_on": due}
+        )
+    )["plan"]
+    assert [m["kind"] for m in plan] == ["public_welfare_post", "medical_aid"]
+    assert li.post("/monitoring/H/plan", json=measure).status_code == 403  # not village staff
+    ok(wang.post("/monitoring/H/plan/m1", json={"state": "done", "note": "已上岗"}))
+
+    # Half a year on, income stable above the line: the job proposes clearance.
+    clock.advance(days=190)
+    d = clock.now.date()
+    w.send(
+        w.b.income("H", d, "9000.00", d - timedelta(days=180), d - timedelta(days=1)),
+        w.b.income("H", d, "9000.00", d - timedelta(days=365), d - timedelta(days=181)),
+    )
+    assert service.run_job("clearance") == 1
+    assert service.run_job("clearance") == 0  # once a day
+    clearance = one_case(service, phase="open")
+    assert (clearance.kind, clearance.channel, clearance.stage) == ("clearance", "job", "verify")
+    through_notice(service, people, clock, clearance.case_id, category=None)
+    ok(chen.post(f"/cases/{clearance.case_id}/township-review", json={"approve": True}))
+    ok(zhou.post(f"/cases/{clearance.case_id}/decision", json={"approve": True}))
+    service.catch_up()
+    record = ok(people["county"].get("/monitoring/H"))
+    assert record["status"] == "cleared" and record["cases_opened"] == 2
+    assert record["periods"][0]["to"] == clock.now.date().isoformat()
+
+
+def test_each_role_is_refused_where_it_does_not_act(world, people, clock):  # noqa: F811
+    service, w = world
+    w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
+    cid = one_case(service).case_id
+    body = verification(clock.now.date())
+    for name in ("chen", "zhou", "county"):
+        r = people[name].post(f"/cases/{cid}/verification", json=body)
+        assert r.status_code == 403, (name, r.text)
+    # Outside one's area: another village's staff, another township's reviewer.
+    assert people["zhao"].get(f"/cases/{cid}").status_code == 403
+    assert people["zhao"].post(f"/cases/{cid}/verification", json=body).status_code == 403
+    assert people["he"].get(f"/cases/{cid}").status_code == 403
+    assert ok(people["zhao"].get("/cases"))["total"] == 0
+    # A bad field is named; a step out of order is a conflict.
+    bad = people["li"].post(f"/cases/{cid}/verification", json={**body, "labour_capable": 5})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "labour_capable"]
+    early = people["wang"].post(f"/cases/{cid}/crosscheck", json={"matches": True})
+    assert early.status_code == 409
+    assert people["county"].get("/cases/overview").status_code == 200
+    assert people["wang"].get("/cases/overview").status_code == 403
+
+
+def test_a_returned_case_a_declined_lead_and_objections(world, people, clock):  # noqa: F811
+    service, w = world
+    w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
+    cid = one_case(service).case_id
+    li, chen, zhou = people["li"], people["chen"], people["zhou"]
+    today = clock.now.date()
+    ok(li.post(f"/cases/{cid}/verification", json=verification(today)))
+    ok(people["wang"].post(f"/cases/{cid}/crosscheck", json={"matches": True}))
+    ok(li.post(
+        f"/cases/{cid}/village-review",
+        json={"held_on": today.isoformat(), "attendees": 9, "agreed": True, "category": "marginal"},
+    ))  # fmt: skip
+    ok(li.post(f"/cases/{cid}/notice", json={"starts_on": today.isoformat(), "days": 7}))
+    clock.advance(days=2)
+    objection = {"received_on": clock.now.date().isoformat(), "text": "有村民认为该户有经营收入"}
+    ok(li.post(f"/cases/{cid}/objections", json=objection))
+    clock.advance(days=6)
+    unsaid = li.post(f"/cases/{cid}/notice/close", json={})
+    assert unsaid.status_code == 422  # the objection's handling must be said
+    ok(li.post(f"/cases/{cid}/notice/close", json={"handling": "经核实，经营收入已计入"}))
+    back = ok(chen.post(
+        f"/cases/{cid}/township-review",
+        json={"approve": False, "return_to": "verify", "reason": "收入需重新核实"},
+    ))  # fmt: skip
+    assert back["stage"] == "verify" and back["history"][-1]["what"] == "returned"
+    assert back["notice"] is None  # a new notice after the new review
+    # Through again, then the county declines with its reason.
+    ok(li.post(f"/cases/{cid}/verification", json=verification(clock.now.date())))
+    ok(people["wang"].post(f"/cases/{cid}/crosscheck", json={"matches": False, "differences": "有车辆"}))
+    ok(li.post(
+        f"/cases/{cid}/village-review",
+        json={"held_on": clock.now.date().isoformat(), "attendees": 9, "agreed": False,
+              "note": "评议不同意"},
+    ))  # fmt: skip
+    ok(chen.post(f"/cases/{cid}/township-review", json={"approve": True}))
+    declined = ok(zhou.post(f"/cases/{cid}/decision", json={"approve": False, "reason": "收入达标"}))
+    assert declined["status"] == "declined" and declined["reason"] == "收入达标"
+    service.catch_up()
+    (task,) = service.tasks.search(limit=5).items
+    assert task.status == "dismissed"
+    assert ok(people["county"].get("/monitoring/H"))["status"] == "none"
+
+
+def test_an_overdue_stage_turns_orange_the_next_working_day(world, people, clock):  # noqa: F811
+    service, w = world
+    w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
+    case = one_case(service)
+    assert case.stage_due.isoformat() == "2026-06-03"
+    clock.advance(days=2)  # Wednesday, the deadline: not yet overdue
+    assert service.run_job("case_escalate") == 0
+    clock.advance(days=1)  # Thursday: the next working day
+    assert service.run_job("case_escalate") == 1
+    case = one_case(service)
+    assert case.shown == "orange" and case.escalation == 1
+    overview = ok(people["county"].get("/cases/overview"))
+    (row,) = overview["rows"]
+    assert row["township"] == T and row["overdue"] == 1 and row["by_stage"] == {"verify": 1}
+    clock.advance(days=6)
+    assert service.run_job("case_escalate") == 1
+    assert one_case(service).shown == "red"

@@ -1,0 +1,289 @@
+"""The procedure's rules on a case and a monitoring record, without a store:
+stages in order, each by its role, deadlines in working days, the notice,
+returns, decisions, the help plan and clearance."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from domain.access import Principal, Role
+from domain.case_input import CaseForbidden
+from domain.cases import Case
+from domain.clearance import months_later, why_not_cleared
+from domain.monitoring import MonitoringRecord
+from domain.procedure import Procedure
+from domain.risk import RiskStatus
+from domain.task_input import TaskError, TaskInputError
+from domain.workdays import WorkCalendar, weekdays_only
+from services.alerts.rulefile import DEFAULT_RULES
+
+DEFAULT_PROCEDURE = DEFAULT_RULES.with_name("procedure.yaml")
+
+PROCEDURE = Procedure.model_validate(yaml.safe_load(DEFAULT_PROCEDURE.read_text()))
+CAL = WorkCalendar(weekdays_only, years=range(2020, 2030))  # Monday-Friday, known
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
+
+VILLAGER = Principal("li", Role.VILLAGE, "金龙镇", village="石塘村")
+OTHER_VILLAGE = Principal("zhao", Role.VILLAGE, "金龙镇", village="新安村")
+STAFF = Principal("wang", Role.STAFF, "金龙镇")
+REVIEWER = Principal("chen", Role.REVIEWER, "金龙镇")
+OTHER_REVIEWER = Principal("he", Role.REVIEWER, "东塘镇")
+APPROVER = Principal("zhou", Role.APPROVER)
+
+
+def opened(kind: str = "identification") -> Case:
+    stages = PROCEDURE.order(kind)  # type: ignore[arg-type]
+    due = PROCEDURE.stages[stages[0]].due.after(T0.date(), CAL)
+    return Case(
+        household_id="HH-1",
+        number=1,
+        kind=kind,  # type: ignore[arg-type]
+        township="金龙镇",
+        village="石塘村",
+        card="yellow",
+        lead={"channel": "department", "at": T0},
+        stages=stages,
+        stage_due=due.on,
+        due_assumed=due.assumed,
+        decision_due=PROCEDURE.decision_within.after(T0.date(), CAL).on,
+        at=T0,
+    )
+
+
+def verify(case: Case, at: datetime = T0, labour: int = 2, who: Principal = VILLAGER) -> None:
+    case.verify(
+        who, at, PROCEDURE, CAL, visited_on=at.date(), members=4, labour_capable=labour,
+        income_estimate_yuan=8000, hardship=["medical_cost_high"], consent=True,
+    )  # fmt: skip
+
+
+def through_notice(case: Case, at: datetime = T0) -> datetime:
+    verify(case, at)
+    if "crosscheck" in case.stages:
+        case.cross_check(STAFF, at, PROCEDURE, CAL, matches=True)
+    category = "unstable" if case.kind == "identification" else None
+    case.village_review(
+        VILLAGER, at, PROCEDURE, CAL, held_on=at.date(), attendees=12, agreed=True,
+        category=category,
+    )  # fmt: skip
+    case.post_notice(VILLAGER, at, PROCEDURE, starts_on=at.date(), days=5)
+    after = at + timedelta(days=5)
+    case.close_notice(VILLAGER, after, PROCEDURE, CAL)
+    return after
+
+
+def test_a_lead_goes_through_every_stage_to_a_monitoring_object() -> None:
+    case = opened()
+    assert case.stage == "verify" and case.stage_due == date(2026, 3, 4)  # 2 working days
+    assert case.decision_due == date(2026, 3, 17)  # 15 days
+    at = through_notice(case)
+    assert case.stage == "township_review"
+    case.township_review(REVIEWER, at, PROCEDURE, CAL, approve=True)
+    case.decide(APPROVER, at, PROCEDURE, approve=True, category="unstable")
+    assert not case.is_open and case.outcome == "monitored" and case.category == "unstable"
+    whats = [h["what"] for h in case.history]
+    assert whats == [
+        "opened", "verified", "cross-checked", "village reviewed", "notice posted",
+        "notice closed", "approved", "monitored",
+    ]  # fmt: skip
+    assert [h["by"] for h in case.history][1:3] == ["li", "wang"]
+    assert {h["role"] for h in case.history[1:]} == {"village", "staff", "reviewer", "approver"}
+
+
+def test_each_stage_only_by_its_role_and_only_in_its_area() -> None:
+    case = opened()
+    with pytest.raises(CaseForbidden, match="reviewer role does not act at verify"):
+        verify(case, who=REVIEWER)
+    with pytest.raises(CaseForbidden, match="outside your area"):
+        verify(case, who=OTHER_VILLAGE)
+    with pytest.raises(CaseForbidden):
+        verify(case, who=APPROVER)
+    through_notice(case)
+    for who in (VILLAGER, STAFF, APPROVER):
+        with pytest.raises(CaseForbidden):
+            case.township_review(who, T0, PROCEDURE, CAL, approve=True)
+    with pytest.raises(CaseForbidden, match="outside your area"):
+        case.township_review(OTHER_REVIEWER, T0, PROCEDURE, CAL, approve=True)
+    case.township_review(REVIEWER, T0, PROCEDURE, CAL, approve=True)
+    with pytest.raises(CaseForbidden):
+        case.decide(REVIEWER, T0, PROCEDURE, approve=True, category="unstable")
+
+
+def test_stages_happen_in_order() -> None:
+    case = opened()
+    with pytest.raises(TaskError, match="the case is at verify"):
+        case.cross_check(STAFF, T0, PROCEDURE, CAL, matches=True)
+    verify(case)
+    with pytest.raises(TaskError, match="at crosscheck"):
+        verify(case)  # a step is never recorded twice
+
+
+def test_the_notice_lasts_its_minimum_and_cannot_close_early() -> None:
+    case = opened()
+    verify(case)
+    case.cross_check(STAFF, T0, PROCEDURE, CAL, matches=True)
+    case.village_review(
+        VILLAGER, T0, PROCEDURE, CAL, held_on=T0.date(), attendees=9, agreed=True,
+        category="marginal",
+    )  # fmt: skip
+    with pytest.raises(TaskInputError) as short:
+        case.post_notice(VILLAGER, T0, PROCEDURE, starts_on=T0.date(), days=4)
+    assert short.value.field == "days"
+    case.post_notice(VILLAGER, T0, PROCEDURE, starts_on=T0.date(), days=5)
+    assert case.notice is not None and case.notice["ends_on"] == date(2026, 3, 6)
+    with pytest.raises(TaskError, match="before it ends"):
+        case.close_notice(VILLAGER, T0 + timedelta(days=4), PROCEDURE, CAL)
+    case.record_objection(
+        VILLAGER, T0 + timedelta(days=1), PROCEDURE, received_on=date(2026, 3, 3),
+        text="村民反映该户收入情况有变化",
+    )  # fmt: skip
+    with pytest.raises(TaskInputError) as outside:
+        case.record_objection(
+            VILLAGER, T0 + timedelta(days=9), PROCEDURE, received_on=date(2026, 3, 9), text="晚了"
+        )
+    assert outside.value.field == "received_on"
+    with pytest.raises(TaskInputError) as unsaid:  # objections need their handling said
+        case.close_notice(VILLAGER, T0 + timedelta(days=5), PROCEDURE, CAL)
+    assert unsaid.value.field == "handling"
+    case.close_notice(VILLAGER, T0 + timedelta(days=5), PROCEDURE, CAL, handling="已核实，无误")
+    assert case.stage == "township_review" and len(case.objections) == 1
+
+
+def test_a_reviewer_returns_a_case_with_a_reason() -> None:
+    case = opened()
+    at = through_notice(case)
+    with pytest.raises(TaskInputError) as no_reason:
+        case.township_review(REVIEWER, at, PROCEDURE, CAL, approve=False, return_to="verify")
+    assert no_reason.value.field == "reason"
+    with pytest.raises(TaskInputError) as later:
+        case.township_review(
+            REVIEWER, at, PROCEDURE, CAL, approve=False, return_to="county_decision", reason="x"
+        )
+    assert later.value.field == "return_to"
+    case.township_review(
+        REVIEWER, at, PROCEDURE, CAL, approve=False, return_to="verify", reason="收入需再核"
+    )
+    assert case.stage == "verify" and case.notice is None
+    assert case.history[-1]["what"] == "returned" and "收入需再核" in case.history[-1]["detail"]
+
+
+def test_a_declined_lead_and_a_review_that_does_not_agree() -> None:
+    case = opened()
+    verify(case)
+    case.cross_check(STAFF, T0, PROCEDURE, CAL, matches=False, differences="车辆信息不符")
+    case.village_review(
+        VILLAGER, T0, PROCEDURE, CAL, held_on=T0.date(), attendees=9, agreed=False,
+        note="评议未通过",
+    )  # fmt: skip
+    assert case.stage == "township_review" and case.notice is None  # nothing posted
+    case.township_review(REVIEWER, T0, PROCEDURE, CAL, approve=True)
+    with pytest.raises(TaskInputError) as no_reason:
+        case.decide(APPROVER, T0, PROCEDURE, approve=False)
+    assert no_reason.value.field == "reason"
+    case.decide(APPROVER, T0, PROCEDURE, approve=False, reason="收入高于监测线")
+    assert case.outcome == "declined" and case.reason == "收入高于监测线"
+
+
+def test_cross_check_needs_consent_and_input_is_checked() -> None:
+    case = opened()
+    with pytest.raises(TaskInputError) as labour:
+        case.verify(
+            VILLAGER, T0, PROCEDURE, CAL, visited_on=T0.date(), members=2, labour_capable=3,
+            income_estimate_yuan=1, hardship=[], consent=False,
+        )  # fmt: skip
+    assert labour.value.field == "labour_capable"
+    with pytest.raises(TaskInputError) as personal:
+        case.verify(
+            VILLAGER, T0, PROCEDURE, CAL, visited_on=T0.date(), members=2, labour_capable=1,
+            income_estimate_yuan=1, hardship=[], consent=False, note="电话 13812345678",
+        )  # fmt: skip
+    assert personal.value.problem == "personal_number"
+    case.verify(
+        VILLAGER, T0, PROCEDURE, CAL, visited_on=T0.date(), members=2, labour_capable=1,
+        income_estimate_yuan=1, hardship=[], consent=False,
+    )  # fmt: skip
+    with pytest.raises(TaskError, match="not consented"):
+        case.cross_check(STAFF, T0, PROCEDURE, CAL, matches=True)
+
+
+def test_clearance_never_for_a_household_no_one_can_work_in() -> None:
+    case = opened("clearance")
+    assert "crosscheck" not in case.stages
+    verify(case, labour=0)
+    case.village_review(VILLAGER, T0, PROCEDURE, CAL, held_on=T0.date(), attendees=9, agreed=True)
+    case.post_notice(VILLAGER, T0, PROCEDURE, starts_on=T0.date(), days=5)
+    at = T0 + timedelta(days=6)
+    case.close_notice(VILLAGER, at, PROCEDURE, CAL)
+    case.township_review(REVIEWER, at, PROCEDURE, CAL, approve=True)
+    with pytest.raises(TaskError, match="no one in the household can work"):
+        case.decide(APPROVER, at, PROCEDURE, approve=True)
+    case.decide(APPROVER, at, PROCEDURE, approve=False, reason="继续监测")
+    assert case.outcome == "kept"
+
+
+def test_a_stage_past_its_deadline_is_overdue() -> None:
+    case = opened()
+    assert case.overdue_since(date(2026, 3, 4)) is None
+    assert case.overdue_since(date(2026, 3, 5)) == date(2026, 3, 4)
+
+
+def monitored_record(since: date) -> MonitoringRecord:
+    record = MonitoringRecord("HH-1", "金龙镇", "石塘村", at=T0)
+    case = opened()
+    record.case_opened(case.id, T0)
+    record.case_decided(case.id, "monitored", "unstable", since, T0)
+    return record
+
+
+def test_a_help_plan_kept_by_township_staff() -> None:
+    record = monitored_record(T0.date())
+    mid = record.add_measure(
+        STAFF, T0, PROCEDURE, kind="medical_aid", department="县医保局", due_on=date(2026, 4, 1)
+    )
+    record.add_measure(
+        STAFF, T0, PROCEDURE, kind="public_welfare_post", department="乡镇人社站",
+        due_on=date(2026, 4, 15),
+    )  # fmt: skip
+    with pytest.raises(CaseForbidden):
+        record.add_measure(
+            VILLAGER, T0, PROCEDURE, kind="medical_aid", department="x", due_on=date(2026, 4, 1)
+        )
+    with pytest.raises(TaskInputError) as bad:
+        record.update_measure(STAFF, T0, PROCEDURE, measure_id=mid, state="finished")
+    assert bad.value.field == "state"
+    record.update_measure(STAFF, T0, PROCEDURE, measure_id=mid, state="done", note="已报销")
+    assert record.measures_done() == 1 and len(record.plan) == 2
+    with pytest.raises(TaskError, match="it is done"):
+        record.update_measure(STAFF, T0, PROCEDURE, measure_id=mid, state="in_progress")
+
+
+def status(labour: int = 2, income: int = 9000, level: str = "none") -> RiskStatus:
+    return RiskStatus(
+        household_id="HH-1", registered=True, township="金龙镇", village="石塘村", card="yellow",
+        members=4, labour_capable=labour, evaluated_on=T0.date(), policy_from=date(2026, 1, 1),
+        per_capita_income_yuan=Decimal(income), previous_per_capita_income_yuan=None,
+        half_year_per_capita_income_yuan=Decimal(income), income_stale=False,
+        medical_self_paid_yuan=Decimal(0), employed_members=1, housing_damage="none",
+        open_loans=0, overdue_loans=0, factors=(), level=level,
+    )  # fmt: skip
+
+
+def test_clearance_is_proposed_only_when_every_condition_holds() -> None:
+    rule, line = PROCEDURE.clearance, Decimal(7500)
+    record = monitored_record(date(2026, 3, 2))
+    six = months_later(date(2026, 3, 2), 6)
+    assert six == date(2026, 9, 2) and months_later(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert "months" in (why_not_cleared(record, status(), line, rule, six - timedelta(1)) or "")
+    assert "measures" in (why_not_cleared(record, status(), line, rule, six) or "")
+    mid = record.add_measure(
+        STAFF, T0, PROCEDURE, kind="employment_help", department="人社局", due_on=T0.date()
+    )
+    record.update_measure(STAFF, T0, PROCEDURE, measure_id=mid, state="done")
+    assert why_not_cleared(record, status(), line, rule, six) is None
+    assert "work" in (why_not_cleared(record, status(labour=0), line, rule, six) or "")
+    assert "income" in (why_not_cleared(record, status(income=7000), line, rule, six) or "")
+    assert "risk" in (why_not_cleared(record, status(level="high"), line, rule, six) or "")
