@@ -9,9 +9,9 @@ stages a kind of case goes through, who does each, and how long each may take.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.workdays import Due, Official, WorkCalendar
 
@@ -104,9 +104,21 @@ class CalendarDays(_Strict):
         return self
 
 
+def _in_order(order: list[Stage]) -> list[Stage]:
+    """A kind's stages: the procedure's order, once each, from verification to
+    the county (checked per kind, so a refusal names the kind's line)."""
+    if not order:
+        raise ValueError("list its stages")
+    if order != sorted(order, key=STAGES.index) or len(set(order)) != len(order):
+        raise ValueError("stages in the procedure's order, once each")
+    if order[-1] != "county_decision" or "verify" not in order:
+        raise ValueError("starts with verification, ends with the county")
+    return order
+
+
 class Procedure(_Strict):
     stages: dict[Stage, StageRule]
-    kinds: dict[CaseKind, list[Stage]]
+    kinds: dict[CaseKind, Annotated[list[Stage], AfterValidator(_in_order)]]
     decision_within: Span
     decision_source: str = Field(min_length=1)
     notice: Notice
@@ -115,20 +127,21 @@ class Procedure(_Strict):
     escalation: Escalation
     calendar: CalendarDays = CalendarDays()
 
-    @model_validator(mode="after")
-    def _shape(self) -> Procedure:
-        missing = set(STAGES) - set(self.stages)
+    @field_validator("stages")
+    @classmethod
+    def _every_stage(cls, stages: dict[Stage, StageRule]) -> dict[Stage, StageRule]:
+        missing = set(STAGES) - set(stages)
         if missing:
             raise ValueError(f"every stage needs its rule; missing {sorted(missing)}")
-        for kind in CASE_KINDS:
-            order = self.kinds.get(kind)
-            if not order:
-                raise ValueError(f"kinds.{kind}: list its stages")
-            if order != sorted(order, key=STAGES.index) or len(set(order)) != len(order):
-                raise ValueError(f"kinds.{kind}: stages in the procedure's order, once each")
-            if order[-1] != "county_decision" or "verify" not in order:
-                raise ValueError(f"kinds.{kind}: starts with verification, ends with the county")
-        return self
+        return stages
+
+    @field_validator("kinds")
+    @classmethod
+    def _every_kind(cls, kinds: dict[CaseKind, list[Stage]]) -> dict[CaseKind, list[Stage]]:
+        missing = set(CASE_KINDS) - set(kinds)
+        if missing:
+            raise ValueError(f"list the stages of every kind; missing {sorted(missing)}")
+        return kinds
 
     def order(self, kind: CaseKind) -> list[Stage]:
         return list(self.kinds[kind])
