@@ -150,7 +150,9 @@ class Roster(Aggregate):
         if role in local and not township:
             raise AccessError(f"{role.value} accounts need their township (--township)")
         if role not in local and township:
-            raise AccessError("only township staff, reviewers and village staff belong to one township")
+            raise AccessError(
+                "only township staff, reviewers and village staff belong to one township"
+            )
         if role is Role.VILLAGE and not village:
             raise AccessError("village staff need their village (--village)")
         if role is not Role.VILLAGE and village:

@@ -4,11 +4,38 @@ the text rules it shares with tasks (``domain.task_input``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
-from domain.procedure import CATEGORIES
+from domain.access import Principal
+from domain.procedure import CATEGORIES, Procedure
 from domain.task_input import TaskError, TaskInputError
 from domain.vocabulary import FACTOR_CODES, MEASURES
+from domain.workdays import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who takes a step and when, under which procedure and calendar (what
+    every case and plan command needs beside its own input)."""
+
+    who: Principal
+    at: datetime
+    procedure: Procedure
+    calendar: WorkCalendar
+
+
+def stamp(step: Acting) -> dict[str, Any]:
+    """Who, in which role and when: what every step's event records."""
+    return {"by": step.who.name, "role": step.who.role.value, "at": step.at}
+
+
+def summary(record: dict[str, Any]) -> str:
+    """A stage record as one line of the case's history."""
+    return "; ".join(
+        f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in record.items()
+    )
 
 
 class CaseForbidden(TaskError):

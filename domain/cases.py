@@ -18,22 +18,26 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.access import Principal
 from domain.case_input import (
+    Acting,
     CaseForbidden,
     check_category,
     check_count,
     check_factors,
     check_on_or_before,
+    stamp,
+    summary,
 )
-from domain.procedure import CATEGORIES, CaseKind, Procedure, Stage
+from domain.procedure import CATEGORIES, CaseKind, Stage
 from domain.task_input import NOTE_MAX, TaskError, TaskInputError, plain_text
-from domain.workdays import Due, WorkCalendar
+from domain.workdays import Due
 
 __all__ = ["CATEGORIES", "Case", "CaseForbidden", "Lead", "Outcome"]
 
 Lead = dict[str, Any]  # channel, at, rule_id, title, source, level, factors, task_id
 Outcome = str  # monitored, declined (identification); cleared, kept (clearance)
+# A case returned to one of these stages posts its notice again.
+BEFORE_NOTICE = frozenset({"verify", "crosscheck", "village_review", "notice"})
 OUTCOMES: dict[str, tuple[str, str]] = {
     # kind -> (what approving makes of the household, what refusing does)
     "identification": ("monitored", "declined"),
@@ -68,7 +72,11 @@ class Case(Aggregate):
         self.leads: list[Lead] = [dict(lead)]
         self.stages = list(stages)
         self.stage: Stage | None = stages[0]
-        self.stage_started, self.stage_due, self.due_assumed = at.date(), stage_due, due_assumed
+        self.stage_started, self.stage_due, self.due_assumed = (
+            at.date(),
+            stage_due,
+            due_assumed,
+        )
         self.decision_due = decision_due
         self.opened_at = self.updated_at = at
         self.records: dict[str, dict[str, Any]] = {}
@@ -78,7 +86,8 @@ class Case(Aggregate):
         self.objections: list[dict[str, Any]] = []
         self.outcome: Outcome | None = None
         self.reason = ""
-        self.escalation, self.escalated_stage = 0, None
+        self.escalation = 0
+        self.escalated_stage: Stage | None = None
         self.history: list[dict[str, Any]] = []
         self._log(at, "system", "", "opened", self.channel)
 
@@ -94,9 +103,10 @@ class Case(Aggregate):
             return self.stage_due
         return None
 
-    def _allow(self, who: Principal, stage: Stage, procedure: Procedure) -> None:
+    def _allow(self, step: Acting, stage: Stage) -> None:
         """The procedure's rule for ``stage`` and the account's area."""
-        if who.role.value not in procedure.roles(stage):
+        who = step.who
+        if who.role.value not in step.procedure.roles(stage):
             raise CaseForbidden(f"the {who.role.value} role does not act at {stage}")
         if not who.sees(self.township, self.village):
             raise CaseForbidden("outside your area")
@@ -107,8 +117,8 @@ class Case(Aggregate):
         if self.stage != stage:
             raise TaskError(f"cannot {action}: the case is at {self.stage}")
 
-    def _next(self, stage: Stage, procedure: Procedure, calendar: WorkCalendar, on: date) -> Due:
-        return procedure.stages[stage].due.after(on, calendar)
+    def _next(self, stage: Stage, step: Acting) -> Due:
+        return step.procedure.stages[stage].due.after(step.at.date(), step.calendar)
 
     # -- commands ------------------------------------------------------------------
 
@@ -119,10 +129,7 @@ class Case(Aggregate):
 
     def verify(
         self,
-        who: Principal,
-        at: datetime,
-        procedure: Procedure,
-        calendar: WorkCalendar,
+        step: Acting,
         *,
         visited_on: date,
         members: int,
@@ -133,12 +140,12 @@ class Case(Aggregate):
         note: str = "",
     ) -> None:
         plain_text("note", note, NOTE_MAX)
-        check_on_or_before("visited_on", visited_on, at.date())
+        check_on_or_before("visited_on", visited_on, step.at.date())
         check_count("members", members, 1, 30)
         check_count("labour_capable", labour_capable, 0, members, "members")
         check_count("income_estimate_yuan", income_estimate_yuan, 0, 10_000_000)
         check_factors("hardship", hardship)
-        self._allow(who, "verify", procedure)
+        self._allow(step, "verify")
         self._at("verify", "record the verification")
         record = {
             "visited_on": visited_on,
@@ -149,32 +156,20 @@ class Case(Aggregate):
             "consent": consent,
             "note": note,
         }
-        self._advance(who, at, procedure, calendar, "verify", "verified", record)
+        self._advance(step, "verify", "verified", record)
 
-    def cross_check(
-        self,
-        who: Principal,
-        at: datetime,
-        procedure: Procedure,
-        calendar: WorkCalendar,
-        *,
-        matches: bool,
-        differences: str = "",
-    ) -> None:
+    def cross_check(self, step: Acting, *, matches: bool, differences: str = "") -> None:
         plain_text("differences", differences, NOTE_MAX, least=0 if matches else 1)
-        self._allow(who, "crosscheck", procedure)
+        self._allow(step, "crosscheck")
         self._at("crosscheck", "record the cross-check")
         if not self.records.get("verify", {}).get("consent"):
             raise TaskError("cannot cross-check: the household has not consented to the checks")
         record = {"matches": matches, "differences": differences}
-        self._advance(who, at, procedure, calendar, "crosscheck", "cross-checked", record)
+        self._advance(step, "crosscheck", "cross-checked", record)
 
     def village_review(
         self,
-        who: Principal,
-        at: datetime,
-        procedure: Procedure,
-        calendar: WorkCalendar,
+        step: Acting,
         *,
         held_on: date,
         attendees: int,
@@ -186,89 +181,63 @@ class Case(Aggregate):
         a category when it agrees; a review that does not agree goes straight
         to the township (nothing is posted about a household it turned down)."""
         plain_text("note", note, NOTE_MAX, least=0 if agreed else 1)
-        check_on_or_before("held_on", held_on, at.date())
+        check_on_or_before("held_on", held_on, step.at.date())
         check_count("attendees", attendees, 3, 500)
         if self.kind == "identification" and agreed:
             check_category("category", category)
         elif category is not None:
-            raise TaskInputError("category", "not_here", "only an agreed identification proposes one")
-        self._allow(who, "village_review", procedure)
+            raise TaskInputError(
+                "category", "not_here", "only an agreed identification proposes one"
+            )
+        self._allow(step, "village_review")
         self._at("village_review", "record the village review")
         approve, refuse = OUTCOMES[self.kind]
         proposal = approve if agreed else refuse
         record = {"held_on": held_on, "attendees": attendees, "agreed": agreed, "note": note}
         skip_to: Stage | None = None if agreed else "township_review"
         self._advance(
-            who, at, procedure, calendar, "village_review", "village reviewed", record,
+            step, "village_review", "village reviewed", record,
             proposal=proposal, category=category, skip_to=skip_to,
         )  # fmt: skip
 
-    def post_notice(
-        self,
-        who: Principal,
-        at: datetime,
-        procedure: Procedure,
-        *,
-        starts_on: date,
-        days: int,
-    ) -> None:
-        check_count("days", days, procedure.notice.min_days, 60, "the procedure's minimum")
-        if starts_on < at.date():
+    def post_notice(self, step: Acting, *, starts_on: date, days: int) -> None:
+        check_count("days", days, step.procedure.notice.min_days, 60, "the procedure's minimum")
+        if starts_on < step.at.date():
             raise TaskInputError("starts_on", "past", "a notice starts today or later")
-        self._allow(who, "notice", procedure)
+        self._allow(step, "notice")
         self._at("notice", "post the notice")
         if self.notice is not None:
             raise TaskError("cannot post the notice: it is posted once")
         ends_on = date.fromordinal(starts_on.toordinal() + days - 1)
-        self._notice_posted(
-            by=who.name, role=who.role.value, at=at, starts_on=starts_on, ends_on=ends_on
-        )
+        self._notice_posted(**stamp(step), starts_on=starts_on, ends_on=ends_on)
 
-    def record_objection(
-        self, who: Principal, at: datetime, procedure: Procedure, *, received_on: date, text: str
-    ) -> None:
+    def record_objection(self, step: Acting, *, received_on: date, text: str) -> None:
         plain_text("text", text, NOTE_MAX, least=1)
-        check_on_or_before("received_on", received_on, at.date())
-        self._allow(who, "notice", procedure)
+        check_on_or_before("received_on", received_on, step.at.date())
+        self._allow(step, "notice")
         self._at("notice", "record an objection")
         if self.notice is None:
             raise TaskError("cannot record an objection: the notice is not posted")
         if not self.notice["starts_on"] <= received_on <= self.notice["ends_on"]:
-            raise TaskInputError("received_on", "outside", "objections are received during the notice")
-        self._objection_recorded(
-            by=who.name, role=who.role.value, at=at, received_on=received_on, text=text
-        )
+            raise TaskInputError(
+                "received_on", "outside", "objections are received during the notice"
+            )
+        self._objection_recorded(**stamp(step), received_on=received_on, text=text)
 
-    def close_notice(
-        self,
-        who: Principal,
-        at: datetime,
-        procedure: Procedure,
-        calendar: WorkCalendar,
-        *,
-        handling: str = "",
-    ) -> None:
+    def close_notice(self, step: Acting, *, handling: str = "") -> None:
         """After its last day; the objections raised need their handling said."""
         plain_text("handling", handling, NOTE_MAX, least=1 if self.objections else 0)
-        self._allow(who, "notice", procedure)
+        self._allow(step, "notice")
         self._at("notice", "close the notice")
         if self.notice is None:
             raise TaskError("cannot close the notice: it is not posted")
-        if at.date() <= self.notice["ends_on"]:
+        if step.at.date() <= self.notice["ends_on"]:
             raise TaskError(f"cannot close the notice before it ends ({self.notice['ends_on']})")
         record = {"objections": len(self.objections), "handling": handling}
-        self._advance(who, at, procedure, calendar, "notice", "notice closed", record)
+        self._advance(step, "notice", "notice closed", record)
 
     def township_review(
-        self,
-        who: Principal,
-        at: datetime,
-        procedure: Procedure,
-        calendar: WorkCalendar,
-        *,
-        approve: bool,
-        reason: str = "",
-        return_to: str | None = None,
+        self, step: Acting, *, approve: bool, reason: str = "", return_to: str | None = None
     ) -> None:
         plain_text("reason", reason, NOTE_MAX, least=0 if approve else 1)
         if approve and return_to is not None:
@@ -276,29 +245,22 @@ class Case(Aggregate):
         before = self.stages[: self.stages.index("township_review")]
         if not approve and return_to not in before:
             raise TaskInputError("return_to", "stage", f"one of {', '.join(before)}")
-        self._allow(who, "township_review", procedure)
+        self._allow(step, "township_review")
         self._at("township_review", "review")
         if approve:
             record = {"approved": True, "reason": reason}
-            self._advance(who, at, procedure, calendar, "township_review", "approved", record)
+            self._advance(step, "township_review", "approved", record)
             return
         assert return_to is not None
         target: Stage = return_to  # type: ignore[assignment]
-        due = self._next(target, procedure, calendar, at.date())
+        due = self._next(target, step)
         self._returned(
-            by=who.name, role=who.role.value, at=at, to=target, reason=reason,
+            **stamp(step), to=target, reason=reason,
             due=due.on, assumed=due.assumed,
         )  # fmt: skip
 
     def decide(
-        self,
-        who: Principal,
-        at: datetime,
-        procedure: Procedure,
-        *,
-        approve: bool,
-        reason: str = "",
-        category: str | None = None,
+        self, step: Acting, *, approve: bool, reason: str = "", category: str | None = None
     ) -> None:
         """The county's decision. An identification approved makes a
         monitoring object of one category; a clearance approved clears the
@@ -309,7 +271,7 @@ class Case(Aggregate):
             check_category("category", category)
         elif category is not None:
             raise TaskInputError("category", "not_here", "only an identification has a category")
-        self._allow(who, "county_decision", procedure)
+        self._allow(step, "county_decision")
         self._at("county_decision", "decide")
         if self.kind == "clearance" and approve:
             if self.records.get("verify", {}).get("labour_capable", 0) < 1:
@@ -318,7 +280,7 @@ class Case(Aggregate):
                 )
         approved, refused = OUTCOMES[self.kind]
         self._decided(
-            by=who.name, role=who.role.value, at=at, outcome=approved if approve else refused,
+            **stamp(step), outcome=approved if approve else refused,
             category=category, reason=reason,
         )  # fmt: skip
 
@@ -328,10 +290,7 @@ class Case(Aggregate):
 
     def _advance(
         self,
-        who: Principal,
-        at: datetime,
-        procedure: Procedure,
-        calendar: WorkCalendar,
+        step: Acting,
         stage: Stage,
         what: str,
         record: dict[str, Any],
@@ -341,9 +300,9 @@ class Case(Aggregate):
         skip_to: Stage | None = None,
     ) -> None:
         following = skip_to or self.stages[self.stages.index(stage) + 1]
-        due = self._next(following, procedure, calendar, at.date())
+        due = self._next(following, step)
         self._stage_done(
-            by=who.name, role=who.role.value, at=at, stage=stage, what=what, record=record,
+            **stamp(step), stage=stage, what=what, record=record,
             next_stage=following, due=due.on, assumed=due.assumed,
             proposal=proposal, category=category,
         )  # fmt: skip
@@ -357,12 +316,8 @@ class Case(Aggregate):
         self.updated_at = at
 
     def _enter(self, stage: Stage, started: date, due: date, assumed: bool) -> None:
-        self.stage, self.stage_started, self.stage_due, self.due_assumed = (
-            stage,
-            started,
-            due,
-            assumed,
-        )
+        self.stage, self.stage_started = stage, started
+        self.stage_due, self.due_assumed = due, assumed
         self.escalation, self.escalated_stage = 0, None
 
     @event("LeadAdded")
@@ -388,7 +343,7 @@ class Case(Aggregate):
         self.records[stage] = dict(record, by=by, at=at)
         if proposal is not None:
             self.proposal, self.category = proposal, category
-        self._log(at, by, role, what, _summary(record))
+        self._log(at, by, role, what, summary(record))
         self._enter(next_stage, at.date(), due, assumed)
 
     @event("NoticePosted")
@@ -427,20 +382,6 @@ class Case(Aggregate):
 
     @event("Escalated")
     def _escalated(self, level: int, at: datetime, reason: str, stage: Stage | None) -> None:
-        self.escalation, self.escalated_stage = level, stage
+        self.escalation = level
+        self.escalated_stage = stage
         self._log(at, "system", "", f"escalated to level {level}", reason)
-
-
-# A case returned to one of these stages posts its notice again.
-BEFORE_NOTICE: frozenset[str] = frozenset({"verify", "crosscheck", "village_review", "notice"})
-
-
-def _summary(record: dict[str, Any]) -> str:
-    """The history's line for a stage's record: its figures, never its notes'
-    personal content beyond what staff wrote."""
-    parts = []
-    for k, v in record.items():
-        if isinstance(v, list):
-            v = ",".join(map(str, v))
-        parts.append(f"{k}={v}")
-    return "; ".join(parts)

@@ -16,9 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.access import Principal
-from domain.case_input import CaseForbidden, check_measure
-from domain.procedure import Procedure
+from domain.case_input import Acting, CaseForbidden, check_measure
 from domain.task_input import DEPARTMENT_MAX, NOTE_MAX, TaskError, TaskInputError, plain_text
 
 MeasureState = Literal["planned", "in_progress", "done", "cancelled"]
@@ -83,9 +81,7 @@ class MonitoringRecord(Aggregate):
 
     def add_measure(
         self,
-        who: Principal,
-        at: datetime,
-        procedure: Procedure,
+        step: Acting,
         *,
         kind: str,
         department: str,
@@ -95,9 +91,10 @@ class MonitoringRecord(Aggregate):
         check_measure("kind", kind)
         plain_text("department", department, DEPARTMENT_MAX, least=1)
         plain_text("note", note, NOTE_MAX)
+        who, at = step.who, step.at
         if due_on < at.date():
             raise TaskInputError("due_on", "past", "a measure is due today or later")
-        self._allow(who, procedure)
+        self._allow(step)
         if not self.monitored:
             raise TaskError("cannot plan: the household is not a monitoring object")
         measure_id = f"m{len(self.plan) + 1}"
@@ -109,9 +106,7 @@ class MonitoringRecord(Aggregate):
 
     def update_measure(
         self,
-        who: Principal,
-        at: datetime,
-        procedure: Procedure,
+        step: Acting,
         *,
         measure_id: str,
         state: str,
@@ -120,7 +115,8 @@ class MonitoringRecord(Aggregate):
         if state not in MEASURE_STATES:
             raise TaskInputError("state", "unknown_state", f"one of {', '.join(MEASURE_STATES)}")
         plain_text("note", note, NOTE_MAX)
-        self._allow(who, procedure)
+        self._allow(step)
+        who, at = step.who, step.at
         measure = self.plan.get(measure_id)
         if measure is None:
             raise TaskError(f"no measure {measure_id}")
@@ -128,8 +124,9 @@ class MonitoringRecord(Aggregate):
             raise TaskError(f"cannot change the measure: it is {measure.state}")
         self._measure_updated(measure_id=measure_id, state=state, note=note, by=who.name, at=at)
 
-    def _allow(self, who: Principal, procedure: Procedure) -> None:
-        if who.role.value not in procedure.plan.roles:
+    def _allow(self, step: Acting) -> None:
+        who = step.who
+        if who.role.value not in step.procedure.plan.roles:
             raise CaseForbidden(f"the {who.role.value} role does not keep help plans")
         if not who.sees(self.township, self.village):
             raise CaseForbidden("outside your area")

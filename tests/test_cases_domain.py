@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from domain.access import Principal, Role
-from domain.case_input import CaseForbidden
+from domain.case_input import Acting, CaseForbidden
 from domain.cases import Case
 from domain.clearance import months_later, why_not_cleared
 from domain.monitoring import MonitoringRecord
@@ -19,9 +19,7 @@ from domain.procedure import Procedure
 from domain.risk import RiskStatus
 from domain.task_input import TaskError, TaskInputError
 from domain.workdays import WorkCalendar, weekdays_only
-from services.alerts.rulefile import DEFAULT_RULES
-
-DEFAULT_PROCEDURE = DEFAULT_RULES.with_name("procedure.yaml")
+from services.infra.procedurefile import DEFAULT_PROCEDURE
 
 PROCEDURE = Procedure.model_validate(yaml.safe_load(DEFAULT_PROCEDURE.read_text()))
 CAL = WorkCalendar(weekdays_only, years=range(2020, 2030))  # Monday-Friday, known
@@ -33,6 +31,10 @@ STAFF = Principal("wang", Role.STAFF, "金龙镇")
 REVIEWER = Principal("chen", Role.REVIEWER, "金龙镇")
 OTHER_REVIEWER = Principal("he", Role.REVIEWER, "东塘镇")
 APPROVER = Principal("zhou", Role.APPROVER)
+
+
+def act(who: Principal, at: datetime = T0) -> Acting:
+    return Acting(who, at, PROCEDURE, CAL)
 
 
 def opened(kind: str = "identification") -> Case:
@@ -56,7 +58,7 @@ def opened(kind: str = "identification") -> Case:
 
 def verify(case: Case, at: datetime = T0, labour: int = 2, who: Principal = VILLAGER) -> None:
     case.verify(
-        who, at, PROCEDURE, CAL, visited_on=at.date(), members=4, labour_capable=labour,
+        act(who, at), visited_on=at.date(), members=4, labour_capable=labour,
         income_estimate_yuan=8000, hardship=["medical_cost_high"], consent=True,
     )  # fmt: skip
 
@@ -64,15 +66,15 @@ def verify(case: Case, at: datetime = T0, labour: int = 2, who: Principal = VILL
 def through_notice(case: Case, at: datetime = T0) -> datetime:
     verify(case, at)
     if "crosscheck" in case.stages:
-        case.cross_check(STAFF, at, PROCEDURE, CAL, matches=True)
+        case.cross_check(act(STAFF, at), matches=True)
     category = "unstable" if case.kind == "identification" else None
     case.village_review(
-        VILLAGER, at, PROCEDURE, CAL, held_on=at.date(), attendees=12, agreed=True,
+        act(VILLAGER, at), held_on=at.date(), attendees=12, agreed=True,
         category=category,
     )  # fmt: skip
-    case.post_notice(VILLAGER, at, PROCEDURE, starts_on=at.date(), days=5)
+    case.post_notice(act(VILLAGER, at), starts_on=at.date(), days=5)
     after = at + timedelta(days=5)
-    case.close_notice(VILLAGER, after, PROCEDURE, CAL)
+    case.close_notice(act(VILLAGER, after))
     return after
 
 
@@ -82,8 +84,8 @@ def test_a_lead_goes_through_every_stage_to_a_monitoring_object() -> None:
     assert case.decision_due == date(2026, 3, 17)  # 15 days
     at = through_notice(case)
     assert case.stage == "township_review"
-    case.township_review(REVIEWER, at, PROCEDURE, CAL, approve=True)
-    case.decide(APPROVER, at, PROCEDURE, approve=True, category="unstable")
+    case.township_review(act(REVIEWER, at), approve=True)
+    case.decide(act(APPROVER, at), approve=True, category="unstable")
     assert not case.is_open and case.outcome == "monitored" and case.category == "unstable"
     whats = [h["what"] for h in case.history]
     assert whats == [
@@ -105,18 +107,18 @@ def test_each_stage_only_by_its_role_and_only_in_its_area() -> None:
     through_notice(case)
     for who in (VILLAGER, STAFF, APPROVER):
         with pytest.raises(CaseForbidden):
-            case.township_review(who, T0, PROCEDURE, CAL, approve=True)
+            case.township_review(act(who, T0), approve=True)
     with pytest.raises(CaseForbidden, match="outside your area"):
-        case.township_review(OTHER_REVIEWER, T0, PROCEDURE, CAL, approve=True)
-    case.township_review(REVIEWER, T0, PROCEDURE, CAL, approve=True)
+        case.township_review(act(OTHER_REVIEWER, T0), approve=True)
+    case.township_review(act(REVIEWER, T0), approve=True)
     with pytest.raises(CaseForbidden):
-        case.decide(REVIEWER, T0, PROCEDURE, approve=True, category="unstable")
+        case.decide(act(REVIEWER, T0), approve=True, category="unstable")
 
 
 def test_stages_happen_in_order() -> None:
     case = opened()
     with pytest.raises(TaskError, match="the case is at verify"):
-        case.cross_check(STAFF, T0, PROCEDURE, CAL, matches=True)
+        case.cross_check(act(STAFF, T0), matches=True)
     verify(case)
     with pytest.raises(TaskError, match="at crosscheck"):
         verify(case)  # a step is never recorded twice
@@ -125,31 +127,31 @@ def test_stages_happen_in_order() -> None:
 def test_the_notice_lasts_its_minimum_and_cannot_close_early() -> None:
     case = opened()
     verify(case)
-    case.cross_check(STAFF, T0, PROCEDURE, CAL, matches=True)
+    case.cross_check(act(STAFF, T0), matches=True)
     case.village_review(
-        VILLAGER, T0, PROCEDURE, CAL, held_on=T0.date(), attendees=9, agreed=True,
+        act(VILLAGER, T0), held_on=T0.date(), attendees=9, agreed=True,
         category="marginal",
     )  # fmt: skip
     with pytest.raises(TaskInputError) as short:
-        case.post_notice(VILLAGER, T0, PROCEDURE, starts_on=T0.date(), days=4)
+        case.post_notice(act(VILLAGER, T0), starts_on=T0.date(), days=4)
     assert short.value.field == "days"
-    case.post_notice(VILLAGER, T0, PROCEDURE, starts_on=T0.date(), days=5)
+    case.post_notice(act(VILLAGER, T0), starts_on=T0.date(), days=5)
     assert case.notice is not None and case.notice["ends_on"] == date(2026, 3, 6)
     with pytest.raises(TaskError, match="before it ends"):
-        case.close_notice(VILLAGER, T0 + timedelta(days=4), PROCEDURE, CAL)
+        case.close_notice(act(VILLAGER, T0 + timedelta(days=4)))
     case.record_objection(
-        VILLAGER, T0 + timedelta(days=1), PROCEDURE, received_on=date(2026, 3, 3),
+        act(VILLAGER, T0 + timedelta(days=1)), received_on=date(2026, 3, 3),
         text="村民反映该户收入情况有变化",
     )  # fmt: skip
     with pytest.raises(TaskInputError) as outside:
         case.record_objection(
-            VILLAGER, T0 + timedelta(days=9), PROCEDURE, received_on=date(2026, 3, 9), text="晚了"
+            act(VILLAGER, T0 + timedelta(days=9)), received_on=date(2026, 3, 9), text="晚了"
         )
     assert outside.value.field == "received_on"
     with pytest.raises(TaskInputError) as unsaid:  # objections need their handling said
-        case.close_notice(VILLAGER, T0 + timedelta(days=5), PROCEDURE, CAL)
+        case.close_notice(act(VILLAGER, T0 + timedelta(days=5)))
     assert unsaid.value.field == "handling"
-    case.close_notice(VILLAGER, T0 + timedelta(days=5), PROCEDURE, CAL, handling="已核实，无误")
+    case.close_notice(act(VILLAGER, T0 + timedelta(days=5)), handling="已核实，无误")
     assert case.stage == "township_review" and len(case.objections) == 1
 
 
@@ -157,16 +159,14 @@ def test_a_reviewer_returns_a_case_with_a_reason() -> None:
     case = opened()
     at = through_notice(case)
     with pytest.raises(TaskInputError) as no_reason:
-        case.township_review(REVIEWER, at, PROCEDURE, CAL, approve=False, return_to="verify")
+        case.township_review(act(REVIEWER, at), approve=False, return_to="verify")
     assert no_reason.value.field == "reason"
     with pytest.raises(TaskInputError) as later:
         case.township_review(
-            REVIEWER, at, PROCEDURE, CAL, approve=False, return_to="county_decision", reason="x"
+            act(REVIEWER, at), approve=False, return_to="county_decision", reason="x"
         )
     assert later.value.field == "return_to"
-    case.township_review(
-        REVIEWER, at, PROCEDURE, CAL, approve=False, return_to="verify", reason="收入需再核"
-    )
+    case.township_review(act(REVIEWER, at), approve=False, return_to="verify", reason="收入需再核")
     assert case.stage == "verify" and case.notice is None
     assert case.history[-1]["what"] == "returned" and "收入需再核" in case.history[-1]["detail"]
 
@@ -174,17 +174,17 @@ def test_a_reviewer_returns_a_case_with_a_reason() -> None:
 def test_a_declined_lead_and_a_review_that_does_not_agree() -> None:
     case = opened()
     verify(case)
-    case.cross_check(STAFF, T0, PROCEDURE, CAL, matches=False, differences="车辆信息不符")
+    case.cross_check(act(STAFF, T0), matches=False, differences="车辆信息不符")
     case.village_review(
-        VILLAGER, T0, PROCEDURE, CAL, held_on=T0.date(), attendees=9, agreed=False,
+        act(VILLAGER, T0), held_on=T0.date(), attendees=9, agreed=False,
         note="评议未通过",
     )  # fmt: skip
     assert case.stage == "township_review" and case.notice is None  # nothing posted
-    case.township_review(REVIEWER, T0, PROCEDURE, CAL, approve=True)
+    case.township_review(act(REVIEWER, T0), approve=True)
     with pytest.raises(TaskInputError) as no_reason:
-        case.decide(APPROVER, T0, PROCEDURE, approve=False)
+        case.decide(act(APPROVER, T0), approve=False)
     assert no_reason.value.field == "reason"
-    case.decide(APPROVER, T0, PROCEDURE, approve=False, reason="收入高于监测线")
+    case.decide(act(APPROVER, T0), approve=False, reason="收入高于监测线")
     assert case.outcome == "declined" and case.reason == "收入高于监测线"
 
 
@@ -192,36 +192,36 @@ def test_cross_check_needs_consent_and_input_is_checked() -> None:
     case = opened()
     with pytest.raises(TaskInputError) as labour:
         case.verify(
-            VILLAGER, T0, PROCEDURE, CAL, visited_on=T0.date(), members=2, labour_capable=3,
+            act(VILLAGER, T0), visited_on=T0.date(), members=2, labour_capable=3,
             income_estimate_yuan=1, hardship=[], consent=False,
         )  # fmt: skip
     assert labour.value.field == "labour_capable"
     with pytest.raises(TaskInputError) as personal:
         case.verify(
-            VILLAGER, T0, PROCEDURE, CAL, visited_on=T0.date(), members=2, labour_capable=1,
+            act(VILLAGER, T0), visited_on=T0.date(), members=2, labour_capable=1,
             income_estimate_yuan=1, hardship=[], consent=False, note="电话 13812345678",
         )  # fmt: skip
     assert personal.value.problem == "personal_number"
     case.verify(
-        VILLAGER, T0, PROCEDURE, CAL, visited_on=T0.date(), members=2, labour_capable=1,
+        act(VILLAGER, T0), visited_on=T0.date(), members=2, labour_capable=1,
         income_estimate_yuan=1, hardship=[], consent=False,
     )  # fmt: skip
     with pytest.raises(TaskError, match="not consented"):
-        case.cross_check(STAFF, T0, PROCEDURE, CAL, matches=True)
+        case.cross_check(act(STAFF, T0), matches=True)
 
 
 def test_clearance_never_for_a_household_no_one_can_work_in() -> None:
     case = opened("clearance")
     assert "crosscheck" not in case.stages
     verify(case, labour=0)
-    case.village_review(VILLAGER, T0, PROCEDURE, CAL, held_on=T0.date(), attendees=9, agreed=True)
-    case.post_notice(VILLAGER, T0, PROCEDURE, starts_on=T0.date(), days=5)
+    case.village_review(act(VILLAGER, T0), held_on=T0.date(), attendees=9, agreed=True)
+    case.post_notice(act(VILLAGER, T0), starts_on=T0.date(), days=5)
     at = T0 + timedelta(days=6)
-    case.close_notice(VILLAGER, at, PROCEDURE, CAL)
-    case.township_review(REVIEWER, at, PROCEDURE, CAL, approve=True)
+    case.close_notice(act(VILLAGER, at))
+    case.township_review(act(REVIEWER, at), approve=True)
     with pytest.raises(TaskError, match="no one in the household can work"):
-        case.decide(APPROVER, at, PROCEDURE, approve=True)
-    case.decide(APPROVER, at, PROCEDURE, approve=False, reason="继续监测")
+        case.decide(act(APPROVER, at), approve=True)
+    case.decide(act(APPROVER, at), approve=False, reason="继续监测")
     assert case.outcome == "kept"
 
 
@@ -242,23 +242,23 @@ def monitored_record(since: date) -> MonitoringRecord:
 def test_a_help_plan_kept_by_township_staff() -> None:
     record = monitored_record(T0.date())
     mid = record.add_measure(
-        STAFF, T0, PROCEDURE, kind="medical_aid", department="县医保局", due_on=date(2026, 4, 1)
+        act(STAFF, T0), kind="medical_aid", department="县医保局", due_on=date(2026, 4, 1)
     )
     record.add_measure(
-        STAFF, T0, PROCEDURE, kind="public_welfare_post", department="乡镇人社站",
+        act(STAFF, T0), kind="public_welfare_post", department="乡镇人社站",
         due_on=date(2026, 4, 15),
     )  # fmt: skip
     with pytest.raises(CaseForbidden):
         record.add_measure(
-            VILLAGER, T0, PROCEDURE, kind="medical_aid", department="x", due_on=date(2026, 4, 1)
+            act(VILLAGER, T0), kind="medical_aid", department="x", due_on=date(2026, 4, 1)
         )
     with pytest.raises(TaskInputError) as bad:
-        record.update_measure(STAFF, T0, PROCEDURE, measure_id=mid, state="finished")
+        record.update_measure(act(STAFF, T0), measure_id=mid, state="finished")
     assert bad.value.field == "state"
-    record.update_measure(STAFF, T0, PROCEDURE, measure_id=mid, state="done", note="已报销")
+    record.update_measure(act(STAFF, T0), measure_id=mid, state="done", note="已报销")
     assert record.measures_done() == 1 and len(record.plan) == 2
     with pytest.raises(TaskError, match="it is done"):
-        record.update_measure(STAFF, T0, PROCEDURE, measure_id=mid, state="in_progress")
+        record.update_measure(act(STAFF, T0), measure_id=mid, state="in_progress")
 
 
 def status(labour: int = 2, income: int = 9000, level: str = "none") -> RiskStatus:
@@ -280,9 +280,9 @@ def test_clearance_is_proposed_only_when_every_condition_holds() -> None:
     assert "months" in (why_not_cleared(record, status(), line, rule, six - timedelta(1)) or "")
     assert "measures" in (why_not_cleared(record, status(), line, rule, six) or "")
     mid = record.add_measure(
-        STAFF, T0, PROCEDURE, kind="employment_help", department="人社局", due_on=T0.date()
+        act(STAFF, T0), kind="employment_help", department="人社局", due_on=T0.date()
     )
-    record.update_measure(STAFF, T0, PROCEDURE, measure_id=mid, state="done")
+    record.update_measure(act(STAFF, T0), measure_id=mid, state="done")
     assert why_not_cleared(record, status(), line, rule, six) is None
     assert "work" in (why_not_cleared(record, status(labour=0), line, rule, six) or "")
     assert "income" in (why_not_cleared(record, status(income=7000), line, rule, six) or "")

@@ -25,7 +25,6 @@ from domain.policy import PolicyBook
 from domain.risk import RiskStatus, assess
 from domain.rules import RuleBook
 from domain.tasks import HelpTask, SilenceBook, TaskError, Watch
-from domain.vocabulary import LEVELS
 from services.infra.metrics import STORE_RETRIES, TASK_RESOLUTION
 from services.infra.transcoder import DateAsISO
 

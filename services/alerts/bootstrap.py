@@ -60,11 +60,11 @@ from services.infra import kafka, views
 from services.infra.access import Accounts, open_accounts, signed_in
 from services.infra.follow import ViewFollower
 from services.infra.leadership import Leadership
-from services.infra.runner import LogRunner
 from services.infra.policyfile import DEFAULT_POLICY, load_policies
 from services.infra.procedurefile import DEFAULT_PROCEDURE, load_procedure
-from services.infra.workcalendar import work_calendar
+from services.infra.runner import LogRunner
 from services.infra.settings import Settings
+from services.infra.workcalendar import work_calendar
 
 
 def utcnow() -> datetime:
@@ -194,11 +194,14 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         leads=LeadFollower(alerts, cases, alerts.task_at, is_task_event),
         case_followers=[
             ViewFollower(
-                cases, case_list, partial(docs, cases.case, cases.repository.get, kind="case"),
+                cases,
+                case_list,
+                partial(docs, cases.case, cases.repository.get, kind="case"),
                 "case_list",
             ),
             ViewFollower(
-                cases, monitoring,
+                cases,
+                monitoring,
                 partial(docs, cases.case, cases.repository.get, kind="monitoring"),
                 "monitoring_list",
             ),
@@ -213,7 +216,9 @@ def close_leads(alerts: Alerts, case: Case) -> None:
     when the household is monitored or cleared, dismissed otherwise."""
     outcome = f"case {case.outcome}: {case.reason}".strip(": ")
     action, field = (
-        ("resolve", "outcome") if case.outcome in ("monitored", "cleared") else ("dismiss", "reason")
+        ("resolve", "outcome")
+        if case.outcome in ("monitored", "cleared")
+        else ("dismiss", "reason")
     )
     for lead in case.leads:
         task_id = lead.get("task_id")

@@ -265,9 +265,7 @@ def monitoring_routes(
     def get_record(household_id: str, who: Principal = Depends(reader)) -> MonitoringOut:
         return visible_record(household_id, who)
 
-    @app.post(
-        "/monitoring/{household_id}/plan", response_model=MonitoringOut, tags=["monitoring"]
-    )
+    @app.post("/monitoring/{household_id}/plan", response_model=MonitoringOut, tags=["monitoring"])
     def add_measure(
         household_id: str, body: MeasureIn, who: Principal = Depends(actor)
     ) -> MonitoringOut:

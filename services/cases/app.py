@@ -20,8 +20,8 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
 
 from domain.access import Principal
+from domain.case_input import Acting, CaseForbidden
 from domain.cases import Case, Lead
-from domain.case_input import CaseForbidden
 from domain.monitoring import MonitoringRecord
 from domain.procedure import CaseKind, Procedure
 from domain.task_input import NOTE_MAX, TaskError, plain_text
@@ -31,17 +31,17 @@ from services.infra.transcoder import DateAsISO
 
 log = logging.getLogger(__name__)
 
-# Stage actions, by the name the API and pages use, and whether they need the calendar.
-ACTIONS: dict[str, bool] = {
-    "verify": True,
-    "cross_check": True,
-    "village_review": True,
-    "post_notice": False,
-    "record_objection": False,
-    "close_notice": True,
-    "township_review": True,
-    "decide": False,
-}
+# Stage actions, by the case command's name.
+ACTIONS = (
+    "verify",
+    "cross_check",
+    "village_review",
+    "post_notice",
+    "record_objection",
+    "close_notice",
+    "township_review",
+    "decide",
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ class Cases(Application[UUID]):
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)  # type: ignore[arg-type]
         transcoder.register(DateAsISO())
+
+    def acting(self, who: Principal, at: datetime) -> Acting:
+        return Acting(who, at, self.procedure, self.calendar)
 
     # -- leads ------------------------------------------------------------------------
 
@@ -183,8 +186,7 @@ class Cases(Application[UUID]):
         for attempt in range(3):
             now = self.clock()
             case = self.case(case_id)
-            extra = (self.calendar,) if ACTIONS[action] else ()
-            getattr(case, action)(who, now, self.procedure, *extra, **kwargs)
+            getattr(case, action)(self.acting(who, now), **kwargs)
             objs: list[Any] = [case]
             if not case.is_open:
                 record = self.repository.get(MonitoringRecord.create_id(case.household_id))
@@ -210,7 +212,7 @@ class Cases(Application[UUID]):
             record = self.record(household_id)
             if record is None:
                 raise TaskError(f"no monitoring record for {household_id}")
-            result = getattr(record, change)(who, self.clock(), self.procedure, **kwargs)
+            result = getattr(record, change)(self.acting(who, self.clock()), **kwargs)
             try:
                 self.save(record)
             except IntegrityError:

@@ -33,7 +33,9 @@ def overview(cases: CaseView, monitoring: MonitoringView, today: date) -> Overvi
     def row(t: str | None) -> TownshipRow:
         return rows.setdefault(t, TownshipRow(township=t))
 
-    for (t, stage, phase, esc), n in cases.counts("township", "stage", "phase", "escalation").items():
+    for (t, stage, phase, esc), n in cases.counts(
+        "township", "stage", "phase", "escalation"
+    ).items():
         if phase != "open" or stage is None:
             continue
         r = row(t)

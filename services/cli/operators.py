@@ -120,9 +120,7 @@ def accounts_issue(
         raise typer.BadParameter(f"{role!r}: one of {', '.join(r.value for r in Role)}") from None
     accounts = open_accounts(Settings())
     try:
-        token = accounts.issue(
-            name, role_, by, township=township, source=source, village=village
-        )
+        token = accounts.issue(name, role_, by, township=township, source=source, village=village)
     except AccessError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
