@@ -48,7 +48,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         {Permission.READ_HOUSEHOLDS, Permission.READ_TASKS, Permission.ACT_ON_TASKS}
     )
     | _CASES,
-    Role.VILLAGE: frozenset({Permission.READ_HOUSEHOLDS}) | _CASES,
+    # Village staff see their village's cases only; the household lists are township-wide.
+    Role.VILLAGE: _CASES,
     Role.REVIEWER: frozenset({Permission.READ_HOUSEHOLDS}) | _CASES,
     Role.APPROVER: frozenset({Permission.READ_HOUSEHOLDS}) | _CASES,
     Role.OPERATOR: frozenset({Permission.MANAGE_SILENCES, Permission.READ_OPERATIONS}),

@@ -92,7 +92,7 @@ def test_cli_issues_lists_and_revokes(store_settings, tmp_path, monkeypatch):
     r = runner.invoke(app, ["accounts", "issue", "x", "--role", "staff"])
     assert r.exit_code == 2 and "township" in r.stdout
     r = runner.invoke(app, ["accounts", "issue", "x", "--role", "boss"])
-    assert r.exit_code == 2 and "staff, county, operator, publisher" in r.output
+    assert r.exit_code == 2 and "'boss': one of staff, county, village" in r.output
     assert runner.invoke(app, ["accounts", "revoke", "wang"]).exit_code == 0
     listing = runner.invoke(app, ["accounts", "list"]).stdout
     assert "wang" in listing and "prom" in listing and "pw_" not in listing

@@ -18,6 +18,29 @@ from tests.helpers import bearer
 from tests.test_alerts import YEAR, clock, world  # noqa: F401
 
 PUBLIC = {"/healthz", "/readyz"}
+HOUSEHOLD_READERS = {Role.STAFF, Role.COUNTY, Role.REVIEWER, Role.APPROVER}
+# The procedure's operations serve every role that takes part in it; which
+# stage each may act at is the domain's rule (tests/test_cases.py).
+CASE_ROLES = {Role.STAFF, Role.COUNTY, Role.VILLAGE, Role.REVIEWER, Role.APPROVER}
+CASE_PATHS = [
+    "/cases",
+    "/cases/overview",
+    "/cases/{case_id}",
+    "/cases/{case_id}/notice",
+    "/cases/{case_id}/notice.pdf",
+    "/cases/{case_id}/verification",
+    "/cases/{case_id}/crosscheck",
+    "/cases/{case_id}/village-review",
+    "/cases/{case_id}/objections",
+    "/cases/{case_id}/notice/close",
+    "/cases/{case_id}/township-review",
+    "/cases/{case_id}/decision",
+    "/monitoring",
+    "/monitoring/{household_id}",
+    "/monitoring/{household_id}/plan",
+    "/monitoring/{household_id}/plan/{measure_id}",
+    "/monitoring/{household_id}/clearance",
+]
 # Which roles each operation serves; an operation missing here fails the test.
 SERVES = {
     "/tasks": {Role.STAFF, Role.COUNTY},
@@ -29,11 +52,12 @@ SERVES = {
     "/tasks/{task_id}/dismiss": {Role.STAFF, Role.COUNTY},
     "/silences": {Role.OPERATOR},
     "/silences/{silence_id}/end": {Role.OPERATOR},
-    "/households": {Role.STAFF, Role.COUNTY},
-    "/households/{household_id}": {Role.STAFF, Role.COUNTY},
-    "/households/{household_id}/timeline": {Role.STAFF, Role.COUNTY},
+    "/households": HOUSEHOLD_READERS,
+    "/households/{household_id}": HOUSEHOLD_READERS,
+    "/households/{household_id}/timeline": HOUSEHOLD_READERS,
     "/uploads": {Role.PUBLISHER},
     "/metrics": {Role.OPERATOR},
+    **dict.fromkeys(CASE_PATHS, CASE_ROLES),
 }
 # Derandomized: the same cases each run, so that CI is repeatable; a failure
 # found once becomes a regression test (e.g. offsets past 64-bit integers).
@@ -55,6 +79,11 @@ def apps(world, broker_settings):  # noqa: F811
         Role.COUNTY: accounts.issue("county", Role.COUNTY, "test"),
         Role.OPERATOR: accounts.issue("ops", Role.OPERATOR, "test"),
         Role.PUBLISHER: accounts.issue("dept", Role.PUBLISHER, "test", source="civil-affairs"),
+        Role.VILLAGE: accounts.issue(
+            "village", Role.VILLAGE, "test", township="Jinlong", village="Xinquan"
+        ),
+        Role.REVIEWER: accounts.issue("reviewer", Role.REVIEWER, "test", township="Jinlong"),
+        Role.APPROVER: accounts.issue("approver", Role.APPROVER, "test"),
     }
     uploads = Uploads(broker_settings.model_copy(update={"state_dir": service.settings.sqlite_dir}))
     monitor = monitor_app(service.households, service.risk, accounts, uploads=uploads)

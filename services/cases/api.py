@@ -134,11 +134,6 @@ def case_routes(
     reader = allowed(current, Permission.READ_CASES)
     actor = allowed(current, Permission.ACT_ON_CASES)
 
-    def act(case_id: UUID, who: Principal, action: str, **kwargs: Any) -> CaseOut:
-        visible_case(cases, case_id, who)
-        done = translated(lambda: cases.act(case_id, action, who, **kwargs))
-        return case_doc(done.case)
-
     @app.get("/cases", response_model=CasePage, tags=["cases"])
     def list_cases(
         township: str | None = None,
@@ -186,6 +181,16 @@ def case_routes(
             headers={"Content-Disposition": f'inline; filename="notice-{case_id}.pdf"'},
         )
 
+    stage_routes(app, cases, actor)
+    monitoring_routes(app, cases, monitoring, reader, actor)
+
+
+def stage_routes(app: FastAPI, cases: Cases, actor: Callable[..., Principal]) -> None:
+    def act(case_id: UUID, who: Principal, action: str, **kwargs: Any) -> CaseOut:
+        visible_case(cases, case_id, who)
+        done = translated(lambda: cases.act(case_id, action, who, **kwargs))
+        return case_doc(done.case)
+
     @app.post("/cases/{case_id}/verification", response_model=CaseOut, tags=["cases"])
     def verify(case_id: UUID, body: Verify, who: Principal = Depends(actor)) -> CaseOut:
         return act(case_id, who, "verify", **body.model_dump())
@@ -222,8 +227,6 @@ def case_routes(
     @app.post("/cases/{case_id}/decision", response_model=CaseOut, tags=["cases"])
     def decide(case_id: UUID, body: Decision, who: Principal = Depends(actor)) -> CaseOut:
         return act(case_id, who, "decide", **body.model_dump())
-
-    monitoring_routes(app, cases, monitoring, reader, actor)
 
 
 def monitoring_routes(
