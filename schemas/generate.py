@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from schemas.cases import CaseOut, MonitoringOut
 from schemas.events import event_adapter
 from schemas.status import RiskStatusOut
 from schemas.tasks import TaskOut
@@ -23,6 +24,8 @@ def documents() -> dict[str, dict[str, Any]]:
         "department-event.schema.json": event_adapter.json_schema(),
         "risk-status.schema.json": RiskStatusOut.model_json_schema(),
         "task.schema.json": TaskOut.model_json_schema(),
+        "case.schema.json": CaseOut.model_json_schema(),
+        "monitoring.schema.json": MonitoringOut.model_json_schema(),
     }
 
 

@@ -170,6 +170,12 @@ def test_alerts_killed_mid_stream_makes_every_task_once(pg, tmp_path):
             # household may also keep a task from a crossing that later facts undid.)
             assert len(tasks) == len(set(tasks)) and wanted <= set(tasks)
             assert all(service.alerts.watch(h).tasks_opened == 1 for h in tasks)
+            # Each task became one lead, opening one case: none lost, none twice.
+            wait_for(lambda: service.parts.leads.lag() == 0, timeout=60, what="the leads")
+            service.catch_up()
+            cases = service.case_list.search(limit=100_000).items
+            assert sorted(c.household_id for c in cases) == sorted(tasks)
+            assert all(len(c.leads) == 1 and c.leads[0].task_id for c in cases)
         finally:
             alerts.stop()
             service.stop()
@@ -178,6 +184,88 @@ def test_alerts_killed_mid_stream_makes_every_task_once(pg, tmp_path):
         m.key.decode() for m in messages if dict(m.headers)["povwatch.task"].endswith(b":1")
     ]
     assert set(first_versions) == set(tasks)  # re-sent copies share (task id, version)
+
+
+def test_alerts_killed_during_stage_changes_loses_and_doubles_no_step(pg, tmp_path):
+    """Township staff record verifications while the alerts process is killed
+    twice: every verification is recorded once (a retried request that had
+    landed is refused as a step the case has passed)."""
+    import httpx
+
+    from domain.access import Role
+    from tests.helpers import bearer, free_port
+
+    corpus = Corpus.county(households=300, months=3, seed=23, invalid_every=10**9)
+    port = free_port()
+    web = pg.model_copy(update={"alerts_port": port})
+    alerts = Proc(web, "alerts", tmp_path / "alerts.log", http=True).start()
+    service = AlertsService(pg)  # to read the store and issue accounts; it does not run
+    try:
+        with open_monitor(pg):
+            publish(pg, corpus.sent)
+            wait_for(
+                lambda: service.triggers.lag() == 0 and service.parts.leads.lag() == 0
+                and service.alerts.recorder.max_notification_id() is not None,
+                timeout=120, what="leads from the county's tasks",
+            )  # fmt: skip
+        service.catch_up()
+        cases = service.case_list.search(limit=10_000, phase="open").items
+        assert len(cases) >= 5
+        tokens = {
+            t: service.accounts.issue(f"staff-{t}", Role.STAFF, "test", township=t)
+            for t in {c.township for c in cases if c.township}
+        }
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(base), timeout=60, what="the alerts API")
+        answered: dict[str, int] = {}
+        refused: list[str] = []  # requests the killed process did not answer
+
+        def verify_all() -> None:
+            for c in cases:
+                body = {
+                    "visited_on": date.today().isoformat(), "members": 2, "labour_capable": 1,
+                    "income_estimate_yuan": 6000, "hardship": [], "consent": True,
+                }  # fmt: skip
+                for _ in range(200):  # the process may be down: try again
+                    try:
+                        r = httpx.post(
+                            f"{base}/cases/{c.case_id}/verification", json=body,
+                            headers=bearer(tokens[c.township]), timeout=10,
+                        )  # fmt: skip
+                    except httpx.HTTPError:
+                        refused.append(c.case_id)
+                        time.sleep(0.2)
+                        continue
+                    if r.status_code in (200, 409):
+                        answered[c.case_id] = r.status_code
+                        break
+                    time.sleep(0.2)
+
+        worker = threading.Thread(target=verify_all)
+        worker.start()
+        for pause in (0.3, 0.5):
+            time.sleep(pause)
+            alerts.kill()
+            alerts.start()
+        worker.join(timeout=300)
+        assert len(answered) == len(cases) and refused  # the kills fell among the requests
+        for c in cases:
+            case = service.cases.case(__import__("uuid").UUID(c.case_id))
+            steps = [h["what"] for h in case.history]
+            assert steps.count("verified") == 1, steps
+            assert case.stage == "crosscheck"
+    finally:
+        alerts.stop()
+        service.stop()
+
+
+def _answers(base: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def test_broker_restarted_mid_stream(pg, tmp_path):

@@ -39,7 +39,7 @@ from services.alerts.views import (
 )
 from services.cases.api import case_routes
 from services.cases.app import Cases
-from services.cases.jobs import CaseJobs
+from services.cases.jobs import CaseJobs, case_gauges
 from services.cases.leads import LeadFollower
 from services.cases.notice import find_font, notice_pdf
 from services.cases.relay import CaseRelay
@@ -64,7 +64,7 @@ from services.infra.policyfile import DEFAULT_POLICY, load_policies
 from services.infra.procedurefile import DEFAULT_PROCEDURE, load_procedure
 from services.infra.runner import LogRunner
 from services.infra.settings import Settings
-from services.infra.workcalendar import work_calendar
+from services.infra.workcalendar import calendar_gauges, work_calendar
 
 
 def utcnow() -> datetime:
@@ -256,7 +256,9 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
     """The HTTP API with the township inbox under /inbox."""
 
     def gauges() -> Iterable[Metric]:
-        return task_gauges(parts.tasks, parts.clock, lags)
+        yield from task_gauges(parts.tasks, parts.clock, lags)
+        yield from case_gauges(parts.case_list, parts.clock().date())
+        yield from calendar_gauges(parts.cases.calendar, parts.clock().date())
 
     app = create_app(
         alerts=parts.alerts,

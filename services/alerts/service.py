@@ -24,7 +24,7 @@ from services.alerts import bootstrap
 from services.alerts.bootstrap import utcnow
 from services.alerts.relay import TaskRelay
 from services.cases.relay import CaseRelay
-from services.infra import kafka
+from services.infra import kafka, workcalendar
 from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ class AlertsService:
                 self.settings, self.run_job_if_leading, self.reload_config
             )
             self.scheduler.start()
+        workcalendar.report(self.cases.calendar, self.clock().date())
         log.info("alerts running: store=%s", self.settings.store)
         return self
 

@@ -6,15 +6,18 @@ leading alerts process runs them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+
+from prometheus_client.core import Metric
 
 from domain.clearance import why_not_cleared
 from domain.risk import RiskStatus
 from services.cases.app import Cases
 from services.cases.views import CaseView, MonitoringView
+from services.infra import metrics
 
 NAMES = ("case_escalate", "case_clearance")
 
@@ -69,3 +72,33 @@ class CaseJobs:
                 opened += 1
         self.cases.finish_job("case_clearance", period)
         return opened
+
+
+def case_gauges(view: CaseView, today: date) -> Iterator[Metric]:
+    """Open cases by township and stage, and overdue stages by township,
+    from the cases view's indexed columns at scrape time."""
+    counts = view.counts("township", "stage", "phase")
+    yield metrics.gauge(
+        "povwatch_cases_open",
+        "Open cases of the monitoring procedure, by township and stage",
+        ["township", "stage"],
+        (
+            ([t or "unknown", stage or "-"], n)
+            for (t, stage, phase), n in counts.items()
+            if phase == "open"
+        ),
+    )
+    townships = {t for (t, _, phase) in counts if phase == "open"}
+    yield metrics.gauge(
+        "povwatch_case_stages_overdue",
+        "Open cases whose stage is past its deadline, by township",
+        ["township"],
+        (
+            (
+                [t or "unknown"],
+                view.search(limit=1, before=today.isoformat(), township=t, phase="open").total,
+            )
+            for t in townships
+            if t is not None
+        ),
+    )
