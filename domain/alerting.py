@@ -26,6 +26,7 @@ from typing import Literal
 from domain.risk import RiskStatus
 from domain.rules import Rule, RuleBook
 from domain.tasks import Factors, HelpTask, Silence, Watch
+from domain.workdays import WorkCalendar
 
 Outcome = Literal[
     "no_rule",
@@ -89,10 +90,12 @@ def decide(
     silences: Iterable[Silence],
     now: datetime,
     held: Callable[[], Held],
+    calendar: WorkCalendar | None = None,
 ) -> Decision:
     """What to do about ``status``. ``held`` is called only when a rule picks
     the household: most households on most days are decided without reading
-    the store."""
+    the store. ``calendar``: the working days deadlines count (by default
+    Monday to Friday and the rules' holidays)."""
     rule = rules.match(status)
     if rule is None:
         cleared = tuple(s.id for s in silences if _clears(s, status, now))
@@ -112,18 +115,25 @@ def decide(
         return Decision("silenced")
     if watch is not None and watch.suppressed(status.level, factors, now, rules.cooldown_days):
         return Decision("cooldown")
-    return Decision("opened", opening=opening(rules, rule, status, now))
+    return Decision("opened", opening=opening(rules, rule, status, now, calendar))
 
 
-def opening(rules: RuleBook, rule: Rule, status: RiskStatus, now: datetime) -> Opening:
+def opening(
+    rules: RuleBook,
+    rule: Rule,
+    status: RiskStatus,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+) -> Opening:
     deadlines = rule.deadlines
+    workdays = calendar or rules.weekdays()
     return Opening(
         kind=rule.task,
         rule_id=rule.id,
         title=rule.title,
         source=rule.source,
         measures=tuple(rules.measures_for(rule, status)),
-        visit_due=rules.add_working_days(now.date(), deadlines.visit_working_days),
+        visit_due=workdays.add(now.date(), deadlines.visit_working_days).on,
         measures_due=now.date() + timedelta(days=deadlines.measures_days),
     )
 

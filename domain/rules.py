@@ -7,13 +7,14 @@ a household's card and risk decides.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.risk import RiskStatus
 from domain.vocabulary import LEVELS, CardOrUnknown, FactorCode, Level, Measure
+from domain.workdays import WorkCalendar, weekdays_only
 
 
 class _Strict(BaseModel):
@@ -53,18 +54,11 @@ class Escalation(_Strict):
     second_level_after_days: int = Field(5, ge=1, le=60)
 
 
-class Clearance(_Strict):
-    monitored_months: int = Field(6, ge=1)
-    stable_months: int = Field(6, ge=1, le=12)
-    source: str = "national practice: stable above the line 6 months, a measure given"
-
-
 class RuleBook(_Strict):
     rules: list[Rule] = Field(min_length=1)
     measures_by_factor: dict[FactorCode, list[Measure]] = Field(default_factory=dict)
     cooldown_days: int = Field(30, ge=0, le=365)
     escalation: Escalation = Escalation()
-    clearance: Clearance = Clearance()
     holidays: list[date] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -92,13 +86,7 @@ class RuleBook(_Strict):
                 chosen.extend(by_factor.get(f.code, []))
         return list(dict.fromkeys(chosen))
 
-    def add_working_days(self, start: date, days: int) -> date:
-        """The day ``days`` working days after ``start`` (weekends and the
-        holiday list skipped)."""
-        holidays = set(self.holidays)
-        d, left = start, days
-        while left:
-            d += timedelta(days=1)
-            if d.weekday() < 5 and d not in holidays:
-                left -= 1
-        return d
+    def weekdays(self) -> WorkCalendar:
+        """Monday to Friday with this book's holidays: the working days when
+        no official schedule is given (the services give one)."""
+        return WorkCalendar(weekdays_only, days_off=self.holidays)

@@ -260,19 +260,25 @@ def test_deadlines_skip_weekends_and_holidays_and_escalate(store_settings, tmp_p
             feed_at(households, m, i)
         service.catch_up()
         (task,) = service.tasks.search().items
-        # Friday + 2 working days, Monday 8 June a holiday: Wednesday 10 June.
+        (case,) = service.case_list.search().items
+        # Friday + 2 working days, Monday 8 June a local holiday: Wednesday 10 June,
+        # for the task and for its case's home verification alike.
         assert task.visit_due == date(2026, 6, 10) and task.measures_due == date(2026, 6, 20)
+        assert case.stage == "verify" and case.stage_due == date(2026, 6, 10)
         clock.now = datetime(2026, 6, 10, 20, tzinfo=UTC)
-        assert service.run_job("escalate") == 0  # due today: not late yet
+        assert service.run_job("case_escalate") == 0  # due today: not late yet
         clock.now = datetime(2026, 6, 11, 8, tzinfo=UTC)
-        assert service.run_job("escalate") == 1
+        # The task is its case's lead: the case's stage escalates, not the task.
+        assert service.run_job("escalate") == 0
+        assert service.run_job("case_escalate") == 1
         service.catch_up()
-        assert service.tasks.search().items[0].shown == "orange"
-        assert service.run_job("escalate") == 0  # once a day
+        assert service.case_list.search().items[0].shown == "orange"
+        assert service.tasks.search().items[0].shown == "normal"
+        assert service.run_job("case_escalate") == 0  # once a day
         clock.now = datetime(2026, 6, 16, 8, tzinfo=UTC)
-        assert service.run_job("escalate") == 1  # 6 days late: supervised from above
+        assert service.run_job("case_escalate") == 1  # 6 days late: supervised from above
         service.catch_up()
-        (late,) = service.tasks.search(before=clock.now.date().isoformat(), phase="open").items
+        (late,) = service.case_list.search(before=clock.now.date().isoformat(), phase="open").items
         assert late.shown == "red" and late.escalation == 2
     finally:
         service.stop()
@@ -280,8 +286,8 @@ def test_deadlines_skip_weekends_and_holidays_and_escalate(store_settings, tmp_p
     # A restart the same day does not run the job again.
     again = AlertsService(settings, clock=clock)
     try:
-        assert again.alerts.job_done("escalate", clock.now.date().toordinal())
-        assert again.run_job("escalate") == 0
+        assert again.cases.job_done("case_escalate", clock.now.date().toordinal())
+        assert again.run_job("case_escalate") == 0
     finally:
         again.stop()
 

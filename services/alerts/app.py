@@ -25,6 +25,7 @@ from domain.policy import PolicyBook
 from domain.risk import RiskStatus, assess
 from domain.rules import RuleBook
 from domain.tasks import HelpTask, SilenceBook, TaskError, Watch
+from domain.workdays import WorkCalendar
 from services.infra.metrics import STORE_RETRIES, TASK_RESOLUTION
 from services.infra.transcoder import DateAsISO
 
@@ -58,9 +59,13 @@ class Alerts(Application[UUID]):
         rules: RuleBook,
         policies: PolicyBook,
         clock: Callable[[], datetime],
+        calendar: WorkCalendar | None = None,
     ) -> None:
+        """``calendar``: the working days task deadlines count (by default
+        Monday to Friday and the rules file's holidays)."""
         super().__init__(env)
         self.rules, self.policies, self.clock = rules, policies, clock
+        self.calendar = calendar
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -97,7 +102,7 @@ class Alerts(Application[UUID]):
             assert book is None or isinstance(book, SilenceBook)
             held = cache(partial(self._held, status.household_id))  # read once, if at all
             silences = book.silences.values() if book else ()
-            decision = decide(status, self.rules, silences, now, held)
+            decision = decide(status, self.rules, silences, now, held, self.calendar)
             processing = ProcessingEvent[UUID](tracking=tracking)
             self._carry_out(decision, processing, status, now, triggered_at, book, held)
             try:

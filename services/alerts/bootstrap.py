@@ -21,8 +21,12 @@ from fastapi import FastAPI
 from prometheus_client.core import Metric
 
 from domain.cases import Case
+from domain.policy import PolicyBook
+from domain.procedure import Procedure
 from domain.risk import RiskStatus
+from domain.rules import RuleBook
 from domain.task_input import TaskError
+from domain.workdays import WorkCalendar
 from services.alerts import inbox
 from services.alerts.api import create_app
 from services.alerts.app import Alerts
@@ -71,16 +75,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def open_alerts(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Alerts:
+def configuration(settings: Settings) -> tuple[RuleBook, PolicyBook, Procedure, WorkCalendar]:
+    """The rules, policy and procedure files, and the working-day calendar
+    both tasks and cases count deadlines on (the rules file's holidays are
+    local days off on top of the procedure file's)."""
     rules, policies = load_rules(settings.rules_file), load_policies(settings)
+    procedure = load_procedure(settings.procedure_file)
+    return rules, policies, procedure, work_calendar(procedure, rules.holidays)
+
+
+def open_alerts(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Alerts:
+    rules, policies, _, calendar = configuration(settings)
     return settings.open_store(
-        lambda: Alerts(settings.store_env("Alerts"), rules, policies, clock), "the alerts store"
+        lambda: Alerts(settings.store_env("Alerts"), rules, policies, clock, calendar),
+        "the alerts store",
     )
 
 
 def open_cases(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Cases:
-    procedure = load_procedure(settings.procedure_file)
-    calendar = work_calendar(procedure)
+    _, _, procedure, calendar = configuration(settings)
     return settings.open_store(
         lambda: Cases(settings.store_env("Cases"), procedure, calendar, clock), "the cases store"
     )
@@ -293,10 +306,9 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
 def reload_rules(parts: Parts) -> None:
     """Reads the rules, policy and procedure files again (raises on a bad
     one, and the running ones stay as they were)."""
-    rules, policies = load_rules(parts.settings.rules_file), load_policies(parts.settings)
-    procedure = load_procedure(parts.settings.procedure_file)
-    parts.alerts.rules, parts.alerts.policies = rules, policies
-    parts.cases.procedure, parts.cases.calendar = procedure, work_calendar(procedure)
+    rules, policies, procedure, calendar = configuration(parts.settings)
+    parts.alerts.rules, parts.alerts.policies, parts.alerts.calendar = rules, policies, calendar
+    parts.cases.procedure, parts.cases.calendar = procedure, calendar
 
 
 class ConfigWatch:

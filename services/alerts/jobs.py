@@ -62,7 +62,14 @@ class Jobs:
         period = now.date().toordinal()
         if self.alerts.job_done("escalate", period):
             return 0
-        open_ids = [UUID(t.task_id) for t in all_tasks(self.tasks, phase="open")]
+        # A task whose household has an open case is that case's lead: the
+        # case's stages carry the deadlines now, and escalate on their own.
+        in_cases = self.case_jobs.households_with_open_cases()
+        open_ids = [
+            UUID(t.task_id)
+            for t in all_tasks(self.tasks, phase="open")
+            if t.household_id not in in_cases
+        ]
         changed = self.alerts.escalations(open_ids, now.date())
         return len(changed) if self.alerts.finish_job("escalate", period, *changed) else 0
 

@@ -45,6 +45,9 @@ class CaseJobs:
         self.cases, self.case_view, self.monitoring = cases, case_view, monitoring
         self.assess, self.clock = assess, clock
 
+    def households_with_open_cases(self) -> set[str]:
+        return {c.household_id for c in every(self.case_view, phase="open")}
+
     def case_escalate(self) -> int:
         now = self.clock()
         period = now.date().toordinal()

@@ -12,7 +12,7 @@ at start (a warning) and at every scrape (a gauge), well before it matters.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 import chinese_calendar
@@ -34,8 +34,11 @@ def official(day: date) -> bool | None:
         return None
 
 
-def work_calendar(procedure: Procedure) -> WorkCalendar:
-    return procedure.calendar_of(official)
+def work_calendar(procedure: Procedure, days_off: Iterable[date] = ()) -> WorkCalendar:
+    """The official schedule with the procedure file's days, and ``days_off``
+    (the rules file's local holidays)."""
+    c = procedure.calendar
+    return WorkCalendar(official, [*c.days_off, *days_off], c.days_on, c.years)
 
 
 def _years(today: date) -> tuple[int, int]:
