@@ -240,3 +240,57 @@ def test_an_overdue_stage_turns_orange_the_next_working_day(world, people, clock
     clock.advance(days=6)
     assert service.run_job("case_escalate") == 1
     assert one_case(service).shown == "red"
+
+
+def test_every_case_change_is_published_without_personal_numbers(settings, clock):  # noqa: F811
+    """The relay publishes each case and monitoring record version on the
+    cases topic; each message reads as its documented model."""
+    import json
+    import re
+
+    from schemas.cases import CaseOut, MonitoringOut
+
+    from services.alerts.service import AlertsService
+    from services.households.app import Households
+    from services.households.statusview import open_view
+    from services.infra.policyfile import load_policies
+    from services.monitor.riskstatus import RiskStatusProjection
+    from synthetic.sample import Builder
+    from tests.helpers import read_topic
+    from tests.test_alerts import feed_at
+
+    households = Households(env=settings.store_env("Monitor"))
+    service = AlertsService(settings, clock=clock)
+    risk = RiskStatusProjection(
+        households, open_view(settings), load_policies(settings), lambda: clock().date()
+    )
+    try:
+
+        class W:
+            b = Builder("kc")
+
+        for i, m in enumerate(registered(W, "H", "yellow", "7000.00", members=1, labour=1)):
+            feed_at(households, m, i)
+        risk.catch_up()
+        service.catch_up()
+        case = one_case(service)
+        li = clients(service.web_app(), service.accounts, li=("village", f"{T}/{V}"))["li"]
+        ok(li.post(f"/cases/{case.case_id}/verification", json=verification(clock.now.date())))
+        service.start(schedule=False)
+        messages = read_topic(settings, settings.cases_topic, expect=4)
+    finally:
+        service.stop()
+        risk.view.datastore.close()
+        households.close()
+    models = {"case": CaseOut, "monitoring": MonitoringOut}
+    seen = []
+    for m in messages:
+        body = json.loads(m.value)
+        models[body["kind_of_message"]].model_validate_json(m.value)
+        assert m.key == b"H" and not re.search(rb"\d{11,}", m.value)
+        seen.append((body["kind_of_message"], dict(m.headers)["povwatch.case"].decode()))
+    # The record started and its case opened (one transaction), then verified.
+    assert [(k, v.split(":")[1]) for k, v in seen] == [
+        ("monitoring", "1"), ("monitoring", "2"), ("case", "1"), ("case", "2"),
+    ]  # fmt: skip
+    assert seen[2][1].split(":")[0] == case.case_id
