@@ -101,3 +101,64 @@ def _work_the_task(env, task):
         == 1
     )
     assert run("silences", "end", "s1", "--by", "op-2", "--reason", "done").exit_code == 0
+
+
+def test_the_procedure_from_the_terminal(store_settings, tmp_path):
+    """An operator lists cases, shows one, writes its village notice as a PDF
+    and reads the household's monitoring record."""
+    from uuid import UUID
+
+    from pypdf import PdfReader
+
+    from domain.access import Principal, Role
+
+    env = {
+        "POVWATCH_STORE": store_settings.store,
+        "POVWATCH_SQLITE_DIR": str(store_settings.sqlite_dir),
+        "POVWATCH_POSTGRES_SCHEMA": store_settings.postgres_schema,
+    }
+    households = Households(env=store_settings.store_env("Monitor"))
+    b = Builder("clic")
+    for i, m in enumerate(
+        [
+            b.register("H-2", date(2025, 1, 1), "yellow", members=1, labour=1),
+            b.income("H-2", date.today(), "100.00", *YEAR),
+        ]
+    ):
+        feed_at(households, m, i)
+    households.close()
+    from services.alerts.service import AlertsService
+
+    service = AlertsService(store_settings)
+    service.catch_up()
+    (case,) = service.case_list.search().items
+    village = Principal("li", Role.VILLAGE, "Jinlong", village="Xinquan")
+    staff = Principal("wang", Role.STAFF, "Jinlong")
+    cid, today = UUID(case.case_id), date.today()
+    service.cases.act(
+        cid, "verify", village, visited_on=today, members=1, labour_capable=1,
+        income_estimate_yuan=100, hardship=[], consent=True,
+    )  # fmt: skip
+    service.cases.act(cid, "cross_check", staff, matches=True)
+    service.cases.act(
+        cid, "village_review", village, held_on=today, attendees=9, agreed=True,
+        category="sudden",
+    )  # fmt: skip
+    service.cases.act(cid, "post_notice", village, starts_on=today, days=5)
+    service.start(relay=False)
+    run = lambda *args: CliRunner().invoke(app, list(args), env=env)  # noqa: E731
+    try:
+        listed = run("cases", "list")
+        assert listed.exit_code == 0 and "H-2" in listed.output and "notice" in listed.output
+        shown = run("cases", "show", case.case_id)
+        assert shown.exit_code == 0 and "notice posted" in shown.output and "li" in shown.output
+        pdf = tmp_path / "notice.pdf"
+        written = run("cases", "notice", case.case_id, "--pdf", str(pdf))
+        assert written.exit_code == 0, written.output
+        text = "".join(p.extract_text() for p in PdfReader(pdf).pages).replace("\x00", "")
+        assert "H-2" in text and "突发严重困难户" in text
+        assert run("cases", "show", "not-an-id").exit_code == 2
+        record = run("cases", "record", "H-2")
+        assert record.exit_code == 0 and "none" in record.output
+    finally:
+        service.stop()

@@ -249,7 +249,6 @@ def test_every_case_change_is_published_without_personal_numbers(settings, clock
     import re
 
     from schemas.cases import CaseOut, MonitoringOut
-
     from services.alerts.service import AlertsService
     from services.households.app import Households
     from services.households.statusview import open_view

@@ -1,6 +1,11 @@
 """The povwatch command: thin entry points over the services, one module per audience."""
 
-from services.cli import departments, operators, staff  # noqa: F401  (they register their commands)
+from services.cli import (  # noqa: F401  (they register their commands)
+    cases,
+    departments,
+    operators,
+    staff,
+)
 from services.cli.common import app
 
 __all__ = ["app"]
