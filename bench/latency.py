@@ -56,8 +56,8 @@ def alert_latency(base: Settings, seconds: float, background_rate: float) -> lis
                         "source": "poverty-office",
                         "schema_version": 1,
                         "data": {
-                            "township": "Jinlong",
-                            "village": "V001",
+                            "township": "金龙镇",
+                            "village": "白洲村",
                             "members": 1,
                             "labour_capable": 1,
                             "card": "yellow",

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from rich.cells import cell_len
 from rich.progress import Progress
 from rich.table import Table
 
@@ -152,11 +153,12 @@ def _print_demo_accounts(settings: Settings, alerts) -> None:
     issue = alerts.accounts.issue
     tokens = [("demo-county", "county office", issue("demo-county", Role.COUNTY, "demo"))]
     if busiest:
+        # An ASCII account name whatever the township is called.
         tokens.append(
             (
-                f"demo-{busiest.lower()}",
+                "demo-staff",
                 f"staff of {busiest}",
-                issue(f"demo-{busiest.lower()}", Role.STAFF, "demo", township=busiest),
+                issue("demo-staff", Role.STAFF, "demo", township=busiest),
             )
         )
     tokens.append(
@@ -169,7 +171,7 @@ def _print_demo_accounts(settings: Settings, alerts) -> None:
     base = f"http://127.0.0.1:{settings.alerts_port}"
     console.print(f"\n[bold]township inbox[/bold]  {base}/inbox   (sign in with a token below)")
     for name, role, token in tokens:
-        console.print(f"  {name:<20} {role:<32} {token}", highlight=False)
+        console.print(f"  {_pad(name, 20)} {_pad(role, 32)} {token}", highlight=False)
     console.print(
         f"alerts API  {base}/docs   monitor API  http://127.0.0.1:{settings.monitor_port}/docs   "
         "(Authorization: Bearer TOKEN; /metrics with the operator's)",
@@ -177,9 +179,18 @@ def _print_demo_accounts(settings: Settings, alerts) -> None:
     )
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    return text + " " * max(width - cell_len(text), 0)
+
+
 def _print_county(view, alerts) -> None:
+    from synthetic.county import TOWNSHIPS
+
     counts = view.counts("township", "level")
-    townships = sorted({t for t, _ in counts if t})
+    # The county's own order of its townships, then any other (sorted).
+    order = {t: i for i, t in enumerate(TOWNSHIPS)}
+    townships = sorted({t for t, _ in counts if t}, key=lambda t: (order.get(t, len(order)), t))
     table = Table(title="Households by township and risk level")
     for col in ("township", *LEVELS, "open tasks", "overdue"):
         table.add_column(col, justify="right" if col != "township" else "left")

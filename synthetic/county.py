@@ -16,22 +16,28 @@ from typing import Any
 
 CST = timezone(timedelta(hours=8))
 
+# Xiangyin's townships (乡镇) and its one subdistrict (街道), by their names.
 TOWNSHIPS = (
-    "Wenxing",
-    "Jinlong",
-    "Xinquan",
-    "Hekou",
-    "Lintian",
-    "Nanhu",
-    "Jingang",
-    "Liuwei",
-    "Yuhua",
-    "Dongtang",
-    "Yangtang",
-    "Jinggang",
-    "Sanjiao",
-    "Xiangbin",
+    "文星街道",
+    "金龙镇",
+    "新泉镇",
+    "鹤龙湖镇",
+    "岭北镇",
+    "杨林寨乡",
+    "东塘镇",
+    "三塘镇",
+    "南湖洲镇",
+    "湘滨镇",
+    "樟树镇",
+    "静河镇",
+    "六塘乡",
+    "洋沙湖镇",
 )
+# Villages (村) and, under a subdistrict, communities (社区) are named from
+# common parts of place names, combined so that no two of a township share one.
+NAME_FIRST = "石新荷白青大长金和东杨双丰太龙兴高黄柳桃"
+NAME_SECOND = "塘安花湖山桥港洲坪冲铺湾林田河岭园峰垸坝"
+NUMERALS = "一二三四五六七八九十"
 CARD_MIX = (("green", 0.88), ("yellow", 0.045), ("blue", 0.045), ("red", 0.01))
 UNKNOWN_SHARE = 0.02  # households only department screening knows
 # Per-capita yearly income (yuan) by card, as (mean, spread).
@@ -83,6 +89,33 @@ class County:
         return out
 
 
+def village_name(township: str, k: int) -> str:
+    """The ``k``-th village (from 0) of ``township``, from two name parts that
+    both change from one village to the next and start elsewhere in each
+    township; past every pair of parts, the same names again with a number
+    (石塘二村). Under a subdistrict (街道), communities (社区)."""
+    width = len(NAME_SECOND)
+    pairs = len(NAME_FIRST) * width
+    t = TOWNSHIPS.index(township) if township in TOWNSHIPS else 0
+    j = k % pairs
+    # For a given first part, j // width runs through every second part once.
+    first = (j + 3 * t) % len(NAME_FIRST)
+    second = (j // width + 3 * j + 7 * t) % width
+    name = NAME_FIRST[first] + NAME_SECOND[second]
+    if k >= pairs:
+        name += _numeral(k // pairs + 1)
+    return name + ("社区" if township.endswith("街道") else "村")
+
+
+def _numeral(n: int) -> str:
+    """2 -> 二, 12 -> 十二, 35 -> 三十五 (up to 99); beyond, the digits."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    out = "" if tens == 0 else ("十" if tens == 1 else NUMERALS[tens - 1] + "十")
+    return out + (NUMERALS[ones - 1] if ones else "")
+
+
 def make_county(
     households: int,
     seed: int = 1,
@@ -94,7 +127,10 @@ def make_county(
     start = start or date(2026, 1, 1)
     villages_needed = max(1, households // per_village)
     places = [
-        (TOWNSHIPS[i % len(TOWNSHIPS)], f"V{i // len(TOWNSHIPS) + 1:03d}")
+        (
+            TOWNSHIPS[i % len(TOWNSHIPS)],
+            village_name(TOWNSHIPS[i % len(TOWNSHIPS)], i // len(TOWNSHIPS)),
+        )
         for i in range(villages_needed)
     ]
     out = []
@@ -321,4 +357,7 @@ def messages(
 
 
 def encode(message: dict[str, Any]) -> tuple[bytes, bytes]:
-    return message["household_id"].encode(), json.dumps(message, separators=(",", ":")).encode()
+    """Key and value as a department sends them: the household code, and the
+    message as UTF-8 JSON (place names in Chinese characters, not escapes)."""
+    body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    return message["household_id"].encode(), body.encode("utf-8")

@@ -1,5 +1,6 @@
 """A handful of department events, dated relative to a given day, that show
-each kind of risk. The demo publishes them; tests reuse the builder."""
+each kind of risk, in two of Xiangyin's townships. Tests publish them and
+reuse the builder."""
 
 from __future__ import annotations
 
@@ -134,23 +135,44 @@ def sample_events(today: date, prefix: str = "sample") -> list[dict[str, Any]]:
     d = lambda days: today - timedelta(days=days)  # noqa: E731
     return [
         # A yellow-card family whose income fell below the line.
-        b.register("430624-0001", d(300), "yellow", members=3, labour=2),
+        b.register(
+            "430624-0001",
+            d(300),
+            "yellow",
+            members=3,
+            labour=2,
+            township="金龙镇",
+            village="荷花村",
+        ),
         b.income("430624-0001", d(2), "21000.00", *last_year),
         # A blue-card (marginal) family hit by a major illness.
-        b.register("430624-0002", d(300), "blue", members=4, labour=2, village="Hekou"),
+        b.register(
+            "430624-0002", d(300), "blue", members=4, labour=2, township="金龙镇", village="石塘村"
+        ),
         b.income("430624-0002", d(2), "35200.00", *last_year),
         b.illness("430624-0002", d(20), "68000.00", "41000.00"),
         # A stable green-card family: no risk.
-        b.register("430624-0003", d(300), "green", members=2, labour=2, township="Lintian"),
+        b.register(
+            "430624-0003", d(300), "green", members=2, labour=2, township="岭北镇", village="新安村"
+        ),
         b.income("430624-0003", d(2), "30000.00", *last_year),
         # A green-card family whose house a flood left rated D.
         b.register(
-            "430624-0004", d(300), "green", members=5, labour=3, township="Lintian", village="Shahe"
+            "430624-0004", d(300), "green", members=5, labour=3, township="岭北镇", village="沙河村"
         ),
         b.income("430624-0004", d(30), "60000.00", *last_year),
         b.disaster("430624-0004", d(10), "46000.00", damage="D"),
         # A relocated yellow-card family where everyone able to work lost their job.
-        b.register("430624-0005", d(300), "yellow", members=4, labour=2, flags=["relocated"]),
+        b.register(
+            "430624-0005",
+            d(300),
+            "yellow",
+            members=4,
+            labour=2,
+            flags=["relocated"],
+            township="金龙镇",
+            village="荷花村",
+        ),
         b.income("430624-0005", d(5), "34000.00", *last_year),
         b.employment("430624-0005", d(15), "p1", "unemployed"),
         b.employment("430624-0005", d(14), "p2", "unemployed"),

@@ -32,7 +32,7 @@ def who(app, accounts):
         app,
         accounts,
         county=("county", None),
-        jinlong=("staff", "Jinlong"),
+        jinlong=("staff", "金龙镇"),
         other=("staff", "Yuanjiang"),
         ops=("operator", None),
         dept=("publisher", "civil-affairs"),
@@ -72,7 +72,7 @@ def test_timeline_in_plain_words_in_the_order_things_happened(client):
 
 
 def test_paged_filtered_list(client):
-    body = client.get("/households", params={"township": "Jinlong", "level": "high"}).json()
+    body = client.get("/households", params={"township": "金龙镇", "level": "high"}).json()
     assert {s["household_id"] for s in body["items"]} == {
         "430624-0001",
         "430624-0002",
@@ -114,14 +114,14 @@ def test_no_token_no_households(app):
 def test_staff_see_their_own_township_only(who):
     jinlong, other = who["jinlong"], who["other"]
     mine = jinlong.get("/households").json()
-    assert mine["total"] > 0 and {s["township"] for s in mine["items"]} == {"Jinlong"}
+    assert mine["total"] > 0 and {s["township"] for s in mine["items"]} == {"金龙镇"}
     assert jinlong.get("/households/430624-0001").status_code == 200
     assert jinlong.get("/households/430624-0001/timeline").status_code == 200
     # Another township's staff: 403, and the same 403 for a household that does not exist.
     assert other.get("/households/430624-0001").status_code == 403
     assert other.get("/households/430624-0001/timeline").status_code == 403
     assert other.get("/households/nobody").status_code == 403
-    assert other.get("/households", params={"township": "Jinlong"}).status_code == 403
+    assert other.get("/households", params={"township": "金龙镇"}).status_code == 403
     assert other.get("/households").json()["total"] == 0
 
 

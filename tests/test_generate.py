@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from schemas.events import parse_event
 from synthetic.cli import app
-from synthetic.county import Rates, encode, make_county, messages
+from synthetic.county import TOWNSHIPS, Rates, encode, make_county, messages, village_name
 
 
 def test_same_seed_same_county_and_every_message_valid():
@@ -19,6 +19,25 @@ def test_same_seed_same_county_and_every_message_valid():
     for raw in a:
         parse_event(raw)  # raises on any invalid message
     assert len({parse_event(raw).event_id for raw in a}) == len(a)
+
+
+def test_places_are_named_in_chinese_and_households_by_ascii_codes():
+    county = make_county(14 * 300 * 3, seed=1, months=1)
+    places = county.villages
+    assert {t for t, _ in places} == set(TOWNSHIPS) and "金龙镇" in TOWNSHIPS
+    for township, village in places:
+        assert village.endswith("社区" if township == "文星街道" else "村"), (township, village)
+        assert all("\u4e00" <= c <= "\u9fff" for c in township + village)
+    assert all(h.code.isascii() and h.code.isdigit() for h in county.households)
+    # Each township's villages differ, however many it has.
+    for township in TOWNSHIPS:
+        assert len({village_name(township, k) for k in range(1_000)}) == 1_000
+    assert village_name("文星街道", 0) == "石塘社区" and village_name("金龙镇", 400) == "白洲二村"
+    # On the wire: UTF-8 JSON with the names as written.
+    registered = next(m for m in messages(county) if m["type"] == "household.registered")
+    key, value = encode(registered)
+    assert key.isascii() and registered["data"]["township"].encode() in value
+    assert parse_event(value).data.township == registered["data"]["township"]
 
 
 def test_card_mix_and_feeds_look_like_a_county():

@@ -44,7 +44,7 @@ def running(broker_settings, tmp_path):
         b = Builder("obs")
         publish(
             settings,
-            b.register("H-1", date(2025, 1, 1), "yellow", members=1, labour=1),
+            b.register("H-1", date(2025, 1, 1), "yellow", members=1, labour=1, township="金龙镇"),
             b.income("H-1", date(2026, 5, 31), "100.00", *YEAR),
             b.loan("H-1", date(2025, 1, 1), "L-1", "1000.00", date(2025, 12, 31)),
             (b"H-1", b"{broken"),
@@ -110,6 +110,8 @@ def test_exposition_passes_promtool_and_carries_the_metrics(running):
     }
     assert samples[("povwatch_households", (("card", "yellow"), ("level", "critical")))] == 1
     assert samples[("povwatch_loan_overdue_ratio", ())] == 1.0
+    # A township's Chinese name is a label value like any other (UTF-8 text).
+    assert samples[("povwatch_tasks_open", (("status", "open"), ("township", "金龙镇")))] == 1
     assert (
         samples[("povwatch_dlq_messages_total", (("reason", "bad_json"), ("source", "unknown")))]
         >= 1

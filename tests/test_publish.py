@@ -35,7 +35,8 @@ def run(env, *args):
 
 
 def rejections(path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 that Excel reads as such
+    with open(path, newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f))
 
 
@@ -114,6 +115,36 @@ def test_csv_rows_are_typed_by_the_contract(broker_settings, env, tmp_path):
     assert message["data"]["flags"] == ["relocated", "dibao"] and message["data"]["members"] == 3
     assert message["event_id"].startswith("row-")  # derived, so a re-run is recognised
     assert "already published 1" in run(env, file, "--source", "poverty-office").output
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig"])
+def test_a_csv_from_excel_with_chinese_place_names(broker_settings, env, tmp_path, encoding):
+    """Excel on a Chinese Windows saves a CSV in GBK (GB18030), or in UTF-8
+    with a byte order mark: either way the names arrive as written."""
+    file = tmp_path / "建档.csv"
+    header = "type,household_id,occurred_at,township,village,members,labour_capable,card"
+    rows = [
+        "household.registered,H-1,2026-05-01T09:00:00+08:00,金龙镇,荷花村,3,2,yellow",
+        "household.registered,H-2,五月一日,金龙镇,荷花村,三,2,yellow",
+    ]
+    file.write_bytes("\r\n".join([header, *rows, ""]).encode(encoding))
+    result = run(env, file, "--source", "poverty-office")
+    assert "published 1" in result.output, result.output
+    (record,) = read_topic(broker_settings, broker_settings.events_topic, expect=1)
+    assert "金龙镇".encode() in record.value  # UTF-8 JSON, not escapes
+    data = json.loads(record.value)["data"]
+    assert (data["township"], data["village"], data["members"]) == ("金龙镇", "荷花村", 3)
+    fields = {r["field"] for r in rejections(tmp_path / "建档.csv.rejections.csv")}
+    assert {"occurred_at", "data.members"} <= fields
+
+
+def test_a_csv_in_no_known_encoding_is_refused_with_its_reason(env, tmp_path):
+    file = tmp_path / "broken.csv"
+    file.write_bytes(b"type,household_id\r\nhousehold.registered,\xff\xfe\xff\r\n")
+    result = run(env, file, "--source", "poverty-office")
+    assert result.exit_code == 1 and "published 0" in result.output, result.output
+    (row,) = rejections(tmp_path / "broken.csv.rejections.csv")
+    assert row["row"] == "1" and "neither UTF-8 nor GB18030" in row["reason"]
 
 
 def test_xlsx(broker_settings, env, tmp_path):

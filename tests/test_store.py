@@ -87,8 +87,8 @@ def test_view_filters_pages_and_counts(households, projection):
     feed(households, sample_events(TODAY))
     projection.catch_up()
     view = projection.view
-    assert view.search(township="Lintian").total == 2
-    assert {s.household_id for s in view.search(township="Jinlong", card="yellow").items} == {
+    assert view.search(township="岭北镇").total == 2
+    assert {s.household_id for s in view.search(township="金龙镇", card="yellow").items} == {
         "430624-0001",
         "430624-0005",
     }

@@ -71,7 +71,23 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Rejection]]:
                     continue
                 yield n, obj
     elif suffix == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as f:
+        encoding = csv_encoding(path)
+        if encoding is None:
+            yield (
+                1,
+                Rejection(
+                    "bad_encoding",
+                    [
+                        {
+                            "field": "",
+                            "type": "encoding",
+                            "message": "the file is neither UTF-8 nor GB18030 (GBK) text",
+                        }
+                    ],
+                ),
+            )
+            return
+        with path.open(newline="", encoding=encoding) as f:
             for n, row in enumerate(csv.DictReader(f), 2):
                 yield n, _nest(row)
     elif suffix == ".xlsx":
@@ -87,6 +103,21 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Rejection]]:
             yield n, _nest(row)
     else:
         raise ValueError(f"{path.name}: use a .jsonl, .csv or .xlsx file")
+
+
+def csv_encoding(path: Path) -> str | None:
+    """UTF-8 (with or without Excel's byte order mark), else GB18030: the
+    encoding Excel on a Chinese Windows saves a CSV in, a superset of GBK.
+    None when the file is neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            with path.open(encoding=encoding, newline="") as f:
+                while f.read(1 << 20):
+                    pass
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
 
 
 def _nest(row: dict[str, str]) -> dict[str, Any]:
@@ -204,7 +235,9 @@ def publish_file(
 
 
 def write_report(report: Report, path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
+    """The rejections as CSV, in UTF-8 with a byte order mark so that Excel
+    shows Chinese text in it as Chinese."""
+    with path.open("w", newline="", encoding="utf-8-sig") as f:
         w = csv.writer(f)
         w.writerow(["row", "field", "reason"])
         w.writerows(report.rejected)

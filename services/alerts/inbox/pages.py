@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
@@ -54,9 +54,17 @@ def page(request: Request, name: str, code: int = 200, **context: Any) -> HTMLRe
         "_": w,
         "w": w,
         "languages": LANGUAGES,
-        "here": request.url.path,
+        "here": _here(request),
     }
     return TEMPLATES.TemplateResponse(request, name, context, status_code=code)
+
+
+def _here(request: Request) -> str:
+    """This page's path and query (a township filter stays when the language
+    changes), the query encoded again from its decoded values so that a
+    Chinese township name goes out percent-encoded whatever came in."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "done"]
+    return request.url.path + (f"?{urlencode(query)}" if query else "")
 
 
 class Problem:
