@@ -127,40 +127,51 @@ def demo(
                     raise typer.Exit(1)
                 time.sleep(0.3)
             progress.update(ingesting, completed=total)
-            raising = progress.add_task("raising help tasks", total=None)
-            while alerts.triggers.lag() or alerts.task_view.lag():
+            raising = progress.add_task("raising help tasks and opening cases", total=None)
+            while any(f.lag() for f in alerts.parts.followers()):
                 time.sleep(0.3)
             progress.remove_task(raising)
         _print_county(service.view, alerts)
-        _print_demo_accounts(settings, alerts)
+        _print_demo_accounts(settings, alerts, walk_one_lead(settings, alerts))
         if keep_running:
             console.print("services running; Ctrl-C to stop")
             stop.wait()
 
 
-def _print_demo_accounts(settings: Settings, alerts) -> None:
+def walk_one_lead(settings: Settings, alerts) -> list[tuple[str, str, str]]:
+    """Walks the first open case of the township with the most open cases
+    through the whole procedure; returns the demo accounts it acted as."""
+    from synthetic.walkthrough import demo_people, walk
+
+    open_cases = {
+        t: n for (t, phase), n in alerts.case_list.counts("township", "phase").items()
+        if t and phase == "open"
+    }  # fmt: skip
+    if not open_cases:
+        console.print("no lead in this county: no case to walk through")
+        return []
+    busiest = max(open_cases, key=lambda t: open_cases[t])
+    case = alerts.case_list.search(limit=1, township=busiest, phase="open").items[0]
+    people = demo_people(alerts, busiest, case.village or "")
+    console.print(
+        f"\n[bold]walking case {case.case_id}[/bold] ({case.household_id}, {case.village}, "
+        f"{busiest}) from its lead to the county's decision",
+        highlight=False,
+    )
+    walk(settings, alerts, case.case_id, {k: p for k, (_, _, p) in people.items()})
+    # ASCII account names whatever the township is called.
+    return [(p.name, what, token) for token, what, p in people.values()]
+
+
+def _print_demo_accounts(settings: Settings, alerts, procedure: list[tuple[str, str, str]]) -> None:
     """Demo accounts (issued again at each run, which replaces their tokens):
-    the county office, the staff of the township with the most open tasks, and
-    an operator for /metrics."""
+    the county office, the procedure's roles in the walked case's township,
+    and an operator for /metrics."""
     from domain.access import Role
 
-    open_tasks = alerts.tasks.counts("township", "phase")
-    busiest = max(
-        (t for t, phase in open_tasks if t and phase == "open"),
-        key=lambda t: open_tasks[(t, "open")],
-        default=None,
-    )
     issue = alerts.accounts.issue
     tokens = [("demo-county", "county office", issue("demo-county", Role.COUNTY, "demo"))]
-    if busiest:
-        # An ASCII account name whatever the township is called.
-        tokens.append(
-            (
-                "demo-staff",
-                f"staff of {busiest}",
-                issue("demo-staff", Role.STAFF, "demo", township=busiest),
-            )
-        )
+    tokens += procedure
     tokens.append(
         (
             "demo-operator",

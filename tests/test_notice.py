@@ -14,7 +14,6 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from domain.privacy import PersonalNumber
 from schemas.cases import NoticeOut
 from services.cases import notice as notice_module
 from services.cases.notice import FontMissing, find_font, notice_pdf
@@ -88,9 +87,9 @@ def test_the_notice_holds_no_personal_number_nor_health_detail(font):
             assert not HEALTH_WORDS.search(text)
 
 
-def test_a_reference_that_looks_like_a_phone_number_is_refused(font):
-    with pytest.raises(PersonalNumber):
-        notice_pdf(_notice(household_id="13812345678"), font)
+def test_a_registry_code_names_the_household_as_given(font):
+    text = _text(notice_pdf(_notice(household_id="43062400000123"), font))
+    assert "43062400000123" in text
 
 
 def test_a_clearance_notice_has_its_own_title(font):

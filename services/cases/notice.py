@@ -16,7 +16,7 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection
 from fpdf import FPDF, FontFace
 
-from domain.privacy import check_ref, no_personal_numbers
+from domain.privacy import no_personal_numbers
 from schemas.cases import NoticeOut
 
 __all__ = ["FontMissing", "find_font", "notice_pdf"]
@@ -95,7 +95,9 @@ def notice_pdf(notice: NoticeOut, font: Path) -> bytes:
     """The notice as PDF bytes: A4, Chinese first, one page."""
     if not notice.village:
         raise ValueError(f"case {notice.case_id}: a village notice needs the household's village")
-    household = check_ref(notice.household_id)
+    # The registry's own code for the household (validated as a code where it
+    # entered); the notice names the household by it and by nothing else.
+    household = notice.household_id
     village = no_personal_numbers(notice.village)
     township = no_personal_numbers(notice.township or "")
     committee = village + ("居民委员会" if village.endswith("社区") else "村民委员会")

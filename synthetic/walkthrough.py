@@ -1,0 +1,142 @@
+"""The demo's walk of one lead through the whole monitoring procedure: home
+verification, cross-check, village review, the village notice (its PDF
+written beside the store), township review and the county's decision, then
+a help plan of two measures. Each step is taken by the demo account of the
+role that owns it, through the same commands the API and the inbox use.
+
+The notice must run its days before it closes, so the walk dates each step
+as the days it would take (a clock that moves on step by step); the page and
+the table say so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from uuid import UUID
+
+from rich.table import Table
+
+from domain.access import Principal, Role
+from services.alerts.bootstrap import close_leads, open_cases
+from services.cases.notice import FontMissing, find_font, notice_pdf
+from services.cases.views import case_doc, notice_doc
+from services.cli.common import console
+from services.infra.settings import Settings
+
+STAGE_ZH = {
+    "verify": "入户核实",
+    "crosscheck": "信息比对",
+    "village_review": "民主评议",
+    "notice": "村级公示",
+    "township_review": "乡镇审核",
+    "county_decision": "县级审定",
+}
+
+
+class StepClock:
+    """Now, moved on by the walk as each step's days pass."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def days(self, n: int) -> None:
+        self.now += timedelta(days=n)
+
+
+def walk(settings: Settings, alerts, case_id: str, people: dict[str, Principal]) -> None:
+    """Takes the case ``case_id`` from its lead to a monitoring object."""
+    clock = StepClock(alerts.clock())
+    cases = open_cases(settings, clock)
+    cases.on_decided = partial(close_leads, alerts.alerts)
+    table = Table(title="One lead through the procedure (dated as the days each step takes)")
+    for col in ("date", "stage", "who (role)", "what", "next stage", "due"):
+        table.add_column(col)
+    try:
+        cid = UUID(case_id)
+
+        def step(who: str, action: str, days_after: int = 0, **kwargs: object) -> None:
+            clock.days(days_after)
+            before = cases.case(cid).stage
+            done = cases.act(cid, action, people[who], **kwargs).case
+            p = people[who]
+            table.add_row(
+                f"{clock.now:%Y-%m-%d}", STAGE_ZH.get(before or "", "-"),
+                f"{p.name} ({p.role.value})", done.history[-1]["what"],
+                STAGE_ZH.get(done.stage or "", done.outcome or "-"),
+                str(done.stage_due) if done.is_open else "-",
+            )  # fmt: skip
+
+        def today() -> date:
+            return clock.now.date()
+
+        step(
+            "village", "verify", visited_on=today(), members=3, labour_capable=1,
+            income_estimate_yuan=6800, hardship=["income_below_line"], consent=True,
+            note="入户核实：家庭务工收入减少",
+        )  # fmt: skip
+        step("staff", "cross_check", 1, matches=True)
+        step(
+            "village", "village_review", 1, held_on=today(), attendees=15, agreed=True,
+            category="unstable", note="评议通过",
+        )  # fmt: skip
+        step("village", "post_notice", starts_on=today(), days=cases.procedure.notice.min_days)
+        _write_notice(settings, cases, cid)
+        step("village", "close_notice", cases.procedure.notice.min_days)
+        step("reviewer", "township_review", 1, approve=True)
+        step("approver", "decide", 1, approve=True, category="unstable")
+        console.print(table)
+        _plan(cases, cases.case(cid).household_id, people["staff"], clock)
+    finally:
+        cases.close()
+
+
+def _write_notice(settings: Settings, cases, cid: UUID) -> None:
+    path = Path(settings.sqlite_dir) / f"notice-{cid}.pdf"
+    try:
+        path.write_bytes(
+            notice_pdf(notice_doc(case_doc(cases.case(cid))), find_font(settings.pdf_font))
+        )
+        console.print(f"village notice (A4 PDF): {path}", highlight=False)
+    except FontMissing as e:
+        console.print(f"[yellow]notice not printed: {e}[/yellow]")
+
+
+def _plan(cases, household_id: str, staff: Principal, clock: Callable[[], datetime]) -> None:
+    due = clock().date() + timedelta(days=30)
+    cases.plan(
+        household_id, staff, "add_measure", kind="public_welfare_post",
+        department="乡镇人社站", due_on=due, note="安排公益性岗位",
+    )  # fmt: skip
+    cases.plan(
+        household_id, staff, "add_measure", kind="employment_help",
+        department="县人社局", due_on=due, note="推荐就近务工",
+    )  # fmt: skip
+    record = cases.record(household_id)
+    assert record is not None
+    console.print(
+        f"{household_id}: monitoring object ({record.category}) since {record.monitored_since}; "
+        f"help plan: {', '.join(m.kind for m in record.plan.values())}",
+        highlight=False,
+    )
+
+
+def demo_people(alerts, township: str, village: str) -> dict[str, tuple[str, str, Principal]]:
+    """The demo's accounts of the procedure's roles (tokens issued again at
+    each run): name -> (token, what the account is, principal)."""
+    issue = alerts.accounts.issue
+    made = {
+        "village": ("demo-village", Role.VILLAGE, township, village),
+        "staff": ("demo-staff", Role.STAFF, township, None),
+        "reviewer": ("demo-reviewer", Role.REVIEWER, township, None),
+        "approver": ("demo-approver", Role.APPROVER, None, None),
+    }
+    out = {}
+    for key, (name, role, t, v) in made.items():
+        token = issue(name, role, "demo", township=t, village=v)
+        out[key] = (token, f"{role.value} {v or t or 'county'}", Principal(name, role, t, None, v))
+    return out
