@@ -16,6 +16,7 @@ from tests.test_alerts import MONDAY, clock, registered, world  # noqa: F401 (fi
 T, V = "Jinlong", "Xinquan"  # the sample builder's township and village
 
 
+
 @pytest.fixture
 def people(world):  # noqa: F811
     service, w = world
@@ -150,6 +151,13 @@ def test_a_lead_through_every_stage_a_plan_and_clearance(world, people, clock): 
     record = ok(people["county"].get("/monitoring/H"))
     assert record["status"] == "cleared" and record["cases_opened"] == 2
     assert record["periods"][0]["to"] == clock.now.date().isoformat()
+
+    # A cleared household stays on record and can become a lead again.
+    clock.advance(days=40)
+    w.send(w.b.disaster("H", clock.now.date(), "30000.00", damage="D"))
+    again = one_case(service, phase="open")
+    assert (again.kind, again.number, again.stage) == ("identification", 3, "verify")
+    assert ok(people["county"].get("/monitoring/H"))["cases_opened"] == 3
 
 
 def test_each_role_is_refused_where_it_does_not_act(world, people, clock):  # noqa: F811
