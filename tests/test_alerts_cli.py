@@ -160,5 +160,9 @@ def test_the_procedure_from_the_terminal(store_settings, tmp_path):
         assert run("cases", "show", "not-an-id").exit_code == 2
         record = run("cases", "record", "H-2")
         assert record.exit_code == 0 and "none" in record.output
+        # The household's timeline: the departments' facts and the procedure's steps.
+        steps = run("timeline", "H-2")
+        assert steps.exit_code == 0 and "notice posted" in steps.output
+        assert "li (village)" in steps.output and "income" in steps.output.lower()
     finally:
         service.stop()

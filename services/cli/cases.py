@@ -166,3 +166,23 @@ def cases_record(household_id: str) -> None:
     for m in r.plan:
         table.add_row(m.id, m.kind, m.department, str(m.due_on), m.state, m.note)
     console.print(table)
+
+
+def case_steps(household_id: str) -> list[tuple[Any, str, str]]:
+    """The procedure's steps on a household's cases, as timeline rows (date,
+    who and role, what)."""
+    from domain.cases import Case
+
+    rows: list[tuple[Any, str, str]] = []
+    with cases_store() as cases:
+        record = cases.record(household_id)
+        for n in range(1, (record.cases_opened if record else 0) + 1):
+            case = cases.case(Case.create_id(household_id, n))
+            for h in case.history:
+                who = f"{h['by']} ({h['role']})" if h["role"] else h["by"]
+                stage = f" [{h['stage']}]" if h["stage"] else ""
+                detail = f": {h['detail']}" if h["detail"] else ""
+                rows.append(
+                    (h["at"].date(), who, f"{case.kind} case {n}{stage} {h['what']}{detail}")
+                )
+    return rows

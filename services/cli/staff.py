@@ -30,19 +30,26 @@ def status(household_id: str) -> None:
 
 @app.command()
 def timeline(household_id: str) -> None:
-    """Show a household's history in plain words, in the order things happened."""
+    """Show a household's history in plain words, in the order things happened:
+    the departments' facts and the procedure's steps on its cases."""
     from domain.timeline import timeline as build
+    from services.cli.cases import case_steps
     from services.households.app import Households
 
     events = Households(env=Settings().store_env("Monitor")).history(household_id)
     if not events:
         console.print(f"[red]no household {household_id!r} in the store[/red]")
         raise typer.Exit(1)
+    rows = [
+        (e.occurred_at.date() if e.occurred_at else None, e.source or "-", e.text)
+        for e in build(events)
+    ]
+    rows += case_steps(household_id)
     table = Table(title=f"Timeline of {household_id}")
     for col in ("when", "source", "what"):
         table.add_column(col)
-    for e in build(events):
-        table.add_row(e.occurred_at.isoformat() if e.occurred_at else "-", e.source or "-", e.text)
+    for when, source, text in sorted(rows, key=lambda r: (r[0] is not None, r[0] or "")):
+        table.add_row(when.isoformat() if when else "-", source, text)
     console.print(table)
 
 
