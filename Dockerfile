@@ -1,4 +1,7 @@
 FROM python:3.11-slim
+# A font with Chinese glyphs for the printed village notices, found by fontconfig.
+RUN apt-get update && apt-get install -y --no-install-recommends fontconfig fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY domain ./domain
