@@ -144,3 +144,17 @@ def test_another_village_gets_403(site):
     )
     assert zhao.get("/inbox/cases/not-a-case").status_code == 403
     assert "H" not in zhao.get("/inbox/cases").text.split('id="cases"')[1]
+
+
+def test_every_case_word_has_its_chinese():
+    from domain.procedure import CATEGORIES
+    from services.alerts.inbox.casepages import MEASURE_STATES, STAGE_FORMS
+    from services.alerts.inbox.i18n import Words
+
+    w = Words("zh")
+    words = [("stage", s) for s in STAGE_FORMS] + [("category", c) for c in CATEGORIES]
+    words += [("measurestate", s) for s in MEASURE_STATES]
+    words += [("role", r) for r in ("village", "reviewer", "approver")]
+    words += [("step", s) for s in ("verified", "returned", "monitored", "declined", "approved")]
+    assert [w.term(k, v) for k, v in words[:6]] == list(STAGES)
+    assert all(w.term(k, v) != v.replace("_", " ") for k, v in words)
