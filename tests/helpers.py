@@ -144,7 +144,7 @@ def answers(url: str) -> bool:
 @contextmanager
 def serving(broker_settings: Settings, store_dir, now):
     """Monitor and alerts with their HTTP servers on free ports, on SQLite,
-    with the clock at ``now``; yields the settings, both services and the
+    with the clock at ``now`` (or ``now()``, a clock the test advances); yields the settings, both services and the
     base URLs once both answer."""
     from services.alerts.service import AlertsService
     from services.monitor.bootstrap import open_monitor
@@ -157,9 +157,10 @@ def serving(broker_settings: Settings, store_dir, now):
             "alerts_port": free_port(),
         }
     )
+    clock = now if callable(now) else (lambda: now)  # a datetime, or a clock to advance
     with (
-        open_monitor(settings, today=lambda: now.date(), http=True) as monitor,
-        AlertsService(settings, clock=lambda: now, http=True) as alerts,
+        open_monitor(settings, today=lambda: clock().date(), http=True) as monitor,
+        AlertsService(settings, clock=clock, http=True) as alerts,
     ):
         base = {
             "monitor": f"http://127.0.0.1:{settings.monitor_port}",

@@ -16,7 +16,6 @@ from tests.test_alerts import MONDAY, clock, registered, world  # noqa: F401 (fi
 T, V = "Jinlong", "Xinquan"  # the sample builder's township and village
 
 
-
 @pytest.fixture
 def people(world):  # noqa: F811
     service, w = world

@@ -27,9 +27,11 @@ from domain.risk import RiskStatus
 from domain.rules import RuleBook
 from domain.task_input import TaskError
 from domain.workdays import WorkCalendar
+from schemas.cases import NoticeOut
 from services.alerts import inbox
 from services.alerts.api import create_app
 from services.alerts.app import Alerts
+from services.alerts.inbox import casepages
 from services.alerts.jobs import Jobs, task_gauges
 from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import DEFAULT_RULES, load_rules
@@ -281,6 +283,21 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         ready=readiness(parts),
         gauges=gauges,
     )
+
+    def pdf(notice: NoticeOut) -> bytes:
+        return notice_pdf(notice, find_font(parts.settings.pdf_font))
+
+    case_pages = casepages.router(
+        casepages.CaseSources(
+            cases=parts.cases,
+            case_list=parts.case_list,
+            monitoring=parts.monitoring,
+            history=parts.households.history,
+            accounts=parts.accounts,
+            clock=parts.clock,
+            notice_pdf=pdf,
+        )
+    )
     inbox.install(
         app,
         alerts=parts.alerts,
@@ -290,6 +307,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         accounts=parts.accounts,
         clock=parts.clock,
         secure_cookies=parts.settings.cookie_secure,
+        more=[case_pages],
     )
     case_routes(
         app,
@@ -298,7 +316,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         parts.monitoring,
         parts.clock,
         signed_in(parts.accounts),
-        lambda notice: notice_pdf(notice, find_font(parts.settings.pdf_font)),
+        pdf,
     )
     return app
 

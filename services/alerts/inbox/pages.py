@@ -109,12 +109,12 @@ class _Helpers:
     def __init__(self, src: Sources) -> None:
         self.src = src
 
-    def user(self, request: Request) -> Principal:
+    def user(self, request: Request, need: Permission = Permission.READ_TASKS) -> Principal:
         token = request.cookies.get(COOKIE)
         who = self.src.accounts.authenticate(token) if token else None
         if who is None:
             raise NotSignedIn
-        if not who.may(Permission.READ_TASKS):
+        if not who.may(need):
             raise HTTPException(403, "role has no inbox")
         return who
 
@@ -169,7 +169,7 @@ def _session_pages(pages: APIRouter, h: _Helpers, secure_cookies: bool) -> None:
         who = src.accounts.authenticate(token.strip())
         if who is None:
             return h.render(request, "signin.html", status=401, error="token")
-        if not who.may(Permission.READ_TASKS):
+        if not (who.may(Permission.READ_TASKS) or who.may(Permission.READ_CASES)):
             return h.render(request, "signin.html", status=403, error="role")
         out = RedirectResponse("/inbox", status_code=303)
         # HttpOnly: no script reads it; SameSite=Strict: no other site's form posts with it.
@@ -199,7 +199,9 @@ def _task_pages(pages: APIRouter, h: _Helpers) -> None:
 
     @pages.get("", response_class=HTMLResponse)
     def home(request: Request) -> Response:
-        who = h.user(request)
+        who = h.user(request, Permission.READ_CASES)
+        if not who.may(Permission.READ_TASKS) or who.role is Role.APPROVER:
+            return RedirectResponse("/inbox/cases", status_code=303)  # the procedure's roles
         if who.role is Role.STAFF:
             return RedirectResponse(
                 f"/inbox/tasks?township={quote(who.township or '')}", status_code=303
@@ -313,6 +315,7 @@ def install(
     accounts: Accounts,
     clock: Callable[[], datetime],
     secure_cookies: bool = False,
+    more: Sequence[APIRouter] = (),
 ) -> None:
     """Adds the inbox to the alerts service's app: pages, their stylesheet,
     and error pages for browsers (the API keeps its JSON errors)."""
@@ -322,6 +325,8 @@ def install(
     app.include_router(
         router(Sources(alerts, tasks, risk, history, accounts, clock), secure_cookies)
     )
+    for pages in more:  # the case pages (services/alerts/inbox/casepages.py)
+        app.include_router(pages)
     app.mount("/inbox/static", StaticFiles(directory=HERE / "static"), name="inbox-static")
 
     @app.exception_handler(NotSignedIn)
