@@ -83,6 +83,7 @@ def test_a_department_message_becomes_a_task_that_staff_work_in_the_browser(chro
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = phone.new_page()
     sign_in(page, base, tokens["wang"])
+    page.locator("#nav-tasks").click()  # staff land on their cases; the tasks are a click away
     expect(page.locator("h1")).to_have_text("帮扶任务 · Jinlong")
     item = page.locator("#tasks li.task")
     expect(item).to_have_count(1)

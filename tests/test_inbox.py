@@ -69,7 +69,7 @@ def test_signing_in_with_a_token_and_out(inbox):
     wang = browser("wang")
     cookie = next(c for c in wang.cookies.jar if c.name == COOKIE)
     assert cookie.has_nonstandard_attr("HttpOnly")
-    assert wang.get("/inbox").url.path == "/inbox/tasks"
+    assert wang.get("/inbox").url.path == "/inbox/cases"  # the procedure's work list
     wang.post("/inbox/signout")
     assert wang.get("/inbox/tasks").url.path == "/inbox/signin"
 
@@ -87,7 +87,7 @@ def test_staff_see_their_townships_tasks_in_chinese_and_english(inbox):
     )
     assert (
         wang.get("/inbox/lang/en", params={"next": "https://evil.example/"}).url.path
-        == "/inbox/tasks"
+        == "/inbox/cases"  # home, never another site
     )
 
 

@@ -158,3 +158,14 @@ def test_every_case_word_has_its_chinese():
     words += [("step", s) for s in ("verified", "returned", "monitored", "declined", "approved")]
     assert [w.term(k, v) for k, v in words[:6]] == list(STAGES)
     assert all(w.term(k, v) != v.replace("_", " ") for k, v in words)
+
+
+def test_township_staff_land_on_their_cases_and_a_task_links_to_its_case(site):
+    browser, case, service = site
+    wang = browser("wang")
+    home = wang.get("/inbox")
+    assert home.url.path == "/inbox/cases" and case.household_id in home.text
+    (task,) = service.tasks.search(limit=5).items
+    page = wang.get(f"/inbox/tasks/{task.task_id}").text
+    assert "此线索已进入防返贫监测案件" in page and "入户核实" in page
+    assert f'href="/inbox/cases/{case.case_id}"' in page

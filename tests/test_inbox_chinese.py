@@ -100,9 +100,13 @@ def test_a_chinese_township_round_trips_through_the_township_filter(inbox):
     english = li.get(switch)
     assert parse_qs(urlsplit(str(english.url)).query) == {"township": [JINLONG]}
     assert f"Help tasks · {JINLONG}" in english.text and "H-2" not in english.text
-    # Township staff land on their own township, named in its characters.
+    # Township staff land on their cases; the bar's link to their tasks names
+    # their own township in its characters.
     wang = browser("wang")
-    mine = wang.get("/inbox")
+    landing = wang.get("/inbox")
+    assert landing.url.path == "/inbox/cases"
+    assert f'href="/inbox/tasks?township={encoded}"' in landing.text
+    mine = wang.get(f"/inbox/tasks?township={encoded}")
     assert parse_qs(urlsplit(str(mine.url)).query) == {"township": [JINLONG]}
     assert f"帮扶任务 · {JINLONG}" in mine.text
     # The API's filter, a query parameter like the inbox's.

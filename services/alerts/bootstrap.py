@@ -226,6 +226,14 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
     )
 
 
+def lead_case(case_list: CaseView, task: Any) -> Any:
+    """The case a help task is a lead of, from the cases view."""
+    for case in case_list.search(limit=20, household_id=task.household_id).items:
+        if any(lead.task_id == task.task_id for lead in case.leads):
+            return case
+    return None
+
+
 def close_leads(alerts: Alerts, case: Case) -> None:
     """A decided case closes the help tasks that were its leads: resolved
     when the household is monitored or cleared, dismissed otherwise."""
@@ -308,6 +316,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         clock=parts.clock,
         secure_cookies=parts.settings.cookie_secure,
         more=[case_pages],
+        case_of=partial(lead_case, parts.case_list),
     )
     case_routes(
         app,

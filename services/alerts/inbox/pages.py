@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
@@ -92,6 +92,8 @@ class Sources:
     history: Callable[[str], Sequence[Any]]
     accounts: Accounts
     clock: Callable[[], datetime]
+    # The case a task is a lead of, if any (its document: stage, deadline, link).
+    case_of: Callable[[TaskOut], Any] = lambda task: None
 
 
 def router(src: Sources, secure_cookies: bool = False) -> APIRouter:
@@ -152,6 +154,7 @@ class _Helpers:
             events=events,
             done=done,
             error=error,
+            case=self.src.case_of(task),
             measures=MEASURES,
             limits={"note": NOTE_MAX, "department": DEPARTMENT_MAX},
         )
@@ -200,12 +203,10 @@ def _task_pages(pages: APIRouter, h: _Helpers) -> None:
     @pages.get("", response_class=HTMLResponse)
     def home(request: Request) -> Response:
         who = h.user(request, Permission.READ_CASES)
-        if not who.may(Permission.READ_TASKS) or who.role is Role.APPROVER:
-            return RedirectResponse("/inbox/cases", status_code=303)  # the procedure's roles
-        if who.role is Role.STAFF:
-            return RedirectResponse(
-                f"/inbox/tasks?township={quote(who.township or '')}", status_code=303
-            )
+        if who.role is not Role.COUNTY:
+            # The procedure's work list: the cases at the stages the role acts on
+            # (township staff reach their tasks, the cases' leads, from the bar).
+            return RedirectResponse("/inbox/cases", status_code=303)
         today = src.clock().date().isoformat()
         counts = src.tasks.counts("township", "phase")
         townships = sorted({t for (t, _) in counts} - {None}, key=str) + (
@@ -316,6 +317,7 @@ def install(
     clock: Callable[[], datetime],
     secure_cookies: bool = False,
     more: Sequence[APIRouter] = (),
+    case_of: Callable[[TaskOut], Any] = lambda task: None,
 ) -> None:
     """Adds the inbox to the alerts service's app: pages, their stylesheet,
     and error pages for browsers (the API keeps its JSON errors)."""
@@ -323,7 +325,7 @@ def install(
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     app.include_router(
-        router(Sources(alerts, tasks, risk, history, accounts, clock), secure_cookies)
+        router(Sources(alerts, tasks, risk, history, accounts, clock, case_of), secure_cookies)
     )
     for pages in more:  # the case pages (services/alerts/inbox/casepages.py)
         app.include_router(pages)
