@@ -8,7 +8,7 @@ in test-artifacts/ (POVWATCH_TEST_ARTIFACTS to change it)."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -172,8 +172,64 @@ def test_a_lead_becomes_a_monitoring_object_with_a_plan_in_the_browser(chromium,
     expect(staff.locator("#plan li.measure")).to_have_count(2)
     expect(staff.locator("#plan")).to_contain_text("县医保局")
     shot(staff, "cases-plan.png")
+    first = staff.locator("#plan li.measure").first
+    first.get_by_label("状态").select_option(label="已落实")
+    first.get_by_role("button").click()
+    expect(staff.locator("p.ok")).to_have_text("已记录。")
     staff.context.close()
-    for name in ("verify", "notice", "township", "county", "plan", "overview"):
+
+    # Half a year on, income stable above the line: the clearance job proposes
+    # clearance, and it passes the same chain (without the cross-check).
+    stored = len(alerts.households.history("H-7"))
+    clock.advance(days=190)
+    d = clock().date()
+    b = Builder("browser-clearance")
+    publish(
+        settings,
+        b.income("H-7", d, "15000.00", d - timedelta(days=180), d - timedelta(days=1)),
+        b.income("H-7", d, "15000.00", d - timedelta(days=365), d - timedelta(days=181)),
+    )
+    wait_for(
+        lambda: len(alerts.households.history("H-7")) == stored + 2,
+        timeout=60,
+        what="the new incomes in the store",
+    )
+    assert alerts.run_job("clearance") == 1
+    wait_for(
+        lambda: alerts.case_list.search(limit=5, household_id="H-7", phase="open").total == 1,
+        what="the clearance case in the cases view",
+    )
+    village = person(chromium, base, tokens["li"], phone=True)
+    village.locator("#cases li.case").get_by_role("link").click()
+    expect(village.locator("#status")).to_contain_text("风险消除")
+    form = village.locator("#verify")
+    form.get_by_label("家庭人口").fill("3")
+    form.get_by_label("有劳动能力人数").fill("2")
+    form.get_by_label("年收入估算（元）").fill("30000")
+    form.get_by_role("button").click()
+    expect(village.locator("#status")).to_contain_text("民主评议")  # no cross-check
+    review = village.locator("#village-review")
+    review.get_by_label("参会人数").fill("12")
+    review.get_by_role("button").click()
+    village.locator("#post-notice").get_by_role("button").click()
+    shot(village, "cases-clearance.png")
+    clock.advance(days=5)
+    village.reload()
+    village.locator("#close-notice").get_by_role("button").click()
+    expect(village.locator("#status")).to_contain_text("乡镇审核")
+    village.context.close()
+    reviewer = person(chromium, base, tokens["chen"])
+    reviewer.locator("#cases li.case").get_by_role("link").click()
+    reviewer.locator("#township-review").get_by_role("button").click()
+    reviewer.context.close()
+    approver = person(chromium, base, tokens["zhou"])
+    approver.locator("#cases li.case").get_by_role("link").click()
+    approver.locator("#decision").get_by_role("button").click()
+    expect(approver.locator("#status")).to_contain_text("已消除风险")
+    approver.goto(base + "/inbox/monitoring/H-7")
+    expect(approver.locator("#record")).to_contain_text("已消除风险")
+    approver.context.close()
+    for name in ("verify", "notice", "township", "county", "plan", "overview", "clearance"):
         assert (ARTIFACTS / f"cases-{name}.png").stat().st_size > 0
 
 

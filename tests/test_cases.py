@@ -143,6 +143,7 @@ def test_a_lead_through_every_stage_a_plan_and_clearance(world, people, clock): 
     assert service.run_job("clearance") == 0  # once a day
     clearance = one_case(service, phase="open")
     assert (clearance.kind, clearance.channel, clearance.stage) == ("clearance", "job", "verify")
+    assert clearance.card == "yellow"  # the household's card, as its first case knew it
     through_notice(service, people, clock, clearance.case_id, category=None)
     ok(chen.post(f"/cases/{clearance.case_id}/township-review", json={"approve": True}))
     ok(zhou.post(f"/cases/{clearance.case_id}/decision", json={"approve": True}))

@@ -173,7 +173,8 @@ class Cases(Application[UUID]):
             "title": reason,
             "by": who.name if who else "system",
         }
-        place = Place(household_id, record.township, record.village, None)
+        last = self.case(Case.create_id(household_id, record.cases_opened))
+        place = Place(household_id, record.township, record.village, last.card)
         case = self.take_lead(place, lead, kind="clearance")
         assert case is not None
         return case
