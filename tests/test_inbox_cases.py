@@ -20,6 +20,8 @@ def site(world):  # noqa: F811
     w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
     service.catch_up()
     (case,) = service.case_list.search(limit=5).items
+    # The followers write the views a page waits for after each step.
+    service.start(relay=False)
     app = service.web_app()
     people = {
         "li": dict(role=Role.VILLAGE, township=T, village=V),
@@ -169,3 +171,21 @@ def test_township_staff_land_on_their_cases_and_a_task_links_to_its_case(site):
     page = wang.get(f"/inbox/tasks/{task.task_id}").text
     assert "此线索已进入防返贫监测案件" in page and "入户核实" in page
     assert f'href="/inbox/cases/{case.case_id}"' in page
+
+
+def test_an_objection_during_the_notice_needs_its_handling_said(site, clock):  # noqa: F811
+    browser, case, _ = site
+    li, wang, cid = browser("li"), browser("wang"), case.case_id
+    li.post(f"/inbox/cases/{cid}/verification", data=verification())
+    wang.post(f"/inbox/cases/{cid}/crosscheck", data={"matches": "yes"})
+    review = {"held_on": "2026-06-01", "attendees": "12", "agreed": "yes", "category": "marginal"}
+    li.post(f"/inbox/cases/{cid}/village-review", data=review)
+    li.post(f"/inbox/cases/{cid}/notice", data={"starts_on": "2026-06-01", "days": "5"})
+    objection = {"received_on": "2026-06-01", "text": "有村民反映该户有经营收入"}
+    r = li.post(f"/inbox/cases/{cid}/objections", data=objection)
+    assert r.status_code == 200 and "有村民反映该户有经营收入" in r.text
+    clock.advance(days=5)
+    r = li.post(f"/inbox/cases/{cid}/notice/close", data={"handling": ""})
+    assert r.status_code == 422 and "请填写" in r.text  # the field's problem, in Chinese
+    r = li.post(f"/inbox/cases/{cid}/notice/close", data={"handling": "经核实已计入收入"})
+    assert r.status_code == 200 and "乡镇审核" in r.text
