@@ -77,6 +77,11 @@ class CaseOut(BaseModel):
         # Sorting key of the cases view: earliest deadline first; closed last.
         return self.stage_due.isoformat() if self.stage_due else "9999-12-31"
 
+    @property
+    def decision_key(self) -> str:
+        # The lead-to-decision deadline of an open case (closed: never past).
+        return self.decision_due.isoformat() if self.stage_due else "9999-12-31"
+
 
 class CasePage(BaseModel):
     items: list[CaseOut]

@@ -248,6 +248,10 @@ def test_an_overdue_stage_turns_orange_the_next_working_day(world, people, clock
     clock.advance(days=6)
     assert service.run_job("case_escalate") == 1
     assert one_case(service).shown == "red"
+    # Past the lead-to-decision deadline (15 days) too, a week later.
+    assert ok(people["county"].get("/cases/overview"))["totals"]["decision_overdue"] == 0
+    clock.advance(days=7)
+    assert ok(people["county"].get("/cases/overview"))["totals"]["decision_overdue"] == 1
 
 
 def test_every_case_change_is_published_without_personal_numbers(settings, clock):  # noqa: F811

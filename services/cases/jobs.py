@@ -99,7 +99,7 @@ def case_gauges(view: CaseView, today: date) -> Iterator[Metric]:
         (
             (
                 [t or "unknown"],
-                view.search(limit=1, before=today.isoformat(), township=t, phase="open").total,
+                view.count(below=("due_key", today.isoformat()), township=t, phase="open"),
             )
             for t in townships
             if t is not None

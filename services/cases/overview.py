@@ -15,7 +15,8 @@ class TownshipRow(BaseModel):
     township: str | None
     by_stage: dict[str, int] = Field(default_factory=dict)
     open: int = 0
-    overdue: int = 0
+    overdue: int = 0  # open cases whose stage is past its deadline
+    decision_overdue: int = 0  # open cases past the lead-to-decision deadline
     escalated: int = 0
     monitored: dict[str, int] = Field(default_factory=dict)  # by category
     cleared_this_month: int = 0
@@ -43,9 +44,21 @@ def overview(cases: CaseView, monitoring: MonitoringView, today: date) -> Overvi
         r.open += n
         if esc not in (None, "0"):
             r.escalated += n
-    for t in list(rows):
-        r = rows[t]
-        r.overdue = cases.search(limit=1, before=today.isoformat(), township=t, phase="open").total
+    day = today.isoformat()
+    for t in rows:
+        if t is not None:  # a filter of None is no filter: the rest is counted below
+            r = rows[t]
+            r.overdue = cases.count(below=("due_key", day), township=t, phase="open")
+            r.decision_overdue = cases.count(below=("decision_key", day), township=t, phase="open")
+    if None in rows:  # cases of households without a township: the county's less the rest
+        rest = [r for t, r in rows.items() if t is not None]
+        nowhere = rows[None]
+        nowhere.overdue = cases.count(below=("due_key", day), phase="open") - sum(
+            r.overdue for r in rest
+        )
+        nowhere.decision_overdue = cases.count(below=("decision_key", day), phase="open") - sum(
+            r.decision_overdue for r in rest
+        )
     month = today.isoformat()[:7]
     for (t, status, category, cleared), n in monitoring.counts(
         "township", "status", "category", "cleared_month"
@@ -64,6 +77,7 @@ def overview(cases: CaseView, monitoring: MonitoringView, today: date) -> Overvi
             totals.monitored[k] = totals.monitored.get(k, 0) + v
         totals.open += r.open
         totals.overdue += r.overdue
+        totals.decision_overdue += r.decision_overdue
         totals.escalated += r.escalated
         totals.cleared_this_month += r.cleared_this_month
     return Overview(on=today, rows=ordered, totals=totals)

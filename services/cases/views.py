@@ -23,7 +23,7 @@ CASES = Table(
     key="case_id",
     columns=(
         "household_id", "township", "village", "stage", "phase", "kind", "status",
-        "escalation", "due_key",
+        "escalation", "due_key", "decision_key",
     ),
     model=CaseOut,
     order="due_key",

@@ -71,6 +71,7 @@ class Page(Generic[M]):
 
 class DocumentView(TrackingRecorder, Generic[M]):
     table: Table[M]
+    _mark: str  # the store's parameter placeholder
 
     @abstractmethod
     def save(self, docs: list[M], tracking: Tracking | None) -> None:
@@ -85,6 +86,19 @@ class DocumentView(TrackingRecorder, Generic[M]):
     ) -> Page[M]:
         """Equality filters on the table's columns (None = any; a list or set:
         any of its values); ``before`` keeps rows whose order column is below it."""
+
+    def count(self, below: tuple[str, str] | None = None, **filters: Any) -> int:
+        """How many rows the filters keep; ``below``: (column, value), only
+        rows whose column is below the value (a deadline passed)."""
+        where, params = self._where(filters, None, self._mark)
+        if below is not None:
+            self._check((below[0],))
+            where += f"{' AND' if where else 'WHERE'} {below[0]} < {self._mark}"
+            params.append(below[1])
+        return self._count(where, params)
+
+    @abstractmethod
+    def _count(self, where: str, params: list[Any]) -> int: ...
 
     @abstractmethod
     def keys(self, after: str | None = None, limit: int = 500) -> list[str]:
@@ -129,6 +143,13 @@ class DocumentView(TrackingRecorder, Generic[M]):
 
 
 class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
+    _mark = "?"
+
+    def _count(self, where: str, params: list[Any]) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM {self.table.name} {where}", params)
+            return int(c.fetchone()[0])
+
     def construct_create_table_statements(self) -> list[str]:
         t = self.table
         cols = ", ".join([*(f"{c} TEXT" for c in t.columns), *(f"{c} INTEGER" for c in t.sums)])
@@ -205,6 +226,16 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
 
 
 class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
+    _mark = "%s"
+
+    def _count(self, where: str, params: list[Any]) -> int:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                Composed([SQL("SELECT COUNT(*) AS n FROM {0} ").format(self.ident), SQL(where)]),
+                params,
+            )
+            return int(curs.fetchone()["n"])
+
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         t = self.table
