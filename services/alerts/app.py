@@ -16,8 +16,8 @@ from functools import cache, partial
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.alerting import Decision, Held, Opening, decide, factors_of
 from domain.facts import Facts, FactSheet
@@ -27,7 +27,7 @@ from domain.rules import RuleBook
 from domain.tasks import HelpTask, SilenceBook, TaskError, Watch
 from domain.workdays import WorkCalendar
 from services.infra.metrics import STORE_RETRIES, TASK_RESOLUTION
-from services.infra.transcoder import DateAsISO
+from services.infra.processapp import ProcessApplication
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Acted:
     position: int
 
 
-class Alerts(Application[UUID]):
+class Alerts(ProcessApplication):
     name = "Alerts"
 
     def __init__(
@@ -66,13 +66,6 @@ class Alerts(Application[UUID]):
         super().__init__(env)
         self.rules, self.policies, self.clock = rules, policies, clock
         self.calendar = calendar
-
-    def construct_recorder(self) -> ProcessRecorder:
-        return self.factory.process_recorder()
-
-    def register_transcodings(self, transcoder: Transcoder) -> None:
-        super().register_transcodings(transcoder)  # type: ignore[arg-type]
-        transcoder.register(DateAsISO())
 
     # -- triggers -------------------------------------------------------------
 
@@ -246,25 +239,6 @@ class Alerts(Application[UUID]):
 
     # -- scheduled jobs -------------------------------------------------------------
 
-    def job_done(self, job: str, period: int) -> bool:
-        return self.recorder.has_tracking_id(f"job:{job}", period)
-
-    def finish_job(self, job: str, period: int, *aggregates: Any, position: bool = False) -> bool:
-        """Records a job's period with the events it produced, atomically;
-        False when that period was already recorded (it ran before a restart).
-        ``position``: ``job`` names an upstream application and ``period`` is
-        a notification id in its log."""
-        name = job if position else f"job:{job}"
-        processing = ProcessingEvent[UUID](tracking=Tracking(name, period))
-        processing.collect_events(*aggregates)
-        try:
-            self._commit(processing)
-        except IntegrityError:
-            if self.recorder.has_tracking_id(name, period):
-                return False
-            raise
-        return True
-
     def escalations(self, task_ids: list[UUID], on: date) -> list[HelpTask]:
         """Open tasks past a deadline: orange on the day after, red (supervised
         from above) a configured number of days later (plan §4(1))."""
@@ -295,15 +269,3 @@ class Alerts(Application[UUID]):
 
     def watch(self, household_id: str) -> Watch | None:
         return self._get(Watch.create_id(household_id))
-
-    def _get(self, aggregate_id: UUID | None) -> Any:
-        if aggregate_id is None:
-            return None
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
-    def _commit(self, processing: ProcessingEvent[UUID]) -> None:
-        recordings = self._record(processing)
-        self._notify(recordings)

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.access import Principal
 from domain.case_input import Acting, CaseForbidden
@@ -27,7 +27,7 @@ from domain.procedure import CaseKind, Procedure
 from domain.task_input import NOTE_MAX, TaskError, plain_text
 from domain.workdays import WorkCalendar
 from services.infra.metrics import STORE_RETRIES
-from services.infra.transcoder import DateAsISO
+from services.infra.processapp import ProcessApplication
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class ActedCase:
     position: int
 
 
-class Cases(Application[UUID]):
+class Cases(ProcessApplication):
     name = "Cases"
 
     def __init__(
@@ -77,13 +77,6 @@ class Cases(Application[UUID]):
         self.procedure, self.calendar, self.clock = procedure, calendar, clock
         # Called with a decided case (the alerts close its lead tasks).
         self.on_decided: Callable[[Case], None] | None = None
-
-    def construct_recorder(self) -> ProcessRecorder:
-        return self.factory.process_recorder()
-
-    def register_transcodings(self, transcoder: Transcoder) -> None:
-        super().register_transcodings(transcoder)  # type: ignore[arg-type]
-        transcoder.register(DateAsISO())
 
     def acting(self, who: Principal, at: datetime) -> Acting:
         return Acting(who, at, self.procedure, self.calendar)
@@ -257,39 +250,3 @@ class Cases(Application[UUID]):
 
     def record_at(self, record_id: UUID, version: int) -> MonitoringRecord:
         return self.repository.get(record_id, version=version)
-
-    def _get(self, aggregate_id: UUID | None) -> Any:
-        if aggregate_id is None:
-            return None
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
-    def _commit(self, processing: ProcessingEvent[UUID]) -> None:
-        recordings = self._record(processing)
-        self._notify(recordings)
-
-    def finish(self, upstream: str, position: int) -> None:
-        """Records a position in ``upstream``'s log with nothing else (a batch
-        without leads); False-free: an already recorded one is left as it is."""
-        processing = ProcessingEvent[UUID](tracking=Tracking(upstream, position))
-        try:
-            self._commit(processing)
-        except IntegrityError:
-            if not self.recorder.has_tracking_id(upstream, position):
-                raise
-
-    def job_done(self, job: str, period: int) -> bool:
-        return self.recorder.has_tracking_id(f"job:{job}", period)
-
-    def finish_job(self, job: str, period: int, *aggregates: Any) -> bool:
-        processing = ProcessingEvent[UUID](tracking=Tracking(f"job:{job}", period))
-        processing.collect_events(*aggregates)
-        try:
-            self._commit(processing)
-        except IntegrityError:
-            if self.recorder.has_tracking_id(f"job:{job}", period):
-                return False
-            raise
-        return True

@@ -70,4 +70,5 @@ class LeadFollower(LogRunner[list[tuple[Notification, HelpTask]]]):
             place = Place(task.household_id, task.township, task.village, task.card)
             self.cases.take_lead(place, lead_of(task), tracking=Tracking(upstream, note.id))
         if not work or work[-1][0].id != tracking.notification_id:
-            self.cases.finish(upstream, tracking.notification_id)
+            # A batch's last notification that was not a lead: its position alone.
+            self.cases.finish_job(upstream, tracking.notification_id, position=True)
