@@ -33,19 +33,20 @@ def overview(cases: CaseView, monitoring: MonitoringView, today: date) -> Overvi
     def row(t: str | None) -> TownshipRow:
         return rows.setdefault(t, TownshipRow(township=t))
 
-    for (t, stage, phase, esc), n in cases.counts(
-        "township", "stage", "phase", "escalation"
-    ).items():
-        if phase != "open" or stage is None:
+    for (t, stage, esc), n in cases.counts("township", "stage", "escalation", phase="open").items():
+        if stage is None:
             continue
         r = row(t)
         r.by_stage[stage] = r.by_stage.get(stage, 0) + n
         r.open += n
         if esc not in (None, "0"):
             r.escalated += n
-    for t in list(rows):
-        r = rows[t]
-        r.overdue = cases.search(limit=1, before=today.isoformat(), township=t, phase="open").total
+    # Every township's overdue stages in one grouped count (one count per
+    # township read each township's cases from the table: most of the
+    # overview's time at 50,000 open cases).
+    overdue = cases.counts("township", before=today.isoformat(), phase="open")
+    for t, r in rows.items():
+        r.overdue = overdue.get((t,), 0)
     month = today.isoformat()[:7]
     for (t, status, category, cleared), n in monitoring.counts(
         "township", "status", "category", "cleared_month"

@@ -93,7 +93,11 @@ class DocumentView(TrackingRecorder, Generic[M]):
         (an offset costs as many rows as it skips)."""
 
     @abstractmethod
-    def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]: ...
+    def counts(
+        self, *columns: str, before: str | None = None, **filters: Any
+    ) -> dict[tuple[str | None, ...], int]:
+        """Rows by the values of ``columns``, of those ``search`` would find
+        with the same filters (one grouped query, from the indexed columns)."""
 
     @abstractmethod
     def totals(self) -> dict[str, int]:
@@ -182,11 +186,17 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
             )
             return [r[0] for r in c.fetchall()]
 
-    def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]:
+    def counts(
+        self, *columns: str, before: str | None = None, **filters: Any
+    ) -> dict[tuple[str | None, ...], int]:
         self._check(columns)
         cols = ", ".join(columns)
+        where, params = self._where(filters, before, "?")
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {cols}, COUNT(*) AS n FROM {self.table.name} GROUP BY {cols}")
+            c.execute(
+                f"SELECT {cols}, COUNT(*) AS n FROM {self.table.name} {where} GROUP BY {cols}",
+                params,
+            )
             return {tuple(r[c] for c in columns): r["n"] for r in c.fetchall()}
 
     def totals(self) -> dict[str, int]:
@@ -322,12 +332,22 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
             )
             return [r[self.table.key] for r in curs.fetchall()]
 
-    def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]:
+    def counts(
+        self, *columns: str, before: str | None = None, **filters: Any
+    ) -> dict[tuple[str | None, ...], int]:
         self._check(columns)
         cols = SQL(", ").join(map(Identifier, columns))
+        where, params = self._where(filters, before, "%s")
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
-                SQL("SELECT {0}, COUNT(*) AS n FROM {1} GROUP BY {0}").format(cols, self.ident)
+                Composed(
+                    [
+                        SQL("SELECT {0}, COUNT(*) AS n FROM {1} ").format(cols, self.ident),
+                        SQL(where),
+                        SQL(" GROUP BY {0}").format(cols),
+                    ]
+                ),
+                params,
             )
             return {tuple(r[c] for c in columns): r["n"] for r in curs.fetchall()}
 
