@@ -42,6 +42,7 @@ class Run:
                 "events_topic": f"bench.{tag}",
                 "dlq_topic": f"bench.dlq.{tag}",
                 "tasks_topic": f"bench.tasks.{tag}",
+                "cases_topic": f"bench.cases.{tag}",
                 "monitor_group": f"bench-{tag}",
             }
         )
@@ -89,6 +90,7 @@ class Run:
                 "POVWATCH_EVENTS_TOPIC": s.events_topic,
                 "POVWATCH_DLQ_TOPIC": s.dlq_topic,
                 "POVWATCH_TASKS_TOPIC": s.tasks_topic,
+                "POVWATCH_CASES_TOPIC": s.cases_topic,
                 "POVWATCH_MONITOR_GROUP": s.monitor_group,
                 "POVWATCH_LOG_LEVEL": "WARNING",
             }

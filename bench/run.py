@@ -1,7 +1,8 @@
 """povwatch benchmarks on PostgreSQL: figures and their ratios, one run.
 
-    scripts/bench.sh            # the full run (about 27 minutes here)
-    scripts/bench.sh --quick    # small sizes, to check the benchmarks work
+    scripts/bench.sh               # the full run (about 42 minutes here)
+    scripts/bench.sh --quick       # small sizes, to check the benchmarks work
+    scripts/bench.sh --only cases  # the monitoring procedure alone (about 15 minutes)
 
 Every figure is measured in the same run, each on a fresh schema and fresh
 topics, so ratios compare like with like on a shared, noisy machine; the
@@ -11,6 +12,9 @@ After the largest size, the smallest county once more with four years of
 feeds: what an event costs as streams grow, beside as the county grows.
 On the stores of the largest size and of the long streams, the alerts
 process then reads every household from the start: its peak memory.
+Last, the monitoring procedure (bench/cases.py): a million households and
+50,000 open cases, staff's work lists, the county's overview and stage
+actions over HTTP from the alerts process, and that process's peak memory.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from bench import cases
 from bench.common import log
 from bench.latency import alert_latency
 from bench.measures import E2E, AlertsRun, alerts_over, baseline, end_to_end, floor, rebuild
@@ -75,6 +80,32 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help="runs of the smaller growth sizes (default 5; 1 with --quick): a "
         "10,000-household run lasts under two seconds and moves by 10-20%%",
+    )
+    parser.add_argument(
+        "--only", choices=["cases"], help="only this section (cases: the monitoring procedure)"
+    )
+    parser.add_argument(
+        "--cases-households",
+        type=int,
+        default=None,
+        help="households of the cases section's store (default 1,000,000; 20,000 with --quick)",
+    )
+    parser.add_argument(
+        "--cases-open",
+        type=int,
+        default=None,
+        help="open cases of the cases section (default 50,000; 1,000 with --quick)",
+    )
+    parser.add_argument(
+        "--cases-rounds",
+        type=int,
+        default=200,
+        help="measured rounds of the cases section's requests, each kind once a round",
+    )
+    parser.add_argument(
+        "--cases-keep",
+        action="store_true",
+        help="leave the cases section's schema in place (to EXPLAIN its queries)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     return parser.parse_args()
@@ -267,10 +298,21 @@ def main() -> int:
         "quick": q,
         "repeat": repeat,
         "growth_repeat": growth_repeat,
+        "only": args.only,
     }
-    results.update(store_figures(base, args, repeat))
-    results.update(growth_figures(base, args, growth_repeat))
-    table = rows(results)
+    if args.only is None:
+        results.update(store_figures(base, args, repeat))
+        results.update(growth_figures(base, args, growth_repeat))
+    results["cases"] = cases.cases_figures(
+        base,
+        args.cases_households or (20_000 if q else 1_000_000),
+        args.cases_open or (1_000 if q else 50_000),
+        args.cases_rounds,
+        args.ingest_processes,
+        keep=args.cases_keep,
+    )
+    table = [] if args.only else rows(results)
+    table += cases.rows(results["cases"])
     width = max(len(r[0]) for r in table)
     print("\npovwatch benchmarks (PostgreSQL)" + (" -- quick sizes, not figures" if q else ""))
     for name, figure, ratio in table:

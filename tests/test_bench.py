@@ -31,6 +31,13 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
         "long streams: 1,000 households, 12 months",
         "alerts process over the largest county (5,000 households)",
         "alerts process over the long streams (1,000 households)",
+        "cases: 20,000 households, 1,000 open cases",
+        "township staff's GET /cases?mine=true p50 / p95",
+        "village staff's GET /cases?mine=true p50 / p95",
+        "township reviewer's GET /cases?mine=true p50 / p95",
+        "county's GET /cases/overview p50 / p95",
+        "POST /cases/{id}/verification p50 / p95",
+        "alerts process peak memory",
     ):
         assert label in result.stdout, label
     assert "of floor" in result.stdout and "x baseline" in result.stdout
@@ -53,3 +60,16 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
     for name in ("largest", "long_streams"):
         alerts = data["alerts_process"][name]
         assert alerts["peak_rss_mb"] > 0 and 0 < alerts["notifications"] <= alerts["of"]
+    # The monitoring procedure over HTTP: every kind of request measured
+    # after its warm-up, each verification a real stage action.
+    cases = data["cases"]
+    assert cases["households"] == 20_000 and cases["open_cases"] == 1_000
+    assert set(cases["latency"]) == {
+        "township_staff_list", "village_staff_list", "reviewer_list", "county_overview",
+        "verification",
+    }  # fmt: skip
+    for name, m in cases["latency"].items():
+        assert m["requests"] >= 200 and 0 < m["p50_ms"] <= m["p95_ms"], name
+    assert cases["latency"]["county_overview"]["total"] == 1_000
+    assert cases["latency"]["township_staff_list"]["total"] > 0
+    assert cases["peak_rss_mb"] > 0 and "of the 300 ms target" in result.stdout

@@ -97,8 +97,24 @@ def test_view_filters_pages_and_counts(households, projection):
     counts = view.counts("card", "level")
     assert counts[(None, "high")] == 1  # the household the registry does not know
     assert sum(counts.values()) == 6
+    # Counted with search's filters: the same rows search finds.
+    jinlong = view.counts("card", township="金龙镇")
+    assert sum(jinlong.values()) == view.search(township="金龙镇").total
+    assert jinlong[("yellow",)] == 2
+    below = view.counts("township", before="430624-0003", card=["yellow", "red"])
+    assert (
+        sum(below.values()) == view.search(before="430624-0003", card=["yellow", "red"]).total > 0
+    )
+    # Below another column than the order's (a second deadline).
+    assert view.counts("card", before=("township", "金"), township=None) == view.counts(
+        "card", township="岭北镇"
+    )
+    with pytest.raises(ValueError):
+        view.counts("card", before=("colour", "x"))
     with pytest.raises(ValueError):
         view.search(colour="red")
+    with pytest.raises(ValueError):
+        view.counts("card", colour="red")
 
 
 def test_loan_totals_for_the_county_overdue_ratio(households, projection):

@@ -34,31 +34,21 @@ def overview(cases: CaseView, monitoring: MonitoringView, today: date) -> Overvi
     def row(t: str | None) -> TownshipRow:
         return rows.setdefault(t, TownshipRow(township=t))
 
-    for (t, stage, phase, esc), n in cases.counts(
-        "township", "stage", "phase", "escalation"
-    ).items():
-        if phase != "open" or stage is None:
+    for (t, stage, esc), n in cases.counts("township", "stage", "escalation", phase="open").items():
+        if stage is None:
             continue
         r = row(t)
         r.by_stage[stage] = r.by_stage.get(stage, 0) + n
         r.open += n
         if esc not in (None, "0"):
             r.escalated += n
+    # Each deadline's late cases per township in one grouped count each (a
+    # count per township read that township's cases from the table).
     day = today.isoformat()
-    for t in rows:
-        if t is not None:  # a filter of None is no filter: the rest is counted below
-            r = rows[t]
-            r.overdue = cases.count(below=("due_key", day), township=t, phase="open")
-            r.decision_overdue = cases.count(below=("decision_key", day), township=t, phase="open")
-    if None in rows:  # cases of households without a township: the county's less the rest
-        rest = [r for t, r in rows.items() if t is not None]
-        nowhere = rows[None]
-        nowhere.overdue = cases.count(below=("due_key", day), phase="open") - sum(
-            r.overdue for r in rest
-        )
-        nowhere.decision_overdue = cases.count(below=("decision_key", day), phase="open") - sum(
-            r.decision_overdue for r in rest
-        )
+    overdue = cases.counts("township", before=day, phase="open")
+    late = cases.counts("township", before=("decision_key", day), phase="open")
+    for t, r in rows.items():
+        r.overdue, r.decision_overdue = overdue.get((t,), 0), late.get((t,), 0)
     month = today.isoformat()[:7]
     for (t, status, category, cleared), n in monitoring.counts(
         "township", "status", "category", "cleared_month"

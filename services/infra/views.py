@@ -59,6 +59,9 @@ def _decimal(obj: Any) -> str:
     raise TypeError(f"{type(obj).__name__} is not a document field type")
 
 
+# Rows whose order column is below a value, or (column, value): whose column is.
+Below = str | tuple[str, str] | None
+
 # Far past any page there is, and inside the stores' 64-bit integers.
 MAX_OFFSET = 10**9
 
@@ -71,7 +74,6 @@ class Page(Generic[M]):
 
 class DocumentView(TrackingRecorder, Generic[M]):
     table: Table[M]
-    _mark: str  # the store's parameter placeholder
 
     @abstractmethod
     def save(self, docs: list[M], tracking: Tracking | None) -> None:
@@ -82,23 +84,11 @@ class DocumentView(TrackingRecorder, Generic[M]):
 
     @abstractmethod
     def search(
-        self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any
+        self, limit: int = 50, offset: int = 0, before: Below = None, **filters: Any
     ) -> Page[M]:
         """Equality filters on the table's columns (None = any; a list or set:
-        any of its values); ``before`` keeps rows whose order column is below it."""
-
-    def count(self, below: tuple[str, str] | None = None, **filters: Any) -> int:
-        """How many rows the filters keep; ``below``: (column, value), only
-        rows whose column is below the value (a deadline passed)."""
-        where, params = self._where(filters, None, self._mark)
-        if below is not None:
-            self._check((below[0],))
-            where += f"{' AND' if where else 'WHERE'} {below[0]} < {self._mark}"
-            params.append(below[1])
-        return self._count(where, params)
-
-    @abstractmethod
-    def _count(self, where: str, params: list[Any]) -> int: ...
+        any of its values); ``before`` keeps rows whose order column (or the
+        column it names) is below its value."""
 
     @abstractmethod
     def keys(self, after: str | None = None, limit: int = 500) -> list[str]:
@@ -107,7 +97,11 @@ class DocumentView(TrackingRecorder, Generic[M]):
         (an offset costs as many rows as it skips)."""
 
     @abstractmethod
-    def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]: ...
+    def counts(
+        self, *columns: str, before: Below = None, **filters: Any
+    ) -> dict[tuple[str | None, ...], int]:
+        """Rows by the values of ``columns``, of those ``search`` would find
+        with the same filters (one grouped query, from the indexed columns)."""
 
     @abstractmethod
     def totals(self) -> dict[str, int]:
@@ -117,9 +111,7 @@ class DocumentView(TrackingRecorder, Generic[M]):
     def clear(self, application_name: str) -> None:
         """Forgets every row and the position (before a rebuild)."""
 
-    def _where(
-        self, filters: dict[str, Any], before: str | None, mark: str
-    ) -> tuple[str, list[Any]]:
+    def _where(self, filters: dict[str, Any], before: Below, mark: str) -> tuple[str, list[Any]]:
         unknown = set(filters) - set(self.table.columns)
         if unknown:
             raise ValueError(f"unknown filter(s) {sorted(unknown)}")
@@ -133,8 +125,11 @@ class DocumentView(TrackingRecorder, Generic[M]):
                 parts.append(f"{k} = {mark}")
                 params.append(str(v))
         if before is not None:
-            parts.append(f"{self.table.order} < {mark}")
-            params.append(before)
+            column, value = before if isinstance(before, tuple) else (self.table.order, before)
+            if isinstance(before, tuple):
+                self._check((column,))
+            parts.append(f"{column} < {mark}")
+            params.append(value)
         return (f"WHERE {' AND '.join(parts)}" if parts else ""), params
 
     def _check(self, columns: tuple[str, ...]) -> None:
@@ -143,13 +138,6 @@ class DocumentView(TrackingRecorder, Generic[M]):
 
 
 class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
-    _mark = "?"
-
-    def _count(self, where: str, params: list[Any]) -> int:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT COUNT(*) FROM {self.table.name} {where}", params)
-            return int(c.fetchone()[0])
-
     def construct_create_table_statements(self) -> list[str]:
         t = self.table
         cols = ", ".join([*(f"{c} TEXT" for c in t.columns), *(f"{c} INTEGER" for c in t.sums)])
@@ -179,7 +167,7 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
         return t.model.model_validate_json(row["body"]) if row else None
 
     def search(
-        self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any
+        self, limit: int = 50, offset: int = 0, before: Below = None, **filters: Any
     ) -> Page[M]:
         t = self.table
         where, params = self._where(filters, before, "?")
@@ -203,11 +191,17 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
             )
             return [r[0] for r in c.fetchall()]
 
-    def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]:
+    def counts(
+        self, *columns: str, before: Below = None, **filters: Any
+    ) -> dict[tuple[str | None, ...], int]:
         self._check(columns)
         cols = ", ".join(columns)
+        where, params = self._where(filters, before, "?")
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {cols}, COUNT(*) AS n FROM {self.table.name} GROUP BY {cols}")
+            c.execute(
+                f"SELECT {cols}, COUNT(*) AS n FROM {self.table.name} {where} GROUP BY {cols}",
+                params,
+            )
             return {tuple(r[c] for c in columns): r["n"] for r in c.fetchall()}
 
     def totals(self) -> dict[str, int]:
@@ -226,16 +220,6 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
 
 
 class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
-    _mark = "%s"
-
-    def _count(self, where: str, params: list[Any]) -> int:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                Composed([SQL("SELECT COUNT(*) AS n FROM {0} ").format(self.ident), SQL(where)]),
-                params,
-            )
-            return int(curs.fetchone()["n"])
-
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         t = self.table
@@ -317,7 +301,7 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
         return t.model.model_validate_json(row["body"]) if row else None
 
     def search(
-        self, limit: int = 50, offset: int = 0, before: str | None = None, **filters: Any
+        self, limit: int = 50, offset: int = 0, before: Below = None, **filters: Any
     ) -> Page[M]:
         t = self.table
         where, params = self._where(filters, before, "%s")
@@ -353,12 +337,22 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
             )
             return [r[self.table.key] for r in curs.fetchall()]
 
-    def counts(self, *columns: str) -> dict[tuple[str | None, ...], int]:
+    def counts(
+        self, *columns: str, before: Below = None, **filters: Any
+    ) -> dict[tuple[str | None, ...], int]:
         self._check(columns)
         cols = SQL(", ").join(map(Identifier, columns))
+        where, params = self._where(filters, before, "%s")
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
-                SQL("SELECT {0}, COUNT(*) AS n FROM {1} GROUP BY {0}").format(cols, self.ident)
+                Composed(
+                    [
+                        SQL("SELECT {0}, COUNT(*) AS n FROM {1} ").format(cols, self.ident),
+                        SQL(where),
+                        SQL(" GROUP BY {0}").format(cols),
+                    ]
+                ),
+                params,
             )
             return {tuple(r[c] for c in columns): r["n"] for r in curs.fetchall()}
 
