@@ -1,0 +1,166 @@
+"""Each kind of receiver against a real local server: the robots' request
+formats and DingTalk's signature checked by the server, mail received by a
+real SMTP server; a receiver that is down or refuses is a failed send."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import httpx
+import pytest
+
+from domain.notify import Notice, NotifyConfig, Receiver
+from domain.outbox import Batch
+from services.notify.messages import LINES_MAX, compose
+from services.notify.senders import SendFailed, sender_for
+from tests.receivers import (
+    DINGTALK_SECRET,
+    DINGTALK_TOKEN,
+    WEBHOOK_TOKEN,
+    WECOM_KEY,
+    MailServer,
+    Robots,
+)
+
+AT = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+SECRETS = {
+    "WECOM": WECOM_KEY,
+    "DING": DINGTALK_TOKEN,
+    "DING_SIGN": DINGTALK_SECRET,
+    "HOOK": WEBHOOK_TOKEN,
+}
+
+
+def secret(ref) -> str:
+    return SECRETS[ref.env]
+
+
+def term(kind: str, code: str) -> str:
+    return {"stage.verify": "入户核实", "category.sudden": "突发严重困难户"}.get(
+        f"{kind}.{code}", code
+    )
+
+
+def batch(n: int = 2) -> Batch:
+    notices = tuple(
+        Notice(
+            topic="lead" if i else "overdue",
+            case_id=f"case-{i}",
+            township="城西镇",
+            village="东风村",
+            household_ref=f"HH-{i:04d}",
+            household_id=f"h{i}",
+            roles=("staff",),
+            at=AT,
+            stage="" if i else "verify",
+            due=None if i else date(2026, 12, 1),
+        )
+        for i in range(n)
+    )
+    return Batch("cx:0a1b2c3d4e5f:7", "cx", "城西镇", notices)
+
+
+@pytest.fixture
+def robots():
+    r = Robots().start()
+    yield r
+    r.stop()
+
+
+def config(robots: Robots, **receiver) -> tuple[NotifyConfig, Receiver]:
+    r = Receiver.model_validate({"id": "cx", "township": "城西镇", "roles": ["staff"], **receiver})
+    return NotifyConfig(base_url="https://povwatch.example.cn", receivers=(r,)), r
+
+
+def test_a_message_names_village_reference_stage_and_link_only():
+    cfg = NotifyConfig(base_url="https://povwatch.example.cn/")
+    m = compose(batch(), cfg, term)
+    assert m.title == "城西镇 防返贫监测提醒：已逾期 1、新线索 1"
+    assert m.lines[0] == "东风村 HH-0000 入户核实已逾期（期限 2026-12-01）"
+    assert m.links[1] == "https://povwatch.example.cn/inbox/cases/case-1"
+    assert "消息编号 cx:0a1b2c3d4e5f:7" in m.text() and "消息编号 cx:0a1b2c3d4e5f:7" in m.markdown()
+    big = compose(batch(LINES_MAX + 5), cfg, term)
+    assert len(big.lines) == LINES_MAX and big.more == 5 and "另有 5 项" in big.text()
+
+
+def test_wecom_robot_gets_its_markdown_format(robots):
+    cfg, r = config(robots, kind="wecom", url=robots.url("wecom"), key={"env": "WECOM"})
+    with httpx.Client(timeout=5) as client:
+        sender_for(r, None, secret, client).send(compose(batch(), cfg, term))
+    [body] = robots.received["wecom"]
+    assert body["msgtype"] == "markdown" and "HH-0001" in body["markdown"]["content"]
+    assert "https://povwatch.example.cn/inbox/cases/case-1" in body["markdown"]["content"]
+
+
+def test_dingtalk_robot_checks_the_signature(robots):
+    cfg, r = config(
+        robots,
+        kind="dingtalk",
+        url=robots.url("dingtalk"),
+        key={"env": "DING"},
+        secret={"env": "DING_SIGN"},
+    )
+    with httpx.Client(timeout=5) as client:
+        sender_for(r, None, secret, client).send(compose(batch(), cfg, term))
+        assert robots.received["dingtalk"][0]["markdown"]["title"].startswith("城西镇")
+        wrong = dict(SECRETS, DING_SIGN="SECwrong")
+        with pytest.raises(SendFailed, match="sign not match"):
+            sender_for(r, None, lambda ref: wrong[ref.env], client).send(
+                compose(batch(), cfg, term)
+            )
+
+
+def test_webhook_carries_the_key_as_idempotency_key(robots):
+    cfg, r = config(robots, kind="webhook", url=robots.url("webhook"), secret={"env": "HOOK"})
+    with httpx.Client(timeout=5) as client:
+        sender_for(r, None, secret, client).send(compose(batch(), cfg, term))
+    [body] = robots.received["webhook"]
+    assert body["key"] == "cx:0a1b2c3d4e5f:7" and len(body["items"]) == 2
+    assert robots.headers[0]["Idempotency-Key"] == "cx:0a1b2c3d4e5f:7"
+
+
+def test_a_receiver_down_or_unwell_is_a_failed_send(robots):
+    cfg, r = config(robots, kind="wecom", url=robots.url("wecom"), key={"env": "WECOM"})
+    with httpx.Client(timeout=2) as client:
+        sender = sender_for(r, None, secret, client)
+        robots.failing = True
+        with pytest.raises(SendFailed, match="HTTP 503"):
+            sender.send(compose(batch(), cfg, term))
+        robots.stop()
+        with pytest.raises(SendFailed, match="ConnectError"):
+            sender.send(compose(batch(), cfg, term))
+        wrong = dict(SECRETS, WECOM="revoked")
+        robots.failing = False
+        robots.start()
+        with pytest.raises(SendFailed, match="errcode 300001"):
+            sender_for(r, None, lambda ref: wrong[ref.env], client).send(
+                compose(batch(), cfg, term)
+            )
+    assert robots.received["wecom"] == []
+
+
+def test_mail_reaches_a_real_smtp_server_with_its_key():
+    server = MailServer().start()
+    try:
+        r = Receiver(
+            id="mail", kind="email", township="城西镇", roles=("staff",), to=("zhen@example.org",)
+        )
+        cfg = NotifyConfig(
+            receivers=(r,),
+            smtp={
+                "host": "127.0.0.1",
+                "port": server.port,
+                "security": "none",
+                "sender": "povwatch@example.org",
+            },
+        )
+        sender_for(r, cfg.smtp, secret, httpx.Client()).send(compose(batch(), cfg, term))
+        [mail] = server.mails
+        assert mail["Subject"] == "城西镇 防返贫监测提醒：已逾期 1、新线索 1"
+        assert mail["X-Povwatch-Key"] == "cx:0a1b2c3d4e5f:7" and mail["To"] == "zhen@example.org"
+        assert "HH-0001" in mail.get_content()
+        server.stop()
+        with pytest.raises(SendFailed, match="ConnectionRefused"):
+            sender_for(r, cfg.smtp, secret, httpx.Client()).send(compose(batch(), cfg, term))
+    finally:
+        server.stop()
