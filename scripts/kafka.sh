@@ -86,12 +86,14 @@ start() {
     -Dlog4j2.configurationFile="$ROOT/scripts/kafka/log4j2.yaml" \
     -cp "$cp" kafka.Kafka "$STATE/server.properties" >"$LOG" 2>&1 &
   echo $! > "$PIDFILE"
-  for _ in $(seq 1 120); do
+  # A broker restarted on a busy machine, or with many partitions to load,
+  # can take more than a minute before it listens.
+  for _ in $(seq 1 360); do
     if ! running; then say "broker exited; see $LOG"; tail -n 30 "$LOG" >&2; exit 1; fi
     if answers; then say "broker up on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"; return; fi
     sleep 0.5
   done
-  say "broker did not answer within 60 s; see $LOG"; exit 1
+  say "broker did not answer within 180 s; see $LOG"; exit 1
 }
 
 stop() {

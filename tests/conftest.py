@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from services.infra import kafka
 from services.infra.settings import Settings
@@ -69,7 +72,11 @@ def store_settings(request, base_settings: Settings, tmp_path) -> Iterator[Setti
     _drop_schema(base_settings, schema)
 
 
-def _with_own_topics(settings: Settings) -> Settings:
+@contextmanager
+def own_topics(settings: Settings) -> Iterator[Settings]:
+    """Topics and a consumer group of this test's own, deleted afterwards: a
+    broker that kept every test's partitions would restart (the fault tests
+    restart it) and answer more and more slowly as the suite goes on."""
     run = uuid.uuid4().hex[:10]
     s = settings.model_copy(
         update={
@@ -81,16 +88,37 @@ def _with_own_topics(settings: Settings) -> Settings:
         }
     )
     kafka.ensure_topics(s)
-    return s
+    try:
+        yield s
+    finally:
+        _delete_topics(s)
+
+
+def _delete_topics(s: Settings) -> None:
+    topics = [s.events_topic, s.dlq_topic, s.tasks_topic, s.cases_topic]
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=s.kafka_bootstrap, request_timeout_ms=10000, **s.kafka_security()
+        )
+    except KafkaError:
+        return  # a test that stopped the broker for good leaves its topics
+    try:
+        admin.delete_topics(topics)
+    except KafkaError:
+        pass  # some were never created, or the broker is still coming back
+    finally:
+        admin.close()
 
 
 @pytest.fixture
-def settings(store_settings: Settings, kafka_up) -> Settings:
+def settings(store_settings: Settings, kafka_up) -> Iterator[Settings]:
     """A store of each kind plus topics of this test's own on the real broker."""
-    return _with_own_topics(store_settings)
+    with own_topics(store_settings) as s:
+        yield s
 
 
 @pytest.fixture
-def broker_settings(base_settings: Settings, kafka_up) -> Settings:
+def broker_settings(base_settings: Settings, kafka_up) -> Iterator[Settings]:
     """Topics of this test's own on the real broker, for tests without a store."""
-    return _with_own_topics(base_settings)
+    with own_topics(base_settings) as s:
+        yield s

@@ -160,7 +160,9 @@ def stored_facts(households_app) -> tuple[dict[str, int], set[tuple[str, str]]]:
     top = households_app.recorder.max_notification_id() or 0
     counts: dict[str, int] = defaultdict(int)
     keys: set[tuple[str, str]] = set()
-    for household, events in replay(households_app, top):
+    # Read every stream first: the replay's cursor is a transaction, which the
+    # server ends if it idles while each write model is read.
+    for household, events in list(replay(households_app, top)):
         code = household.facts.code
         counts[code] = events - 1  # less the stream's opening
         receipts = households_app.get_or_open(code).receipts  # the write model's

@@ -57,14 +57,21 @@ def county_sheets() -> dict[str, FactSheet]:
     return {code: fold(events) for code, events in county_streams().items()}
 
 
-def wait_for(probe: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
+def wait_for(
+    probe: Callable[[], T],
+    timeout: float = 30.0,
+    what: str = "condition",
+    state: Callable[[], str] | None = None,
+) -> T:
+    """``state`` describes, on a timeout, where the waited-for work stood."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            seen = f" ({state()})" if state else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}{seen}")
         time.sleep(0.1)
 
 

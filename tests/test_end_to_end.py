@@ -178,7 +178,8 @@ def test_conflicting_duplicate_goes_to_the_dead_letter_topic(settings, monitor):
     (dead,) = read_topic(settings, settings.dlq_topic, expect=1)
     reason = headers(dead)["povwatch.reason"]
     assert reason["code"] == "conflict" and reason["errors"][0]["field"] == "event_id"
-    household = monitor.households.household("H-8")
+    # The dead letter is acknowledged before the batch's facts are committed.
+    household = wait_for(lambda: monitor.households.household("H-8"), what="H-8 stored")
     assert household.version == 2 and household.facts.incomes[0].amount_yuan == 10000
 
 

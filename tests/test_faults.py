@@ -27,7 +27,7 @@ from services.infra.policyfile import load_policies
 from services.monitor.api import create_app
 from services.monitor.bootstrap import open_monitor
 from services.monitor.riskstatus import RiskStatusProjection
-from tests.conftest import _drop_schema, _fresh_schema, _with_own_topics
+from tests.conftest import _drop_schema, _fresh_schema, own_topics
 from tests.faults import ROOT, SCALE, Corpus, Proc, dead_letter_origins, publish, stored_facts
 from tests.helpers import read_topic, wait_for
 
@@ -36,10 +36,9 @@ from tests.helpers import read_topic, wait_for
 def pg(base_settings, kafka_up, postgres_up):
     """A fresh PostgreSQL schema and topics of this test's own."""
     schema = _fresh_schema(base_settings)
-    settings = _with_own_topics(
-        base_settings.model_copy(update={"store": "postgres", "postgres_schema": schema})
-    )
-    yield settings
+    store = base_settings.model_copy(update={"store": "postgres", "postgres_schema": schema})
+    with own_topics(store) as settings:
+        yield settings
     _drop_schema(base_settings, schema)
 
 
@@ -57,6 +56,20 @@ def caught_up(settings, households: Households, end: dict[int, int]) -> bool:
         )
     except OperationalError:  # the database is still coming back
         return False
+
+
+def ingestion_state(settings, service, end: dict[int, int]) -> str:
+    """Which partitions the ingestor holds and how far the store is on each."""
+    ingestor = service.ingestor
+    try:
+        stored = {p: service.households.resume_from(settings.events_topic, p) for p in end}
+    except OperationalError as e:
+        stored = {"store": type(e).__name__}
+    return (
+        f"healthy={ingestor.healthy} "
+        f"assigned={sorted(tp.partition for tp in ingestor.consumer.assignment())} "
+        f"stored={stored} ends={end}"
+    )
 
 
 def check_nothing_lost_or_doubled(settings, corpus: Corpus, offsets) -> None:
@@ -287,6 +300,7 @@ def test_broker_restarted_mid_stream(pg, tmp_path):
             lambda: caught_up(pg, service.households, ends(offsets)),
             timeout=180,
             what="ingestion to finish after the broker came back",
+            state=lambda: ingestion_state(pg, service, ends(offsets)),
         )
     check_nothing_lost_or_doubled(pg, corpus, offsets)
 
@@ -303,8 +317,9 @@ def test_database_outage_pauses_then_resumes_by_itself(pg, tmp_path):
         offsets += publish(pg, corpus.sent[:half])
         wait_for(
             lambda: caught_up(pg, service.households, ends(offsets)),
-            timeout=120,
+            timeout=180,
             what="the first half ingested",
+            state=lambda: ingestion_state(pg, service, ends(offsets)),
         )
         before = {p: service.households.resume_from(pg.events_topic, p) for p in ends(offsets)}
         subprocess.run([str(ROOT / "scripts/postgres.sh"), "stop"], check=True)
@@ -327,6 +342,7 @@ def test_database_outage_pauses_then_resumes_by_itself(pg, tmp_path):
             lambda: caught_up(pg, service.households, ends(offsets)),
             timeout=180,
             what="ingestion to resume by itself",
+            state=lambda: ingestion_state(pg, service, ends(offsets)),
         )
         wait_for(lambda: api.get("/readyz").status_code == 200, timeout=60, what="ready again")
     check_nothing_lost_or_doubled(pg, corpus, offsets)

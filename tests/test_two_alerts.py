@@ -19,7 +19,7 @@ from services.alerts.bootstrap import open_alerts
 from services.households.app import Households
 from services.infra.access import open_accounts
 from synthetic.sample import Builder
-from tests.conftest import _drop_schema, _fresh_schema, _with_own_topics
+from tests.conftest import _drop_schema, _fresh_schema, own_topics
 from tests.faults import Proc
 from tests.helpers import answers, bearer, free_port, wait_for
 from tests.test_alerts import YEAR, feed_at
@@ -30,9 +30,9 @@ TASKS = 300
 @pytest.fixture
 def pg(base_settings, kafka_up, postgres_up):
     schema = _fresh_schema(base_settings)
-    yield _with_own_topics(
-        base_settings.model_copy(update={"store": "postgres", "postgres_schema": schema})
-    )
+    store = base_settings.model_copy(update={"store": "postgres", "postgres_schema": schema})
+    with own_topics(store) as settings:
+        yield settings
     _drop_schema(base_settings, schema)
 
 

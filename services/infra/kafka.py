@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from collections.abc import Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
@@ -90,6 +91,42 @@ def producer(settings: Settings, **overrides: object) -> KafkaProducer:
     }
     config.update(overrides)
     return KafkaProducer(**config)
+
+
+Message = tuple[bytes | None, bytes, list[tuple[str, bytes]]]  # key, value, headers
+
+
+class Publisher:
+    """Sends a batch and waits for the broker's acknowledgement of each
+    message. A producer that failed to deliver is replaced before the error
+    is raised: after a broker restart a producer can keep a stale view of the
+    partitions' leaders and time out every later send, so the caller's retry
+    (the same batch, its position not yet recorded) goes through a new one."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.producer = producer(settings)
+
+    def send_all(self, topic: str, messages: Iterable[Message], timeout_s: float = 30) -> None:
+        futures = [self.producer.send(topic, key=k, value=v, headers=h) for k, v, h in messages]
+        try:
+            self.producer.flush(timeout=timeout_s)
+            for f in futures:
+                f.get(timeout=timeout_s)
+        except KafkaError:
+            self.renew()
+            raise
+
+    def renew(self) -> None:
+        old, self.producer = self.producer, producer(self.settings)
+        log.warning("replaced a Kafka producer that failed to deliver")
+        try:
+            old.close(timeout=0)  # its unsent records are the caller's to retry
+        except KafkaError:
+            pass
+
+    def close(self) -> None:
+        self.producer.close()
 
 
 def consumer(settings: Settings, group: str, **overrides: object) -> KafkaConsumer:

@@ -46,7 +46,7 @@ class Relay(LogRunner[list[Outgoing]]):
         super().__init__(upstream, position, self, name, limit=500)
         self.settings, self.position_store = settings, position
         self.topic, self.header = topic, header
-        self.producer = kafka.producer(settings)
+        self.publisher = kafka.Publisher(settings)
 
     def prepare(self, notes: Sequence[Notification]) -> list[Outgoing]:
         raise NotImplementedError
@@ -57,18 +57,19 @@ class Relay(LogRunner[list[Outgoing]]):
     def record(
         self, out: list[Outgoing], notes: Sequence[Notification], tracking: Tracking
     ) -> None:
-        futures = [
-            self.producer.send(
-                self.topic,
-                key=o.household_id.encode(),
-                value=o.doc.model_dump_json().encode(),
-                headers=[(self.header, o.version.encode())],
-            )
-            for o in out
-        ]
-        self.producer.flush()
-        for f in futures:
-            f.get(timeout=30)  # raises: the position is not recorded, the batch is re-sent
+        # Raises when the broker did not take them all: the position is not
+        # recorded and the batch is sent again.
+        self.publisher.send_all(
+            self.topic,
+            (
+                (
+                    o.household_id.encode(),
+                    o.doc.model_dump_json().encode(),
+                    [(self.header, o.version.encode())],
+                )
+                for o in out
+            ),
+        )
         self.position_store.insert_tracking(tracking)
         self.sent(out)
 
@@ -76,4 +77,4 @@ class Relay(LogRunner[list[Outgoing]]):
         self, stop: threading.Event, interval: float = 0.1, leading: threading.Event | None = None
     ) -> None:
         super().follow(stop, interval, leading)
-        self.producer.close()
+        self.publisher.close()

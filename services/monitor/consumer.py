@@ -75,7 +75,7 @@ class Ingestor:
         self.consumer.subscribe(
             [settings.events_topic], listener=_ResumeFromStore(self.consumer, households)
         )
-        self.dlq = kafka.producer(settings)
+        self.dlq = kafka.Publisher(settings)
 
     def run(self, stop: threading.Event) -> None:
         try:
@@ -240,21 +240,23 @@ class Ingestor:
         return outcomes
 
     def _dead_letter(self, dead: list[tuple[ConsumerRecord, dict]]) -> None:
-        futures = []
-        for record, reason in dead:
-            headers = [
-                ("povwatch.reason", json.dumps(reason, ensure_ascii=False).encode()),
-                ("povwatch.origin.topic", record.topic.encode()),
-                ("povwatch.origin.partition", str(record.partition).encode()),
-                ("povwatch.origin.offset", str(record.offset).encode()),
-            ]
-            futures.append(
-                self.dlq.send(
-                    self.settings.dlq_topic, value=record.value, key=record.key, headers=headers
+        self.dlq.send_all(
+            self.settings.dlq_topic,
+            (
+                (
+                    record.key,
+                    record.value,
+                    [
+                        ("povwatch.reason", json.dumps(reason, ensure_ascii=False).encode()),
+                        ("povwatch.origin.topic", record.topic.encode()),
+                        ("povwatch.origin.partition", str(record.partition).encode()),
+                        ("povwatch.origin.offset", str(record.offset).encode()),
+                    ],
                 )
-            )
-        for (record, reason), future in zip(dead, futures):
-            future.get(timeout=30)
+                for record, reason in dead
+            ),
+        )
+        for record, reason in dead:
             self._log_dead(record, reason)
 
     def _log_dead(self, record: ConsumerRecord, reason: dict) -> None:
