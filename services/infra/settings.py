@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     store_open_attempts: int = Field(20, ge=1, description="tries to open the store at start")
     policy_file: Path | None = Field(None, description="dated thresholds (TOML)")
     rules_file: Path | None = Field(None, description="alert rules (YAML)")
+    notify_file: Path | None = Field(
+        None, description="receivers of pushes (YAML); without one nothing is pushed"
+    )
     procedure_file: Path | None = Field(
         None, description="the monitoring procedure: stages, roles, deadlines, calendar (YAML)"
     )

@@ -1,0 +1,79 @@
+"""Household cards: the printed PDF read back (its text, and its QR code
+decoded from the page's image), the signed link, and revocation by issuing
+the village's cards again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from io import BytesIO
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+
+from domain.cards import CardIssue
+from services.cases.cards import CardFace, cards_pdf
+from services.cases.notice import find_font
+from services.infra.links import BadLink, CardLink, LinkSigner, link_secret
+
+SIGNER = LinkSigner("a-secret-for-the-tests-only")
+BASE = "https://povwatch.example.cn/d/"
+
+
+def faces(n: int = 3, issue: int = 1) -> list[CardFace]:
+    out = []
+    for i in range(n):
+        link = CardLink(f"430624-{i:04d}", "城西镇", "东风村", issue)
+        out.append(CardFace(link.household_id, "城西镇", "东风村", BASE + SIGNER.token(link)))
+    return out
+
+
+def decoded(page) -> list[str]:
+    found = []
+    for image in page.images:
+        pil = Image.open(BytesIO(image.data)).convert("L")
+        found += [b.text for b in zxingcpp.read_barcodes(pil)]
+    return found
+
+
+@pytest.mark.parametrize("size", ["A5", "A4"])
+def test_a_village_s_cards_print_one_household_a_page_with_its_qr_code(size):
+    cards = faces()
+    reader = PdfReader(BytesIO(cards_pdf(cards, find_font(None), size)))
+    assert len(reader.pages) == 3
+    for page, card in zip(reader.pages, cards):
+        text = page.extract_text()
+        assert "防返贫监测明白卡" in text and card.household_id in text and "东风村" in text
+        assert "城西镇人民政府" in text
+        [url] = decoded(page)
+        assert url == card.link
+        assert SIGNER.read(url.removeprefix(BASE)) == CardLink(
+            card.household_id, "城西镇", "东风村", 1
+        )
+
+
+def test_a_link_that_is_changed_or_not_ours_is_refused_alike():
+    token = SIGNER.token(CardLink("430624-0001", "城西镇", "东风村", 1))
+    for bad in (token[:-2] + "xx", "430624-0001", "", "x" * 1000):
+        with pytest.raises(BadLink, match="^not a card link$"):
+            SIGNER.read(bad)
+    with pytest.raises(BadLink):
+        LinkSigner("another-deployment-secret").read(token)
+
+
+def test_issuing_a_village_s_cards_again_revokes_the_old_links():
+    at = datetime(2026, 12, 2, tzinfo=UTC)
+    issue = CardIssue("城西镇", "东风村")
+    assert not issue.valid(0)
+    first = issue.reissue("county-office", at)
+    assert issue.valid(first)
+    second = issue.reissue("county-office", at)
+    assert second == first + 1 and issue.valid(second) and not issue.valid(first)
+
+
+def test_the_link_secret_is_made_once_and_kept(tmp_path):
+    made = link_secret(None, tmp_path)
+    assert len(made) >= 32 and link_secret(None, tmp_path) == made
+    assert (tmp_path / "link-secret").stat().st_mode & 0o077 == 0
+    assert link_secret("configured-secret-value", tmp_path) == "configured-secret-value"
