@@ -1,0 +1,103 @@
+"""A household's own declaration through the link on its card, and what the
+household sees of it afterwards; the printing of a village's cards.
+
+The link names the household; whether it still works is the village's card
+issue (printing the cards again revokes the old links). What the household
+sees is where its latest case stands, in plain words: received, being
+verified, decided (monitored or not, with the county's reason)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.cards import CardIssue
+from domain.cases import Case
+from domain.leads import declared_lead
+from services.cases.app import Cases, Place
+from services.cases.cards import CardFace
+from services.infra.links import BadLink, CardLink, LinkSigner
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the household's page says about its latest case."""
+
+    state: str  # none, received, verifying, monitored, declined, cleared, kept
+    category: str | None = None
+    reason: str = ""
+    since: datetime | None = None
+
+
+class Declarations:
+    def __init__(
+        self,
+        cases: Cases,
+        signer: LinkSigner,
+        place_of: Callable[[str], Place | None],
+        base_url: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.cases, self.signer, self.place_of = cases, signer, place_of
+        self.base_url, self.clock = base_url.rstrip("/"), clock
+
+    # -- cards ---------------------------------------------------------------------
+
+    def issue(self, township: str, village: str, by: str) -> int:
+        """A new printing of the village's cards; the earlier links stop working."""
+        cid = CardIssue.create_id(township, village)
+        issue = self.cases._get(cid) or CardIssue(township, village)
+        number = issue.reissue(by, self.clock())
+        self.cases.save(issue)
+        return number
+
+    def current_issue(self, township: str, village: str) -> int:
+        issue = self.cases._get(CardIssue.create_id(township, village))
+        return issue.issue if issue else 0
+
+    def faces(self, households: Iterable[str], township: str, village: str) -> list[CardFace]:
+        issue = self.current_issue(township, village)
+        if issue == 0:
+            raise ValueError(f"{village}: no cards issued yet")
+        return [
+            CardFace(h, township, village, self.link(CardLink(h, township, village, issue)))
+            for h in households
+        ]
+
+    def link(self, card: CardLink) -> str:
+        return f"{self.base_url}/d/{self.signer.token(card)}"
+
+    # -- the household's page ------------------------------------------------------
+
+    def household_of(self, token: str) -> Place:
+        """The household a link names, while its card issue is current;
+        ``BadLink`` otherwise, whatever the reason (a revoked, forged or
+        mistyped link all look alike to whoever holds it)."""
+        card = self.signer.read(token)
+        place = self.place_of(card.household_id)
+        if (
+            place is None
+            or place.township != card.township
+            or place.village != card.village
+            or self.current_issue(card.township, card.village) != card.issue
+        ):
+            raise BadLink("not a card link")
+        return place
+
+    def declare(self, token: str, hardship: str, description: str) -> Case:
+        place = self.household_of(token)
+        lead = declared_lead(self.clock(), hardship, description)  # the rules, once
+        case = self.cases.take_lead(place, lead)
+        assert case is not None  # no tracking: always taken
+        return case
+
+    def standing(self, household_id: str) -> Standing:
+        record = self.cases.record(household_id)
+        if record is None or record.cases_opened == 0:
+            return Standing("none")
+        case = self.cases.case(Case.create_id(household_id, record.cases_opened))
+        if case.is_open:
+            state = "received" if case.stage == case.stages[0] else "verifying"
+            return Standing(state, since=case.opened_at)
+        return Standing(case.outcome or "none", case.category, case.reason, case.updated_at)
