@@ -76,33 +76,6 @@ def router(src: DeclareSources) -> APIRouter:
     def not_found(request: Request) -> HTMLResponse:
         return _gone(request, "declare", 404, "链接无效或已失效", "本户的明白卡可能已重新发放。")
 
-    def show(
-        request: Request, token: str, place: Any, code: int = 200, **extra: Any
-    ) -> HTMLResponse:
-        nonce = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(16)
-        out = page(
-            request,
-            "declare.html",
-            code,
-            token=token,
-            place=place,
-            standing=src.declarations.standing(place.household_id),
-            categories=CATEGORIES,
-            hardships=HARDSHIP_WORDS,
-            description_max=DESCRIPTION_MAX,
-            form_token=forms.dumps(nonce),
-            values=extra.pop("values", {"hardship": "", "description": ""}),
-            problems=extra.pop("problems", {}),
-            **extra,
-        )
-        out.set_cookie(
-            FORM_COOKIE, nonce, httponly=True, samesite="strict", secure=src.secure_cookies,
-            max_age=FORM_AGE_S, path="/d/",
-        )  # fmt: skip
-        out.headers["Cache-Control"] = "no-store"
-        out.headers["Referrer-Policy"] = "no-referrer"  # the link is the household's key
-        return out
-
     @r.get("/d/{token}", response_class=HTMLResponse)
     def view(request: Request, token: str, done: int = 0) -> Response:
         if not src.limiter.allow(address(request), token, posting=False):
@@ -112,7 +85,7 @@ def router(src: DeclareSources) -> APIRouter:
         except BadLink:
             return not_found(request)
         PUBLIC.labels("declare", "shown").inc()
-        return show(request, token, place, done=bool(done))
+        return _show(src, forms, request, token, place, done=bool(done))
 
     @r.post("/d/{token}", response_class=HTMLResponse)
     async def declare(request: Request, token: str) -> Response:
@@ -131,7 +104,7 @@ def router(src: DeclareSources) -> APIRouter:
         if not _form_ok(forms, form.get("form", ""), request.cookies.get(FORM_COOKIE)):
             PUBLIC.labels("declare", "refused").inc()
             problems = {"form": "页面已过期，请重新提交。"}
-            return show(request, token, place, 403, values=values, problems=problems)
+            return _show(src, forms, request, token, place, 403, values=values, problems=problems)
         try:
             await run_in_threadpool(
                 src.declarations.declare, token, values["hardship"], values["description"]
@@ -139,11 +112,48 @@ def router(src: DeclareSources) -> APIRouter:
         except TaskInputError as e:
             PUBLIC.labels("declare", "refused").inc()
             problem = PROBLEMS.get((e.field, e.problem)) or PROBLEMS.get(e.field, e.message)
-            return show(request, token, place, 422, values=values, problems={e.field: problem})
+            return _show(
+                src, forms, request, token, place, 422, values=values, problems={e.field: problem}
+            )
         PUBLIC.labels("declare", "declared").inc()
         return RedirectResponse(f"/d/{token}?done=1", status_code=303)
 
     return r
+
+
+def _show(
+    src: DeclareSources,
+    forms: URLSafeTimedSerializer,
+    request: Request,
+    token: str,
+    place: Any,
+    code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    """The household's page with a fresh form token bound to its cookie."""
+    nonce = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(16)
+    out = page(
+        request,
+        "declare.html",
+        code,
+        token=token,
+        place=place,
+        standing=src.declarations.standing(place.household_id),
+        categories=CATEGORIES,
+        hardships=HARDSHIP_WORDS,
+        description_max=DESCRIPTION_MAX,
+        form_token=forms.dumps(nonce),
+        values=extra.pop("values", {"hardship": "", "description": ""}),
+        problems=extra.pop("problems", {}),
+        **extra,
+    )
+    out.set_cookie(
+        FORM_COOKIE, nonce, httponly=True, samesite="strict", secure=src.secure_cookies,
+        max_age=FORM_AGE_S, path="/d/",
+    )  # fmt: skip
+    out.headers["Cache-Control"] = "no-store"
+    out.headers["Referrer-Policy"] = "no-referrer"  # the link is the household's key
+    return out
 
 
 def _form_ok(forms: URLSafeTimedSerializer, signed: str, nonce: str | None) -> bool:
@@ -166,4 +176,3 @@ async def _body(request: Request, limit: int) -> bytes | None:
         if len(data) > limit:
             return None
     return bytes(data)
-
