@@ -14,10 +14,16 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
+from domain.access import Principal, Role
+from domain.case_input import CaseForbidden
+from domain.contacts import ContactRecord
+from domain.task_input import TaskError
 from services.alerts.bootstrap import open_cases
-from services.alerts.inbox import declare
+from services.alerts.inbox import declare, declare_public
 from services.cases.app import Place
+from services.cases.contacts import ContactBook, PostgresContactView, SQLiteContactView, new_key
 from services.cases.declarations import Declarations
+from services.infra import views
 from services.infra.links import LinkSigner
 from services.infra.ratelimit import Limiter, PublicLimits
 
@@ -133,3 +139,88 @@ def test_a_burst_is_limited_counted_and_the_page_stays_up(world):
                       headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
     assert big.status_code in (413, 429)
     assert cases.record("430624-0002") is None
+
+
+# The public page, for households the registry does not know
+
+PLACES_LIST = {"城西镇": ["东风村", "新华村"], "东塘镇": ["荷花村"]}
+
+
+@pytest.fixture
+def public(world, store_settings):
+    cases, decl = world
+    view = views.open_view(
+        store_settings.store_env("Contacts"), "Contacts", SQLiteContactView, PostgresContactView
+    )
+    book = ContactBook(cases, view, new_key(), lambda: NOW)
+    app = FastAPI()
+    sources = declare_public.PublicSources(
+        decl, book, lambda: PLACES_LIST, Limiter(), "form-secret"
+    )
+    app.include_router(declare_public.router(sources))
+    return cases, book, view, TestClient(app)
+
+
+def public_form(client: TestClient, township: str) -> str:
+    page = client.get("/declare", params={"township": township})
+    assert page.status_code == 200 and "东风村" in page.text
+    return page.text.split('name="form" value="')[1].split('"')[0]
+
+
+def test_a_household_outside_the_registry_declares_and_its_contact_is_sealed(public):
+    cases, book, view, client = public
+    form = public_form(client, "城西镇")
+    sent = client.post(
+        "/declare",
+        data={
+            "form": form, "township": "城西镇", "village": "新华村", "hardship": "disaster",
+            "description": "房子被洪水冲坏", "contact": "13812345678",
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+    assert sent.status_code == 303
+    receipt = client.get(sent.headers["location"])
+    reference = receipt.text.split('id="reference">')[1].split("<")[0]
+    assert reference.startswith("U-") and "城西镇" in receipt.text
+    case = cases.case(cases.record(reference).open_case)
+    assert case.channel == "household" and case.village == "新华村" and case.card is None
+    assert "13812345678" not in str(case.leads) and "13812345678" not in str(case.history)
+    assert view.get(reference).sealed and "13812345678" not in view.get(reference).sealed
+    staff = Principal("wang", Role.STAFF, township="城西镇")
+    assert book.show(reference, staff) == "13812345678"
+    for other in (
+        Principal("li", Role.STAFF, township="东塘镇"),
+        Principal("county", Role.COUNTY),
+        Principal("cun", Role.VILLAGE, township="城西镇", village="新华村"),
+    ):
+        with pytest.raises(CaseForbidden):
+            book.show(reference, other)
+    record = cases._get(ContactRecord.create_id(reference))
+    assert [s["by"] for s in record.shown] == ["wang"]
+    assert book.erase(reference)
+    assert view.get(reference).sealed == ""
+    with pytest.raises(TaskError, match="erased"):
+        book.show(reference, staff)
+
+
+def test_the_public_form_names_each_field_s_problem_and_keeps_nothing(public):
+    cases, book, view, client = public
+    form = public_form(client, "城西镇")
+    good = {
+        "form": form, "township": "城西镇", "village": "东风村", "hardship": "other",
+        "description": "家里困难", "contact": "村口小卖部",
+    }  # fmt: skip
+    for change, shown in (
+        ({"village": "荷花村"}, "请选择村"),
+        ({"township": "别的镇"}, "请选择乡镇"),
+        ({"description": "电话 13812345678"}, "请不要填写身份证号"),
+        ({"contact": ""}, "请留下联系方式"),
+        ({"form": "forged"}, "页面已过期"),
+    ):
+        r = client.post("/declare", data={**good, **change})
+        assert r.status_code in (403, 422) and shown in r.text
+    assert view.search().total == 0
+    assert (
+        client.get("/declare/received", params={"reference": "x", "township": "城西镇"}).status_code
+        == 404
+    )

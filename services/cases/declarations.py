@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import uuid4
 
 from domain.cards import CardIssue
 from domain.cases import Case
+from domain.contacts import contact_text
 from domain.leads import declared_lead
+from domain.task_input import TaskInputError
 from services.cases.app import Cases, Place
 from services.cases.cards import CardFace
+from services.cases.contacts import ContactBook
 from services.infra.links import BadLink, CardLink, LinkSigner
 
 
@@ -91,6 +95,30 @@ class Declarations:
         case = self.cases.take_lead(place, lead)
         assert case is not None  # no tracking: always taken
         return case
+
+    def declare_unregistered(
+        self,
+        places: dict[str, list[str]],
+        township: str,
+        village: str,
+        hardship: str,
+        description: str,
+        contact: str,
+        contacts: ContactBook,
+    ) -> str:
+        """A household the registry does not know: a lead for the township it
+        names, under a new reference it can quote; returns that reference."""
+        if township not in places:
+            raise TaskInputError("township", "required", "choose the township from the list")
+        if village not in places[township]:
+            raise TaskInputError("village", "required", "choose the village from the list")
+        lead = declared_lead(self.clock(), hardship, description)
+        contact_text(contact)  # refused before anything is kept
+        reference = "U-" + uuid4().hex[:10].upper()
+        contacts.leave(reference, township, contact)
+        lead["unregistered"] = True
+        self.cases.take_lead(Place(reference, township, village, None), lead)
+        return reference
 
     def standing(self, household_id: str) -> Standing:
         record = self.cases.record(household_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,9 +55,14 @@ class LinkSigner:
 
 
 def link_secret(configured: str | None, state_dir: Path) -> str:
+    return local_secret(configured, state_dir / "link-secret", lambda: secrets.token_urlsafe(32))
+
+
+def local_secret(configured: str | None, path: Path, make: Callable[[], str]) -> str:
+    """The configured secret, else the one kept at ``path`` (made at first
+    use, readable by this user only)."""
     if configured:
         return configured
-    path = state_dir / "link-secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -65,5 +71,5 @@ def link_secret(configured: str | None, state_dir: Path) -> str:
             pass  # another process made it first
         else:
             with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(32))
+                f.write(make())
     return path.read_text().strip()
