@@ -77,3 +77,53 @@ def test_the_link_secret_is_made_once_and_kept(tmp_path):
     assert len(made) >= 32 and link_secret(None, tmp_path) == made
     assert (tmp_path / "link-secret").stat().st_mode & 0o077 == 0
     assert link_secret("configured-secret-value", tmp_path) == "configured-secret-value"
+
+
+def status(household: str, village: str, card: str | None = "yellow"):
+    from decimal import Decimal
+
+    from schemas.status import RiskStatusOut
+
+    return RiskStatusOut(
+        household_id=household, registered=card is not None, township="城西镇", village=village,
+        card=card, members=3, labour_capable=1, evaluated_on=datetime(2026, 12, 1).date(),
+        policy_from=datetime(2026, 1, 1).date(), per_capita_income_yuan=Decimal(9000),
+        previous_per_capita_income_yuan=None, half_year_per_capita_income_yuan=None,
+        income_stale=False, medical_self_paid_yuan=Decimal(0), employed_members=1,
+        housing_damage="none", open_loans=0, overdue_loans=0, factors=[], level="none",
+    )  # fmt: skip
+
+
+def test_operators_print_a_village_s_cards_and_issue_them_again(store_settings, tmp_path):
+    from typer.testing import CliRunner
+
+    from services.cli import app
+    from services.households.statusview import open_view
+
+    risk = open_view(store_settings)
+    risk.save(
+        [status("430624-0101", "东风村"), status("430624-0102", "东风村"),
+         status("430624-0103", "新华村"), status("U-0000000001", "东风村", card=None)],
+        None,
+    )  # fmt: skip
+    env = {
+        "POVWATCH_STORE": store_settings.store,
+        "POVWATCH_SQLITE_DIR": str(store_settings.sqlite_dir),
+        "POVWATCH_POSTGRES_SCHEMA": store_settings.postgres_schema,
+        "POVWATCH_STATE_DIR": str(tmp_path / "state"),
+        "POVWATCH_PUBLIC_URL": "https://povwatch.example.cn",
+    }
+    run = lambda *args: CliRunner().invoke(app, list(args), env=env)  # noqa: E731
+    out = tmp_path / "cards.pdf"
+    r = run("cards", "print", "--township", "城西镇", "--village", "东风村", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    pages = PdfReader(out).pages
+    assert len(pages) == 2  # the village's registered households only
+    [first] = decoded(pages[0])
+    assert first.startswith("https://povwatch.example.cn/d/")
+    assert run("cards", "issue", "--township", "城西镇", "--village", "东风村").exit_code == 0
+    r = run("cards", "print", "--township", "城西镇", "--village", "东风村", "--out", str(out))
+    [again] = decoded(PdfReader(out).pages[0])
+    assert again != first  # a new issue, a new link
+    r = run("cards", "print", "--township", "城西镇", "--village", "无此村", "--out", str(out))
+    assert r.exit_code == 1 and "no registered households" in r.output

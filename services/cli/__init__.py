@@ -1,6 +1,7 @@
 """The povwatch command: thin entry points over the services, one module per audience."""
 
 from services.cli import (  # noqa: F401  (they register their commands)
+    cards,
     cases,
     departments,
     operators,

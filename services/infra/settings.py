@@ -71,6 +71,21 @@ class Settings(BaseSettings):
     store_open_attempts: int = Field(20, ge=1, description="tries to open the store at start")
     policy_file: Path | None = Field(None, description="dated thresholds (TOML)")
     rules_file: Path | None = Field(None, description="alert rules (YAML)")
+    public_url: str = Field(
+        "http://localhost:8082",
+        description="the alerts service's address as households and staff reach it "
+        "(links on household cards and in pushed messages)",
+    )
+    link_secret: SecretStr | None = Field(
+        None,
+        description="signs the links on household cards (default: a secret made once in the "
+        "state directory; losing it means printing the cards again)",
+    )
+    contact_key: SecretStr | None = Field(
+        None,
+        description="encrypts the contacts households outside the registry leave (default: "
+        "a key made once in the state directory; `povwatch cipher-key` makes one)",
+    )
     notify_file: Path | None = Field(
         None, description="receivers of pushes (YAML); without one nothing is pushed"
     )

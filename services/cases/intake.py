@@ -1,0 +1,78 @@
+"""The intake of leads people bring, as the alerts process wires it: the
+card links' signer, the declarations (cards, the household's page), the
+sealed contacts and the public pages' limits, built from ``Settings``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.cases.app import Cases, Place
+from services.cases.contacts import (
+    ContactBook,
+    PostgresContactView,
+    SQLiteContactView,
+    new_key,
+)
+from services.cases.declarations import Declarations
+from services.households.statusview import RiskStatusView
+from services.infra import views
+from services.infra.links import LinkSigner, link_secret, local_secret
+from services.infra.ratelimit import Limiter
+from services.infra.settings import Settings
+
+
+@dataclass
+class Intake:
+    declarations: Declarations
+    contacts: ContactBook
+    places: Callable[[], dict[str, list[str]]]
+    limiter: Limiter
+    form_secret: str
+
+
+def registry_place(risk: RiskStatusView, household_id: str) -> Place | None:
+    status = risk.get(household_id)
+    if status is None or status.card is None:
+        return None  # only registered households have cards
+    return Place(status.household_id, status.township, status.village, status.card)
+
+
+def registry_places(risk: RiskStatusView) -> dict[str, list[str]]:
+    """Townships and their villages, as the registry knows them."""
+    out: dict[str, list[str]] = {}
+    for (township, village), _ in sorted(risk.counts("township", "village").items(), key=str):
+        if township and village:
+            out.setdefault(township, []).append(village)
+    return out
+
+
+def open_intake(
+    settings: Settings, cases: Cases, risk: RiskStatusView, clock: Callable[[], datetime]
+) -> Intake:
+    secret = link_secret(
+        settings.link_secret.get_secret_value() if settings.link_secret else None,
+        settings.state_dir,
+    )
+    declarations = Declarations(
+        cases, LinkSigner(secret), lambda h: registry_place(risk, h), settings.public_url, clock
+    )
+    key = local_secret(
+        settings.contact_key.get_secret_value() if settings.contact_key else None,
+        settings.state_dir / "contact-key",
+        new_key,
+    )
+    contact_view = settings.open_store(
+        lambda: views.open_view(
+            settings.store_env("Contacts"), "Contacts", SQLiteContactView, PostgresContactView
+        ),
+        "the contacts table",
+    )
+    return Intake(
+        declarations,
+        ContactBook(cases, contact_view, key, clock),
+        lambda: registry_places(risk),
+        Limiter(),
+        secret + ":forms",
+    )
