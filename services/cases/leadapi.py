@@ -1,0 +1,39 @@
+"""POST /leads: a lead staff found on their rounds, through the API (the
+inbox's form posts the same command)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, FastAPI
+from pydantic import BaseModel, Field
+
+from domain.access import Principal
+from schemas.cases import CaseOut
+from services.cases.api import translated
+from services.cases.staffleads import StaffLeads
+from services.cases.views import case_doc
+
+
+class StaffLeadIn(BaseModel):
+    household_id: str = Field(
+        "", description="the registry's code; empty for a household it does not know"
+    )
+    township: str = Field("", description="a household outside the registry: its township")
+    village: str = Field("", description="a household outside the registry: its village")
+    factors: list[str] = Field(description="the hardship kinds seen, as factor codes")
+    note: str = Field(
+        "", description="what staff saw (required for a household outside the registry)"
+    )
+
+
+def lead_routes(app: FastAPI, leads: StaffLeads, user: Callable[..., Principal]) -> None:
+    @app.post("/leads", response_model=CaseOut, status_code=201, tags=["cases"])
+    def record_lead(body: StaffLeadIn, who: Principal = Depends(user)) -> CaseOut:
+        """Starts a case for the household (or adds the lead to its open one)."""
+        case = translated(
+            lambda: leads.record(
+                who, body.factors, body.note, body.household_id, body.township, body.village
+            )
+        )
+        return case_doc(case)

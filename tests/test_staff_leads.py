@@ -1,0 +1,88 @@
+"""Leads staff found on their rounds, through the API on both stores: a
+registered household or one the registry does not know; each role only in
+its own area; bad input named by its field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from fastapi import FastAPI
+
+from services.alerts.bootstrap import open_cases
+from services.cases.app import Place
+from services.cases.leadapi import lead_routes
+from services.cases.staffleads import StaffLeads
+from services.infra.access import open_accounts, signed_in
+from tests.helpers import clients
+
+NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+REGISTRY = {"430624-0001": Place("430624-0001", "城西镇", "东风村", "yellow")}
+PLACES = {"城西镇": ["东风村", "新华村"], "东塘镇": ["荷花村"]}
+
+
+@pytest.fixture
+def api(store_settings):
+    cases = open_cases(store_settings, lambda: NOW)
+    accounts = open_accounts(store_settings)
+    app = FastAPI()
+    lead_routes(
+        app, StaffLeads(cases, REGISTRY.get, lambda: PLACES, lambda: NOW), signed_in(accounts)
+    )
+    who = clients(
+        app, accounts, cun=("village", "城西镇/东风村"), wang=("staff", "城西镇"),
+        li=("staff", "东塘镇"), county=("county", None), op=("operator", None),
+    )  # fmt: skip
+    yield cases, who
+    cases.close()
+
+
+def test_staff_record_a_registered_household_s_lead_and_it_opens_a_case(api):
+    cases, who = api
+    r = who["cun"].post(
+        "/leads",
+        json={"household_id": "430624-0001", "factors": ["medical_cost_high"], "note": "户主住院"},
+    )
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert case["channel"] == "staff" and case["township"] == "城西镇" and case["stage"] == "verify"
+    again = who["wang"].post(
+        "/leads", json={"household_id": "430624-0001", "factors": ["income_drop"], "note": ""}
+    )
+    assert again.json()["case_id"] == case["case_id"]  # joins the open case
+    assert len(cases.case(cases.record("430624-0001").open_case).leads) == 2
+
+
+def test_a_household_outside_the_registry_needs_its_village_and_a_description(api):
+    cases, who = api
+    r = who["wang"].post(
+        "/leads",
+        json={"village": "新华村", "factors": ["disaster_loss"], "note": "房屋受损，未建档"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["household_id"].startswith("U-") and r.json()["card"] is None
+    for body, field in (
+        ({"village": "荷花村", "factors": ["disaster_loss"], "note": "房屋受损"}, "village"),
+        ({"village": "新华村", "factors": ["disaster_loss"], "note": ""}, "note"),
+        ({"village": "新华村", "factors": [], "note": "房屋受损"}, "factors"),
+        ({"village": "新华村", "factors": ["luck"], "note": "房屋受损"}, "factors"),
+        ({"household_id": "430624-9999", "factors": ["income_drop"]}, "household_id"),
+        ({"village": "新华村", "factors": ["income_drop"], "note": "电话13812345678"}, "note"),
+    ):
+        r = who["wang"].post("/leads", json=body)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == field, r.text
+
+
+def test_each_role_records_leads_in_its_own_area_only(api):
+    _, who = api
+    body = {"household_id": "430624-0001", "factors": ["income_drop"], "note": ""}
+    assert who["li"].post("/leads", json=body).status_code == 403  # another township
+    assert who["op"].post("/leads", json=body).status_code == 403  # operators do not
+    assert who["county"].post("/leads", json=body).status_code == 201
+    other_village = {
+        "township": "城西镇",
+        "village": "新华村",
+        "factors": ["income_drop"],
+        "note": "新发现困难户",
+    }
+    assert who["cun"].post("/leads", json=other_village).status_code == 403
