@@ -164,3 +164,27 @@ def test_mail_reaches_a_real_smtp_server_with_its_key():
             sender_for(r, cfg.smtp, secret, httpx.Client()).send(compose(batch(), cfg, term))
     finally:
         server.stop()
+
+
+def test_the_example_file_loads_and_a_bad_one_names_its_line(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from services.infra.notifyfile import NotifyError, load_notify, parse_notify
+
+    example = Path(__file__).parent.parent / "deploy" / "notify.example.yaml"
+    config = parse_notify(example.read_text(encoding="utf-8"), str(example))
+    assert {r.kind for r in config.receivers} == {"wecom", "dingtalk", "email", "webhook"}
+    bad = "receivers:\n  - id: x\n    kind: wecom\n    township: 城西镇\n    roles: [mayor]\n"
+    with pytest.raises(NotifyError, match=r"notify.yaml:5: receivers.0.roles.0"):
+        parse_notify(bad, "notify.yaml")
+    path = tmp_path / "notify.yaml"
+    path.write_text(
+        "receivers:\n  - {id: x, kind: wecom, township: 城西镇, roles: [staff], key: {env: NO_SUCH_KEY}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("NO_SUCH_KEY", raising=False)
+    with pytest.raises(
+        NotifyError, match="receiver x: the environment variable NO_SUCH_KEY is not set"
+    ):
+        load_notify(path)
+    assert load_notify(None).receivers == ()
