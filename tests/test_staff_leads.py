@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi import FastAPI
 
+from domain.access import Role
 from services.alerts.bootstrap import open_cases
 from services.cases.app import Place
 from services.cases.leadapi import lead_routes
@@ -86,3 +87,40 @@ def test_each_role_records_leads_in_its_own_area_only(api):
         "note": "新发现困难户",
     }
     assert who["cun"].post("/leads", json=other_village).status_code == 403
+
+
+def test_the_inbox_form_records_a_lead_and_words_its_problems_in_chinese(store_settings):
+    from fastapi.testclient import TestClient
+
+    from services.alerts.inbox import leadpages
+    from services.infra.access import COOKIE
+
+    cases = open_cases(store_settings, lambda: NOW)
+    accounts = open_accounts(store_settings)
+    leads = StaffLeads(cases, REGISTRY.get, lambda: PLACES, lambda: NOW)
+    app = FastAPI()
+    app.include_router(leadpages.router(leadpages.LeadSources(leads, accounts, lambda: PLACES)))
+    token = accounts.issue("cun", Role.VILLAGE, "test", township="城西镇", village="东风村")
+    client = TestClient(app, cookies={COOKIE: token})
+    form = client.get("/inbox/leads/new")
+    assert form.status_code == 200 and "登记排查线索" in form.text and "东塘镇" not in form.text
+    bad = client.post(
+        "/inbox/leads", data={"household_id": "430624-9999", "factors": "income_drop"}
+    )
+    assert bad.status_code == 422 and "没有这个户编号的建档农户" in bad.text
+    ok = client.post(
+        "/inbox/leads",
+        data={
+            "household_id": "430624-0001",
+            "factors": ["income_drop", "medical_cost_high"],
+            "note": "看病花费大",
+        },
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303 and ok.headers["location"].startswith("/inbox/cases/")
+    case = cases.case(cases.record("430624-0001").open_case)
+    assert case.channel == "staff" and case.leads[0]["factors"] == [
+        "income_drop",
+        "medical_cost_high",
+    ]
+    cases.close()

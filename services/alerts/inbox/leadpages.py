@@ -1,0 +1,85 @@
+"""Staff's own leads in the inbox: a phone-first form (a registered
+household's code, or for a household the registry does not know its village
+and a description; the hardship kinds seen; a note) that starts a case like
+any other lead. The rules are the command's (``services/cases/staffleads.py``);
+the page only words its refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from domain.access import Permission, Principal
+from domain.case_input import CaseForbidden
+from domain.task_input import TaskInputError
+from domain.vocabulary import FACTOR_CODES
+from services.alerts.inbox.pages import NotSignedIn, Problem, page
+from services.cases.staffleads import RECORDERS, StaffLeads
+from services.infra.access import COOKIE, Accounts
+
+FIELDS = ("household_id", "township", "village", "note")
+
+
+@dataclass(frozen=True)
+class LeadSources:
+    leads: StaffLeads
+    accounts: Accounts
+    places: Callable[[], dict[str, list[str]]]
+
+
+def router(src: LeadSources) -> APIRouter:
+    pages = APIRouter(prefix="/inbox", include_in_schema=False)
+
+    def user(request: Request) -> Principal:
+        token = request.cookies.get(COOKIE)
+        who = src.accounts.authenticate(token) if token else None
+        if who is None:
+            raise NotSignedIn
+        if who.role not in RECORDERS or not who.may(Permission.READ_CASES):
+            raise HTTPException(403, "this role does not record leads")
+        return who
+
+    def form(
+        request: Request,
+        who: Principal,
+        values: dict,
+        error: Problem | None = None,
+        code: int = 200,
+    ) -> Response:
+        places = src.places()
+        if not who.countywide:
+            places = {t: v for t, v in places.items() if t == who.township}
+        return page(
+            request, "lead_new.html", code, who=who, values=values, error=error,
+            factors=FACTOR_CODES, places=places,
+        )  # fmt: skip
+
+    @pages.get("/leads/new", response_class=HTMLResponse)
+    def new_lead(request: Request) -> Response:
+        who = user(request)
+        values = {f: "" for f in FIELDS} | {"factors": []}
+        values["township"], values["village"] = who.township or "", who.village or ""
+        return form(request, who, values)
+
+    @pages.post("/leads", response_class=HTMLResponse)
+    async def record_lead(request: Request) -> Response:
+        who = user(request)
+        data = await request.form()
+        values = {f: str(data.get(f, ""))[:2100] for f in FIELDS}
+        values["factors"] = [str(f) for f in data.getlist("factors")][:20]
+        try:
+            case = await run_in_threadpool(
+                src.leads.record, who, values["factors"], values["note"], values["household_id"],
+                values["township"], values["village"],
+            )  # fmt: skip
+        except TaskInputError as e:
+            return form(request, who, values, Problem(e.problem, e.field, e.limit, e.message), 422)
+        except CaseForbidden:
+            return form(request, who, values, Problem("outside", "village"), 403)
+        return RedirectResponse(f"/inbox/cases/{case.id}?done=lead", status_code=303)
+
+    return pages
