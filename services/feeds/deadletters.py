@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,7 +98,18 @@ class DeadLetterFollower:
     def __init__(self, settings: Settings, rejections: Any) -> None:
         self.settings, self.rejections = settings, rejections
         self.lock = threading.Lock()
-        self.consumer = kafka.consumer(settings, f"{settings.monitor_group}-feeds")
+        # A fresh metadata view every half minute: a topic created after the
+        # consumer joined is assigned then, not at the default five minutes.
+        self.consumer = kafka.consumer(
+            settings, f"{settings.monitor_group}-feeds", metadata_max_age_ms=30_000
+        )
+        # Joining before the topic's partitions are known leaves the consumer
+        # without an assignment until the next metadata refresh (as the ingestor).
+        deadline = time.monotonic() + 10
+        while not self.consumer.partitions_for_topic(settings.dlq_topic):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         self.consumer.subscribe([settings.dlq_topic])
 
     def run_once(self, limit: int | None = None) -> int:
