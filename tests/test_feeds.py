@@ -137,3 +137,22 @@ def test_operators_list_every_departments_quality_and_the_gauges(fed):
     assert 'povwatch_feed_last_message_age_seconds{source="medical-insurance"}' in text
     assert 'povwatch_feed_cadence_seconds{source="medical-insurance"} 864000.0' in text
     assert 'povwatch_feed_rejected_this_month{source="agriculture"} 1.0' in text
+
+
+def test_the_monthly_figures_from_the_settings_alone(fed, settings):
+    """What the monthly report calls: the settings, a month; the tables and
+    the risk status view opened and closed by the call."""
+    _, health, month = fed
+
+    def figures():
+        f = feed_health(settings, month)
+        return f if f.stale_income_households == 2 else None
+
+    f = wait_for(figures, what="both registered households without income projected")
+    by = {s.source: s for s in f.sources}
+    assert by["medical-insurance"].model_dump(exclude={"last_message_at"}) == health[
+        "medical-insurance"
+    ].model_dump(exclude={"last_message_at"})
+    # No department's income report was stored: none is said to publish income.
+    assert all(not s.publishes_income and s.stale_income_households is None for s in f.sources)
+    assert feed_health(settings, "2020-01").sources[0].accepted == 0
