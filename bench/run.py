@@ -3,6 +3,7 @@
     scripts/bench.sh               # the full run (about 42 minutes here)
     scripts/bench.sh --quick       # small sizes, to check the benchmarks work
     scripts/bench.sh --only cases  # the monitoring procedure alone (about 15 minutes)
+    scripts/bench.sh --only asof   # a household as of a date, four years of facts (a few minutes)
 
 Every figure is measured in the same run, each on a fresh schema and fresh
 topics, so ratios compare like with like on a shared, noisy machine; the
@@ -26,7 +27,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench import cases
+from bench import asof, cases
 from bench.common import log
 from bench.latency import alert_latency
 from bench.measures import E2E, AlertsRun, alerts_over, baseline, end_to_end, floor, rebuild
@@ -82,7 +83,13 @@ def parse_args() -> argparse.Namespace:
         "10,000-household run lasts under two seconds and moves by 10-20%%",
     )
     parser.add_argument(
-        "--only", choices=["cases"], help="only this section (cases: the monitoring procedure)"
+        "--only",
+        choices=["cases", "asof"],
+        help="only this section (cases: the monitoring procedure; asof: a household as of a "
+        "date, not part of the full run)",
+    )
+    parser.add_argument(
+        "--asof-samples", type=int, default=500, help="households the asof section asks"
     )
     parser.add_argument(
         "--cases-households",
@@ -303,6 +310,11 @@ def main() -> int:
     if args.only is None:
         results.update(store_figures(base, args, repeat))
         results.update(growth_figures(base, args, growth_repeat))
+    if args.only == "asof":
+        results["asof"] = asof.asof_figures(
+            base, 1_000 if q else 10_000, 48, 100 if q else args.asof_samples
+        )
+        return report(args, q, asof.rows(results["asof"]), results)
     results["cases"] = cases.cases_figures(
         base,
         args.cases_households or (20_000 if q else 1_000_000),
@@ -313,6 +325,12 @@ def main() -> int:
     )
     table = [] if args.only else rows(results)
     table += cases.rows(results["cases"])
+    return report(args, q, table, results)
+
+
+def report(
+    args: argparse.Namespace, q: bool, table: list[tuple[str, str, str]], results: dict[str, Any]
+) -> int:
     width = max(len(r[0]) for r in table)
     print("\npovwatch benchmarks (PostgreSQL)" + (" -- quick sizes, not figures" if q else ""))
     for name, figure, ratio in table:

@@ -56,6 +56,7 @@ SERVES = {
     "/households/{household_id}": HOUSEHOLD_READERS,
     "/households/{household_id}/timeline": HOUSEHOLD_READERS,
     "/uploads": {Role.PUBLISHER},
+    "/feeds": {Role.OPERATOR},
     "/metrics": {Role.OPERATOR},
     **dict.fromkeys(CASE_PATHS, CASE_ROLES),
 }

@@ -31,7 +31,7 @@ from schemas.cases import NoticeOut
 from services.alerts import inbox
 from services.alerts.api import create_app
 from services.alerts.app import Alerts
-from services.alerts.inbox import casepages
+from services.alerts.inbox import casepages, feedpages, householdpages
 from services.alerts.jobs import Jobs, task_gauges
 from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import DEFAULT_RULES, load_rules
@@ -58,6 +58,7 @@ from services.cases.views import (
     SQLiteMonitoringView,
     docs,
 )
+from services.feeds.wiring import FeedParts, feed_gauges, feed_parts
 from services.households.app import Households
 from services.households.cache import CacheSettings
 from services.households.statusview import RiskStatusView
@@ -154,12 +155,14 @@ class Parts:
     case_followers: list[ViewFollower]
     case_relay_position: TrackingRecorder
     case_jobs: CaseJobs
+    feeds: FeedParts
 
     def close(self) -> None:
         self.alerts.close()
         self.cases.close()
         self.households.close()
         self.accounts.close()
+        self.feeds.close()
         for v in (
             self.tasks, self.risk, self.relay_position, self.case_list, self.monitoring,
             self.case_relay_position,
@@ -168,7 +171,7 @@ class Parts:
 
     def followers(self) -> list[LogRunner[Any]]:
         """Every log follower the leading process runs, relays aside."""
-        return [self.triggers, self.task_view, self.leads, *self.case_followers]
+        return [self.triggers, self.task_view, self.leads, *self.case_followers, self.feeds.counter]
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
@@ -223,6 +226,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         ],  # fmt: skip
         case_relay_position=open_relay_position(settings, "CaseRelay"),
         case_jobs=case_jobs,
+        feeds=feed_parts(settings, households),
     )
 
 
@@ -282,6 +286,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         yield from task_gauges(parts.tasks, parts.clock, lags)
         yield from case_gauges(parts.case_list, parts.clock().date())
         yield from calendar_gauges(parts.cases.calendar, parts.clock().date())
+        yield from feed_gauges(parts.feeds, parts.clock)
 
     app = create_app(
         alerts=parts.alerts,
@@ -315,9 +320,10 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         accounts=parts.accounts,
         clock=parts.clock,
         secure_cookies=parts.settings.cookie_secure,
-        more=[case_pages],
+        more=[case_pages, householdpages.from_parts(parts)],
         case_of=partial(lead_case, parts.case_list),
     )
+    feedpages.install(app, parts)
     case_routes(
         app,
         parts.cases,

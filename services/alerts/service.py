@@ -99,6 +99,7 @@ class AlertsService:
         leading, stop = self.leading, self.stop_event
         targets: list[Callable[[], None]] = [lambda: self.leadership.watch(leading, stop)]
         targets += [partial(f.follow, stop, leading=leading) for f in self.parts.followers()]
+        targets.append(partial(self.parts.feeds.follow_dead_letters, stop))
         if relay:
             self.relay = task_relay = bootstrap.relay(self.parts)
             self.case_relay = case_relay = bootstrap.case_relay(self.parts)

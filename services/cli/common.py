@@ -49,14 +49,15 @@ def until_signalled(reload=None) -> threading.Event:
 
 
 def configured(make):
-    """Builds a service; a bad rules, policy or procedure file stops it with its reason."""
+    """Builds a service; a bad rules, policy, procedure or feeds file stops it with its reason."""
+    from domain.feeds import FeedError
     from domain.policy import PolicyError
     from services.alerts.rulefile import RulesError
     from services.infra.procedurefile import ProcedureError
 
     try:
         return make()
-    except (RulesError, PolicyError, ProcedureError) as e:
+    except (RulesError, PolicyError, ProcedureError, FeedError) as e:
         console.print(f"[red]configuration refused:[/red]\n{e}")
         raise typer.Exit(2) from None
 

@@ -3,7 +3,7 @@ history, and help tasks."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import typer
 from rich.table import Table
@@ -16,9 +16,23 @@ app.add_typer(tasks_app, name="tasks")
 
 
 @app.command()
-def status(household_id: str) -> None:
+def status(
+    household_id: str,
+    as_of: datetime | None = typer.Option(
+        None,
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="a day: what was known by its end (China time) beside what is known now",
+    ),
+) -> None:
     """Show one household's risk status with its factors."""
     from services.households.statusview import open_view
+
+    if as_of is not None:
+        from services.cli.asof import print_as_of
+
+        print_as_of(household_id, as_of.date())
+        return
 
     view = open_view(Settings())
     found = view.get(household_id)

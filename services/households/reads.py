@@ -40,6 +40,17 @@ def load_many(
     return {oid: fold(events) for oid, events in streams.items()}  # type: ignore[misc]
 
 
+def load_streams(app: Application[UUID], ids: Iterable[UUID]) -> dict[UUID, list[Any]]:
+    """The stored domain events of each of these households that has a
+    stream, oldest first, read in one query (a page of households as of a date)."""
+    streams: dict[UUID, list[Any]] = defaultdict(list)
+    for oid, version, topic, state in _rows(app, ids):
+        streams[oid].append(
+            app.mapper.to_domain_event(StoredEvent(oid, version, topic, bytes(state)))
+        )
+    return dict(streams)
+
+
 def raw_states(
     app: Application[UUID], ids: Iterable[UUID]
 ) -> Iterator[tuple[UUID, int, dict[str, Any]]]:

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     procedure_file: Path | None = Field(
         None, description="the monitoring procedure: stages, roles, deadlines, calendar (YAML)"
     )
+    feeds_file: Path | None = Field(
+        None, description="each department's expected cadence, for the silence alert (TOML)"
+    )
     pdf_font: Path | None = Field(
         None,
         description="a TrueType/OpenType font with Chinese glyphs for printed notices "

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, UploadFile
 from pydantic import BaseModel
 
 from domain.access import Permission, Principal, Role
+from domain.asof import AsOfError
+from domain.policy import PolicyBook
 from domain.timeline import timeline
 from domain.vocabulary import Card, Level
+from schemas.asof import AsOfEntryOut, AsOfOut, AsOfPage
 from schemas.status import RiskStatusOut, StatusPage, TimelineEntryOut
 from services.households.app import Households
+from services.households.asof import as_of_out, household_as_of, page_as_of
 from services.households.statusview import RiskStatusView
 from services.infra import metrics
 from services.infra.access import Accounts, allowed, require_visible, scoped_township, signed_in
@@ -64,6 +69,7 @@ def create_app(
     accounts: Accounts,
     broker_ok: Callable[[], bool] | None = None,
     uploads: Uploads | None = None,
+    policies: Callable[[], PolicyBook] | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="povwatch monitor",
@@ -73,8 +79,14 @@ def create_app(
         "staff see their own township only.",
     )
     current = signed_in(accounts)
+    if policies is None:  # the packaged or configured policy file (the projection's own)
+        from services.infra.policyfile import load_policies
+        from services.infra.settings import Settings
+
+        book = load_policies(Settings())
+        policies = lambda: book  # noqa: E731
     app.include_router(
-        household_routes(households, view, allowed(current, Permission.READ_HOUSEHOLDS))
+        household_routes(households, view, allowed(current, Permission.READ_HOUSEHOLDS), policies)
     )
     app.include_router(upload_routes(uploads, allowed(current, Permission.PUBLISH)))
     app.include_router(health_routes(households, view, broker_ok))
@@ -85,10 +97,64 @@ def create_app(
     return app
 
 
+AS_OF = Query(
+    None,
+    description="a day (YYYY-MM-DD, China time): what was known by its end beside what is "
+    "known now about it",
+)
+
+
+def _refused(e: AsOfError) -> HTTPException:
+    return HTTPException(422, [{"loc": ["query", e.field], "msg": str(e), "type": "as_of"}])
+
+
+def as_of_page(
+    households: Households,
+    view: RiskStatusView,
+    policies: PolicyBook,
+    township: str | None,
+    village: str | None,
+    card: Card | None,
+    level: Level | None,
+    limit: int,
+    offset: int,
+    on: date,
+) -> AsOfPage:
+    if township is None:
+        raise HTTPException(
+            422,
+            [{"loc": ["query", "township"], "msg": "as_of needs a township", "type": "as_of"}],
+        )
+    for name, value in (("card", card), ("level", level)):
+        if value is not None:
+            msg = f"{name} filters today's statuses: not with as_of"
+            raise HTTPException(422, [{"loc": ["query", name], "msg": msg, "type": "as_of"}])
+    page = view.search(limit=limit, offset=offset, township=township, village=village)
+    codes = [s.household_id for s in page.items]
+    try:
+        found = page_as_of(households, policies, codes, on)
+    except AsOfError as e:
+        raise _refused(e) from None
+    items = [as_of_out(found[c], with_timeline=False) for c in codes if c in found]
+    return AsOfPage(as_of=on, items=items, total=page.total, limit=limit, offset=offset)
+
+
 def household_routes(
-    households: Households, view: RiskStatusView, reader: Callable[..., Principal]
+    households: Households,
+    view: RiskStatusView,
+    reader: Callable[..., Principal],
+    policies: Callable[[], PolicyBook],
 ) -> APIRouter:
     router = APIRouter(tags=["households"])
+
+    def seen(household_id: str, on: date) -> AsOfOut:
+        try:
+            found = household_as_of(households, policies(), household_id, on)
+        except AsOfError as e:
+            raise _refused(e) from None
+        if found is None:
+            raise HTTPException(404, f"no household {household_id!r}")
+        return as_of_out(found)
 
     def visible(household_id: str, who: Principal) -> RiskStatusOut:
         status = view.get(household_id)
@@ -97,7 +163,7 @@ def household_routes(
         )
         return status
 
-    @router.get("/households", response_model=StatusPage)
+    @router.get("/households", response_model=StatusPage | AsOfPage)
     def list_households(
         township: str | None = None,
         village: str | None = None,
@@ -105,24 +171,46 @@ def household_routes(
         level: Level | None = None,
         limit: int = Query(50, ge=1, le=500),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
+        as_of: date | None = AS_OF,
         who: Principal = Depends(reader),
-    ) -> StatusPage:
+    ) -> StatusPage | AsOfPage:
+        """With ``as_of``: one township's households (``township``, or the
+        staff's own), in household order, each assessed as of that day for
+        this page only; ``card`` and ``level`` filter today's statuses, so
+        they are refused beside it."""
         township = scoped_township(who, township)
+        if as_of is not None:
+            return as_of_page(
+                households, view, policies(), township, village, card, level, limit, offset, as_of
+            )
         page = view.search(
             limit=limit, offset=offset, township=township, village=village, card=card, level=level
         )
         return StatusPage(items=page.items, total=page.total, limit=limit, offset=offset)
 
-    @router.get("/households/{household_id}", response_model=RiskStatusOut)
-    def household_status(household_id: str, who: Principal = Depends(reader)) -> RiskStatusOut:
-        return visible(household_id, who)
+    @router.get("/households/{household_id}", response_model=RiskStatusOut | AsOfOut)
+    def household_status(
+        household_id: str, as_of: date | None = AS_OF, who: Principal = Depends(reader)
+    ) -> RiskStatusOut | AsOfOut:
+        if as_of is None:
+            return visible(household_id, who)
+        if who.role is not Role.COUNTY:  # as the timeline: the county sees unregistered ones
+            visible(household_id, who)
+        return seen(household_id, as_of)
 
-    @router.get("/households/{household_id}/timeline", response_model=list[TimelineEntryOut])
+    @router.get(
+        "/households/{household_id}/timeline",
+        response_model=list[TimelineEntryOut] | list[AsOfEntryOut],
+    )
     def household_timeline(
-        household_id: str, who: Principal = Depends(reader)
-    ) -> list[TimelineEntryOut]:
+        household_id: str, as_of: date | None = AS_OF, who: Principal = Depends(reader)
+    ) -> list[TimelineEntryOut] | list[AsOfEntryOut]:
+        """With ``as_of``: the facts that happened by that day's end, each
+        with when it was recorded and whether that was after the day (late)."""
         if who.role is not Role.COUNTY:
             visible(household_id, who)
+        if as_of is not None:
+            return seen(household_id, as_of).timeline
         events = households.history(household_id)
         if not events:
             raise HTTPException(404, f"no household {household_id!r}")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.events import EVENT_MODELS, Rejection, parse_object
+from services.infra.rejectioncsv import report_csv
 
 ENVELOPE = ("event_id", "type", "household_id", "occurred_at", "source", "schema_version")
 TRUE, FALSE = {"true", "1", "yes", "y", "是"}, {"false", "0", "no", "n", "否"}
@@ -235,9 +236,5 @@ def publish_file(
 
 
 def write_report(report: Report, path: Path) -> None:
-    """The rejections as CSV, in UTF-8 with a byte order mark so that Excel
-    shows Chinese text in it as Chinese."""
-    with path.open("w", newline="", encoding="utf-8-sig") as f:
-        w = csv.writer(f)
-        w.writerow(["row", "field", "reason"])
-        w.writerows(report.rejected)
+    """The rejections as CSV (``report_csv``)."""
+    path.write_bytes(report_csv(report.rejected))

@@ -99,7 +99,14 @@ class MonitorService:
             )
         if self.http:
             config = uvicorn.Config(
-                create_app(self.households, self.view, self.accounts, self._ready, self.uploads),
+                create_app(
+                    self.households,
+                    self.view,
+                    self.accounts,
+                    self._ready,
+                    self.uploads,
+                    policies=lambda: self.projection.policies,
+                ),
                 host="0.0.0.0",
                 port=self.settings.monitor_port,
                 log_level="warning",

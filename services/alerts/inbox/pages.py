@@ -172,9 +172,10 @@ def _session_pages(pages: APIRouter, h: _Helpers, secure_cookies: bool) -> None:
         who = src.accounts.authenticate(token.strip())
         if who is None:
             return h.render(request, "signin.html", status=401, error="token")
-        if not (who.may(Permission.READ_TASKS) or who.may(Permission.READ_CASES)):
+        publisher = who.may(Permission.PUBLISH)  # a department: its own feed's page
+        if not (who.may(Permission.READ_TASKS) or who.may(Permission.READ_CASES) or publisher):
             return h.render(request, "signin.html", status=403, error="role")
-        out = RedirectResponse("/inbox", status_code=303)
+        out = RedirectResponse("/inbox/feed" if publisher else "/inbox", status_code=303)
         # HttpOnly: no script reads it; SameSite=Strict: no other site's form posts with it.
         out.set_cookie(
             COOKIE, token.strip(), httponly=True, samesite="strict", secure=secure_cookies, path="/"

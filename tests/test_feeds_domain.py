@@ -1,0 +1,84 @@
+"""Departments' feeds without a store: the cadences file, silence, and a
+rejection's reason in Chinese naming the field."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.feeds import Cadence, FeedBook, FeedError, month_of, reason_zh, rejection_rate
+from services.feeds.cadence import DEFAULT_FEEDS
+from services.feeds.deadletters import WITHHELD, rejection_of
+
+
+def test_the_packaged_cadences_each_say_their_basis():
+    book = FeedBook.from_toml(DEFAULT_FEEDS.read_text(encoding="utf-8"))
+    assert book.get("medical-insurance").days == 10
+    assert all(c.basis.startswith("ASSUMPTION") or "§" in c.basis for c in book.cadences)
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ('[[source]]\ncode = "x"\ncadence_days = 0\nbasis = "ASSUMPTION"', "cadence_days"),
+        ('[[source]]\ncode = "x"\ncadence_days = 7', "basis"),
+        ('[[source]]\ncode = "x"\ncadence_days = 7\nbasis = "b"\nevery = 1', "unknown field"),
+        ('[[source]]\ncode = "x"\ncadence_days = 7\nbasis = "b"\n' * 2, "listed twice"),
+        ("nothing = 1", "no [[source]]"),
+    ],
+)
+def test_a_bad_cadences_file_is_refused_naming_the_entry_and_field(text, says):
+    with pytest.raises(FeedError, match="feeds") as e:
+        FeedBook.from_toml(text)
+    assert says in str(e.value)
+
+
+def test_silent_past_the_cadence_or_never_heard():
+    weekly, now = Cadence("medical-insurance", 7, "ASSUMPTION"), datetime(2026, 6, 30, tzinfo=UTC)
+    assert not weekly.silent(now - timedelta(days=7), now)
+    assert weekly.silent(now - timedelta(days=7, seconds=1), now)
+    assert weekly.silent(None, now)
+
+
+def test_reasons_in_chinese_name_the_field():
+    assert reason_zh("data.amount_yuan", "decimal_parsing") == "字段 data.amount_yuan：应为金额数字"
+    assert reason_zh("", "json_invalid") == "整条消息：不是有效的 JSON"
+    assert reason_zh("data.x", "something_new") == "字段 data.x：不符合数据约定"
+    assert month_of(datetime(2026, 5, 31, 16, 30, tzinfo=UTC)) == "2026-06"  # China time
+    assert rejection_rate(0, 0) == 0.0 and rejection_rate(3, 1) == 0.25
+
+
+class Record:
+    """A dead-letter record as kafka-python hands it over."""
+
+    def __init__(self, value: bytes, reason: dict) -> None:
+        self.value, self.partition, self.offset, self.timestamp = value, 0, 5, 1780000000000
+        self.headers = [
+            ("povwatch.reason", json.dumps(reason).encode()),
+            ("povwatch.origin.topic", b"povwatch.events"),
+            ("povwatch.origin.partition", b"1"),
+            ("povwatch.origin.offset", b"42"),
+        ]
+
+
+def test_a_rejection_keeps_codes_and_reasons_never_personal_numbers():
+    value = json.dumps(
+        {
+            "source": "civil-affairs",
+            "event_id": "e-1",
+            "type": "income.reported",
+            "household_id": "430624199001011234",  # an ID number where a code belongs
+            "data": {"note": "phone 13812345678"},
+        }
+    ).encode()
+    reason = {
+        "code": "invalid",
+        "errors": [{"field": "data.note", "type": "value_error", "message": "13812345678"}],
+    }
+    r = rejection_of(Record(value, reason))
+    assert (r.source, r.event_id, r.household_id) == ("civil-affairs", "e-1", None)
+    assert r.problems[0].message == WITHHELD and "13812345678" not in r.model_dump_json()
+    assert r.origin == "povwatch.events:1:42" and r.reason == "data.note|value_error"
+    assert r.problems[0].reason_zh.startswith("字段 data.note：")
