@@ -3,6 +3,7 @@
 from services.cli import (  # noqa: F401  (they register their commands)
     cases,
     departments,
+    exports,
     operators,
     staff,
 )
