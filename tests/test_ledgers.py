@@ -134,6 +134,7 @@ def test_each_ledger_for_the_county_a_township_and_a_village(world, people, cloc
     assert [r[0] for r in rows(village_sheet)] == ["H2"]
     assert people["li"].get("/ledgers/tasks.xlsx").status_code == 403
     assert county.get("/ledgers/nothing.xlsx").status_code == 422
+    assert county.get("/ledgers/cases.xlsx", params={"township": "a\x00"}).status_code == 422
 
     # Help tasks: the open ones first, by deadline; the resolved one last.
     wb = book(county.get("/ledgers/tasks.xlsx"))

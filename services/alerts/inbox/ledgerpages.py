@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain.access import Permission, Principal
 from services.alerts.inbox.pages import NotSignedIn, page
-from services.cases.ledgerapi import ledger_area, ledger_file
+from services.cases.ledgerapi import TOWNSHIP, ledger_area, ledger_file
 from services.cases.ledgerbook import LedgerViews
 from services.cases.ledgers import KINDS, LEDGERS
 from services.infra.access import COOKIE, Accounts
@@ -45,7 +45,11 @@ def router(views: LedgerViews, accounts: Accounts, clock: Callable[[], datetime]
         )  # fmt: skip
 
     @pages.get("/ledgers/{kind}.xlsx")
-    def download(request: Request, kind: str, township: str | None = None) -> Response:
+    def download(
+        request: Request,
+        kind: str,
+        township: str | None = Query(None, max_length=200, pattern=TOWNSHIP),
+    ) -> Response:
         who = user(request)
         if kind not in LEDGERS:
             raise HTTPException(404, "no such ledger")
