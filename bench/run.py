@@ -4,6 +4,7 @@
     scripts/bench.sh --quick       # small sizes, to check the benchmarks work
     scripts/bench.sh --only cases  # the monitoring procedure alone (about 15 minutes)
     scripts/bench.sh --only asof   # a household as of a date, four years of facts (a few minutes)
+    scripts/bench.sh --only ledgers  # the Excel ledger of 100,000 monitoring objects
 
 Every figure is measured in the same run, each on a fresh schema and fresh
 topics, so ratios compare like with like on a shared, noisy machine; the
@@ -16,6 +17,8 @@ process then reads every household from the start: its peak memory.
 Last, the monitoring procedure (bench/cases.py): a million households and
 50,000 open cases, staff's work lists, the county's overview and stage
 actions over HTTP from the alerts process, and that process's peak memory.
+Then the ledgers (bench/ledgers.py): ``povwatch export`` of the county's
+ledger of 100,000 monitoring objects, its time and peak memory.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench import asof, cases
+from bench import asof, cases, ledgers
 from bench.common import log
 from bench.latency import alert_latency
 from bench.measures import E2E, AlertsRun, alerts_over, baseline, end_to_end, floor, rebuild
@@ -84,12 +87,24 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["cases", "asof"],
-        help="only this section (cases: the monitoring procedure; asof: a household as of a "
-        "date, not part of the full run)",
+        choices=["cases", "asof", "ledgers"],
+        help="only this section (cases: the monitoring procedure; ledgers: the Excel export; "
+        "asof: a household as of a date, not part of the full run)",
     )
     parser.add_argument(
         "--asof-samples", type=int, default=500, help="households the asof section asks"
+    )
+    parser.add_argument(
+        "--ledgers-objects",
+        type=int,
+        default=None,
+        help="monitoring objects of the ledgers section (default 100,000; 2,000 with --quick)",
+    )
+    parser.add_argument(
+        "--ledgers-real",
+        type=int,
+        default=None,
+        help="of those, taken through the procedure (default 500; 100 with --quick)",
     )
     parser.add_argument(
         "--cases-households",
@@ -315,16 +330,26 @@ def main() -> int:
             base, 1_000 if q else 10_000, 48, 100 if q else args.asof_samples
         )
         return report(args, q, asof.rows(results["asof"]), results)
-    results["cases"] = cases.cases_figures(
-        base,
-        args.cases_households or (20_000 if q else 1_000_000),
-        args.cases_open or (1_000 if q else 50_000),
-        args.cases_rounds,
-        args.ingest_processes,
-        keep=args.cases_keep,
-    )
+    if args.only in (None, "cases"):
+        results["cases"] = cases.cases_figures(
+            base,
+            args.cases_households or (20_000 if q else 1_000_000),
+            args.cases_open or (1_000 if q else 50_000),
+            args.cases_rounds,
+            args.ingest_processes,
+            keep=args.cases_keep,
+        )
+    if args.only in (None, "ledgers"):
+        results["ledgers"] = ledgers.ledger_figures(
+            base,
+            args.ledgers_objects or (2_000 if q else 100_000),
+            args.ledgers_real or (100 if q else 500),
+        )
     table = [] if args.only else rows(results)
-    table += cases.rows(results["cases"])
+    if "cases" in results:
+        table += cases.rows(results["cases"])
+    if "ledgers" in results:
+        table += ledgers.rows(results["ledgers"])
     return report(args, q, table, results)
 
 

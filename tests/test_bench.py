@@ -38,6 +38,9 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
         "county's GET /cases/overview p50 / p95",
         "POST /cases/{id}/verification p50 / p95",
         "alerts process peak memory",
+        "ledgers: 2,000 monitoring objects (100 through the procedure)",
+        "povwatch export monitoring, wall time",
+        "povwatch export monitoring, peak memory",
     ):
         assert label in result.stdout, label
     assert "of floor" in result.stdout and "x baseline" in result.stdout
@@ -73,3 +76,6 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
     assert cases["latency"]["county_overview"]["total"] == 1_000
     assert cases["latency"]["township_staff_list"]["total"] > 0
     assert cases["peak_rss_mb"] > 0 and "of the 300 ms target" in result.stdout
+    # The ledger: every monitoring object a row, written by its own process.
+    ledger = data["ledgers"]
+    assert ledger["objects"] == ledger["rows"] == 2_000 and ledger["peak_rss_mb"] > 0

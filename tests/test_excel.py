@@ -24,7 +24,8 @@ def test_sheets_have_headers_frozen_widths_and_dates(tmp_path):
     ws = wb["全县"]
     assert ws.freeze_panes == "A2"
     assert [c.value for c in ws[1]] == ["户编号", "认定日期", "记录时间"]
-    assert ws.column_dimensions["A"].width == 20
+    # Excel stores a width of 20 characters with its cell padding: 20.71.
+    assert 20 <= ws.column_dimensions["A"].width < 21
     assert ws["B2"].is_date and ws["B2"].value == datetime(2026, 3, 1)
     assert ws["C2"].value == datetime(2026, 3, 1, 9, 30)
     assert wb["城西镇_东_"].max_row == 3

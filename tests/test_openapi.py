@@ -59,6 +59,9 @@ SERVES = {
     "/feeds": {Role.OPERATOR},
     "/metrics": {Role.OPERATOR},
     **dict.fromkeys(CASE_PATHS, CASE_ROLES),
+    # Every role of the procedure has its area's ledgers (the help tasks' too
+    # for staff and the county; the others' answer to that one is 403).
+    "/ledgers/{kind}.xlsx": CASE_ROLES,
 }
 # Derandomized: the same cases each run, so that CI is repeatable; a failure
 # found once becomes a regression test (e.g. offsets past 64-bit integers).

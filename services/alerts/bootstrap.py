@@ -31,7 +31,8 @@ from schemas.cases import NoticeOut
 from services.alerts import inbox
 from services.alerts.api import create_app
 from services.alerts.app import Alerts
-from services.alerts.inbox import casepages, feedpages, householdpages
+from services.alerts.inbox import casepages, feedpages, householdpages, ledgerpages
+from services.alerts.inbox.i18n import Words
 from services.alerts.jobs import Jobs, task_gauges
 from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import DEFAULT_RULES, load_rules
@@ -47,6 +48,8 @@ from services.cases.api import case_routes
 from services.cases.app import Cases
 from services.cases.jobs import CaseJobs, case_gauges
 from services.cases.leads import LeadFollower
+from services.cases.ledgerapi import ledger_routes
+from services.cases.ledgerbook import LedgerViews
 from services.cases.notice import find_font, notice_pdf
 from services.cases.relay import CaseRelay
 from services.cases.views import (
@@ -311,6 +314,8 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
             notice_pdf=pdf,
         )
     )
+    # The ledgers' words are the catalogue's Chinese, whatever the browser's language.
+    ledgers = LedgerViews(parts.case_list, parts.monitoring, parts.tasks, Words("zh").term)
     inbox.install(
         app,
         alerts=parts.alerts,
@@ -320,7 +325,11 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         accounts=parts.accounts,
         clock=parts.clock,
         secure_cookies=parts.settings.cookie_secure,
-        more=[case_pages, householdpages.from_parts(parts)],
+        more=[
+            case_pages,
+            householdpages.from_parts(parts),
+            ledgerpages.router(ledgers, parts.accounts, parts.clock),
+        ],
         case_of=partial(lead_case, parts.case_list),
     )
     feedpages.install(app, parts)
@@ -333,6 +342,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         signed_in(parts.accounts),
         pdf,
     )
+    ledger_routes(app, ledgers, parts.clock, signed_in(parts.accounts))
     return app
 
 

@@ -4,6 +4,7 @@ from services.cli import (  # noqa: F401  (they register their commands)
     cards,
     cases,
     departments,
+    exports,
     operators,
     staff,
 )
