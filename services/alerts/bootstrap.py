@@ -31,7 +31,8 @@ from schemas.cases import NoticeOut
 from services.alerts import inbox
 from services.alerts.api import create_app
 from services.alerts.app import Alerts
-from services.alerts.inbox import casepages
+from services.alerts.inbox import casepages, reportpages
+from services.alerts.inbox.i18n import Words
 from services.alerts.jobs import Jobs, task_gauges
 from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import DEFAULT_RULES, load_rules
@@ -71,6 +72,9 @@ from services.infra.procedurefile import DEFAULT_PROCEDURE, load_procedure
 from services.infra.runner import LogRunner
 from services.infra.settings import Settings
 from services.infra.workcalendar import calendar_gauges, work_calendar
+from services.reports.api import report_routes
+from services.reports.bootstrap import open_report_job, report_pdf_of
+from services.reports.job import ReportJob
 
 
 def utcnow() -> datetime:
@@ -154,6 +158,7 @@ class Parts:
     case_followers: list[ViewFollower]
     case_relay_position: TrackingRecorder
     case_jobs: CaseJobs
+    report_job: ReportJob | None = None  # the monthly report (services/reports/)
 
     def close(self) -> None:
         self.alerts.close()
@@ -165,6 +170,8 @@ class Parts:
             self.case_relay_position,
         ):  # fmt: skip
             v.datastore.close()
+        if self.report_job is not None:
+            self.report_job.view.datastore.close()
 
     def followers(self) -> list[LogRunner[Any]]:
         """Every log follower the leading process runs, relays aside."""
@@ -188,6 +195,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         return alerts.assess(sheet, now.date()), line
 
     case_jobs = CaseJobs(cases, case_list, monitoring, assess, clock)
+    words = Words("zh")  # the report is written in Chinese, whoever reads it
+    report_job = open_report_job(settings, risk, case_list, monitoring, clock, words.term, words)
     return Parts(
         settings=settings,
         clock=clock,
@@ -201,7 +210,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         ),
         task_view=ViewFollower(alerts, tasks, lambda notes: task_docs(alerts.task, notes), "tasks"),
         relay_position=open_relay_position(settings),
-        jobs=Jobs(alerts, tasks, risk, households, clock, case_jobs),
+        jobs=Jobs(alerts, tasks, risk, households, clock, case_jobs, report_job.run),
         leadership=Leadership(settings, "alerts"),
         cases=cases,
         case_list=case_list,
@@ -223,6 +232,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         ],  # fmt: skip
         case_relay_position=open_relay_position(settings, "CaseRelay"),
         case_jobs=case_jobs,
+        report_job=report_job,
     )
 
 
@@ -304,7 +314,13 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
             accounts=parts.accounts,
             clock=parts.clock,
             notice_pdf=pdf,
+            report=parts.report_job.latest if parts.report_job else lambda: None,
         )
+    )
+    report_pages = (
+        [reportpages.router(parts.report_job, parts.accounts, parts.clock)]
+        if parts.report_job
+        else []
     )
     inbox.install(
         app,
@@ -315,7 +331,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         accounts=parts.accounts,
         clock=parts.clock,
         secure_cookies=parts.settings.cookie_secure,
-        more=[case_pages],
+        more=[case_pages, *report_pages],
         case_of=partial(lead_case, parts.case_list),
     )
     case_routes(
@@ -327,6 +343,11 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         signed_in(parts.accounts),
         pdf,
     )
+    if parts.report_job is not None:
+        report_routes(
+            app, parts.report_job, signed_in(parts.accounts),
+            report_pdf_of(parts.settings),
+        )  # fmt: skip
     return app
 
 
@@ -370,5 +391,6 @@ def scheduler(
     s.add_job(run_if_leading, "cron", hour=1, args=["reassess"], id="reassess")
     s.add_job(run_if_leading, "cron", hour=2, args=["clearance"], id="clearance")
     s.add_job(run_if_leading, "interval", hours=1, args=["case_escalate"], id="case_escalate")
+    s.add_job(run_if_leading, "cron", hour=3, args=["monthly_report"], id="monthly_report")
     s.add_job(ConfigWatch(settings, reload).check, "interval", seconds=15, id="config")
     return s

@@ -4,6 +4,7 @@ from services.cli import (  # noqa: F401  (they register their commands)
     cases,
     departments,
     operators,
+    reports,
     staff,
 )
 from services.cli.common import app
