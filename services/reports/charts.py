@@ -74,13 +74,16 @@ def trend_chart(
         labels = [m[2:] for m in months]  # 25-12: short enough for a phone
         for township, values in sorted(series.items()):
             ax.plot(labels, values, marker="o", markersize=3, label=township)
+        # The county's line is drawn even when no township has an object:
+        # a month without objects shows as zero, not as an empty frame.
+        county = [sum(v[i] for v in series.values()) for i in range(len(labels))]
+        ax.plot(labels, county, color="#333333", linestyle="--", linewidth=1.5, label="全县")
         ax.set_title(title)
         ax.set_ylabel("户")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, max([1, *county]) * 1.15)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(axis="x", labelrotation=45)
-        if series:
-            ax.legend(fontsize=7, ncols=2 if len(series) > 6 else 1, loc="upper left")
+        ax.legend(fontsize=7, ncols=2 if len(series) > 6 else 1, loc="upper left")
         ax.grid(axis="y", alpha=0.3)
         return _render(fig, "trend", title)
 
@@ -115,7 +118,8 @@ def loans_chart(
         ax = fig.add_subplot()
         values = [r * 100 for r in ratios]
         colours = ["#c0392b" if v >= limit else "#4a7fb5" for v in values]
-        ax.bar(places, values, color=colours)
+        bars = ax.bar(places, values, color=colours)
+        ax.bar_label(bars, labels=[f"{v:.2f}%" for v in values], fontsize=7, padding=2)
         ax.axhline(limit, color="#333333", linestyle="--", linewidth=1)
         ax.annotate("1%（方案§3(2)8）", (0, limit), xytext=(2, 3), textcoords="offset points",
                     xycoords=("axes fraction", "data"), fontsize=8)  # fmt: skip
