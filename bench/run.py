@@ -3,6 +3,7 @@
     scripts/bench.sh               # the full run (about 42 minutes here)
     scripts/bench.sh --quick       # small sizes, to check the benchmarks work
     scripts/bench.sh --only cases  # the monitoring procedure alone (about 15 minutes)
+    scripts/bench.sh --only report # the monthly report alone (bench/report.py)
 
 Every figure is measured in the same run, each on a fresh schema and fresh
 topics, so ratios compare like with like on a shared, noisy machine; the
@@ -14,7 +15,9 @@ On the stores of the largest size and of the long streams, the alerts
 process then reads every household from the start: its peak memory.
 Last, the monitoring procedure (bench/cases.py): a million households and
 50,000 open cases, staff's work lists, the county's overview and stage
-actions over HTTP from the alerts process, and that process's peak memory.
+actions over HTTP from the alerts process, and that process's peak memory;
+then the monthly report (bench/report.py) on a store of the same size: its
+job's time and its page's.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench import cases
+from bench import cases, report
 from bench.common import log
 from bench.latency import alert_latency
 from bench.measures import E2E, AlertsRun, alerts_over, baseline, end_to_end, floor, rebuild
@@ -82,7 +85,9 @@ def parse_args() -> argparse.Namespace:
         "10,000-household run lasts under two seconds and moves by 10-20%%",
     )
     parser.add_argument(
-        "--only", choices=["cases"], help="only this section (cases: the monitoring procedure)"
+        "--only",
+        choices=["cases", "report"],
+        help="only this section (cases: the monitoring procedure; report: the monthly report)",
     )
     parser.add_argument(
         "--cases-households",
@@ -106,6 +111,18 @@ def parse_args() -> argparse.Namespace:
         "--cases-keep",
         action="store_true",
         help="leave the cases section's schema in place (to EXPLAIN its queries)",
+    )
+    parser.add_argument(
+        "--report-households",
+        type=int,
+        default=None,
+        help="households of the report section's store (default 1,000,000; 20,000 with --quick)",
+    )
+    parser.add_argument(
+        "--report-cases",
+        type=int,
+        default=None,
+        help="cases of the report section (default 50,000; 1,000 with --quick)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     return parser.parse_args()
@@ -303,16 +320,26 @@ def main() -> int:
     if args.only is None:
         results.update(store_figures(base, args, repeat))
         results.update(growth_figures(base, args, growth_repeat))
-    results["cases"] = cases.cases_figures(
-        base,
-        args.cases_households or (20_000 if q else 1_000_000),
-        args.cases_open or (1_000 if q else 50_000),
-        args.cases_rounds,
-        args.ingest_processes,
-        keep=args.cases_keep,
-    )
+    if args.only != "report":
+        results["cases"] = cases.cases_figures(
+            base,
+            args.cases_households or (20_000 if q else 1_000_000),
+            args.cases_open or (1_000 if q else 50_000),
+            args.cases_rounds,
+            args.ingest_processes,
+            keep=args.cases_keep,
+        )
+    if args.only in (None, "report"):
+        results["report"] = report.report_figures(
+            base,
+            args.report_households or (20_000 if q else 1_000_000),
+            args.report_cases or (1_000 if q else 50_000),
+            args.cases_rounds,
+            args.ingest_processes,
+        )
     table = [] if args.only else rows(results)
-    table += cases.rows(results["cases"])
+    table += cases.rows(results["cases"]) if "cases" in results else []
+    table += report.rows(results["report"]) if "report" in results else []
     width = max(len(r[0]) for r in table)
     print("\npovwatch benchmarks (PostgreSQL)" + (" -- quick sizes, not figures" if q else ""))
     for name, figure, ratio in table:

@@ -4,6 +4,7 @@ each kind with a controlled clock: the scheduled job computes it once per
 period, the API serves its figures, PDF and charts to the county office
 only, and an operator computes a past month again."""
 
+# ruff: noqa: F811 (the fixtures imported are the tests' arguments)
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -115,7 +116,7 @@ def test_the_monthly_report_of_a_small_county(world, people, clock):  # noqa: F8
     assert section(july, "monitoring")["figures"]["new"] == 0
 
 
-def test_only_the_county_office_reads_it_and_a_past_month_is_computed_again(world, people, clock):  # noqa: F811, E501
+def test_only_the_county_office_reads_it_and_a_past_month_is_computed_again(world, people, clock):
     service, w = world
     small_county(service, w, people, clock)
     clock.now = clock.now.replace(month=7, day=1, hour=4)
@@ -134,3 +135,37 @@ def test_only_the_county_office_reads_it_and_a_past_month_is_computed_again(worl
     second = ok(people["county"].get("/reports/monthly/2026-06"))
     assert section(second, "monitoring") == section(first, "monitoring")
     assert service.run_job("monthly_report") == 0  # the recomputation left the periods alone
+
+
+def test_an_operator_writes_the_report_from_the_terminal(
+    world, people, clock, store_settings, tmp_path
+):
+    import json
+
+    from typer.testing import CliRunner
+
+    from services.cli import app
+
+    service, w = world
+    small_county(service, w, people, clock)
+    clock.now = clock.now.replace(month=7, day=1, hour=4)
+    service.run_job("monthly_report")
+    env = {
+        "POVWATCH_STORE": store_settings.store,
+        "POVWATCH_SQLITE_DIR": str(store_settings.sqlite_dir),
+        "POVWATCH_POSTGRES_SCHEMA": store_settings.postgres_schema,
+    }
+    run = lambda *args: CliRunner().invoke(app, ["report", *args], env=env)  # noqa: E731
+    pdf, figures = tmp_path / "report.pdf", tmp_path / "report.json"
+    done = run("--month", "2026-06", "--out", str(pdf), "--json", str(figures))
+    assert done.exit_code == 0, done.output
+    assert "computed" not in done.output.split("\n")[0]  # the stored figures, not recomputed
+    api = ok(people["county"].get("/reports/monthly/2026-06"))
+    assert json.loads(figures.read_text()) == api
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "防止返贫动态监测月报（2026-06）" in text and "50.00%" in text
+    assert "全县合计" in done.output
+    again = run("--month", "2026-06", "--recompute")
+    assert again.exit_code == 0 and "computed 2026-06" in again.output, again.output
+    bad = run("--month", "2026-6")
+    assert bad.exit_code == 2 and "YYYY-MM" in bad.output
