@@ -116,13 +116,13 @@ def parse_args() -> argparse.Namespace:
         "--report-households",
         type=int,
         default=None,
-        help="households of the report section's store (default 1,000,000; 20,000 with --quick)",
+        help="households of the report section's store (default 1,000,000; 5,000 with --quick)",
     )
     parser.add_argument(
         "--report-cases",
         type=int,
         default=None,
-        help="cases of the report section (default 50,000; 1,000 with --quick)",
+        help="cases of the report section (default 50,000; 200 with --quick)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     return parser.parse_args()
@@ -332,8 +332,8 @@ def main() -> int:
     if args.only in (None, "report"):
         results["report"] = report.report_figures(
             base,
-            args.report_households or (20_000 if q else 1_000_000),
-            args.report_cases or (1_000 if q else 50_000),
+            args.report_households or (5_000 if q else 1_000_000),
+            args.report_cases or (200 if q else 50_000),
             args.cases_rounds,
             args.ingest_processes,
         )

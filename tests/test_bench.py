@@ -38,6 +38,9 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
         "county's GET /cases/overview p50 / p95",
         "POST /cases/{id}/verification p50 / p95",
         "alerts process peak memory",
+        "report: 5,000 households, 200 cases",
+        "the report's job (two months)",
+        "county's report page p50 / p95",
     ):
         assert label in result.stdout, label
     assert "of floor" in result.stdout and "x baseline" in result.stdout
