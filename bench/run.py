@@ -5,6 +5,7 @@
     scripts/bench.sh --only cases  # the monitoring procedure alone (about 15 minutes)
     scripts/bench.sh --only asof   # a household as of a date, four years of facts (a few minutes)
     scripts/bench.sh --only ledgers  # the Excel ledger of 100,000 monitoring objects
+    scripts/bench.sh --only report # the monthly report alone (bench/report.py)
 
 Every figure is measured in the same run, each on a fresh schema and fresh
 topics, so ratios compare like with like on a shared, noisy machine; the
@@ -18,7 +19,9 @@ Last, the monitoring procedure (bench/cases.py): a million households and
 50,000 open cases, staff's work lists, the county's overview and stage
 actions over HTTP from the alerts process, and that process's peak memory.
 Then the ledgers (bench/ledgers.py): ``povwatch export`` of the county's
-ledger of 100,000 monitoring objects, its time and peak memory.
+ledger of 100,000 monitoring objects, its time and peak memory; then the
+monthly report (bench/report.py) on a store of the same size as the cases':
+its job's time and its page's.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import asof, cases, ledgers
+from bench import report as monthly
 from bench.common import log
 from bench.latency import alert_latency
 from bench.measures import E2E, AlertsRun, alerts_over, baseline, end_to_end, floor, rebuild
@@ -87,9 +91,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["cases", "asof", "ledgers"],
+        choices=["cases", "asof", "ledgers", "report"],
         help="only this section (cases: the monitoring procedure; ledgers: the Excel export; "
-        "asof: a household as of a date, not part of the full run)",
+        "report: the monthly report; asof: a household as of a date, not part of the full run)",
     )
     parser.add_argument(
         "--asof-samples", type=int, default=500, help="households the asof section asks"
@@ -128,6 +132,18 @@ def parse_args() -> argparse.Namespace:
         "--cases-keep",
         action="store_true",
         help="leave the cases section's schema in place (to EXPLAIN its queries)",
+    )
+    parser.add_argument(
+        "--report-households",
+        type=int,
+        default=None,
+        help="households of the report section's store (default 1,000,000; 5,000 with --quick)",
+    )
+    parser.add_argument(
+        "--report-cases",
+        type=int,
+        default=None,
+        help="cases of the report section (default 50,000; 200 with --quick)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     return parser.parse_args()
@@ -345,11 +361,21 @@ def main() -> int:
             args.ledgers_objects or (2_000 if q else 100_000),
             args.ledgers_real or (100 if q else 500),
         )
+    if args.only in (None, "report"):
+        results["report"] = monthly.report_figures(
+            base,
+            args.report_households or (5_000 if q else 1_000_000),
+            args.report_cases or (200 if q else 50_000),
+            args.cases_rounds,
+            args.ingest_processes,
+        )
     table = [] if args.only else rows(results)
     if "cases" in results:
         table += cases.rows(results["cases"])
     if "ledgers" in results:
         table += ledgers.rows(results["ledgers"])
+    if "report" in results:
+        table += monthly.rows(results["report"])
     return report(args, q, table, results)
 
 

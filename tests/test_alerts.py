@@ -360,7 +360,9 @@ def test_the_scheduler_runs_the_jobs(store_settings, clock, kafka_up):
     service = AlertsService(store_settings, clock=clock).start(relay=False, schedule=True)
     try:
         jobs = {j.id: j for j in service.scheduler.get_jobs()}
-        assert set(jobs) == {"escalate", "reassess", "clearance", "case_escalate", "config"}
+        assert set(jobs) == {
+            "escalate", "reassess", "clearance", "case_escalate", "monthly_report", "config",
+        }  # fmt: skip
         from tests.helpers import wait_for
 
         wait_for(service.leading.is_set, what="this process to lead the alerts")

@@ -41,6 +41,9 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
         "ledgers: 2,000 monitoring objects (100 through the procedure)",
         "povwatch export monitoring, wall time",
         "povwatch export monitoring, peak memory",
+        "report: 5,000 households, 200 cases",
+        "the report's job (two months)",
+        "county's report page p50 / p95",
     ):
         assert label in result.stdout, label
     assert "of floor" in result.stdout and "x baseline" in result.stdout

@@ -41,6 +41,11 @@ CASE_PATHS = [
     "/monitoring/{household_id}/plan/{measure_id}",
     "/monitoring/{household_id}/clearance",
 ]
+REPORT_PATHS = [
+    "/reports/monthly/{month}",
+    "/reports/monthly/{month}.pdf",
+    "/reports/monthly/{month}/charts/{name}.svg",
+]
 # Which roles each operation serves; an operation missing here fails the test.
 SERVES = {
     "/tasks": {Role.STAFF, Role.COUNTY},
@@ -62,6 +67,8 @@ SERVES = {
     # Every role of the procedure has its area's ledgers (the help tasks' too
     # for staff and the county; the others' answer to that one is 403).
     "/ledgers/{kind}.xlsx": CASE_ROLES,
+    # The monthly report is the county office's (county and approver accounts).
+    **dict.fromkeys(REPORT_PATHS, {Role.COUNTY, Role.APPROVER}),
 }
 # Derandomized: the same cases each run, so that CI is repeatable; a failure
 # found once becomes a regression test (e.g. offsets past 64-bit integers).

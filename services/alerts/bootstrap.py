@@ -31,7 +31,7 @@ from schemas.cases import NoticeOut
 from services.alerts import inbox
 from services.alerts.api import create_app
 from services.alerts.app import Alerts
-from services.alerts.inbox import casepages, feedpages, householdpages, ledgerpages
+from services.alerts.inbox import casepages, feedpages, householdpages, ledgerpages, reportpages
 from services.alerts.inbox.i18n import Words
 from services.alerts.jobs import Jobs, task_gauges
 from services.alerts.relay import TaskRelay
@@ -75,6 +75,9 @@ from services.infra.procedurefile import DEFAULT_PROCEDURE, load_procedure
 from services.infra.runner import LogRunner
 from services.infra.settings import Settings
 from services.infra.workcalendar import calendar_gauges, work_calendar
+from services.reports.api import report_routes
+from services.reports.bootstrap import open_report_job, report_pdf_of
+from services.reports.job import ReportJob
 
 
 def utcnow() -> datetime:
@@ -159,6 +162,7 @@ class Parts:
     case_relay_position: TrackingRecorder
     case_jobs: CaseJobs
     feeds: FeedParts
+    report_job: ReportJob | None = None  # the monthly report (services/reports/)
 
     def close(self) -> None:
         self.alerts.close()
@@ -171,6 +175,8 @@ class Parts:
             self.case_relay_position,
         ):  # fmt: skip
             v.datastore.close()
+        if self.report_job is not None:
+            self.report_job.view.datastore.close()
 
     def followers(self) -> list[LogRunner[Any]]:
         """Every log follower the leading process runs, relays aside."""
@@ -194,6 +200,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         return alerts.assess(sheet, now.date()), line
 
     case_jobs = CaseJobs(cases, case_list, monitoring, assess, clock)
+    words = Words("zh")  # the report is written in Chinese, whoever reads it
+    report_job = open_report_job(settings, risk, case_list, monitoring, clock, words.term, words)
     return Parts(
         settings=settings,
         clock=clock,
@@ -207,7 +215,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         ),
         task_view=ViewFollower(alerts, tasks, lambda notes: task_docs(alerts.task, notes), "tasks"),
         relay_position=open_relay_position(settings),
-        jobs=Jobs(alerts, tasks, risk, households, clock, case_jobs),
+        jobs=Jobs(alerts, tasks, risk, households, clock, case_jobs, report_job.run),
         leadership=Leadership(settings, "alerts"),
         cases=cases,
         case_list=case_list,
@@ -230,6 +238,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         case_relay_position=open_relay_position(settings, "CaseRelay"),
         case_jobs=case_jobs,
         feeds=feed_parts(settings, households),
+        report_job=report_job,
     )
 
 
@@ -312,10 +321,16 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
             accounts=parts.accounts,
             clock=parts.clock,
             notice_pdf=pdf,
+            report=parts.report_job.latest if parts.report_job else lambda: None,
         )
     )
     # The ledgers' words are the catalogue's Chinese, whatever the browser's language.
     ledgers = LedgerViews(parts.case_list, parts.monitoring, parts.tasks, Words("zh").term)
+    report_pages = (
+        [reportpages.router(parts.report_job, parts.accounts, parts.clock)]
+        if parts.report_job
+        else []
+    )
     inbox.install(
         app,
         alerts=parts.alerts,
@@ -329,6 +344,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
             case_pages,
             householdpages.from_parts(parts),
             ledgerpages.router(ledgers, parts.accounts, parts.clock),
+            *report_pages,
         ],
         case_of=partial(lead_case, parts.case_list),
     )
@@ -343,6 +359,11 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         pdf,
     )
     ledger_routes(app, ledgers, parts.clock, signed_in(parts.accounts))
+    if parts.report_job is not None:
+        report_routes(
+            app, parts.report_job, signed_in(parts.accounts),
+            report_pdf_of(parts.settings),
+        )  # fmt: skip
     return app
 
 
@@ -386,5 +407,6 @@ def scheduler(
     s.add_job(run_if_leading, "cron", hour=1, args=["reassess"], id="reassess")
     s.add_job(run_if_leading, "cron", hour=2, args=["clearance"], id="clearance")
     s.add_job(run_if_leading, "interval", hours=1, args=["case_escalate"], id="case_escalate")
+    s.add_job(run_if_leading, "cron", hour=3, args=["monthly_report"], id="monthly_report")
     s.add_job(ConfigWatch(settings, reload).check, "interval", seconds=15, id="config")
     return s

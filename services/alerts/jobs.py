@@ -23,7 +23,7 @@ from services.households.statusview import RiskStatusView
 from services.infra import metrics
 from services.infra.metrics import TRIGGERS
 
-NAMES = ("escalate", "reassess", "clearance", "case_escalate")
+NAMES = ("escalate", "reassess", "clearance", "case_escalate", "monthly_report")
 
 
 def all_tasks(tasks: TaskView, **filters: Any) -> list[TaskOut]:
@@ -46,9 +46,12 @@ class Jobs:
         households: Households,
         clock: Callable[[], datetime],
         case_jobs: CaseJobs,
+        monthly_report: Callable[[], int] = lambda: 0,
     ) -> None:
+        """``monthly_report``: the monthly report's job (services/reports/job.py)."""
         self.alerts, self.tasks, self.risk = alerts, tasks, risk
         self.households, self.clock, self.case_jobs = households, clock, case_jobs
+        self.monthly_report = monthly_report
 
     def run(self, name: str) -> int:
         if name not in NAMES:

@@ -6,6 +6,7 @@ from services.cli import (  # noqa: F401  (they register their commands)
     departments,
     exports,
     operators,
+    reports,
     staff,
 )
 from services.cli.common import app

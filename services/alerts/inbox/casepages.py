@@ -32,6 +32,7 @@ from services.cases.overview import overview
 from services.cases.views import CaseView, MonitoringView, monitoring_doc, notice_doc, visible_case
 from services.infra.access import COOKIE, Accounts, require_area, scoped_township, scoped_village
 from services.infra.views import MAX_OFFSET
+from services.reports.api import chart_url
 
 PAGE = 50
 VIEW_WAIT_SECONDS = 5.0
@@ -58,6 +59,8 @@ class CaseSources:
     accounts: Accounts
     clock: Callable[[], datetime]
     notice_pdf: Callable[[NoticeOut], bytes]
+    # The newest stored monthly report (its charts on the county's overview).
+    report: Callable[[], Any] = lambda: None
 
 
 # -- pages -------------------------------------------------------------------------
@@ -192,7 +195,7 @@ def _list_pages(pages: APIRouter, h: _Pages) -> None:
         picture = overview(src.case_list, src.monitoring, src.clock().date())
         return h.render(
             request, "case_overview.html", who=who, overview=picture, categories=CATEGORIES,
-            stages=list(STAGE_FORMS),
+            stages=list(STAGE_FORMS), report=src.report(), chart_url=chart_url,
         )  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""The monthly report (月报): its sections, charts, stored document, job and PDF."""

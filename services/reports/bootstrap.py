@@ -1,0 +1,55 @@
+"""The monthly report's parts, built from ``Settings`` for the alerts
+process and the CLI: its store, its job with the list of sections, its PDF.
+
+The sections are the providers below, in the order printed; another section
+(the departments' feed health, per source) is added as one more provider
+in ``providers``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from schemas.report import MonthlyReportOut
+from services.cases.notice import find_font
+from services.infra.settings import Settings
+from services.reports import sections
+from services.reports.job import ReportJob
+from services.reports.pdf import report_pdf
+from services.reports.store import open_reports
+
+Term = Callable[[str, str | None], str]
+
+
+def providers(risk: Any, case_list: Any, monitoring: Any) -> list[sections.Provider]:
+    return [
+        sections.households(risk),
+        sections.monitoring(monitoring),
+        sections.leads(case_list),
+        sections.stages(case_list),
+        sections.measures(monitoring),
+        sections.loans(risk),
+    ]
+
+
+def open_report_job(
+    settings: Settings,
+    risk: Any,
+    case_list: Any,
+    monitoring: Any,
+    clock: Callable[[], datetime],
+    term: Term,
+    word: Callable[[str], str],
+) -> ReportJob:
+    """``term`` and ``word``: the Chinese words of codes and phrases (the
+    inbox's catalogue), which the stored tables and charts are written in."""
+    return ReportJob(
+        open_reports(settings), providers(risk, case_list, monitoring), clock, term, word,
+        partial(find_font, settings.pdf_font),
+    )  # fmt: skip
+
+
+def report_pdf_of(settings: Settings) -> Callable[[MonthlyReportOut], bytes]:
+    return lambda report: report_pdf(report, find_font(settings.pdf_font))
