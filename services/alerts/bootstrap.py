@@ -6,7 +6,7 @@ imports it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,11 +14,8 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment
-from fastapi import FastAPI
-from prometheus_client.core import Metric
 
 from domain.cases import Case
 from domain.policy import PolicyBook
@@ -27,15 +24,11 @@ from domain.risk import RiskStatus
 from domain.rules import RuleBook
 from domain.task_input import TaskError
 from domain.workdays import WorkCalendar
-from schemas.cases import NoticeOut
-from services.alerts import inbox
-from services.alerts.api import create_app
 from services.alerts.app import Alerts
-from services.alerts.inbox import casepages, feedpages, householdpages, ledgerpages, reportpages
 from services.alerts.inbox.i18n import Words
-from services.alerts.jobs import Jobs, task_gauges
+from services.alerts.jobs import Jobs
 from services.alerts.relay import TaskRelay
-from services.alerts.rulefile import DEFAULT_RULES, load_rules
+from services.alerts.rulefile import load_rules
 from services.alerts.triggers import TriggerFollower
 from services.alerts.views import (
     PostgresTaskView,
@@ -44,13 +37,9 @@ from services.alerts.views import (
     is_task_event,
     task_docs,
 )
-from services.cases.api import case_routes
 from services.cases.app import Cases
-from services.cases.jobs import CaseJobs, case_gauges
+from services.cases.jobs import CaseJobs
 from services.cases.leads import LeadFollower
-from services.cases.ledgerapi import ledger_routes
-from services.cases.ledgerbook import LedgerViews
-from services.cases.notice import find_font, notice_pdf
 from services.cases.relay import CaseRelay
 from services.cases.views import (
     CaseView,
@@ -61,22 +50,21 @@ from services.cases.views import (
     SQLiteMonitoringView,
     docs,
 )
-from services.feeds.wiring import FeedParts, feed_gauges, feed_parts
+from services.feeds.wiring import FeedParts, feed_parts
 from services.households.app import Households
 from services.households.cache import CacheSettings
 from services.households.statusview import RiskStatusView
 from services.households.statusview import open_view as open_risk_view
-from services.infra import kafka, views
-from services.infra.access import Accounts, open_accounts, signed_in
+from services.infra import views
+from services.infra.access import Accounts, open_accounts
 from services.infra.follow import ViewFollower
 from services.infra.leadership import Leadership
-from services.infra.policyfile import DEFAULT_POLICY, load_policies
-from services.infra.procedurefile import DEFAULT_PROCEDURE, load_procedure
+from services.infra.policyfile import load_policies
+from services.infra.procedurefile import load_procedure
 from services.infra.runner import LogRunner
 from services.infra.settings import Settings
-from services.infra.workcalendar import calendar_gauges, work_calendar
-from services.reports.api import report_routes
-from services.reports.bootstrap import open_report_job, report_pdf_of
+from services.infra.workcalendar import work_calendar
+from services.reports.bootstrap import open_report_job
 from services.reports.job import ReportJob
 
 
@@ -242,14 +230,6 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
     )
 
 
-def lead_case(case_list: CaseView, task: Any) -> Any:
-    """The case a help task is a lead of, from the cases view."""
-    for case in case_list.search(limit=20, household_id=task.household_id).items:
-        if any(lead.task_id == task.task_id for lead in case.leads):
-            return case
-    return None
-
-
 def close_leads(alerts: Alerts, case: Case) -> None:
     """A decided case closes the help tasks that were its leads: resolved
     when the household is monitored or cleared, dismissed otherwise."""
@@ -275,138 +255,3 @@ def relay(parts: Parts) -> TaskRelay:
 
 def case_relay(parts: Parts) -> CaseRelay:
     return CaseRelay(parts.settings, parts.cases, parts.case_relay_position)
-
-
-def readiness(parts: Parts) -> Callable[[], str | None]:
-    """None when the stores and the broker answer, else why not."""
-
-    def probe() -> str | None:
-        try:
-            parts.triggers.position()
-            parts.households.recorder.max_notification_id()
-        except Exception as e:
-            return f"store unreachable: {type(e).__name__}"
-        return None if kafka.reachable(parts.settings) else "Kafka broker unreachable"
-
-    return probe
-
-
-def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
-    """The HTTP API with the township inbox under /inbox."""
-
-    def gauges() -> Iterable[Metric]:
-        yield from task_gauges(parts.tasks, parts.clock, lags)
-        yield from case_gauges(parts.case_list, parts.clock().date())
-        yield from calendar_gauges(parts.cases.calendar, parts.clock().date())
-        yield from feed_gauges(parts.feeds, parts.clock)
-
-    app = create_app(
-        alerts=parts.alerts,
-        tasks=parts.tasks,
-        accounts=parts.accounts,
-        clock=parts.clock,
-        ready=readiness(parts),
-        gauges=gauges,
-    )
-
-    def pdf(notice: NoticeOut) -> bytes:
-        return notice_pdf(notice, find_font(parts.settings.pdf_font))
-
-    case_pages = casepages.router(
-        casepages.CaseSources(
-            cases=parts.cases,
-            case_list=parts.case_list,
-            monitoring=parts.monitoring,
-            history=parts.households.history,
-            accounts=parts.accounts,
-            clock=parts.clock,
-            notice_pdf=pdf,
-            report=parts.report_job.latest if parts.report_job else lambda: None,
-        )
-    )
-    # The ledgers' words are the catalogue's Chinese, whatever the browser's language.
-    ledgers = LedgerViews(parts.case_list, parts.monitoring, parts.tasks, Words("zh").term)
-    report_pages = (
-        [reportpages.router(parts.report_job, parts.accounts, parts.clock)]
-        if parts.report_job
-        else []
-    )
-    inbox.install(
-        app,
-        alerts=parts.alerts,
-        tasks=parts.tasks,
-        risk=parts.risk,
-        history=parts.households.history,
-        accounts=parts.accounts,
-        clock=parts.clock,
-        secure_cookies=parts.settings.cookie_secure,
-        more=[
-            case_pages,
-            householdpages.from_parts(parts),
-            ledgerpages.router(ledgers, parts.accounts, parts.clock),
-            *report_pages,
-        ],
-        case_of=partial(lead_case, parts.case_list),
-    )
-    feedpages.install(app, parts)
-    case_routes(
-        app,
-        parts.cases,
-        parts.case_list,
-        parts.monitoring,
-        parts.clock,
-        signed_in(parts.accounts),
-        pdf,
-    )
-    ledger_routes(app, ledgers, parts.clock, signed_in(parts.accounts))
-    if parts.report_job is not None:
-        report_routes(
-            app, parts.report_job, signed_in(parts.accounts),
-            report_pdf_of(parts.settings),
-        )  # fmt: skip
-    return app
-
-
-def reload_rules(parts: Parts) -> None:
-    """Reads the rules, policy and procedure files again (raises on a bad
-    one, and the running ones stay as they were)."""
-    rules, policies, procedure, calendar = configuration(parts.settings)
-    parts.alerts.rules, parts.alerts.policies, parts.alerts.calendar = rules, policies, calendar
-    parts.cases.procedure, parts.cases.calendar = procedure, calendar
-
-
-class ConfigWatch:
-    """Reloads when a configuration file changes on disk."""
-
-    def __init__(self, settings: Settings, reload: Callable[[], object]) -> None:
-        self.paths = [
-            settings.rules_file or DEFAULT_RULES,
-            settings.policy_file or DEFAULT_POLICY,
-            settings.procedure_file or DEFAULT_PROCEDURE,
-        ]
-        self.reload = reload
-        self.seen = self._stamps()
-
-    def _stamps(self) -> list[float]:
-        return [p.stat().st_mtime if p.exists() else 0.0 for p in self.paths]
-
-    def check(self) -> None:
-        stamps = self._stamps()
-        if stamps != self.seen:
-            self.seen = stamps
-            self.reload()
-
-
-def scheduler(
-    settings: Settings, run_if_leading: Callable[[str], int], reload: Callable[[], object]
-) -> BackgroundScheduler:
-    """The jobs' schedule (each runs only where this process leads) and the
-    configuration files' watch."""
-    s = BackgroundScheduler(timezone="Asia/Shanghai")
-    s.add_job(run_if_leading, "interval", hours=1, args=["escalate"], id="escalate")
-    s.add_job(run_if_leading, "cron", hour=1, args=["reassess"], id="reassess")
-    s.add_job(run_if_leading, "cron", hour=2, args=["clearance"], id="clearance")
-    s.add_job(run_if_leading, "interval", hours=1, args=["case_escalate"], id="case_escalate")
-    s.add_job(run_if_leading, "cron", hour=3, args=["monthly_report"], id="monthly_report")
-    s.add_job(ConfigWatch(settings, reload).check, "interval", seconds=15, id="config")
-    return s

@@ -20,7 +20,7 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 
-from services.alerts import bootstrap
+from services.alerts import bootstrap, schedule, web
 from services.alerts.bootstrap import utcnow
 from services.alerts.relay import TaskRelay
 from services.cases.relay import CaseRelay
@@ -67,7 +67,7 @@ class AlertsService:
         with its line and reason, and the running rules stay as they were;
         returns that reason, or None when the new files are in force."""
         try:
-            bootstrap.reload_rules(self.parts)
+            schedule.reload_rules(self.parts)
         except (OSError, ValueError) as e:
             log.error("configuration not reloaded, keeping the last good one: %s", e)
             return str(e)
@@ -82,7 +82,7 @@ class AlertsService:
         return lags
 
     def web_app(self) -> FastAPI:
-        return bootstrap.web_app(self.parts, self.lags)
+        return web.web_app(self.parts, self.lags)
 
     # -- running -----------------------------------------------------------------
 
@@ -115,7 +115,7 @@ class AlertsService:
         for t in self.threads:
             t.start()
         if schedule:
-            self.scheduler = bootstrap.scheduler(
+            self.scheduler = schedule.scheduler(
                 self.settings, self.run_job_if_leading, self.reload_config
             )
             self.scheduler.start()

@@ -1,0 +1,132 @@
+"""The alerts process's HTTP app, wired from its parts: the API, the inbox
+under /inbox with the procedure's, ledgers', reports' and households' pages,
+the metrics, and the readiness probe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client.core import Metric
+
+from schemas.cases import NoticeOut
+from services.alerts import inbox
+from services.alerts.api import create_app
+from services.alerts.bootstrap import Parts
+from services.alerts.inbox import casepages, feedpages, householdpages, ledgerpages, reportpages
+from services.alerts.inbox.i18n import Words
+from services.alerts.jobs import task_gauges
+from services.cases.api import case_routes
+from services.cases.jobs import case_gauges
+from services.cases.ledgerapi import ledger_routes
+from services.cases.ledgerbook import LedgerViews
+from services.cases.notice import find_font, notice_pdf
+from services.cases.views import (
+    CaseView,
+)
+from services.feeds.wiring import feed_gauges
+from services.infra import kafka
+from services.infra.access import signed_in
+from services.infra.workcalendar import calendar_gauges
+from services.reports.api import report_routes
+from services.reports.bootstrap import report_pdf_of
+
+
+def lead_case(case_list: CaseView, task: Any) -> Any:
+    """The case a help task is a lead of, from the cases view."""
+    for case in case_list.search(limit=20, household_id=task.household_id).items:
+        if any(lead.task_id == task.task_id for lead in case.leads):
+            return case
+    return None
+
+
+def readiness(parts: Parts) -> Callable[[], str | None]:
+    """None when the stores and the broker answer, else why not."""
+
+    def probe() -> str | None:
+        try:
+            parts.triggers.position()
+            parts.households.recorder.max_notification_id()
+        except Exception as e:
+            return f"store unreachable: {type(e).__name__}"
+        return None if kafka.reachable(parts.settings) else "Kafka broker unreachable"
+
+    return probe
+
+
+def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
+    """The HTTP API with the township inbox under /inbox."""
+
+    def gauges() -> Iterable[Metric]:
+        yield from task_gauges(parts.tasks, parts.clock, lags)
+        yield from case_gauges(parts.case_list, parts.clock().date())
+        yield from calendar_gauges(parts.cases.calendar, parts.clock().date())
+        yield from feed_gauges(parts.feeds, parts.clock)
+
+    app = create_app(
+        alerts=parts.alerts,
+        tasks=parts.tasks,
+        accounts=parts.accounts,
+        clock=parts.clock,
+        ready=readiness(parts),
+        gauges=gauges,
+    )
+
+    def pdf(notice: NoticeOut) -> bytes:
+        return notice_pdf(notice, find_font(parts.settings.pdf_font))
+
+    case_pages = casepages.router(
+        casepages.CaseSources(
+            cases=parts.cases,
+            case_list=parts.case_list,
+            monitoring=parts.monitoring,
+            history=parts.households.history,
+            accounts=parts.accounts,
+            clock=parts.clock,
+            notice_pdf=pdf,
+            report=parts.report_job.latest if parts.report_job else lambda: None,
+        )
+    )
+    # The ledgers' words are the catalogue's Chinese, whatever the browser's language.
+    ledgers = LedgerViews(parts.case_list, parts.monitoring, parts.tasks, Words("zh").term)
+    report_pages = (
+        [reportpages.router(parts.report_job, parts.accounts, parts.clock)]
+        if parts.report_job
+        else []
+    )
+    inbox.install(
+        app,
+        alerts=parts.alerts,
+        tasks=parts.tasks,
+        risk=parts.risk,
+        history=parts.households.history,
+        accounts=parts.accounts,
+        clock=parts.clock,
+        secure_cookies=parts.settings.cookie_secure,
+        more=[
+            case_pages,
+            householdpages.from_parts(parts),
+            ledgerpages.router(ledgers, parts.accounts, parts.clock),
+            *report_pages,
+        ],
+        case_of=partial(lead_case, parts.case_list),
+    )
+    feedpages.install(app, parts)
+    case_routes(
+        app,
+        parts.cases,
+        parts.case_list,
+        parts.monitoring,
+        parts.clock,
+        signed_in(parts.accounts),
+        pdf,
+    )
+    ledger_routes(app, ledgers, parts.clock, signed_in(parts.accounts))
+    if parts.report_job is not None:
+        report_routes(
+            app, parts.report_job, signed_in(parts.accounts),
+            report_pdf_of(parts.settings),
+        )  # fmt: skip
+    return app
