@@ -20,7 +20,8 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 
-from services.alerts import bootstrap, schedule, web
+from services.alerts import bootstrap, web
+from services.alerts import schedule as timetable
 from services.alerts.bootstrap import utcnow
 from services.alerts.relay import TaskRelay
 from services.cases.relay import CaseRelay
@@ -67,7 +68,7 @@ class AlertsService:
         with its line and reason, and the running rules stay as they were;
         returns that reason, or None when the new files are in force."""
         try:
-            schedule.reload_rules(self.parts)
+            timetable.reload_rules(self.parts)
         except (OSError, ValueError) as e:
             log.error("configuration not reloaded, keeping the last good one: %s", e)
             return str(e)
@@ -115,7 +116,7 @@ class AlertsService:
         for t in self.threads:
             t.start()
         if schedule:
-            self.scheduler = schedule.scheduler(
+            self.scheduler = timetable.scheduler(
                 self.settings, self.run_job_if_leading, self.reload_config
             )
             self.scheduler.start()
