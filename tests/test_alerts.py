@@ -362,6 +362,7 @@ def test_the_scheduler_runs_the_jobs(store_settings, clock, kafka_up):
         jobs = {j.id: j for j in service.scheduler.get_jobs()}
         assert set(jobs) == {
             "escalate", "reassess", "clearance", "case_escalate", "monthly_report", "config",
+            "push_flush", "push_deliver", "push_scan",
         }  # fmt: skip
         from tests.helpers import wait_for
 

@@ -6,7 +6,7 @@ imports it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -24,6 +24,7 @@ from domain.risk import RiskStatus
 from domain.rules import RuleBook
 from domain.task_input import TaskError
 from domain.workdays import WorkCalendar
+from schemas.cases import CaseOut
 from services.alerts.app import Alerts
 from services.alerts.inbox.i18n import Words
 from services.alerts.jobs import Jobs
@@ -38,9 +39,11 @@ from services.alerts.views import (
     task_docs,
 )
 from services.cases.app import Cases
+from services.cases.intake import Intake, open_intake
 from services.cases.jobs import CaseJobs
 from services.cases.leads import LeadFollower
 from services.cases.relay import CaseRelay
+from services.cases.staffleads import StaffLeads
 from services.cases.views import (
     CaseView,
     MonitoringView,
@@ -59,11 +62,14 @@ from services.infra import views
 from services.infra.access import Accounts, open_accounts
 from services.infra.follow import ViewFollower
 from services.infra.leadership import Leadership
+from services.infra.notifyfile import load_notify
 from services.infra.policyfile import load_policies
 from services.infra.procedurefile import load_procedure
 from services.infra.runner import LogRunner
 from services.infra.settings import Settings
 from services.infra.workcalendar import work_calendar
+from services.notify.notices import NoticeFollower
+from services.notify.parts import NotifyParts, notice_follower, open_notify, scan_job
 from services.reports.bootstrap import open_report_job
 from services.reports.job import ReportJob
 
@@ -150,6 +156,10 @@ class Parts:
     case_relay_position: TrackingRecorder
     case_jobs: CaseJobs
     feeds: FeedParts
+    pushes: NotifyParts  # the outbox of pushes to receivers (services/notify/)
+    notices: NoticeFollower
+    intake: Intake  # cards, households' declarations, sealed contacts
+    staff_leads: StaffLeads
     report_job: ReportJob | None = None  # the monthly report (services/reports/)
 
     def close(self) -> None:
@@ -158,6 +168,8 @@ class Parts:
         self.households.close()
         self.accounts.close()
         self.feeds.close()
+        self.pushes.close()
+        self.intake.contacts.view.datastore.close()
         for v in (
             self.tasks, self.risk, self.relay_position, self.case_list, self.monitoring,
             self.case_relay_position,
@@ -168,7 +180,10 @@ class Parts:
 
     def followers(self) -> list[LogRunner[Any]]:
         """Every log follower the leading process runs, relays aside."""
-        return [self.triggers, self.task_view, self.leads, *self.case_followers, self.feeds.counter]
+        return [
+            self.triggers, self.task_view, self.leads, *self.case_followers, self.feeds.counter,
+            self.notices, *self.pushes.view_followers,
+        ]  # fmt: skip
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
@@ -178,7 +193,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
     risk = settings.open_store(lambda: open_risk_view(settings), "the risk status view")
     cases = open_cases(settings, clock)
     case_list, monitoring = open_case_views(settings)
-    cases.on_decided = partial(close_leads, alerts)
+    intake = open_intake(settings, cases, risk, clock)
+    cases.on_decided = partial(decided, alerts, intake)
 
     def assess(household_id: str, now: datetime) -> tuple[RiskStatus, Decimal] | None:
         sheet = households.household(household_id)
@@ -190,6 +206,15 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
     case_jobs = CaseJobs(cases, case_list, monitoring, assess, clock)
     words = Words("zh")  # the report is written in Chinese, whoever reads it
     report_job = open_report_job(settings, risk, case_list, monitoring, clock, words.term, words)
+    pushes = open_notify(settings, load_notify(settings.notify_file), words.term, clock)
+    procedure = lambda: cases.procedure  # noqa: E731 (reloaded with its file)
+    push_jobs = {
+        "push_flush": pushes.dispatcher.flush,
+        "push_deliver": pushes.dispatcher.deliver,
+        "push_scan": scan_job(
+            pushes, lambda: open_case_docs(case_list), procedure, alerts.silences, clock
+        ),
+    }
     return Parts(
         settings=settings,
         clock=clock,
@@ -203,7 +228,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         ),
         task_view=ViewFollower(alerts, tasks, lambda notes: task_docs(alerts.task, notes), "tasks"),
         relay_position=open_relay_position(settings),
-        jobs=Jobs(alerts, tasks, risk, households, clock, case_jobs, report_job.run),
+        jobs=Jobs(alerts, tasks, risk, households, clock, case_jobs, report_job.run, push_jobs),
         leadership=Leadership(settings, "alerts"),
         cases=cases,
         case_list=case_list,
@@ -226,8 +251,30 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         case_relay_position=open_relay_position(settings, "CaseRelay"),
         case_jobs=case_jobs,
         feeds=feed_parts(settings, households),
+        pushes=pushes,
+        notices=notice_follower(cases, pushes, cases.case_at, procedure, alerts.silences),
+        intake=intake,
+        staff_leads=StaffLeads(cases, intake.declarations.place_of, intake.places, clock),
         report_job=report_job,
     )
+
+
+def decided(alerts: Alerts, intake: Intake, case: Case) -> None:
+    """A decided case closes its lead tasks and erases the contact a household
+    outside the registry left."""
+    close_leads(alerts, case)
+    intake.contacts.erase(case.household_id)
+
+
+def open_case_docs(case_list: CaseView) -> Iterator[CaseOut]:
+    """Every open case's document, a page at a time (the morning's scan)."""
+    offset = 0
+    while True:
+        page = case_list.search(limit=1000, offset=offset, phase="open")
+        yield from page.items
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return
 
 
 def close_leads(alerts: Alerts, case: Case) -> None:

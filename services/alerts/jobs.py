@@ -7,7 +7,7 @@ no-op; only the leading process runs them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -47,13 +47,18 @@ class Jobs:
         clock: Callable[[], datetime],
         case_jobs: CaseJobs,
         monthly_report: Callable[[], int] = lambda: 0,
+        more: Mapping[str, Callable[[], int]] | None = None,
     ) -> None:
-        """``monthly_report``: the monthly report's job (services/reports/job.py)."""
+        """``monthly_report``: the monthly report's job (services/reports/job.py);
+        ``more``: other parts' jobs by name (the pushes' dispatcher)."""
         self.alerts, self.tasks, self.risk = alerts, tasks, risk
         self.households, self.clock, self.case_jobs = households, clock, case_jobs
         self.monthly_report = monthly_report
+        self.more = dict(more or {})
 
     def run(self, name: str) -> int:
+        if name in self.more:
+            return metrics.run_job(name, self.more[name])
         if name not in NAMES:
             raise ValueError(f"no job {name!r}")
         job: Callable[[], int] = getattr(self, name)

@@ -56,5 +56,10 @@ def scheduler(
     s.add_job(run_if_leading, "cron", hour=2, args=["clearance"], id="clearance")
     s.add_job(run_if_leading, "interval", hours=1, args=["case_escalate"], id="case_escalate")
     s.add_job(run_if_leading, "cron", hour=3, args=["monthly_report"], id="monthly_report")
+    # The pushes: groups that may send become messages, due messages are
+    # attempted, and each morning what comes due tomorrow or is overdue.
+    s.add_job(run_if_leading, "interval", seconds=5, args=["push_flush"], id="push_flush")
+    s.add_job(run_if_leading, "interval", seconds=5, args=["push_deliver"], id="push_deliver")
+    s.add_job(run_if_leading, "cron", hour=8, args=["push_scan"], id="push_scan")
     s.add_job(ConfigWatch(settings, reload).check, "interval", seconds=15, id="config")
     return s

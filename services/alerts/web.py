@@ -11,15 +11,26 @@ from typing import Any
 from fastapi import FastAPI
 from prometheus_client.core import Metric
 
+from domain.access import Permission
 from schemas.cases import NoticeOut
 from services.alerts import inbox
 from services.alerts.api import create_app
 from services.alerts.bootstrap import Parts
-from services.alerts.inbox import casepages, feedpages, householdpages, ledgerpages, reportpages
+from services.alerts.inbox import (
+    casepages,
+    declare,
+    declare_public,
+    feedpages,
+    householdpages,
+    leadpages,
+    ledgerpages,
+    reportpages,
+)
 from services.alerts.inbox.i18n import Words
 from services.alerts.jobs import task_gauges
 from services.cases.api import case_routes
 from services.cases.jobs import case_gauges
+from services.cases.leadapi import lead_routes
 from services.cases.ledgerapi import ledger_routes
 from services.cases.ledgerbook import LedgerViews
 from services.cases.notice import find_font, notice_pdf
@@ -28,8 +39,9 @@ from services.cases.views import (
 )
 from services.feeds.wiring import feed_gauges
 from services.infra import kafka
-from services.infra.access import signed_in
+from services.infra.access import allowed, signed_in
 from services.infra.workcalendar import calendar_gauges
+from services.notify.api import push_routes
 from services.reports.api import report_routes
 from services.reports.bootstrap import report_pdf_of
 
@@ -64,6 +76,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         yield from case_gauges(parts.case_list, parts.clock().date())
         yield from calendar_gauges(parts.cases.calendar, parts.clock().date())
         yield from feed_gauges(parts.feeds, parts.clock)
+        yield from parts.pushes.dispatcher.gauges()
 
     app = create_app(
         alerts=parts.alerts,
@@ -110,6 +123,9 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
             householdpages.from_parts(parts),
             ledgerpages.router(ledgers, parts.accounts, parts.clock),
             *report_pages,
+            leadpages.router(
+                leadpages.LeadSources(parts.staff_leads, parts.accounts, parts.intake.places)
+            ),
         ],
         case_of=partial(lead_case, parts.case_list),
     )
@@ -124,9 +140,29 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         pdf,
     )
     ledger_routes(app, ledgers, parts.clock, signed_in(parts.accounts))
+    intake_routes(app, parts)
     if parts.report_job is not None:
         report_routes(
             app, parts.report_job, signed_in(parts.accounts),
             report_pdf_of(parts.settings),
         )  # fmt: skip
     return app
+
+
+def intake_routes(app: FastAPI, parts: Parts) -> None:
+    """Staff's leads (API), the households' declaration pages (public) and
+    the operators' list of pushes."""
+    user = signed_in(parts.accounts)
+    lead_routes(app, parts.staff_leads, user)
+    push_routes(app, parts.pushes.deliveries, allowed(user, Permission.READ_OPERATIONS))
+    i, secure = parts.intake, parts.settings.cookie_secure
+    app.include_router(
+        declare.router(declare.DeclareSources(i.declarations, i.limiter, i.form_secret, secure))
+    )
+    app.include_router(
+        declare_public.router(
+            declare_public.PublicSources(
+                i.declarations, i.contacts, i.places, i.limiter, i.form_secret, secure
+            )
+        )
+    )

@@ -171,7 +171,8 @@ def run_job(name: str, job: Callable[[], int]) -> int:
         raise
     JOB_RUNS.labels(name, "success").inc()
     JOB_LAST_SUCCESS.labels(name).set_to_current_time()
-    log.info("job %s done: %d", name, result)
+    # Frequent jobs (the pushes' every few seconds) say so only when they did something.
+    (log.info if result else log.debug)("job %s done: %d", name, result)
     return result
 
 

@@ -101,9 +101,10 @@ class NoticeFollower(LogRunner[list[tuple[Notification, Notice]]]):
         cases: Application[Any],
         notify: Notify,
         case_at: Callable[[UUID, int], Case],
-        procedure: Procedure,
+        procedure: Callable[[], Procedure],
         silences: Callable[[], Sequence[Silence]],
     ) -> None:
+        """``procedure``: the one in force (it is reloaded when its file changes)."""
         super().__init__(cases, cast(TrackingRecorder, notify.recorder), self, "notify_cases")
         self.notify, self.case_at, self.procedure = notify, case_at, procedure
         self.silences = silences
@@ -117,7 +118,7 @@ class NoticeFollower(LogRunner[list[tuple[Notification, Notice]]]):
             if event not in NEWS:
                 continue
             case = self.case_at(cast(UUID, n.originator_id), n.originator_version)
-            notice = news(case, event, case.updated_at, self.procedure)
+            notice = news(case, event, case.updated_at, self.procedure())
             if notice is not None:
                 out.append((n, notice))
         return out

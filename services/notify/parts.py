@@ -4,7 +4,7 @@ dispatcher with a sender per receiver."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -14,7 +14,7 @@ from uuid import UUID
 import httpx
 
 from domain.cases import Case
-from domain.notify import NotifyConfig
+from domain.notify import CHINA, NotifyConfig
 from domain.procedure import Procedure
 from domain.tasks import Silence
 from services.infra import views
@@ -24,7 +24,7 @@ from services.infra.settings import Settings
 from services.notify.app import Notify
 from services.notify.dispatch import Dispatcher
 from services.notify.messages import Term
-from services.notify.notices import NoticeFollower
+from services.notify.notices import NoticeFollower, scan
 from services.notify.senders import sender_for
 from services.notify.views import (
     DeliveryView,
@@ -44,6 +44,11 @@ class NotifyParts:
     deliveries: DeliveryView
     view_followers: list[ViewFollower]
     dispatcher: Dispatcher
+
+    def close(self) -> None:
+        self.notify.close()
+        self.outboxes.datastore.close()
+        self.deliveries.datastore.close()
 
 
 def open_notify(
@@ -78,7 +83,26 @@ def notice_follower(
     cases: Any,
     parts: NotifyParts,
     case_at: Callable[[UUID, int], Case],
-    procedure: Procedure,
+    procedure: Callable[[], Procedure],
     silences: Callable[[], Sequence[Silence]],
 ) -> NoticeFollower:
     return NoticeFollower(cases, parts.notify, case_at, procedure, silences)
+
+
+def scan_job(
+    parts: NotifyParts,
+    open_cases: Callable[[], Iterable[Any]],
+    procedure: Callable[[], Procedure],
+    silences: Callable[[], Sequence[Silence]],
+    clock: Callable[[], datetime],
+) -> Callable[[], int]:
+    """The morning's scan: stages due tomorrow and overdue, offered to their
+    receivers (a condition already pushed waits for its repeat interval)."""
+
+    def run() -> int:
+        now = clock()
+        today = now.astimezone(CHINA).date()
+        notices = scan(open_cases(), now, today, procedure())
+        return parts.notify.offer(notices, silences(), now=now)
+
+    return run
