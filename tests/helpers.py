@@ -149,7 +149,7 @@ def answers(url: str) -> bool:
 
 
 @contextmanager
-def serving(broker_settings: Settings, store_dir, now):
+def serving(broker_settings: Settings, store_dir, now, **more: Any):
     """Monitor and alerts with their HTTP servers on free ports, on SQLite,
     with the clock at ``now`` (or ``now()``, a clock the test advances); yields the settings, both services and the
     base URLs once both answer."""
@@ -162,6 +162,7 @@ def serving(broker_settings: Settings, store_dir, now):
             "sqlite_dir": store_dir,
             "monitor_port": free_port(),
             "alerts_port": free_port(),
+            **more,  # other settings of the test's (a notification file, ports)
         }
     )
     clock = now if callable(now) else (lambda: now)  # a datetime, or a clock to advance
