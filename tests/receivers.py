@@ -40,6 +40,7 @@ class Robots:
         self.refused: list[str] = []
         self.headers: list[dict[str, str]] = []
         self.failing = False
+        self.delay = 0.0  # seconds each answer takes (a slow receiver)
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
@@ -82,6 +83,7 @@ class Robots:
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         body = json.loads(h.rfile.read(int(h.headers.get("Content-Length", 0))) or b"null")
         kind = url.path.strip("/")
+        time.sleep(self.delay)
         if self.failing:
             return self._answer(h, 503, {"error": "unavailable"})
         problem = {"wecom": _wecom, "dingtalk": _dingtalk, "webhook": _webhook}[kind](
