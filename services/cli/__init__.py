@@ -5,6 +5,7 @@ from services.cli import (  # noqa: F401  (they register their commands)
     departments,
     operators,
     staff,
+    whatif,
 )
 from services.cli.common import app
 

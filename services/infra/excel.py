@@ -33,6 +33,9 @@ class Column:
     header: str
     width: float = 14
     date_format: str = "yyyy-mm-dd"
+    # A household's code (a reference the contract checked on the way in, as
+    # long a run of digits as the registry gives it): written as it is.
+    code: bool = False
 
 
 @dataclass
@@ -58,7 +61,7 @@ def _cell(ws: Any, value: Any, column: Column) -> Any:
         # Excel has no time zones: a timestamp is written as the wall time it
         # was given (the caller converts to China time first).
         value = value.replace(tzinfo=None)
-    elif isinstance(value, str):
+    elif isinstance(value, str) and not column.code:
         value = no_personal_numbers(value)
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, datetime):
