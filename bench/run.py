@@ -3,6 +3,7 @@
     scripts/bench.sh               # the full run (about 42 minutes here)
     scripts/bench.sh --quick       # small sizes, to check the benchmarks work
     scripts/bench.sh --only cases  # the monitoring procedure alone (about 15 minutes)
+    scripts/bench.sh --only whatif # what-if beside the rebuild (bench/whatif.py)
 
 Every figure is measured in the same run, each on a fresh schema and fresh
 topics, so ratios compare like with like on a shared, noisy machine; the
@@ -26,7 +27,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench import cases
+from bench import cases, whatif
 from bench.common import log
 from bench.latency import alert_latency
 from bench.measures import E2E, AlertsRun, alerts_over, baseline, end_to_end, floor, rebuild
@@ -82,7 +83,15 @@ def parse_args() -> argparse.Namespace:
         "10,000-household run lasts under two seconds and moves by 10-20%%",
     )
     parser.add_argument(
-        "--only", choices=["cases"], help="only this section (cases: the monitoring procedure)"
+        "--only",
+        choices=["cases", "whatif"],
+        help="only this section (cases: the monitoring procedure; whatif: what-if and rebuild)",
+    )
+    parser.add_argument(
+        "--whatif-households",
+        type=int,
+        default=None,
+        help="households of the what-if section's store (default 1,000,000; 20,000 with --quick)",
     )
     parser.add_argument(
         "--cases-households",
@@ -303,6 +312,11 @@ def main() -> int:
     if args.only is None:
         results.update(store_figures(base, args, repeat))
         results.update(growth_figures(base, args, growth_repeat))
+    if args.only == "whatif":
+        results["whatif"] = whatif.whatif_figures(
+            base, args.whatif_households or (20_000 if q else 1_000_000), args.ingest_processes
+        )
+        return _report(results, whatif.rows(results["whatif"]), args)
     results["cases"] = cases.cases_figures(
         base,
         args.cases_households or (20_000 if q else 1_000_000),
@@ -313,6 +327,11 @@ def main() -> int:
     )
     table = [] if args.only else rows(results)
     table += cases.rows(results["cases"])
+    return _report(results, table, args)
+
+
+def _report(results: dict[str, Any], table: list[tuple[str, str, str]], args: Any) -> int:
+    q = args.quick
     width = max(len(r[0]) for r in table)
     print("\npovwatch benchmarks (PostgreSQL)" + (" -- quick sizes, not figures" if q else ""))
     for name, figure, ratio in table:

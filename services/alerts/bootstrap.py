@@ -26,12 +26,13 @@ from domain.procedure import Procedure
 from domain.risk import RiskStatus
 from domain.rules import RuleBook
 from domain.task_input import TaskError
+from domain.whatif import Regime
 from domain.workdays import WorkCalendar
 from schemas.cases import NoticeOut
 from services.alerts import inbox
 from services.alerts.api import create_app
 from services.alerts.app import Alerts
-from services.alerts.inbox import casepages
+from services.alerts.inbox import casepages, whatifpages
 from services.alerts.jobs import Jobs, task_gauges
 from services.alerts.relay import TaskRelay
 from services.alerts.rulefile import DEFAULT_RULES, load_rules
@@ -71,6 +72,7 @@ from services.infra.procedurefile import DEFAULT_PROCEDURE, load_procedure
 from services.infra.runner import LogRunner
 from services.infra.settings import Settings
 from services.infra.workcalendar import calendar_gauges, work_calendar
+from services.whatif.jobs import Runs
 
 
 def utcnow() -> datetime:
@@ -306,6 +308,19 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
             notice_pdf=pdf,
         )
     )
+    # What-if reads the households' store in processes of its own, opened
+    # from the settings, under the policy and rules the service runs with.
+    whatif_pages = whatifpages.router(
+        whatifpages.WhatIfSources(
+            accounts=parts.accounts,
+            clock=parts.clock,
+            runs=Runs(
+                parts.settings,
+                lambda: Regime(parts.alerts.policies, parts.alerts.rules),
+                parts.clock,
+            ),
+        )
+    )
     inbox.install(
         app,
         alerts=parts.alerts,
@@ -315,7 +330,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         accounts=parts.accounts,
         clock=parts.clock,
         secure_cookies=parts.settings.cookie_secure,
-        more=[case_pages],
+        more=[case_pages, whatif_pages],
         case_of=partial(lead_case, parts.case_list),
     )
     case_routes(

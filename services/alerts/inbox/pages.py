@@ -33,6 +33,7 @@ from services.infra.views import MAX_OFFSET
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+TEMPLATES.env.globals["Permission"] = Permission  # the bar links by what the account may do
 LANG_COOKIE = "povwatch_lang"
 PAGE = 50
 # How long an action's answer waits for the tasks view to show it (the list
@@ -172,9 +173,11 @@ def _session_pages(pages: APIRouter, h: _Helpers, secure_cookies: bool) -> None:
         who = src.accounts.authenticate(token.strip())
         if who is None:
             return h.render(request, "signin.html", status=401, error="token")
-        if not (who.may(Permission.READ_TASKS) or who.may(Permission.READ_CASES)):
+        inbox = who.may(Permission.READ_TASKS) or who.may(Permission.READ_CASES)
+        if not (inbox or who.may(Permission.ASSESS_POLICY)):
             return h.render(request, "signin.html", status=403, error="role")
-        out = RedirectResponse("/inbox", status_code=303)
+        # Operators have no work lists: their page is the what-if.
+        out = RedirectResponse("/inbox" if inbox else "/inbox/whatif", status_code=303)
         # HttpOnly: no script reads it; SameSite=Strict: no other site's form posts with it.
         out.set_cookie(
             COOKIE, token.strip(), httponly=True, samesite="strict", secure=secure_cookies, path="/"
