@@ -31,7 +31,7 @@ class Regime:
     rules: RuleBook
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Side:
     """One household's assessment under one regime."""
 
@@ -40,7 +40,7 @@ class Side:
     lead: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One household under the regime in force and under the proposed one."""
 

@@ -86,11 +86,22 @@ def assess_range(
     """One range of household ids, as of notification ``top``."""
     part = Part()
     lo, hi = bounds
+    # A county's changed households share a few sides and places: kept once,
+    # they cost a process (and the pickle that hands them back) a pointer each.
+    shared: dict[Any, Any] = {}
     for sheet, events in replay(households, top, lo, hi):
         change = compare(sheet.facts, current, proposed, on)
         part.summary.add(change)
         if change.changed:
-            part.changes.append(change)
+            part.changes.append(
+                Change(
+                    change.household_id,
+                    shared.setdefault(change.township, change.township),
+                    shared.setdefault(change.village, change.village),
+                    shared.setdefault(change.current, change.current),
+                    shared.setdefault(change.proposed, change.proposed),
+                )
+            )
         part.households += 1
         part.events += events
         if part.households % TICK == 0:
