@@ -3,10 +3,9 @@
 The store is made as the growth runs make it (the county's month of feeds
 through the monitor processes). The rebuild of the risk status view is timed
 first, as ``bench.measures.rebuild`` times it; then ``povwatch whatif`` runs
-as operators run it, a process of its own with its readers, the line
-put where a tenth of the county moves (``PROPOSED_LINE``), the changed
-households written
-to a workbook. Its events a second are the command's own figure (from the
+as operators run it, a process of its own with its readers, the line put
+where a tenth of the county moves (``PROPOSED_LINE``), the changed
+households written to a workbook. Its events a second are the command's own figure (from the
 store's first read to the last household compared); its memory is the peak
 of the summed resident sets of the command and all its processes, sampled
 every 0.1 s while it runs.
