@@ -118,11 +118,21 @@ def whatif_command(settings_env: dict[str, str], workers: int) -> dict[str, Any]
         }
 
 
+class PatientSettings(Settings):
+    """The rebuild's store sessions as patient as the what-if's: on the shared
+    machine a rebuild's scan outlasted the library's 5 s between fetches."""
+
+    def store_env(self, name: str) -> dict[str, str]:
+        env = super().store_env(name)
+        return {**env, "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "600"}
+
+
 def whatif_figures(base: Settings, households: int, ingest_processes: int = 1) -> dict[str, Any]:
     log(f"whatif: the store of {households:,} households (the growth runs' month of feeds)")
     _, run = end_to_end(base, households, 1, ingest_processes, keep=True)
     try:
         log("  rebuild: the risk projection from the store")
+        run.settings = PatientSettings.model_construct(**dict(run.settings))
         rebuild_rate = rebuild(run)
         from services.whatif.run import readers
 

@@ -56,7 +56,10 @@ def readers(settings: Settings) -> int:
 def open_households(settings: Settings) -> Households:
     # The tables exist (a what-if reads a store the monitor keeps); workers
     # creating them at once would race in the catalogue.
-    return Households(env={**settings.store_env("Monitor"), "CREATE_TABLE": "false"})
+    # The scan's cursor waits in its transaction while the process compares
+    # the rows it fetched; on a busy machine that outlasts the library's 5 s.
+    env = {**settings.store_env("Monitor"), "CREATE_TABLE": "false"}
+    return Households(env={**env, "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "600"})
 
 
 def household_count(settings: Settings) -> int | None:
