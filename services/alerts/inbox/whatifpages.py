@@ -131,7 +131,10 @@ def router(src: WhatIfSources) -> APIRouter:
         if not isinstance(policy_text, str):
             return h.form(request, who, Refusal("no_policy", "policy"), 422)
         assert rules_text is None or isinstance(rules_text, str)
-        names = (policy.filename or "policy", (rules and rules.filename) or "rules")  # type: ignore[union-attr]
+        names = (
+            policy.filename if policy and policy.filename else "policy",
+            rules.filename if rules and rules.filename else "rules",
+        )
         try:
             proposed = _proposal(policy_text, rules_text, names, src.runs.current())
             proposed.policies.in_force(day)
