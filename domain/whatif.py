@@ -82,19 +82,36 @@ def side(status: RiskStatus, rules: RuleBook, now: datetime) -> Side:
     )
 
 
+class Comparison:
+    """Both regimes as they stand on one date, for comparing household after
+    household: the policies in force, the time and whether anything differs
+    are found once, not once a household."""
+
+    __slots__ = ("current", "proposed", "on", "now", "policy_now", "policy_new", "same")
+
+    def __init__(self, current: Regime, proposed: Regime, on: date) -> None:
+        self.current, self.proposed, self.on, self.now = current, proposed, on, moment(on)
+        self.policy_now = current.policies.in_force(on)
+        self.policy_new = proposed.policies.in_force(on)
+        self.same = (self.policy_new == self.policy_now, proposed.rules == current.rules)
+
+    def of(self, facts: Facts) -> Change:
+        """The household assessed under both regimes. A policy in force that
+        the proposal keeps as it is is assessed once."""
+        same_policy, same_rules = self.same
+        status_now = assess(facts, self.policy_now, self.on)
+        status_new = status_now if same_policy else assess(facts, self.policy_new, self.on)
+        side_now = side(status_now, self.current.rules, self.now)
+        if same_policy and same_rules:
+            side_new = side_now
+        else:
+            side_new = side(status_new, self.proposed.rules, self.now)
+        return Change(facts.code, facts.township, facts.village, side_now, side_new)
+
+
 def compare(facts: Facts, current: Regime, proposed: Regime, on: date) -> Change:
-    """The household assessed on ``on`` under both regimes. A policy in force
-    that the proposal keeps as it is is assessed once."""
-    now = moment(on)
-    policy_now, policy_new = current.policies.in_force(on), proposed.policies.in_force(on)
-    status_now = assess(facts, policy_now, on)
-    status_new = status_now if policy_new == policy_now else assess(facts, policy_new, on)
-    side_now = side(status_now, current.rules, now)
-    if status_new is status_now and proposed.rules == current.rules:
-        side_new = side_now
-    else:
-        side_new = side(status_new, proposed.rules, now)
-    return Change(facts.code, facts.township, facts.village, side_now, side_new)
+    """One household's facts assessed on ``on`` under both regimes."""
+    return Comparison(current, proposed, on).of(facts)
 
 
 @dataclass

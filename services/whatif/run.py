@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.whatif import Change, Regime, Summary, compare
+from domain.whatif import Change, Comparison, Regime, Summary
 from services.households.app import Households
 from services.households.reads import replay
 from services.households.statusview import open_view
@@ -92,8 +92,9 @@ def assess_range(
     # A county's changed households share a few sides and places: kept once,
     # they cost a process (and the pickle that hands them back) a pointer each.
     shared: dict[Any, Any] = {}
+    comparison = Comparison(current, proposed, on)
     for sheet, events in replay(households, top, lo, hi):
-        change = compare(sheet.facts, current, proposed, on)
+        change = comparison.of(sheet.facts)
         part.summary.add(change)
         if change.changed:
             part.changes.append(
