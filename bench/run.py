@@ -6,6 +6,7 @@
     scripts/bench.sh --only asof   # a household as of a date, four years of facts (a few minutes)
     scripts/bench.sh --only ledgers  # the Excel ledger of 100,000 monitoring objects
     scripts/bench.sh --only report # the monthly report alone (bench/report.py)
+    scripts/bench.sh --only whatif # what-if beside the rebuild (bench/whatif.py)
 
 Every figure is measured in the same run, each on a fresh schema and fresh
 topics, so ratios compare like with like on a shared, noisy machine; the
@@ -33,7 +34,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench import asof, cases, ledgers
+from bench import asof, cases, ledgers, whatif
 from bench import report as monthly
 from bench.common import log
 from bench.latency import alert_latency
@@ -91,9 +92,10 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["cases", "asof", "ledgers", "report"],
+        choices=["cases", "asof", "ledgers", "report", "whatif"],
         help="only this section (cases: the monitoring procedure; ledgers: the Excel export; "
-        "report: the monthly report; asof: a household as of a date, not part of the full run)",
+        "report: the monthly report; asof: a household as of a date; whatif: what-if beside "
+        "the rebuild; the last two are not part of the full run)",
     )
     parser.add_argument(
         "--asof-samples", type=int, default=500, help="households the asof section asks"
@@ -109,6 +111,12 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=None,
         help="of those, taken through the procedure (default 500; 100 with --quick)",
+    )
+    parser.add_argument(
+        "--whatif-households",
+        type=int,
+        default=None,
+        help="households of the what-if section's store (default 1,000,000; 20,000 with --quick)",
     )
     parser.add_argument(
         "--cases-households",
@@ -341,6 +349,11 @@ def main() -> int:
     if args.only is None:
         results.update(store_figures(base, args, repeat))
         results.update(growth_figures(base, args, growth_repeat))
+    if args.only == "whatif":
+        results["whatif"] = whatif.whatif_figures(
+            base, args.whatif_households or (20_000 if q else 1_000_000), args.ingest_processes
+        )
+        return report(args, q, whatif.rows(results["whatif"]), results)
     if args.only == "asof":
         results["asof"] = asof.asof_figures(
             base, 1_000 if q else 10_000, 48, 100 if q else args.asof_samples

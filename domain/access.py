@@ -36,6 +36,7 @@ class Permission(str, Enum):
     PUBLISH = "publish"
     READ_CASES = "read_cases"  # cases, notices, monitoring records and plans
     ACT_ON_CASES = "act_on_cases"  # which stage is the procedure's rule (domain.cases)
+    ASSESS_POLICY = "assess_policy"  # what-if: a proposed policy over every household
 
 
 _CASES = frozenset({Permission.READ_CASES, Permission.ACT_ON_CASES})
@@ -47,12 +48,15 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.COUNTY: frozenset(
         {Permission.READ_HOUSEHOLDS, Permission.READ_TASKS, Permission.ACT_ON_TASKS}
     )
-    | _CASES,
+    | _CASES
+    | {Permission.ASSESS_POLICY},
     # Village staff see their village's cases only; the household lists are township-wide.
     Role.VILLAGE: _CASES,
     Role.REVIEWER: frozenset({Permission.READ_HOUSEHOLDS}) | _CASES,
     Role.APPROVER: frozenset({Permission.READ_HOUSEHOLDS}) | _CASES,
-    Role.OPERATOR: frozenset({Permission.MANAGE_SILENCES, Permission.READ_OPERATIONS}),
+    Role.OPERATOR: frozenset(
+        {Permission.MANAGE_SILENCES, Permission.READ_OPERATIONS, Permission.ASSESS_POLICY}
+    ),
     Role.PUBLISHER: frozenset({Permission.PUBLISH}),
 }
 

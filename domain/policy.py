@@ -4,7 +4,7 @@ from policy, never from code; an evaluation uses the policy in force on its date
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -28,7 +28,12 @@ assert set(DEFAULT_SEVERITY) == set(FACTOR_CODES), "every factor has a default s
 
 
 class PolicyError(ValueError):
-    """A policy file that cannot be used; the message names the entry and field."""
+    """A policy file that cannot be used; the message names the entry and field,
+    and so do ``entry`` (1-based, None for the file as a whole) and ``field``."""
+
+    def __init__(self, message: str, entry: int | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.entry, self.field = entry, field
 
 
 @dataclass(frozen=True)
@@ -70,31 +75,53 @@ class PolicyBook:
         entries = doc.get("policy")
         if not isinstance(entries, list) or not entries:
             raise PolicyError(f"{origin}: no [[policy]] entries")
-        names = {f.name: f for f in fields(Policy)}
-        policies = []
-        for n, entry in enumerate(entries, 1):
-            where = f"{origin}: [[policy]] #{n}"
-            unknown = set(entry) - set(names)
-            if unknown:
-                raise PolicyError(f"{where}: unknown field(s) {sorted(unknown)}")
-            try:
-                kwargs: dict[str, Any] = {
-                    k: _convert(str(names[k].type), v) for k, v in entry.items()
-                }
-                policy = Policy(**kwargs)
-            except (TypeError, ValueError, ArithmeticError) as e:
-                raise PolicyError(f"{where}: {e}") from None
-            bad = {k: v for k, v in policy.severity.items() if v not in LEVELS}
-            if set(policy.severity) - set(DEFAULT_SEVERITY) or bad:
-                raise PolicyError(f"{where}: severity must map known factors to {LEVELS}")
-            if policy.watch_band_upper_yuan < policy.poverty_line_yuan:
-                raise PolicyError(f"{where}: watch_band_upper_yuan is below poverty_line_yuan")
-            policies.append(policy)
+        policies = [_entry(n, entry, origin) for n, entry in enumerate(entries, 1)]
         policies.sort(key=lambda p: p.effective_from)
         dates = [p.effective_from for p in policies]
         if len(set(dates)) != len(dates):
             raise PolicyError(f"{origin}: two policies take effect on the same date")
         return cls(tuple(policies))
+
+
+def _entry(n: int, entry: dict[str, Any], origin: str) -> Policy:
+    """The ``n``th [[policy]] entry, or the error that names its field."""
+    where = f"{origin}: [[policy]] #{n}"
+    names = {f.name: f for f in fields(Policy)}
+    unknown = sorted(set(entry) - set(names))
+    if unknown:
+        raise PolicyError(f"{where}: unknown field(s) {unknown}", n, unknown[0])
+    required = [
+        f.name for f in fields(Policy) if f.default is MISSING and f.default_factory is MISSING
+    ]
+    for k in required:
+        if k not in entry:
+            raise PolicyError(f"{where}: {k}: missing", n, k)
+    kwargs: dict[str, Any] = {}
+    for k, v in entry.items():
+        try:
+            kwargs[k] = _convert(str(names[k].type), v)
+        except (TypeError, ValueError, ArithmeticError) as e:
+            # The field by name: whoever edits the file finds what to fix.
+            raise PolicyError(f"{where}: {k}: {_reason(e)}", n, k) from None
+    policy = Policy(**kwargs)
+    bad = {k: v for k, v in policy.severity.items() if v not in LEVELS}
+    if set(policy.severity) - set(DEFAULT_SEVERITY) or bad:
+        raise PolicyError(f"{where}: severity must map known factors to {LEVELS}", n, "severity")
+    if policy.watch_band_upper_yuan < policy.poverty_line_yuan:
+        raise PolicyError(
+            f"{where}: watch_band_upper_yuan is below poverty_line_yuan",
+            n,
+            "watch_band_upper_yuan",
+        )
+    return policy
+
+
+def _reason(e: Exception) -> str:
+    """A conversion's reason in words (a bad number raises decimal's
+    InvalidOperation, whose text is a class list)."""
+    if isinstance(e, ArithmeticError):
+        return "expected a number"
+    return str(e)
 
 
 def _convert(type_name: str, value: object) -> object:

@@ -82,3 +82,23 @@ def test_quick_benchmark_prints_every_figure(kafka_up, postgres_up, tmp_path):
     # The ledger: every monitoring object a row, written by its own process.
     ledger = data["ledgers"]
     assert ledger["objects"] == ledger["rows"] == 2_000 and ledger["peak_rss_mb"] > 0
+
+
+def test_the_whatif_section_prints_its_figures(kafka_up, postgres_up, tmp_path):
+    figures = tmp_path / "whatif.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--only", "whatif", "--quick"]
+        + ["--whatif-households", "2000", "--json", str(figures)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "what-if over 2,000 households" in result.stdout and "x the rebuild's" in result.stdout
+    assert "peak memory, all its processes" in result.stdout
+    import json
+
+    w = json.loads(figures.read_text())["whatif"]
+    assert 0 < w["households"] < w["events"] and w["peak_rss_mb"] > 0
+    assert w["changed"] > 0  # the proposal moves part of the county: the workbook has rows

@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from prometheus_client.core import Metric
 
 from domain.access import Permission
+from domain.whatif import Regime
 from schemas.cases import NoticeOut
 from services.alerts import inbox
 from services.alerts.api import create_app
@@ -25,6 +26,7 @@ from services.alerts.inbox import (
     leadpages,
     ledgerpages,
     reportpages,
+    whatifpages,
 )
 from services.alerts.inbox.i18n import Words
 from services.alerts.jobs import task_gauges
@@ -44,6 +46,7 @@ from services.infra.workcalendar import calendar_gauges
 from services.notify.api import push_routes
 from services.reports.api import report_routes
 from services.reports.bootstrap import report_pdf_of
+from services.whatif.jobs import Runs
 
 
 def lead_case(case_list: CaseView, task: Any) -> Any:
@@ -90,25 +93,8 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
     def pdf(notice: NoticeOut) -> bytes:
         return notice_pdf(notice, find_font(parts.settings.pdf_font))
 
-    case_pages = casepages.router(
-        casepages.CaseSources(
-            cases=parts.cases,
-            case_list=parts.case_list,
-            monitoring=parts.monitoring,
-            history=parts.households.history,
-            accounts=parts.accounts,
-            clock=parts.clock,
-            notice_pdf=pdf,
-            report=parts.report_job.latest if parts.report_job else lambda: None,
-        )
-    )
     # The ledgers' words are the catalogue's Chinese, whatever the browser's language.
     ledgers = LedgerViews(parts.case_list, parts.monitoring, parts.tasks, Words("zh").term)
-    report_pages = (
-        [reportpages.router(parts.report_job, parts.accounts, parts.clock)]
-        if parts.report_job
-        else []
-    )
     inbox.install(
         app,
         alerts=parts.alerts,
@@ -118,15 +104,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         accounts=parts.accounts,
         clock=parts.clock,
         secure_cookies=parts.settings.cookie_secure,
-        more=[
-            case_pages,
-            householdpages.from_parts(parts),
-            ledgerpages.router(ledgers, parts.accounts, parts.clock),
-            *report_pages,
-            leadpages.router(
-                leadpages.LeadSources(parts.staff_leads, parts.accounts, parts.intake.places)
-            ),
-        ],
+        more=inbox_pages(parts, pdf, ledgers),
         case_of=partial(lead_case, parts.case_list),
     )
     feedpages.install(app, parts)
@@ -147,6 +125,50 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
             report_pdf_of(parts.settings),
         )  # fmt: skip
     return app
+
+
+def inbox_pages(
+    parts: Parts, pdf: Callable[[NoticeOut], bytes], ledgers: LedgerViews
+) -> list[APIRouter]:
+    """The inbox's pages beside the tasks': cases, households, ledgers, the
+    monthly report, what-if and staff's own leads."""
+    case_pages = casepages.router(
+        casepages.CaseSources(
+            cases=parts.cases,
+            case_list=parts.case_list,
+            monitoring=parts.monitoring,
+            history=parts.households.history,
+            accounts=parts.accounts,
+            clock=parts.clock,
+            notice_pdf=pdf,
+            report=parts.report_job.latest if parts.report_job else lambda: None,
+        )
+    )
+    report_pages = (
+        [reportpages.router(parts.report_job, parts.accounts, parts.clock)]
+        if parts.report_job
+        else []
+    )
+    # What-if reads the households' store in processes of its own, opened
+    # from the settings, under the policy and rules the service runs with.
+    regime = lambda: Regime(parts.alerts.policies, parts.alerts.rules)  # noqa: E731
+    whatif_pages = whatifpages.router(
+        whatifpages.WhatIfSources(
+            accounts=parts.accounts,
+            clock=parts.clock,
+            runs=Runs(parts.settings, regime, parts.clock),
+        )
+    )
+    return [
+        case_pages,
+        householdpages.from_parts(parts),
+        ledgerpages.router(ledgers, parts.accounts, parts.clock),
+        *report_pages,
+        whatif_pages,
+        leadpages.router(
+            leadpages.LeadSources(parts.staff_leads, parts.accounts, parts.intake.places)
+        ),
+    ]
 
 
 def intake_routes(app: FastAPI, parts: Parts) -> None:

@@ -8,6 +8,7 @@ from services.cli import (  # noqa: F401  (they register their commands)
     operators,
     reports,
     staff,
+    whatif,
 )
 from services.cli.common import app
 

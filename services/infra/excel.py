@@ -41,6 +41,9 @@ class Column:
     header: str
     width: float = 14
     date_format: str = "yyyy-mm-dd"
+    # A household's code (a reference the contract checked on the way in, as
+    # long a run of digits as the registry gives it): written as it is.
+    code: bool = False
 
 
 @dataclass
@@ -114,16 +117,16 @@ def _fill(wb: Any, sheets: Iterable[Sheet]) -> tuple[int, bool]:
                     f"row {r} of {sheet.title!r} has {len(row)} cells, not {len(columns)}"
                 )
             for i, value in enumerate(row):
-                _write(ws, r, i, value, dates[i], stamps[i])
+                _write(ws, r, i, value, dates[i], stamps[i], columns[i].code)
         written += r
     return written, bool(taken)
 
 
-def _write(ws: Any, r: int, i: int, value: Any, day: Any, stamp: Any) -> None:
+def _write(ws: Any, r: int, i: int, value: Any, day: Any, stamp: Any, code: bool) -> None:
     if value is None:
         return
     if isinstance(value, str):
-        ws.write_string(r, i, no_personal_numbers(value))
+        ws.write_string(r, i, value if code else no_personal_numbers(value))
     elif isinstance(value, bool):
         ws.write_boolean(r, i, value)
     elif isinstance(value, int | float | Decimal):

@@ -33,6 +33,7 @@ from services.infra.views import MAX_OFFSET
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+TEMPLATES.env.globals["Permission"] = Permission  # the bar links by what the account may do
 LANG_COOKIE = "povwatch_lang"
 PAGE = 50
 # How long an action's answer waits for the tasks view to show it (the list
@@ -172,10 +173,13 @@ def _session_pages(pages: APIRouter, h: _Helpers, secure_cookies: bool) -> None:
         who = src.accounts.authenticate(token.strip())
         if who is None:
             return h.render(request, "signin.html", status=401, error="token")
+        inbox = who.may(Permission.READ_TASKS) or who.may(Permission.READ_CASES)
         publisher = who.may(Permission.PUBLISH)  # a department: its own feed's page
-        if not (who.may(Permission.READ_TASKS) or who.may(Permission.READ_CASES) or publisher):
+        if not (inbox or publisher or who.may(Permission.ASSESS_POLICY)):
             return h.render(request, "signin.html", status=403, error="role")
-        out = RedirectResponse("/inbox/feed" if publisher else "/inbox", status_code=303)
+        # Operators have no work lists: their page is the what-if.
+        target = "/inbox" if inbox else "/inbox/feed" if publisher else "/inbox/whatif"
+        out = RedirectResponse(target, status_code=303)
         # HttpOnly: no script reads it; SameSite=Strict: no other site's form posts with it.
         out.set_cookie(
             COOKIE, token.strip(), httponly=True, samesite="strict", secure=secure_cookies, path="/"
