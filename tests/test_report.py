@@ -65,8 +65,11 @@ def test_the_monthly_report_of_a_small_county(world, people, clock):  # noqa: F8
     june = ok(county.get("/reports/monthly/2026-06"))
     assert (june["month"], june["as_of"], june["final"]) == ("2026-06", "2026-06-30", True)
     assert [s["key"] for s in june["sections"]] == [
-        "households", "monitoring", "leads", "stages", "measures", "loans",
+        "households", "monitoring", "leads", "stages", "measures", "loans", "feeds",
     ]  # fmt: skip
+    feeds = section(june, "feeds")  # the departments' feed health of the month
+    assert feeds["tables"][0]["columns"][:3] == ["部门", "最近一条", "本月接收"]
+    assert feeds["figures"]["stale_income_households"] >= 0
 
     # Households by card and level: the risk view's own grouped counts.
     counts = service.risk.counts("township", "card", "level")

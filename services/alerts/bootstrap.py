@@ -53,6 +53,7 @@ from services.cases.views import (
     SQLiteMonitoringView,
     docs,
 )
+from services.feeds.health import feed_health
 from services.feeds.wiring import FeedParts, feed_parts
 from services.households.app import Households
 from services.households.cache import CacheSettings
@@ -205,7 +206,14 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
 
     case_jobs = CaseJobs(cases, case_list, monitoring, assess, clock)
     words = Words("zh")  # the report is written in Chinese, whoever reads it
-    report_job = open_report_job(settings, risk, case_list, monitoring, clock, words.term, words)
+    feeds = feed_parts(settings, households)
+
+    def feed(month: str) -> Any:
+        return feed_health(feeds.views, month, now=clock(), book=feeds.book, risk=risk)
+
+    report_job = open_report_job(
+        settings, risk, case_list, monitoring, clock, words.term, words, feed
+    )
     pushes = open_notify(settings, load_notify(settings.notify_file), words.term, clock)
     procedure = lambda: cases.procedure  # noqa: E731 (reloaded with its file)
     push_jobs = {
@@ -250,7 +258,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         ],  # fmt: skip
         case_relay_position=open_relay_position(settings, "CaseRelay"),
         case_jobs=case_jobs,
-        feeds=feed_parts(settings, households),
+        feeds=feeds,
         pushes=pushes,
         notices=notice_follower(cases, pushes, cases.case_at, procedure, alerts.silences),
         intake=intake,

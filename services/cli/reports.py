@@ -28,7 +28,12 @@ def report_job() -> Iterator[Any]:
     risk = settings.open_store(lambda: open_view(settings), "the risk status view")
     case_list, monitoring = configured(lambda: open_case_views(settings))
     words = Words("zh")
-    job = open_report_job(settings, risk, case_list, monitoring, utcnow, words.term, words)
+    from services.feeds.health import feed_health
+
+    def feed(month: str):  # type: ignore[no-untyped-def]
+        return feed_health(settings, month, risk=risk)
+
+    job = open_report_job(settings, risk, case_list, monitoring, utcnow, words.term, words, feed)
     try:
         yield job, settings
     finally:

@@ -1,9 +1,8 @@
 """The monthly report's parts, built from ``Settings`` for the alerts
 process and the CLI: its store, its job with the list of sections, its PDF.
 
-The sections are the providers below, in the order printed; another section
-(the departments' feed health, per source) is added as one more provider
-in ``providers``."""
+The sections are the providers below, in the order printed, the
+departments' feed health last."""
 
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ from schemas.report import MonthlyReportOut
 from services.cases.notice import find_font
 from services.infra.settings import Settings
 from services.reports import sections
+from services.reports.feedsection import feeds
 from services.reports.job import ReportJob
 from services.reports.pdf import report_pdf
 from services.reports.store import open_reports
@@ -23,8 +23,11 @@ from services.reports.store import open_reports
 Term = Callable[[str, str | None], str]
 
 
-def providers(risk: Any, case_list: Any, monitoring: Any) -> list[sections.Provider]:
-    return [
+def providers(
+    risk: Any, case_list: Any, monitoring: Any, feed: Callable[[str], Any] | None = None
+) -> list[sections.Provider]:
+    """``feed``: the departments' feed health of a month (services/feeds/health.py)."""
+    out = [
         sections.households(risk),
         sections.monitoring(monitoring),
         sections.leads(case_list),
@@ -32,6 +35,7 @@ def providers(risk: Any, case_list: Any, monitoring: Any) -> list[sections.Provi
         sections.measures(monitoring),
         sections.loans(risk),
     ]
+    return out + [feeds(feed)] if feed is not None else out
 
 
 def open_report_job(
@@ -42,11 +46,12 @@ def open_report_job(
     clock: Callable[[], datetime],
     term: Term,
     word: Callable[[str], str],
+    feed: Callable[[str], Any] | None = None,
 ) -> ReportJob:
     """``term`` and ``word``: the Chinese words of codes and phrases (the
     inbox's catalogue), which the stored tables and charts are written in."""
     return ReportJob(
-        open_reports(settings), providers(risk, case_list, monitoring), clock, term, word,
+        open_reports(settings), providers(risk, case_list, monitoring, feed), clock, term, word,
         partial(find_font, settings.pdf_font),
     )  # fmt: skip
 
