@@ -62,6 +62,9 @@ SERVES = {
     "/households/{household_id}/timeline": HOUSEHOLD_READERS,
     "/uploads": {Role.PUBLISHER},
     "/feeds": {Role.OPERATOR},
+    "/pushes": {Role.OPERATOR},
+    # Leads staff found: village staff, township staff and reviewers, the county.
+    "/leads": {Role.VILLAGE, Role.STAFF, Role.REVIEWER, Role.COUNTY},
     "/metrics": {Role.OPERATOR},
     **dict.fromkeys(CASE_PATHS, CASE_ROLES),
     # Every role of the procedure has its area's ledgers (the help tasks' too

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 from domain.access import Principal
 from schemas.cases import CaseOut
 from services.cases.api import translated
-from services.cases.staffleads import StaffLeads
+from services.cases.staffleads import RECORDERS, StaffLeads
 from services.cases.views import case_doc
 
 
@@ -28,8 +28,14 @@ class StaffLeadIn(BaseModel):
 
 
 def lead_routes(app: FastAPI, leads: StaffLeads, user: Callable[..., Principal]) -> None:
+    def recorder(who: Principal = Depends(user)) -> Principal:
+        # Before the body is read: a role that records no leads hears 403 only.
+        if who.role not in RECORDERS:
+            raise HTTPException(403, f"the {who.role.value} role does not record leads")
+        return who
+
     @app.post("/leads", response_model=CaseOut, status_code=201, tags=["cases"])
-    def record_lead(body: StaffLeadIn, who: Principal = Depends(user)) -> CaseOut:
+    def record_lead(body: StaffLeadIn, who: Principal = Depends(recorder)) -> CaseOut:
         """Starts a case for the household (or adds the lead to its open one)."""
         case = translated(
             lambda: leads.record(
