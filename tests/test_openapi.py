@@ -65,6 +65,8 @@ SERVES = {
     "/pushes": {Role.OPERATOR},
     # Leads staff found: village staff, township staff and reviewers, the county.
     "/leads": {Role.VILLAGE, Role.STAFF, Role.REVIEWER, Role.COUNTY},
+    # A household outside the registry's contact: its township's staff only.
+    "/contacts/{household_id}": {Role.STAFF, Role.REVIEWER},
     "/metrics": {Role.OPERATOR},
     **dict.fromkeys(CASE_PATHS, CASE_ROLES),
     # Every role of the procedure has its area's ledgers (the help tasks' too

@@ -12,8 +12,15 @@ from fastapi import FastAPI
 from domain.access import Role
 from services.alerts.bootstrap import open_cases
 from services.cases.app import Place
+from services.cases.contacts import (
+    ContactBook,
+    PostgresContactView,
+    SQLiteContactView,
+    new_key,
+)
 from services.cases.leadapi import lead_routes
 from services.cases.staffleads import StaffLeads
+from services.infra import views
 from services.infra.access import open_accounts, signed_in
 from tests.helpers import clients
 
@@ -26,10 +33,14 @@ PLACES = {"城西镇": ["东风村", "新华村"], "东塘镇": ["荷花村"]}
 def api(store_settings):
     cases = open_cases(store_settings, lambda: NOW)
     accounts = open_accounts(store_settings)
-    app = FastAPI()
-    lead_routes(
-        app, StaffLeads(cases, REGISTRY.get, lambda: PLACES, lambda: NOW), signed_in(accounts)
+    contact_view = views.open_view(
+        store_settings.store_env("Contacts"), "Contacts", SQLiteContactView, PostgresContactView
     )
+    book = ContactBook(cases, contact_view, new_key(), lambda: NOW)
+    book.leave("U-00000000AA", "城西镇", "村口小卖部转告")
+    app = FastAPI()
+    leads = StaffLeads(cases, REGISTRY.get, lambda: PLACES, lambda: NOW)
+    lead_routes(app, leads, book, signed_in(accounts))
     who = clients(
         app, accounts, cun=("village", "城西镇/东风村"), wang=("staff", "城西镇"),
         li=("staff", "东塘镇"), county=("county", None), op=("operator", None),
@@ -124,3 +135,12 @@ def test_the_inbox_form_records_a_lead_and_words_its_problems_in_chinese(store_s
         "medical_cost_high",
     ]
     cases.close()
+
+
+def test_only_the_township_s_staff_see_a_contact_through_the_api(api):
+    cases, who = api
+    r = who["wang"].post("/contacts/U-00000000AA")
+    assert r.status_code == 200 and r.json()["contact"] == "村口小卖部转告"
+    for other in ("li", "county", "cun", "op"):
+        assert who[other].post("/contacts/U-00000000AA").status_code == 403, other
+    assert who["wang"].post("/contacts/U-0000000XYZ").status_code == 409  # none left

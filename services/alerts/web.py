@@ -166,7 +166,9 @@ def inbox_pages(
         *report_pages,
         whatif_pages,
         leadpages.router(
-            leadpages.LeadSources(parts.staff_leads, parts.accounts, parts.intake.places)
+            leadpages.LeadSources(
+                parts.staff_leads, parts.accounts, parts.intake.places, parts.intake.contacts
+            )
         ),
     ]
 
@@ -175,7 +177,7 @@ def intake_routes(app: FastAPI, parts: Parts) -> None:
     """Staff's leads (API), the households' declaration pages (public) and
     the operators' list of pushes."""
     user = signed_in(parts.accounts)
-    lead_routes(app, parts.staff_leads, user)
+    lead_routes(app, parts.staff_leads, parts.intake.contacts, user)
     push_routes(app, parts.pushes.deliveries, allowed(user, Permission.READ_OPERATIONS))
     i, secure = parts.intake, parts.settings.cookie_secure
     app.include_router(

@@ -9,8 +9,10 @@ from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 from domain.access import Principal
+from domain.contacts import CONTACT_ROLES
 from schemas.cases import CaseOut
 from services.cases.api import translated
+from services.cases.contacts import ContactBook
 from services.cases.staffleads import RECORDERS, StaffLeads
 from services.cases.views import case_doc
 
@@ -27,7 +29,14 @@ class StaffLeadIn(BaseModel):
     )
 
 
-def lead_routes(app: FastAPI, leads: StaffLeads, user: Callable[..., Principal]) -> None:
+class ContactOut(BaseModel):
+    household_id: str
+    contact: str
+
+
+def lead_routes(
+    app: FastAPI, leads: StaffLeads, contacts: ContactBook, user: Callable[..., Principal]
+) -> None:
     def recorder(who: Principal = Depends(user)) -> Principal:
         # Before the body is read: a role that records no leads hears 403 only.
         if who.role not in RECORDERS:
@@ -43,3 +52,15 @@ def lead_routes(app: FastAPI, leads: StaffLeads, user: Callable[..., Principal])
             )
         )
         return case_doc(case)
+
+    def township_staff(who: Principal = Depends(user)) -> Principal:
+        if who.role.value not in CONTACT_ROLES:
+            raise HTTPException(403, "only the township's staff see a household's contact")
+        return who
+
+    @app.post("/contacts/{household_id}", response_model=ContactOut, tags=["cases"])
+    def show_contact(household_id: str, who: Principal = Depends(township_staff)) -> ContactOut:
+        """The contact a household outside the registry left: to the staff of
+        its township only, each showing recorded; gone once its case is decided."""
+        contact = translated(lambda: contacts.show(household_id, who))
+        return ContactOut(household_id=household_id, contact=contact)

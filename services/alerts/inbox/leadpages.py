@@ -15,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal
 from domain.case_input import CaseForbidden
-from domain.task_input import TaskInputError
+from domain.task_input import TaskError, TaskInputError
 from domain.vocabulary import FACTOR_CODES
 from services.alerts.inbox.pages import NotSignedIn, Problem, page
+from services.cases.contacts import ContactBook
 from services.cases.staffleads import RECORDERS, StaffLeads
 from services.infra.access import COOKIE, Accounts
 
@@ -29,6 +30,7 @@ class LeadSources:
     leads: StaffLeads
     accounts: Accounts
     places: Callable[[], dict[str, list[str]]]
+    contacts: ContactBook | None = None
 
 
 def router(src: LeadSources) -> APIRouter:
@@ -81,5 +83,21 @@ def router(src: LeadSources) -> APIRouter:
         except CaseForbidden:
             return form(request, who, values, Problem("outside", "village"), 403)
         return RedirectResponse(f"/inbox/cases/{case.id}?done=lead", status_code=303)
+
+    @pages.post("/contacts/{household_id}", response_class=HTMLResponse)
+    def show_contact(request: Request, household_id: str) -> Response:
+        """A household outside the registry's contact, to its township's staff."""
+        who = user(request)
+        if src.contacts is None:
+            raise HTTPException(404, "no contacts here")
+        try:
+            contact = src.contacts.show(household_id, who)
+        except CaseForbidden as e:
+            raise HTTPException(403, str(e)) from None
+        except TaskError as e:
+            return page(request, "contact.html", 409, who=who, household=household_id, error=str(e))
+        out = page(request, "contact.html", who=who, household=household_id, contact=contact)
+        out.headers["Cache-Control"] = "no-store"
+        return out
 
     return pages
