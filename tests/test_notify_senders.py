@@ -188,3 +188,39 @@ def test_the_example_file_loads_and_a_bad_one_names_its_line(tmp_path, monkeypat
     ):
         load_notify(path)
     assert load_notify(None).receivers == ()
+
+
+def test_the_morning_scan_finds_stages_due_tomorrow_and_overdue():
+    from datetime import timedelta
+
+    from schemas.cases import CaseOut
+    from services.infra.procedurefile import load_procedure
+    from services.notify.notices import scan
+
+    procedure, today = load_procedure(None), date(2026, 12, 2)
+
+    def case(cid, stage, due, township="城西镇"):
+        return CaseOut.model_construct(
+            case_id=cid, household_id=f"HH-{cid}", township=township, village="东风村",
+            stage=stage, stage_due=due,
+        )  # fmt: skip
+
+    found = scan(
+        [
+            case("tomorrow", "verify", today + timedelta(days=1)),
+            case("late", "township_review", today - timedelta(days=1)),
+            case("today", "verify", today),  # due today: neither
+            case("later", "notice", today + timedelta(days=3)),
+            case("decided", None, None),
+            case("nowhere", "verify", today - timedelta(days=5), township=None),
+        ],
+        AT,
+        today,
+        procedure,
+    )
+    assert [(n.case_id, n.topic, n.stage) for n in found] == [
+        ("tomorrow", "due", "verify"),
+        ("late", "overdue", "township_review"),
+    ]
+    assert set(found[0].roles) == set(procedure.roles("verify"))
+    assert found[1].due == today - timedelta(days=1) and found[1].household_ref == "HH-late"
