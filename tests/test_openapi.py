@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
 
 from domain.access import Role
 from services.monitor.api import create_app as monitor_app
@@ -111,6 +110,7 @@ def _roles_tried(case, tokens):
     path = case.operation.path
     assert path in SERVES or path in PUBLIC, f"{case.method} {path}: say which roles it serves"
     if path in PUBLIC:
+        assert case.call().status_code < 500, (case.method, path)
         return
     response = case.call()
     assert response.status_code == 401, (case.method, path, response.status_code)
@@ -133,9 +133,9 @@ def test_every_operation_denies_by_default_and_never_errs(apps, service):
         @FUZZ
         @given(case=operation.as_strategy())
         def explore(case):
+            # Every role once: a role the operation serves never gets a 5xx,
+            # any other gets 403 (the anonymous call 401).
             _roles_tried(case, tokens)
-            for role in Role:
-                case.call_and_validate(headers=bearer(tokens[role]), checks=[not_a_server_error])
 
         explore()
 
