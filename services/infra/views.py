@@ -116,11 +116,16 @@ class DocumentView(TrackingRecorder, Generic[M]):
         if unknown:
             raise ValueError(f"unknown filter(s) {sorted(unknown)}")
         parts, params = [], []
+        # No stored column holds a NUL (PostgreSQL refuses them in text, and
+        # every value came from a validated document): a filter value with one
+        # matches nothing, and is never sent.
         for k, v in filters.items():
             if isinstance(v, list | tuple | set | frozenset):  # any of these values
-                values = sorted(map(str, v))
+                values = sorted(x for x in map(str, v) if "\x00" not in x)
                 parts.append(f"{k} IN ({', '.join([mark] * len(values))})" if values else "1 = 0")
                 params.extend(values)
+            elif v is not None and "\x00" in str(v):
+                parts.append("1 = 0")
             elif v is not None:
                 parts.append(f"{k} = {mark}")
                 params.append(str(v))
