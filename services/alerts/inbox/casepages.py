@@ -24,13 +24,13 @@ from domain.timeline import timeline
 from domain.vocabulary import FACTOR_CODES, MEASURES
 from schemas.cases import CaseOut, MonitoringOut, NoticeOut
 from services.alerts.inbox.caseforms import ACTIONS, date_of, text_of
-from services.alerts.inbox.pages import NotSignedIn, Problem, page
+from services.alerts.inbox.pages import Problem, page, signed_in_page
 from services.alerts.views import reaches
 from services.cases.api import acting_stages
 from services.cases.app import Cases
 from services.cases.overview import overview
 from services.cases.views import CaseView, MonitoringView, monitoring_doc, notice_doc, visible_case
-from services.infra.access import COOKIE, Accounts, require_area, scoped_township, scoped_village
+from services.infra.access import Accounts, require_area, scoped_township, scoped_village
 from services.infra.views import MAX_OFFSET
 from services.reports.api import chart_url
 
@@ -71,10 +71,7 @@ class _Pages:
         self.src = src
 
     def user(self, request: Request) -> Principal:
-        token = request.cookies.get(COOKIE)
-        who = self.src.accounts.authenticate(token) if token else None
-        if who is None:
-            raise NotSignedIn
+        who = signed_in_page(self.src.accounts, request)
         if not who.may(Permission.READ_CASES):
             raise HTTPException(403, "role has no case pages")
         return who

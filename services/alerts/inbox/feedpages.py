@@ -16,10 +16,10 @@ from fastapi.responses import HTMLResponse, Response
 from domain.access import Permission, Principal
 from domain.feeds import month_of
 from schemas.feeds import RejectionOut
-from services.alerts.inbox.pages import NotSignedIn, page
+from services.alerts.inbox.pages import page, signed_in_page
 from services.feeds.api import feed_routes
 from services.feeds.health import feed_health
-from services.infra.access import COOKIE, Accounts, allowed, signed_in
+from services.infra.access import Accounts, allowed, signed_in
 from services.infra.rejectioncsv import report_csv
 from services.infra.views import MAX_OFFSET
 
@@ -40,10 +40,7 @@ def router(parts: Any, accounts: Accounts, clock: Callable[[], datetime]) -> API
     pages = APIRouter(prefix="/inbox", include_in_schema=False)
 
     def publisher(request: Request) -> Principal:
-        token = request.cookies.get(COOKIE)
-        who = accounts.authenticate(token) if token else None
-        if who is None:
-            raise NotSignedIn
+        who = signed_in_page(accounts, request)
         if not who.may(Permission.PUBLISH) or who.source is None:
             raise HTTPException(403, "only a department's account has this page")
         return who

@@ -19,9 +19,9 @@ from domain.asof import CHINA, AsOfError, as_of, check_date
 from domain.policy import PolicyBook
 from domain.timeline import timeline
 from schemas.status import RiskStatusOut
-from services.alerts.inbox.pages import NotSignedIn, Problem, page
+from services.alerts.inbox.pages import Problem, page, signed_in_page
 from services.households.statusview import RiskStatusView
-from services.infra.access import COOKIE, Accounts, require_visible
+from services.infra.access import Accounts, require_visible
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,7 @@ def router(src: HouseholdSources) -> APIRouter:
     pages = APIRouter(prefix="/inbox", include_in_schema=False)
 
     def user(request: Request) -> Principal:
-        token = request.cookies.get(COOKIE)
-        who = src.accounts.authenticate(token) if token else None
-        if who is None:
-            raise NotSignedIn
+        who = signed_in_page(src.accounts, request)
         if not who.may(Permission.READ_HOUSEHOLDS):
             raise HTTPException(403, "role has no household pages")
         return who

@@ -17,10 +17,10 @@ from domain.access import Permission, Principal
 from domain.case_input import CaseForbidden
 from domain.task_input import TaskError, TaskInputError
 from domain.vocabulary import FACTOR_CODES
-from services.alerts.inbox.pages import NotSignedIn, Problem, page
+from services.alerts.inbox.pages import Problem, page, signed_in_page
 from services.cases.contacts import ContactBook
 from services.cases.staffleads import RECORDERS, StaffLeads
-from services.infra.access import COOKIE, Accounts
+from services.infra.access import Accounts
 
 FIELDS = ("household_id", "township", "village", "note")
 
@@ -37,10 +37,7 @@ def router(src: LeadSources) -> APIRouter:
     pages = APIRouter(prefix="/inbox", include_in_schema=False)
 
     def user(request: Request) -> Principal:
-        token = request.cookies.get(COOKIE)
-        who = src.accounts.authenticate(token) if token else None
-        if who is None:
-            raise NotSignedIn
+        who = signed_in_page(src.accounts, request)
         if who.role not in RECORDERS or not who.may(Permission.READ_CASES):
             raise HTTPException(403, "this role does not record leads")
         return who

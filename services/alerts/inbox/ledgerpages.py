@@ -13,21 +13,18 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain.access import Permission, Principal
-from services.alerts.inbox.pages import NotSignedIn, page
+from services.alerts.inbox.pages import page, signed_in_page
 from services.cases.ledgerapi import TOWNSHIP, ledger_area, ledger_file
 from services.cases.ledgerbook import LedgerViews
 from services.cases.ledgers import KINDS, LEDGERS
-from services.infra.access import COOKIE, Accounts
+from services.infra.access import Accounts
 
 
 def router(views: LedgerViews, accounts: Accounts, clock: Callable[[], datetime]) -> APIRouter:
     pages = APIRouter(prefix="/inbox", include_in_schema=False)
 
     def user(request: Request) -> Principal:
-        token = request.cookies.get(COOKIE)
-        who = accounts.authenticate(token) if token else None
-        if who is None:
-            raise NotSignedIn
+        who = signed_in_page(accounts, request)
         if not who.may(Permission.READ_CASES):
             raise HTTPException(403, "role has no ledgers")
         return who

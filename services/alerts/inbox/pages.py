@@ -68,6 +68,16 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{urlencode(query)}" if query else "")
 
 
+def signed_in_page(accounts: Accounts, request: Request) -> Principal:
+    """The account of the page's sign-in cookie; NotSignedIn (to the sign-in
+    page) without one. What the account may see is each page's to check."""
+    token = request.cookies.get(COOKIE)
+    who = accounts.authenticate(token) if token else None
+    if who is None:
+        raise NotSignedIn
+    return who
+
+
 class Problem:
     """What the form says is wrong: a field and a problem code the template
     words (Chinese first), or a state conflict's own message."""
@@ -113,10 +123,7 @@ class _Helpers:
         self.src = src
 
     def user(self, request: Request, need: Permission = Permission.READ_TASKS) -> Principal:
-        token = request.cookies.get(COOKIE)
-        who = self.src.accounts.authenticate(token) if token else None
-        if who is None:
-            raise NotSignedIn
+        who = signed_in_page(self.src.accounts, request)
         if not who.may(need):
             raise HTTPException(403, "role has no inbox")
         return who

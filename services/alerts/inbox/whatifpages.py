@@ -17,8 +17,8 @@ from fastapi.responses import RedirectResponse, Response
 from domain.access import Permission, Principal
 from domain.policy import PolicyError
 from domain.whatif import Regime
-from services.alerts.inbox.pages import NotSignedIn, page
-from services.infra.access import COOKIE, Accounts
+from services.alerts.inbox.pages import page, signed_in_page
+from services.infra.access import Accounts
 from services.infra.excel import XLSX
 from services.whatif.files import FileRefused, Problem, read_policy, read_rules
 from services.whatif.jobs import Busy, Job, Runs
@@ -51,10 +51,7 @@ class _Pages:
         self.src = src
 
     def user(self, request: Request) -> Principal:
-        token = request.cookies.get(COOKIE)
-        who = self.src.accounts.authenticate(token) if token else None
-        if who is None:
-            raise NotSignedIn
+        who = signed_in_page(self.src.accounts, request)
         if not who.may(Permission.ASSESS_POLICY):
             raise HTTPException(403, "the county office's page")
         return who
