@@ -79,6 +79,65 @@ class Loan:
 
 
 @dataclass
+class Schooling:
+    """A school-age member's latest enrolment (plan §3(2)1)."""
+
+    status: str  # enrolled, dropped_out, completed
+    stage: str
+    reason: str | None
+    since: datetime
+
+
+@dataclass
+class Cover:
+    """A member's latest medical-insurance status (plan §3(2)2)."""
+
+    status: str  # enrolled, lapsed
+    year: int
+    since: datetime
+
+
+@dataclass
+class House:
+    """The housing bureau's latest rating (plan §3(2)3)."""
+
+    rating: str
+    rated_on: date
+
+
+@dataclass
+class Water:
+    """The latest drinking-water check (plan §3(2)5)."""
+
+    supply: str
+    meets_standard: bool
+    failing: tuple[str, ...]
+    checked_on: date
+
+
+@dataclass
+class Assistance:
+    """One change of a social-assistance scheme (plan §3(2)6): from
+    ``effective_from`` the scheme pays ``monthly_yuan`` (None: stopped), until
+    the next change of the same scheme and person."""
+
+    scheme: str
+    person_ref: str | None
+    monthly_yuan: Decimal | None
+    effective_from: date
+
+
+@dataclass
+class MemberChange:
+    """A member joining (+1) or leaving (-1) on a day."""
+
+    person_ref: str
+    delta: int
+    able_to_work: bool
+    effective_on: date
+
+
+@dataclass
 class Facts:
     """What departments have said of a household, as the risk rules read it."""
 
@@ -95,6 +154,17 @@ class Facts:
     disasters: list[Disaster] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)
     loans: dict[str, Loan] = field(default_factory=dict)
+    # The registration's day: its member count holds from then on, changed by
+    # the members' changes dated after it.
+    registered_on: date | None = None
+    registered_members: int = 0
+    registered_labour: int = 0
+    schooling: dict[str, Schooling] = field(default_factory=dict)
+    cover: dict[str, Cover] = field(default_factory=dict)
+    house: House | None = None
+    water: Water | None = None
+    assistance: list[Assistance] = field(default_factory=list)
+    member_changes: list[MemberChange] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -147,12 +217,16 @@ def fold(events: Iterable[Any]) -> FactSheet | None:
     return sheet
 
 
-def _registered(f: Facts, e: Household.Registered, _: FactRef) -> None:
+def _registered(f: Facts, e: Household.Registered, ref: FactRef) -> None:
     f.registered = True
     f.township, f.village = e.township, e.village
     f.members, f.labour_capable = e.members, e.labour_capable
     f.card = e.card
     f.flags = tuple(e.flags or ())
+    f.registered_on = ref.occurred_at.date()
+    f.registered_members, f.registered_labour = e.members, e.labour_capable
+    if f.member_changes:
+        _count_members(f)
 
 
 def _card_changed(f: Facts, e: Household.CardChanged, _: FactRef) -> None:
@@ -220,6 +294,51 @@ def _loan(f: Facts, loan_id: str, ref: FactRef) -> Loan:
     return loan
 
 
+def _schooling(f: Facts, e: Household.SchoolingReported, ref: FactRef) -> None:
+    current = f.schooling.get(e.person_ref)
+    if current is None or ref.occurred_at >= current.since:
+        f.schooling[e.person_ref] = Schooling(e.status, e.stage, e.reason, ref.occurred_at)
+
+
+def _insurance(f: Facts, e: Household.InsuranceChanged, ref: FactRef) -> None:
+    current = f.cover.get(e.person_ref)
+    # The later year decides; within a year, the later report.
+    if current is None or (e.year, ref.occurred_at) >= (current.year, current.since):
+        f.cover[e.person_ref] = Cover(e.status, e.year, ref.occurred_at)
+
+
+def _housing(f: Facts, e: Household.HousingRated, _: FactRef) -> None:
+    if f.house is None or e.rated_on >= f.house.rated_on:
+        f.house = House(e.rating, e.rated_on)
+
+
+def _water(f: Facts, e: Household.WaterChecked, ref: FactRef) -> None:
+    on = ref.occurred_at.date()
+    if f.water is None or on >= f.water.checked_on:
+        f.water = Water(e.supply, e.meets_standard, tuple(e.failing or ()), on)
+
+
+def _assistance(f: Facts, e: Household.AssistanceChanged, _: FactRef) -> None:
+    monthly = None if e.status == "stopped" else e.monthly_yuan
+    f.assistance.append(Assistance(e.scheme, e.person_ref, monthly, e.effective_from))
+
+
+def _members(f: Facts, e: Household.MembersChanged, _: FactRef) -> None:
+    delta = 1 if e.change in ("birth", "move_in") else -1
+    f.member_changes.append(MemberChange(e.person_ref, delta, e.able_to_work, e.effective_on))
+    _count_members(f)
+
+
+def _count_members(f: Facts) -> None:
+    """Today's members and labour: the registration's, changed by what
+    happened after its day (a change dated before it is in its count)."""
+    if f.registered_on is None:
+        return
+    after = [c for c in f.member_changes if c.effective_on > f.registered_on]
+    f.members = max(f.registered_members + sum(c.delta for c in after), 0)
+    f.labour_capable = max(f.registered_labour + sum(c.delta for c in after if c.able_to_work), 0)
+
+
 # One entry for each fact event of the household; a test checks that none is missing.
 _APPLY: dict[type[Any], Callable[[Facts, Any, FactRef], None]] = {
     Household.Registered: _registered,
@@ -231,4 +350,10 @@ _APPLY: dict[type[Any], Callable[[Facts, Any, FactRef], None]] = {
     Household.LoanIssued: _loan_issued,
     Household.LoanRepaid: _loan_repaid,
     Household.LoanOverdue: _loan_overdue,
+    Household.SchoolingReported: _schooling,
+    Household.InsuranceChanged: _insurance,
+    Household.HousingRated: _housing,
+    Household.WaterChecked: _water,
+    Household.AssistanceChanged: _assistance,
+    Household.MembersChanged: _members,
 }

@@ -172,6 +172,41 @@ class Household(Aggregate):
         days_overdue: int
         outstanding_yuan: Decimal
 
+    # The guarantees' departments (plan §3(2)) and the members' changes.
+
+    class SchoolingReported(FactEvent):
+        person_ref: str
+        status: str
+        stage: str
+        reason: str | None = None
+
+    class InsuranceChanged(FactEvent):
+        person_ref: str
+        status: str
+        year: int
+
+    class HousingRated(FactEvent):
+        rating: str
+        rated_on: date
+
+    class WaterChecked(FactEvent):
+        supply: str
+        meets_standard: bool
+        failing: list[str] | None = None
+
+    class AssistanceChanged(FactEvent):
+        scheme: str
+        status: str
+        effective_from: date
+        monthly_yuan: Decimal | None = None
+        person_ref: str | None = None
+
+    class MembersChanged(FactEvent):
+        change: str
+        person_ref: str
+        effective_on: date
+        able_to_work: bool = False
+
 
 # Message type -> its event. The types match the message contract.
 EVENTS: dict[str, type[Household.FactEvent]] = {
@@ -184,5 +219,11 @@ EVENTS: dict[str, type[Household.FactEvent]] = {
     "loan.issued": Household.LoanIssued,
     "loan.repaid": Household.LoanRepaid,
     "loan.overdue": Household.LoanOverdue,
+    "schooling.reported": Household.SchoolingReported,
+    "insurance.changed": Household.InsuranceChanged,
+    "housing.rated": Household.HousingRated,
+    "water.checked": Household.WaterChecked,
+    "assistance.changed": Household.AssistanceChanged,
+    "household.members_changed": Household.MembersChanged,
 }
 FACT_TYPES = tuple(EVENTS)

@@ -11,7 +11,11 @@ Factor rules and where they come from:
   plan §3(2)3 (C/D houses) and §3(1) (major disaster: help at once);
 - everyone able to work unemployed, and for a relocated household no one
   employed: plan §3(2)4 (at least one stably employed per relocated family);
-- an overdue poverty micro-loan: plan §3(2)8 (overdue rate below 1%).
+- an overdue poverty micro-loan: plan §3(2)8 (overdue rate below 1%);
+- the standard's guarantees (schooling, medical insurance and reimbursement,
+  housing, water, the minimum-living allowance): plan §3(2)1-6, in
+  ``domain.standard``, which also counts members for the days they were
+  members and civil affairs' grants as transfer income.
 """
 
 from __future__ import annotations
@@ -23,6 +27,14 @@ from typing import NamedTuple
 
 from domain.facts import Facts, Income
 from domain.policy import Policy
+from domain.standard import (
+    assistance_income,
+    average_members,
+    failing,
+    guarantee_factors,
+    reimbursement_factor,
+    safety_net_factor,
+)
 from domain.vocabulary import LEVELS, REGISTERED_CARDS
 
 CENT = Decimal("0.01")
@@ -59,6 +71,8 @@ class RiskStatus:
     overdue_loans: int
     factors: tuple[Factor, ...]
     level: str
+    guarantees: tuple[str, ...] = ()  # the standard's guarantees failing (domain.standard)
+    house_fix_overdue: bool = False  # a C or D house past its fix-by day
 
 
 def _money(x: Decimal) -> Decimal:
@@ -133,29 +147,42 @@ class _Factors:
 class _Incomes(NamedTuple):
     """A household's income over the windows the rules read."""
 
+    reported: bool  # some income report falls in the 12 months
     year: Decimal | None  # the 12 months before the evaluation date
     per_capita: Decimal | None
     previous_per_capita: Decimal | None  # the 12 months before those
     half_year_per_capita: Decimal | None  # the last 6 months, annualised
 
 
-def _incomes(facts: Facts, start: date, on: date) -> _Incomes:
-    members = max(facts.members, 1)
-    year, previous, half = _window_incomes(
-        facts.incomes, ((start, on), (_year_before(start), start), (_months_before(on, 6), on))
-    )
+def _incomes(facts: Facts, policy: Policy, start: date, on: date) -> _Incomes:
+    windows = ((start, on), (_year_before(start), start), (_months_before(on, 6), on))
+    totals = _window_incomes(facts.incomes, windows)
+    reported = totals[0] is not None
+    if facts.assistance:
+        # Civil affairs' grants of the counted schemes are transfer income.
+        for k, (lo, end) in enumerate(windows):
+            paid = assistance_income(facts.assistance, policy.transfer_schemes, lo, end - ONE_DAY)
+            if paid:
+                total = totals[k]
+                totals[k] = paid if total is None else total + paid
+    year, previous, half = totals
+    if facts.member_changes:
+        heads = [average_members(facts, lo, end - ONE_DAY) for lo, end in windows]
+    else:
+        heads = [Decimal(max(facts.members, 1))] * 3
     return _Incomes(
+        reported,
         year,
-        _money(year / members) if year is not None else None,
-        _money(previous / members) if previous is not None else None,
-        _money(half * 2 / members) if half is not None else None,
+        _money(year / heads[0]) if year is not None else None,
+        _money(previous / heads[1]) if previous is not None else None,
+        _money(half * 2 / heads[2]) if half is not None else None,
     )
 
 
 def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
     """Derives the household's risk factors and level as of ``on``."""
     start = _year_before(on)
-    incomes = _incomes(facts, start, on)
+    incomes = _incomes(facts, policy, start, on)
     found = _Factors(policy)
     if facts.registered:
         _income_factors(found, incomes, policy)
@@ -163,6 +190,11 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
     damage = _disaster_factor(found, facts, policy, incomes.year, start, on)
     employed = _employment_factors(found, facts)
     open_loans, overdue_loans = _loan_factor(found, facts, policy, on)
+    house_overdue = guarantee_factors(found, facts, policy, on)
+    if facts.illnesses:
+        reimbursement_factor(found, facts, policy, start, on)
+    if facts.registered:
+        safety_net_factor(found, facts, policy, incomes.per_capita, on)
     return RiskStatus(
         household_id=facts.code,
         registered=facts.registered,
@@ -176,7 +208,7 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
         per_capita_income_yuan=incomes.per_capita,
         previous_per_capita_income_yuan=incomes.previous_per_capita,
         half_year_per_capita_income_yuan=incomes.half_year_per_capita,
-        income_stale=facts.registered and incomes.year is None,
+        income_stale=facts.registered and not incomes.reported,
         medical_self_paid_yuan=_money(medical),
         employed_members=employed,
         housing_damage=damage,
@@ -184,6 +216,8 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
         overdue_loans=overdue_loans,
         factors=tuple(found.found),
         level=level_of(found.found),
+        guarantees=failing(f.code for f in found.found),
+        house_fix_overdue=house_overdue,
     )
 
 

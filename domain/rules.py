@@ -50,6 +50,13 @@ class Rule(_Strict):
     source: str = Field(min_length=1, description="plan section or policy")
 
 
+class Department(_Strict):
+    """Who gives a measure, and where that comes from."""
+
+    name: str = Field(min_length=1, max_length=100)  # as staff write it, in Chinese
+    source: str = Field(min_length=1, description="plan section")
+
+
 class Escalation(_Strict):
     second_level_after_days: int = Field(5, ge=1, le=60)
 
@@ -57,6 +64,7 @@ class Escalation(_Strict):
 class RuleBook(_Strict):
     rules: list[Rule] = Field(min_length=1)
     measures_by_factor: dict[FactorCode, list[Measure]] = Field(default_factory=dict)
+    departments: dict[Measure, Department] = Field(default_factory=dict)
     cooldown_days: int = Field(30, ge=0, le=365)
     escalation: Escalation = Escalation()
     holidays: list[date] = Field(default_factory=list)
@@ -68,6 +76,22 @@ class RuleBook(_Strict):
         if dupes:
             raise ValueError(f"rule ids must be unique: {sorted(dupes)}")
         return self
+
+    @model_validator(mode="after")
+    def _departments_known(self) -> RuleBook:
+        if not self.departments:
+            return self
+        suggested = {m for ms in self.measures_by_factor.values() for m in ms}
+        suggested |= {m for r in self.rules for m in r.measures}
+        missing = sorted(suggested - set(self.departments))
+        if missing:
+            raise ValueError(f"departments: no department for the measure(s) {missing}")
+        return self
+
+    def department_of(self, measure: str) -> str | None:
+        """The department a measure goes to, as staff write it (None: unknown)."""
+        found = self.departments.get(measure)  # type: ignore[call-overload]
+        return found.name if found is not None else None
 
     def match(self, status: RiskStatus) -> Rule | None:
         card = status.card or "unregistered"

@@ -55,6 +55,25 @@ _TEXT = {
     "LoanOverdue": lambda e: (
         f"loan {e.loan_id} overdue {e.days_overdue} days, {_y(e.outstanding_yuan)} outstanding"
     ),
+    "SchoolingReported": lambda e: (
+        f"{e.person_ref} ({e.stage.replace('_', ' ')} school): {e.status.replace('_', ' ')}"
+        + (f", reason {e.reason}" if e.reason else "")
+    ),
+    "InsuranceChanged": lambda e: f"{e.person_ref}'s medical insurance for {e.year}: {e.status}",
+    "HousingRated": lambda e: f"house rated {e.rating} by the housing bureau on {e.rated_on}",
+    "WaterChecked": lambda e: (
+        f"drinking water ({e.supply} supply) "
+        + ("meets the standard" if e.meets_standard else f"fails: {', '.join(e.failing or ())}")
+    ),
+    "AssistanceChanged": lambda e: (
+        f"{e.scheme.replace('_', ' ')} {e.status} from {e.effective_from}"
+        + (f" for {e.person_ref}" if e.person_ref else "")
+        + (f", {_y(e.monthly_yuan)} a month" if e.monthly_yuan is not None else "")
+    ),
+    "MembersChanged": lambda e: (
+        f"{e.person_ref}: {e.change.replace('_', ' ')} on {e.effective_on}"
+        + (", able to work" if e.able_to_work else "")
+    ),
 }
 
 

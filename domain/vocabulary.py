@@ -32,6 +32,12 @@ FactorCode = Literal[
     "all_unemployed",
     "relocated_no_employment",
     "loan_overdue",
+    "school_dropout",
+    "insurance_lapsed",
+    "reimbursement_low",
+    "housing_unsafe",
+    "water_unsafe",
+    "assistance_missing",
 ]
 FACTOR_CODES: tuple[FactorCode, ...] = get_args(FactorCode)
 
@@ -46,6 +52,9 @@ Measure = Literal[
     "minimum_living_allowance",
     "loan_rescheduling",
     "education_grant",
+    "school_return",
+    "insurance_enrolment",
+    "water_works",
 ]
 MEASURES: tuple[Measure, ...] = get_args(Measure)
 

@@ -8,73 +8,34 @@ refused so that a misspelt field is reported rather than silently dropped.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     TypeAdapter,
     ValidationError,
     model_validator,
 )
 
-from domain.privacy import check_ref, no_personal_numbers
 from domain.vocabulary import Card
+from schemas.standard import (
+    AssistanceChange,
+    HousingRating,
+    InsuranceChange,
+    MembersChange,
+    SchoolingReport,
+    WaterCheck,
+)
+from schemas.values import Code, Data, Day, Moment, Money, PositiveMoney, Ref, Text
 
 SCHEMA_VERSION = 1
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-
-
-def _day_in_range(d: date) -> date:
-    if not EARLIEST <= d <= LATEST:
-        raise ValueError(f"date must lie between {EARLIEST} and {LATEST}")
-    return d
-
-
-def _moment_in_range(t: datetime) -> datetime:
-    _day_in_range(t.date())
-    return t
-
-
-# Personal numbers (ID, phone, bank account) are refused in references and in
-# free text alike: none may enter the store (domain/privacy.py).
-Text = Annotated[
-    str,
-    Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"),
-    AfterValidator(no_personal_numbers),
-]
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
-Ref = Annotated[Code, AfterValidator(check_ref)]
-
-
-def _plain(amount: Decimal) -> str:
-    # One spelling per amount (12.3 and 12.30 alike), so digests ignore formatting.
-    return format(amount.normalize(), "f")
-
-
-Money = Annotated[
-    Decimal,
-    Field(ge=0, le=Decimal("1e9"), decimal_places=2, allow_inf_nan=False),
-    PlainSerializer(_plain, return_type=str, when_used="json"),
-]
-PositiveMoney = Annotated[Money, Field(gt=0)]
-Day = Annotated[date, AfterValidator(_day_in_range)]
-Moment = Annotated[AwareDatetime, AfterValidator(_moment_in_range)]
 
 Flag = Literal["relocated", "dibao", "five_guarantee", "disabled"]
 
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Registration(_Data):
+class Registration(Data):
     township: Text
     village: Text
     members: int = Field(ge=1, le=50, strict=True)
@@ -89,12 +50,12 @@ class Registration(_Data):
         return self
 
 
-class CardChange(_Data):
+class CardChange(Data):
     card: Card
     reason: Text
 
 
-class IncomeReport(_Data):
+class IncomeReport(Data):
     amount_yuan: Money
     period_start: Day
     period_end: Day
@@ -107,7 +68,7 @@ class IncomeReport(_Data):
         return self
 
 
-class IllnessReport(_Data):
+class IllnessReport(Data):
     person_ref: Ref
     severity: Literal["major", "chronic", "minor"]
     total_cost_yuan: Money
@@ -124,13 +85,13 @@ class IllnessReport(_Data):
         return self
 
 
-class DisasterReport(_Data):
+class DisasterReport(Data):
     kind: Literal["flood", "drought", "fire", "storm", "geological", "accident", "other"]
     loss_yuan: Money
     housing_damage: Literal["none", "C", "D"]
 
 
-class EmploymentChange(_Data):
+class EmploymentChange(Data):
     person_ref: Ref
     status: Literal["employed", "unemployed"]
     job_kind: (
@@ -139,18 +100,18 @@ class EmploymentChange(_Data):
     monthly_wage_yuan: Money | None = None
 
 
-class LoanIssue(_Data):
+class LoanIssue(Data):
     loan_id: Ref
     principal_yuan: PositiveMoney
     due_date: Day
 
 
-class LoanRepayment(_Data):
+class LoanRepayment(Data):
     loan_id: Ref
     amount_yuan: PositiveMoney
 
 
-class LoanArrears(_Data):
+class LoanArrears(Data):
     loan_id: Ref
     days_overdue: int = Field(ge=1, le=36500, strict=True)
     outstanding_yuan: Money
@@ -217,6 +178,36 @@ class LoanOverdue(_Envelope):
     data: LoanArrears
 
 
+class SchoolingReported(_Envelope):
+    type: Literal["schooling.reported"]
+    data: SchoolingReport
+
+
+class InsuranceChanged(_Envelope):
+    type: Literal["insurance.changed"]
+    data: InsuranceChange
+
+
+class HousingRated(_Envelope):
+    type: Literal["housing.rated"]
+    data: HousingRating
+
+
+class WaterChecked(_Envelope):
+    type: Literal["water.checked"]
+    data: WaterCheck
+
+
+class AssistanceChanged(_Envelope):
+    type: Literal["assistance.changed"]
+    data: AssistanceChange
+
+
+class MembersChanged(_Envelope):
+    type: Literal["household.members_changed"]
+    data: MembersChange
+
+
 DepartmentEvent = Annotated[
     HouseholdRegistered
     | HouseholdCardChanged
@@ -226,7 +217,13 @@ DepartmentEvent = Annotated[
     | EmploymentChanged
     | LoanIssued
     | LoanRepaid
-    | LoanOverdue,
+    | LoanOverdue
+    | SchoolingReported
+    | InsuranceChanged
+    | HousingRated
+    | WaterChecked
+    | AssistanceChanged
+    | MembersChanged,
     Field(discriminator="type"),
 ]
 EVENT_MODELS: dict[str, type[_Envelope]] = {

@@ -40,6 +40,8 @@ class RiskStatusOut(BaseModel):
     overdue_loans: int
     factors: list[FactorOut]
     level: str
+    guarantees: list[str] = []  # the standard's guarantees failing, domain.standard's order
+    house_fix_overdue: bool = False
 
 
 class TimelineEntryOut(BaseModel):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from synthetic.standard import standard_feeds
+
 CST = timezone(timedelta(hours=8))
 
 # Xiangyin's townships (乡镇) and its one subdistrict (街道), by their names.
@@ -58,6 +60,21 @@ class Rates:
     loan_overdue: float = 0.01
     job_loss: float = 0.006
     job_found: float = 0.02
+    # The standard's departments (plan §3(2)) mostly report exceptions: a
+    # lapse, a dropout, a rating, a failed check, and their repair.
+    insurance_lapse: float = 0.002
+    insurance_back: float = 0.25
+    dropout: float = 0.0005
+    school_back: float = 0.2
+    house_rating: float = 0.001
+    house_fixed: float = 0.1
+    water_check: float = 0.004
+    water_fails: float = 0.05
+    water_fixed: float = 0.15
+    assistance_change: float = 0.002
+    birth: float = 0.0008
+    death: float = 0.0007
+    move: float = 0.001
 
 
 @dataclass
@@ -72,6 +89,13 @@ class Household:
     pci: float
     loan: tuple[str, float, date] | None = None
     employed: dict[str, bool] = field(default_factory=dict)
+    # What the standard's departments last said that needs a repair.
+    lapsed: set[str] = field(default_factory=set)
+    dropped: set[str] = field(default_factory=set)
+    unsafe_house: bool = False
+    bad_water: bool = False
+    dibao_yuan: float = 0.0
+    joined: int = 0  # members born or moved in since registration
 
 
 @dataclass
@@ -194,6 +218,27 @@ def messages(
             "data": data,
         }
 
+    # The standard's feeds draw from a generator and a numbering of their own:
+    # the other departments' messages stay what they were for a seed.
+    std = random.Random(county.seed * 104729 + 3)
+    std_seq = 0
+
+    def extra(
+        kind: str, h: Household, on: date, source: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        nonlocal std_seq
+        std_seq += 1
+        moment = datetime.combine(on, time(9 + std_seq % 8, std_seq % 60), CST)
+        return {
+            "event_id": f"{source[:4]}-{county.seed}-s{std_seq:09d}",
+            "type": kind,
+            "household_id": h.code,
+            "occurred_at": moment.isoformat(),
+            "source": source,
+            "schema_version": 1,
+            "data": data,
+        }
+
     registry_day = county.start - timedelta(days=1)
     for h in county.households:
         if h.card is not None:
@@ -224,6 +269,20 @@ def messages(
                         "period_start": year_start.isoformat(),
                         "period_end": registry_day.isoformat(),
                         "kind": "other",
+                    },
+                )
+            if "dibao" in h.flags:
+                h.dibao_yuan = 150.0 * h.members  # ASSUMPTION: the allowance's gap, a month
+                yield extra(
+                    "assistance.changed",
+                    h,
+                    registry_day,
+                    "civil-affairs",
+                    {
+                        "scheme": "dibao",
+                        "status": "granted",
+                        "effective_from": county.start.replace(month=1, day=1).isoformat(),
+                        "monthly_yuan": f"{h.dibao_yuan:.2f}",
                     },
                 )
             if rng.random() < rates.loan_share:
@@ -278,7 +337,9 @@ def messages(
                     "chronic": rng.uniform(2000, 15000),
                     "minor": rng.uniform(200, 3000),
                 }[severity]
-                share = 0.85 if known else 0.6
+                # Registered people's stays reach the six-layer cover's share
+                # (plan §3(2)2: 85%), a few fall short.
+                share = (0.7 if std.random() < 0.03 else 0.9) if known else 0.6
                 yield msg(
                     "illness.reported",
                     h,
@@ -354,6 +415,8 @@ def messages(
                         "rural-commercial-bank",
                         {"loan_id": h.loan[0], "amount_yuan": f"{h.loan[1] / 12:.2f}"},
                     )
+            if known:
+                yield from standard_feeds(h, first, std, rates, extra)
 
 
 def encode(message: dict[str, Any]) -> tuple[bytes, bytes]:

@@ -127,6 +127,92 @@ class Builder:
             source="rural-commercial-bank",
         )
 
+    # The standard's departments (plan §3(2)).
+
+    def schooling(
+        self,
+        hid: str,
+        on: date,
+        person: str,
+        status: str,
+        reason: str | None = None,
+        stage: str = "junior_secondary",
+    ):
+        data: dict[str, Any] = {"person_ref": person, "status": status, "stage": stage}
+        if reason:
+            data["reason"] = reason
+        return self.event("schooling.reported", hid, on, data, source="education")
+
+    def insurance(self, hid: str, on: date, person: str, status: str, year: int | None = None):
+        return self.event(
+            "insurance.changed",
+            hid,
+            on,
+            {"person_ref": person, "status": status, "year": year or on.year},
+            source="medical-insurance",
+        )
+
+    def housing(self, hid: str, on: date, rating: str, rated_on: date | None = None):
+        return self.event(
+            "housing.rated",
+            hid,
+            on,
+            {"rating": rating, "rated_on": (rated_on or on).isoformat()},
+            source="housing",
+        )
+
+    def water(self, hid: str, on: date, failing: list[str] | None = None, supply: str = "central"):
+        return self.event(
+            "water.checked",
+            hid,
+            on,
+            {"supply": supply, "meets_standard": not failing, "failing": failing or []},
+            source="water",
+        )
+
+    def assistance(
+        self,
+        hid: str,
+        on: date,
+        scheme: str,
+        status: str,
+        monthly: str | None = None,
+        person: str | None = None,
+        effective: date | None = None,
+    ):
+        data: dict[str, Any] = {
+            "scheme": scheme,
+            "status": status,
+            "effective_from": (effective or on).isoformat(),
+        }
+        if monthly is not None:
+            data["monthly_yuan"] = monthly
+        if person is not None:
+            data["person_ref"] = person
+        return self.event("assistance.changed", hid, on, data, source="civil-affairs")
+
+    def members(
+        self,
+        hid: str,
+        on: date,
+        change: str,
+        person: str,
+        effective: date | None = None,
+        able=False,
+    ):
+        return self.event(
+            "household.members_changed",
+            hid,
+            on,
+            {
+                "change": change,
+                "person_ref": person,
+                "effective_on": (effective or on).isoformat(),
+                "able_to_work": able,
+            },
+            source="poverty-office",
+        )
+
 
 def sample_events(today: date, prefix: str = "sample") -> list[dict[str, Any]]:
     b = Builder(prefix)

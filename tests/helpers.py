@@ -31,6 +31,12 @@ def county_facts() -> Iterator[tuple[str, str, FactRef, dict[str, Any]]]:
         b.overdue("R1", on, "L1", 40, "5000"),
         b.overdue("R2", on, "L2", 10, "100"),
         b.event("household.card_changed", "R1", on, {"card": "blue", "reason": "relapse"}),
+        b.schooling("R1", on, "c1", "dropped_out", reason="poverty"),
+        b.insurance("R1", on, "p1", "lapsed"),
+        b.housing("R1", on, "D"),
+        b.water("R1", on, ["access"]),
+        b.assistance("R1", on, "dibao", "granted", "300"),
+        b.members("R1", on, "birth", "n1"),
     ]
     for m in [*messages(make_county(40, seed=5, months=12, start=date(2026, 1, 1))), *rare]:
         ev = parse_object(m)

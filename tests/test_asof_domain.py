@@ -56,7 +56,8 @@ def test_a_late_fact_changes_known_now_not_known_then():
     seen = as_of("H1", LATE, date(2026, 5, 31), POLICIES)
     assert seen.risk_then.level == "none" and seen.risk_then.factors == ()
     assert seen.risk_now.level == "critical"  # self-paid over a year's income
-    assert [f.code for f in seen.risk_now.factors] == ["medical_cost_high"]
+    # Reimbursed a sixth, under the plan's 85%: the medical guarantee fails too.
+    assert [f.code for f in seen.risk_now.factors] == ["medical_cost_high", "reimbursement_low"]
     assert seen.then.facts.illnesses == [] and len(seen.now.facts.illnesses) == 1
     (late,) = seen.late
     assert late.entry.kind == "IllnessReported" and late.recorded_at == at(2026, 7, 1)

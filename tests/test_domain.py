@@ -60,6 +60,12 @@ _KINDS = {
     "issue_loan": "loan.issued",
     "repay_loan": "loan.repaid",
     "mark_loan_overdue": "loan.overdue",
+    "report_schooling": "schooling.reported",
+    "change_insurance": "insurance.changed",
+    "rate_house": "housing.rated",
+    "check_water": "water.checked",
+    "change_assistance": "assistance.changed",
+    "change_members": "household.members_changed",
 }
 _BASE = {"originator_id", "originator_version", "timestamp", "ref"}
 
@@ -115,7 +121,8 @@ def test_a_fact_is_recorded_once_and_a_changed_one_is_a_conflict():
 def test_income_factors_follow_the_line_and_the_band():
     h = household(members=2)
     h.report_income(ref(), Decimal("7000"), kind="wage", **YEAR)  # 3,500 a head
-    assert codes(h) == ["income_below_line"] and level(h) == "high"
+    # Below the allowance's 4,000 too, and no allowance: civil affairs' check.
+    assert codes(h) == ["income_below_line", "assistance_missing"] and level(h) == "high"
     h.report_income(ref(), Decimal("2000"), kind="transfer", **YEAR)  # 4,500 a head
     assert codes(h) == ["income_in_band"] and level(h) == "watch"
     h.report_income(ref(), Decimal("2000"), kind="business", **YEAR)  # 5,500 a head
@@ -190,9 +197,10 @@ def test_medical_cost_threshold_depends_on_registration_and_income():
     green = household(card="green", members=2)
     green.report_income(ref(), Decimal("30000"), kind="wage", **YEAR)
     green.report_illness(ref(), "p1", "major", Decimal("10000"), Decimal("5500"), True)
-    assert codes(green) == []  # 4,500 self-paid: under 5,000
+    # 4,500 self-paid: under 5,000; but 55% reimbursed, under the plan's 85%.
+    assert codes(green) == ["reimbursement_low"]
     green.report_illness(ref(), "p1", "minor", Decimal("600"), Decimal("0"), True)
-    assert codes(green) == ["medical_cost_high"]
+    assert codes(green) == ["medical_cost_high", "reimbursement_low"]
 
     blue = household(card="blue", members=2)
     blue.report_income(ref(), Decimal("9000"), kind="wage", **YEAR)

@@ -24,6 +24,12 @@ def every_type() -> list[dict]:
         b.loan("H", ON, "L1", "50000", ON + timedelta(days=365)),
         b.event("loan.repaid", "H", ON, {"loan_id": "L1", "amount_yuan": "100.5"}),
         b.overdue("H", ON, "L1", 31, "49899.50"),
+        b.schooling("H", ON, "c-1", "dropped_out", reason="poverty"),
+        b.insurance("H", ON, "p-2", "lapsed"),
+        b.housing("H", ON, "C"),
+        b.water("H", ON, ["quality", "access"], supply="dispersed"),
+        b.assistance("H", ON, "disability_living", "granted", "65", person="p-3"),
+        b.members("H", ON, "move_out", "p-4", effective=ON + timedelta(days=1), able=True),
     ]
 
 
@@ -94,6 +100,27 @@ def mutate(index: int, path: str, value) -> bytes:
         (mutate(0, "data.township", "Jin\x00long"), "data.township"),
         (mutate(2, "data.bonus", 1), "data.bonus"),
         (mutate(0, "type", "household.moved"), "type"),
+        # The standard's departments: each rule names its field.
+        (mutate(9, "data.status", "expelled"), "data.status"),
+        (mutate(9, "data.reason", KeyError), "data"),  # a dropout gives its reason
+        (mutate(9, "data.stage", "senior_secondary"), "data.stage"),  # not compulsory
+        (mutate(9, "data.person_ref", "430624201001011234"), "data.person_ref"),
+        (mutate(10, "data.status", "pending"), "data.status"),
+        (mutate(10, "data.year", "2026"), "data.year"),
+        (mutate(10, "data.year", 1999), "data.year"),
+        (mutate(11, "data.rating", "E"), "data.rating"),
+        (mutate(11, "data.rated_on", "2026-02-30"), "data.rated_on"),
+        (mutate(12, "data.failing", []), "data"),  # not met, and nothing fails
+        (mutate(12, "data.failing", ["taste"]), "data.failing.0"),
+        (mutate(12, "data.failing", ["quality", "quality"]), "data"),
+        (mutate(12, "data.meets_standard", "no"), "data.meets_standard"),
+        (mutate(13, "data.scheme", "pension"), "data.scheme"),
+        (mutate(13, "data.person_ref", KeyError), "data"),  # a disability subsidy names its member
+        (mutate(13, "data.monthly_yuan", "0"), "data.monthly_yuan"),
+        (mutate(13, "data.monthly_yuan", KeyError), "data"),  # granted without an amount
+        (mutate(14, "data.change", "marriage"), "data.change"),
+        (mutate(14, "data.effective_on", "2101-01-01"), "data.effective_on"),
+        (mutate(14, "data.change", "birth"), "data"),  # a newborn able to work
     ],
 )
 def test_each_rule_rejects_naming_the_field(raw: bytes, field: str):

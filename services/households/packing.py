@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 from dataclasses import fields
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
@@ -22,13 +22,26 @@ from uuid import UUID
 from eventsourcing.domain import Snapshot
 from eventsourcing.utils import get_topic
 
-from domain.facts import Disaster, Facts, FactSheet, Illness, Income, Job, Loan
+from domain.facts import (
+    Assistance,
+    Cover,
+    Disaster,
+    Facts,
+    FactSheet,
+    House,
+    Illness,
+    Income,
+    Job,
+    Loan,
+    MemberChange,
+    Schooling,
+    Water,
+)
 from domain.household import Household
+from services.households.packedvalues import dec, moment, moment_of, undec
 
 _HOUSEHOLD_TOPIC = get_topic(Household)
 
-_ZONES: dict[int, timezone] = {0: UTC}  # by offset in seconds, for unpacking
-_OFFSETS: dict[tzinfo, int] = {}  # fixed-offset zones seen, for packing
 
 # The fields each packed tuple holds, in order; a test compares them with the
 # dataclasses, so that a field added to the domain cannot be dropped here.
@@ -47,6 +60,15 @@ LAYOUT = {
         "disasters",
         "jobs",
         "loans",
+        "registered_on",
+        "registered_members",
+        "registered_labour",
+        "schooling",
+        "cover",
+        "house",
+        "water",
+        "assistance",
+        "member_changes",
     ),
     Income: ("amount_yuan", "period_start", "period_end", "kind"),
     Illness: (
@@ -68,6 +90,12 @@ LAYOUT = {
         "days_overdue",
         "outstanding_yuan",
     ),
+    Schooling: ("status", "stage", "reason", "since"),
+    Cover: ("status", "year", "since"),
+    House: ("rating", "rated_on"),
+    Water: ("supply", "meets_standard", "failing", "checked_on"),
+    Assistance: ("scheme", "person_ref", "monthly_yuan", "effective_from"),
+    MemberChange: ("person_ref", "delta", "able_to_work", "effective_on"),
 }
 
 
@@ -192,9 +220,9 @@ def pack_sheet(h: FactSheet) -> bytes:
     return marshal.dumps(
         (
             h.version,
-            _moment(h.created_on),
-            _moment(h.modified_on),
-            _moment(h.last_fact_at),
+            moment(h.created_on),
+            moment(h.modified_on),
+            moment(h.last_fact_at),
             f.code,
             f.registered,
             f.township,
@@ -230,7 +258,7 @@ def pack_sheet(h: FactSheet) -> bytes:
             if f.disasters
             else None,
             [
-                (p, j.status, j.job_kind, _dec(j.monthly_wage_yuan), _moment(j.since))
+                (p, j.status, j.job_kind, dec(j.monthly_wage_yuan), moment(j.since))
                 for p, j in f.jobs.items()
             ]
             if f.jobs
@@ -243,14 +271,53 @@ def pack_sheet(h: FactSheet) -> bytes:
                     a.issued_on.toordinal(),
                     str(a.repaid_yuan),
                     a.days_overdue,
-                    _dec(a.outstanding_yuan),
+                    dec(a.outstanding_yuan),
                 )
                 for k, a in f.loans.items()
             ]
             if f.loans
             else None,
+            f.registered_on.toordinal() if f.registered_on else None,
+            f.registered_members,
+            f.registered_labour,
+            _standard(f)
+            if f.schooling or f.cover or f.house or f.water or f.assistance or f.member_changes
+            else None,
         )
     )
+
+
+def _standard(f: Facts) -> tuple[Any, ...]:
+    """The guarantees' facts, which most households lack (packed as None)."""
+    return (
+        [(p, s.status, s.stage, s.reason, moment(s.since)) for p, s in f.schooling.items()],
+        [(p, c.status, c.year, moment(c.since)) for p, c in f.cover.items()],
+        (f.house.rating, f.house.rated_on.toordinal()) if f.house else None,
+        (f.water.supply, f.water.meets_standard, f.water.failing, f.water.checked_on.toordinal())
+        if f.water
+        else None,
+        [
+            (a.scheme, a.person_ref, dec(a.monthly_yuan), a.effective_from.toordinal())
+            for a in f.assistance
+        ],
+        [
+            (c.person_ref, c.delta, c.able_to_work, c.effective_on.toordinal())
+            for c in f.member_changes
+        ],
+    )
+
+
+def _unpack_standard(f: Facts, packed: tuple[Any, ...]) -> None:
+    schooling, cover, house, water, assistance, changes = packed
+    day = date.fromordinal
+    f.schooling = {
+        p: Schooling(st, stage, r, moment_of(since)) for p, st, stage, r, since in schooling
+    }
+    f.cover = {p: Cover(st, year, moment_of(since)) for p, st, year, since in cover}
+    f.house = House(house[0], day(house[1])) if house else None
+    f.water = Water(water[0], water[1], tuple(water[2]), day(water[3])) if water else None
+    f.assistance = [Assistance(k, p, undec(m), day(d)) for k, p, m, d in assistance]
+    f.member_changes = [MemberChange(p, d, a, day(o)) for p, d, a, o in changes]
 
 
 def unpack_sheet(key: UUID, data: bytes) -> FactSheet:
@@ -272,6 +339,10 @@ def unpack_sheet(key: UUID, data: bytes) -> FactSheet:
         disasters,
         jobs,
         loans,
+        registered_on,
+        registered_members,
+        registered_labour,
+        standard,
     ) = marshal.loads(data)
     day = date.fromordinal
     facts = Facts(
@@ -290,16 +361,21 @@ def unpack_sheet(key: UUID, data: bytes) -> FactSheet:
         [Disaster(k, Decimal(loss), dmg, day(o)) for k, loss, dmg, o in disasters]
         if disasters
         else [],
-        {p: Job(s, k, _undec(w), _datetime(since)) for p, s, k, w, since in jobs} if jobs else {},
+        {p: Job(s, k, undec(w), moment_of(since)) for p, s, k, w, since in jobs} if jobs else {},
         {
-            k: Loan(Decimal(pr), day(due), day(iss), Decimal(rep), days, _undec(out))
+            k: Loan(Decimal(pr), day(due), day(iss), Decimal(rep), days, undec(out))
             for k, pr, due, iss, rep, days, out in loans
         }
         if loans
         else {},
+        day(registered_on) if registered_on else None,
+        registered_members,
+        registered_labour,
     )
+    if standard is not None:
+        _unpack_standard(facts, standard)
     return FactSheet(
-        key, version, _datetime(created), _datetime(modified), _datetime(last_fact), facts
+        key, version, moment_of(created), moment_of(modified), moment_of(last_fact), facts
     )
 
 
@@ -308,47 +384,3 @@ def layout_matches_domain() -> list[str]:
     return [
         cls.__name__ for cls, names in LAYOUT.items() if tuple(f.name for f in fields(cls)) != names
     ]
-
-
-def _moment(moment: datetime | None) -> bytes | tuple[bytes, int] | None:
-    """A moment as the 10 bytes of wall time its pickled form holds (fold
-    included), with its offset from UTC in seconds when it is aware: exact,
-    and cheaper both ways than arithmetic from an epoch."""
-    if moment is None:
-        return None
-    args = moment.__reduce_ex__(4)[1]
-    if len(args) == 1:  # naive (messages carry aware times; kept exact all the same)
-        return args[0]
-    tz = args[1]
-    offset = _OFFSETS.get(tz)
-    if offset is None:
-        try:
-            fixed = tz.utcoffset(None)  # a fixed offset, or None for a zone with rules
-        except (TypeError, AttributeError, ValueError):  # a zone that needs the moment
-            fixed = None
-        offset = int((fixed if fixed is not None else moment.utcoffset()).total_seconds())
-        if fixed is not None and len(_OFFSETS) < 64:
-            _OFFSETS[tz] = offset
-    return args[0], offset
-
-
-def _datetime(packed: bytes | tuple[bytes, int] | None) -> datetime | None:
-    if packed is None:
-        return None
-    if isinstance(packed, bytes):
-        return datetime(packed)
-    state, offset = packed
-    zone = _ZONES.get(offset)
-    if zone is None:
-        zone = _ZONES[offset] = timezone(timedelta(seconds=offset))
-    return datetime(
-        state, zone
-    )  # the constructor's pickle form: the same wall time, fold and offset
-
-
-def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _undec(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)

@@ -6,7 +6,8 @@ implementation per store; the tables differ only by their spec."""
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -15,8 +16,10 @@ from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingR
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
-from psycopg.sql import SQL, Composed, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier
 from pydantic import BaseModel
+
+from services.infra.viewtables import postgres_table_statements
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -29,6 +32,12 @@ class Table(Generic[M]):
     model: type[M]
     order: str  # column to sort by
     sums: tuple[str, ...] = ()  # integer fields kept as columns, for totals()
+    # Integer columns among ``sums`` computed from the document rather than
+    # read from a field of it (a flag, a count). A table made before a sum
+    # was added gains its column when opened (its rows count 0 until rewritten).
+    derived: dict[str, Callable[[Any], int]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -48,7 +57,10 @@ class Table(Generic[M]):
         )
         return (
             *(None if v is None else str(v) for v in values),
-            *(int(getattr(doc, c)) for c in self.sums),
+            *(
+                int(self.derived[c](doc) if c in self.derived else getattr(doc, c))
+                for c in self.sums
+            ),
             body,
         )
 
@@ -152,6 +164,15 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
             *(f"CREATE INDEX IF NOT EXISTS {t.name}_{c} ON {t.name} ({c})" for c in t.columns),
         ]
 
+    def _create_table(self, c: Any) -> None:
+        super()._create_table(c)
+        t = self.table
+        c.execute(f"PRAGMA table_info({t.name})")
+        have = {r[1] for r in c.fetchall()}
+        for name in t.sums:
+            if name not in have:
+                c.execute(f"ALTER TABLE {t.name} ADD COLUMN {name} INTEGER")
+
     def save(self, docs: list[M], tracking: Tracking | None) -> None:
         t = self.table
         names = t.names
@@ -229,43 +250,9 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
         super().__init__(datastore, **kwargs)
         t = self.table
         self.ident = Identifier(self.datastore.schema, t.name)
-        # Keys and filter columns are codes and labels, compared bytewise
-        # ("C"): under a locale's collation every comparison in their indexes
-        # goes through the locale, and an upsert compares its way down five of
-        # them. For UTF-8 text, byte order is code point order (C.UTF-8's).
-        cols = SQL(", ").join(
-            [
-                *(SQL('{} text COLLATE "C"').format(Identifier(c)) for c in t.columns),
-                *(SQL("{} bigint").format(Identifier(c)) for c in t.sums),
-            ]
+        self.sql_create_statements.extend(
+            postgres_table_statements(t, self.ident, self.datastore.schema)
         )
-        # The body is text, not jsonb: nothing queries inside it, and parsing
-        # each upserted document into jsonb cost about a quarter of the upsert.
-        # Some room on each page (fillfactor) lets an update that leaves the
-        # indexed columns alone (most months' reassessments) stay on its page,
-        # writing no index entries (HOT).
-        self.sql_create_statements.append(
-            SQL(
-                'CREATE TABLE IF NOT EXISTS {0} ({1} text COLLATE "C" PRIMARY KEY, {2}, body text) '
-                "WITH (fillfactor = 90)"
-            ).format(self.ident, Identifier(t.key), cols)
-        )
-        # Tables made when the body was jsonb: converted once, in place.
-        self.sql_create_statements.append(
-            SQL(
-                "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns "
-                "WHERE table_schema = {0} AND table_name = {1} AND column_name = 'body' "
-                "AND data_type = 'jsonb') THEN ALTER TABLE {2} ALTER COLUMN body TYPE text, "
-                "SET (fillfactor = 90); "
-                "END IF; END $$"
-            ).format(Literal(self.datastore.schema), Literal(t.name), self.ident)
-        )
-        for c in t.columns:
-            self.sql_create_statements.append(
-                SQL("CREATE INDEX IF NOT EXISTS {0} ON {1} ({2})").format(
-                    Identifier(f"{t.name}_{c}"), self.ident, Identifier(c)
-                )
-            )
 
     def save(self, docs: list[M], tracking: Tracking | None) -> None:
         t = self.table

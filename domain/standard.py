@@ -1,0 +1,226 @@
+"""The standard's guarantees as risk factors, and what the members' changes and
+social assistance do to per-capita income: pure functions of a household's
+facts, the policy and a date, called by ``domain.risk.assess``.
+
+The standard is 一超过、两不愁、三保障 and safe drinking water (plan §3(1)); each
+guarantee's department and figure is in plan §3(2):
+- education: no child of compulsory-school age out of school (§3(2)1);
+- medical: basic medical insurance for everyone (100%), and a hospital stay
+  reimbursed at least 85% in the county, 80% outside it after referral
+  (§3(2)2);
+- housing: houses rated C or D fixed by the end of June (§3(2)3);
+- water: safe drinking water, in quality, quantity and access (§3(2)5);
+- safety net: registered households below the minimum-living line in the
+  allowance (§3(2)6, "两线融合").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from domain.facts import Assistance, Facts
+from domain.policy import Policy
+from domain.vocabulary import CARDS, REGISTERED_CARDS
+
+ONE_DAY = timedelta(days=1)
+DAYS_A_MONTH = Decimal(365) / Decimal(12)
+
+# Each guarantee and the factors that say it fails; "income" is the
+# standard's 一超过. The county's picture counts households per guarantee.
+GUARANTEES: dict[str, tuple[str, ...]] = {
+    "income": ("income_below_line",),
+    "education": ("school_dropout",),
+    "medical": ("insurance_lapsed", "reimbursement_low"),
+    "housing": ("housing_unsafe",),
+    "water": ("water_unsafe",),
+    "safety_net": ("assistance_missing",),
+}
+_GUARANTEE_OF = {code: g for g, codes in GUARANTEES.items() for code in codes}
+
+
+class Found(Protocol):
+    def add(
+        self, code: str, reason: str, severity: str | None = None, **figures: object
+    ) -> None: ...
+
+
+def failing(codes: Iterable[str]) -> tuple[str, ...]:
+    """The guarantees the factors say fail, in the standard's order."""
+    seen = {_GUARANTEE_OF[c] for c in codes if c in _GUARANTEE_OF}
+    return tuple(g for g in GUARANTEES if g in seen)
+
+
+def house_fix_by(rated_on: date, policy: Policy) -> date:
+    """The day a house rated C or D on ``rated_on`` is to be fixed by: the
+    policy's month and day (plan §3(2)3: end of June) on or after the rating."""
+    month, day = policy.house_fix_by
+    deadline = date(rated_on.year, month, day)
+    return deadline if rated_on <= deadline else date(rated_on.year + 1, month, day)
+
+
+def guarantee_factors(found: Found, facts: Facts, policy: Policy, on: date) -> bool:
+    """Adds a factor for each guarantee the facts say fails, for a registered
+    or marginal household (a card); returns whether a C or D house is past
+    its deadline."""
+    if facts.card not in CARDS:
+        return False
+    dropped = [s for s in facts.schooling.values() if s.status == "dropped_out"]
+    if dropped:
+        found.add(
+            "school_dropout",
+            f"{len(dropped)} school-age member(s) out of school",
+            dropped_out=len(dropped),
+            reasons=",".join(sorted({s.reason or "other" for s in dropped})),
+        )
+    lapsed = [c for c in facts.cover.values() if c.status == "lapsed"]
+    if lapsed:
+        found.add(
+            "insurance_lapsed",
+            f"{len(lapsed)} member(s) without basic medical insurance",
+            lapsed=len(lapsed),
+            year=max(c.year for c in lapsed),
+        )
+    overdue = False
+    house = facts.house
+    if house is not None and house.rating in ("C", "D"):
+        fix_by = house_fix_by(house.rated_on, policy)
+        overdue = on > fix_by
+        found.add(
+            "housing_unsafe",
+            f"house rated {house.rating} on {house.rated_on}, to be fixed by {fix_by}"
+            + (" (overdue)" if overdue else ""),
+            severity="critical" if house.rating == "D" else None,
+            rating=house.rating,
+            rated_on=house.rated_on,
+            fix_by=fix_by,
+        )
+    water = facts.water
+    if water is not None and not water.meets_standard:
+        found.add(
+            "water_unsafe",
+            f"drinking water fails the standard ({', '.join(water.failing)})",
+            failing=",".join(water.failing),
+            checked_on=water.checked_on,
+        )
+    return overdue
+
+
+def reimbursement_factor(found: Found, facts: Facts, policy: Policy, start: date, on: date) -> None:
+    """A stay in the 12 months reimbursed below the plan's share (§3(2)2), for
+    a registered household. A stay outside the county is taken as referred:
+    the departments publish the stays they settle."""
+    if facts.card not in REGISTERED_CARDS:
+        return
+    worst: tuple[Decimal, Decimal, bool] | None = None  # shortfall, share, in county
+    low = 0
+    for stay in facts.illnesses:
+        if stay.total_cost_yuan <= 0 or not start <= stay.occurred_on <= on:
+            continue
+        share = stay.reimbursed_yuan / stay.total_cost_yuan
+        required = (
+            policy.reimbursement_in_county_ratio
+            if stay.in_county
+            else policy.reimbursement_referred_ratio
+        )
+        if share < required:
+            low += 1
+            if worst is None or required - share > worst[0]:
+                worst = (required - share, share, stay.in_county)
+    if worst is None:
+        return
+    _, share, in_county = worst
+    required = (
+        policy.reimbursement_in_county_ratio if in_county else policy.reimbursement_referred_ratio
+    )
+    found.add(
+        "reimbursement_low",
+        f"{low} hospital stay(s) reimbursed below the plan's share; the lowest "
+        f"{_pct(share)} {'in the county' if in_county else 'after referral'} "
+        f"(at least {_pct(required)})",
+        stays=low,
+        share=_pct(share),
+        required=_pct(required),
+    )
+
+
+def safety_net_factor(
+    found: Found, facts: Facts, policy: Policy, per_capita: Decimal | None, on: date
+) -> None:
+    """A registered household below the minimum-living line that gets neither
+    the allowance nor extreme-poverty support (plan §3(2)6)."""
+    if facts.card not in REGISTERED_CARDS or per_capita is None:
+        return
+    if per_capita >= policy.dibao_line_yuan:
+        return
+    if any(_paying(facts.assistance, scheme, on) for scheme in ("dibao", "tekun")):
+        return
+    found.add(
+        "assistance_missing",
+        f"per-capita income {per_capita} yuan is below the minimum-living line of "
+        f"{policy.dibao_line_yuan} and the household gets no allowance",
+        per_capita_income_yuan=per_capita,
+        dibao_line_yuan=policy.dibao_line_yuan,
+    )
+
+
+def _paying(changes: list[Assistance], scheme: str, on: date) -> bool:
+    """Whether the latest change of ``scheme`` on or before ``on`` pays."""
+    latest = None
+    for c in changes:
+        if c.scheme == scheme and c.effective_from <= on:
+            if latest is None or c.effective_from >= latest.effective_from:
+                latest = c
+    return latest is not None and latest.monthly_yuan is not None
+
+
+def assistance_income(
+    changes: list[Assistance], schemes: tuple[str, ...], lo: date, hi: date
+) -> Decimal:
+    """What the counted schemes paid over the days ``lo`` to ``hi`` (both
+    included): each change's monthly amount from its day to the next change
+    of the same scheme and person."""
+    by_key: dict[tuple[str, str | None], list[Assistance]] = {}
+    for c in changes:
+        if c.scheme in schemes:
+            by_key.setdefault((c.scheme, c.person_ref), []).append(c)
+    total = Decimal(0)
+    for spans in by_key.values():
+        spans.sort(key=lambda c: c.effective_from)
+        for k, c in enumerate(spans):
+            if c.monthly_yuan is None:
+                continue
+            until = spans[k + 1].effective_from - ONE_DAY if k + 1 < len(spans) else hi
+            days = (min(until, hi) - max(c.effective_from, lo)).days + 1
+            if days > 0:
+                total += c.monthly_yuan * Decimal(days) / DAYS_A_MONTH
+    return total
+
+
+def average_members(facts: Facts, lo: date, hi: date) -> Decimal:
+    """Members over the days ``lo`` to ``hi`` (both included), each counted
+    for the days they were one: the registration's count holds on its day;
+    a change after it counts from its day, one before it until its day."""
+    days = (hi - lo).days + 1
+    base = facts.registered_members if facts.registered_on else facts.members
+    person_days = base * days
+    reg = facts.registered_on
+    for c in facts.member_changes:
+        if reg is None or c.effective_on > reg:
+            # Counted from its day on.
+            person_days += c.delta * _days(max(c.effective_on, lo), hi)
+        else:
+            # In the registration's count already: before its day it did not hold.
+            person_days -= c.delta * _days(lo, min(c.effective_on - ONE_DAY, hi))
+    return max(Decimal(person_days) / Decimal(days), Decimal(1))
+
+
+def _days(first: date, last: date) -> int:
+    """The days from ``first`` to ``last``, both included (0 when none)."""
+    return max((last - first).days + 1, 0)
+
+
+def _pct(ratio: Decimal) -> str:
+    return f"{(ratio * 100).quantize(Decimal('0.1'))}%"

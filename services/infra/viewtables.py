@@ -1,0 +1,64 @@
+"""The PostgreSQL statements that make a document view's table
+(``services.infra.views``) and bring an older one up to its shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg.sql import SQL, Composable, Identifier, Literal
+
+
+def postgres_table_statements(t: Any, ident: Identifier, schema: str) -> list[Composable]:
+    out: list[Composable] = []
+    # Keys and filter columns are codes and labels, compared bytewise
+    # ("C"): under a locale's collation every comparison in their indexes
+    # goes through the locale, and an upsert compares its way down five of
+    # them. For UTF-8 text, byte order is code point order (C.UTF-8's).
+    cols = SQL(", ").join(
+        [
+            *(SQL('{} text COLLATE "C"').format(Identifier(c)) for c in t.columns),
+            *(SQL("{} bigint").format(Identifier(c)) for c in t.sums),
+        ]
+    )
+    # The body is text, not jsonb: nothing queries inside it, and parsing
+    # each upserted document into jsonb cost about a quarter of the upsert.
+    # Some room on each page (fillfactor) lets an update that leaves the
+    # indexed columns alone (most months' reassessments) stay on its page,
+    # writing no index entries (HOT).
+    out.append(
+        SQL(
+            'CREATE TABLE IF NOT EXISTS {0} ({1} text COLLATE "C" PRIMARY KEY, {2}, body text) '
+            "WITH (fillfactor = 90)"
+        ).format(ident, Identifier(t.key), cols)
+    )
+    # Tables made when the body was jsonb: converted once, in place.
+    out.append(
+        SQL(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns "
+            "WHERE table_schema = {0} AND table_name = {1} AND column_name = 'body' "
+            "AND data_type = 'jsonb') THEN ALTER TABLE {2} ALTER COLUMN body TYPE text, "
+            "SET (fillfactor = 90); "
+            "END IF; END $$"
+        ).format(Literal(schema), Literal(t.name), ident)
+    )
+    for c in t.sums:  # a table made before the sum was added (no lock when it was)
+        out.append(
+            SQL(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns "
+                "WHERE table_schema = {0} AND table_name = {1} AND column_name = {2}) "
+                "THEN ALTER TABLE {3} ADD COLUMN {4} bigint; END IF; END $$"
+            ).format(
+                Literal(schema),
+                Literal(t.name),
+                Literal(c),
+                ident,
+                Identifier(c),
+            )
+        )
+    for c in t.columns:
+        out.append(
+            SQL("CREATE INDEX IF NOT EXISTS {0} ON {1} ({2})").format(
+                Identifier(f"{t.name}_{c}"), ident, Identifier(c)
+            )
+        )
+    return out
