@@ -103,6 +103,14 @@ class Policy:
         """Whether the value of field ``name`` is an assumption to confirm."""
         return self.basis_of(name).startswith("ASSUMPTION")
 
+    def assumed_lines(self) -> list[tuple[str, Decimal]]:
+        """The lines pages show that are assumptions: (field, value)."""
+        return [(n, getattr(self, n)) for n in SHOWN_LINES if self.assumed(n)]
+
+
+# The lines the pages show beside a household's factors.
+SHOWN_LINES = ("poverty_line_yuan", "watch_band_upper_yuan", "dibao_line_yuan")
+
 
 @dataclass(frozen=True)
 class PolicyBook:

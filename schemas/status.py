@@ -60,3 +60,18 @@ class StatusPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class StandardRow(BaseModel):
+    """One township's households failing each of the standard's guarantees."""
+
+    township: str | None  # None: the county's totals
+    households: int
+    failing: dict[str, int]  # guarantee -> households failing it
+    houses_past_deadline: int  # C or D houses past their fix-by day (plan §3(2)3)
+
+
+class StandardPicture(BaseModel):
+    guarantees: list[str]  # in the standard's order (domain/standard.py)
+    rows: list[StandardRow]
+    totals: StandardRow

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from synthetic.county import make_county, messages
+from synthetic.sample import Builder
 
 Mutation = Callable[[dict[str, Any], random.Random], tuple[bytes | None, bytes]]
 
@@ -79,9 +81,19 @@ def unknown_enum(m, rng):
     if rng.random() < 0.5:
         m["type"] = f"x{word}.reported"
     else:
-        enums = {"card", "kind", "severity", "status", "housing_damage", "job_kind"} & set(
-            m["data"]
-        )
+        enums = {
+            "card",
+            "kind",
+            "severity",
+            "status",
+            "housing_damage",
+            "job_kind",
+            "stage",
+            "rating",
+            "supply",
+            "scheme",
+            "change",
+        } & set(m["data"])
         if not enums:
             m["type"] = f"x.{word}"
         else:
@@ -123,6 +135,8 @@ def missing_field(m, rng):
         k
         for k in m["data"]
         if k not in ("flags", "chronic_disease", "job_kind", "monthly_wage_yuan")
+        # defaults of the standard's messages: leaving one out is still valid
+        and k not in ("failing", "able_to_work")
     ]
     field = rng.choice(required)
     if field in m:
@@ -155,7 +169,44 @@ def number_in_text(m, rng):
     return _key(m), _raw(m)
 
 
+_IMPOSSIBLE_STANDARD = [
+    ("schooling.reported", {"person_ref": "c1", "status": "dropped_out", "stage": "primary"}),
+    (
+        "schooling.reported",
+        {"person_ref": "c1", "status": "enrolled", "stage": "primary", "reason": "poverty"},
+    ),
+    ("water.checked", {"supply": "central", "meets_standard": False, "failing": []}),
+    ("water.checked", {"supply": "central", "meets_standard": True, "failing": ["quality"]}),
+    (
+        "assistance.changed",
+        {
+            "scheme": "dibao",
+            "status": "stopped",
+            "effective_from": "2026-01-01",
+            "monthly_yuan": "1",
+        },
+    ),
+    (
+        "assistance.changed",
+        {
+            "scheme": "dibao",
+            "status": "granted",
+            "effective_from": "2026-01-01",
+            "monthly_yuan": "300",
+            "person_ref": "p1",
+        },
+    ),
+    (
+        "household.members_changed",
+        {"change": "birth", "person_ref": "n1", "effective_on": "2026-01-01", "able_to_work": True},
+    ),
+]
+
+
 def impossible(m, rng):
+    if rng.random() < 0.4:
+        m["type"], m["data"] = rng.choice(_IMPOSSIBLE_STANDARD)
+        return _key(m), _raw(m)
     choice = rng.randrange(4)
     if choice == 0:
         m["type"], m["data"] = (
@@ -213,8 +264,28 @@ MUTATIONS: list[Mutation] = [
 
 
 def base_messages(n: int = 300, seed: int = 3) -> list[dict[str, Any]]:
-    return [
+    county = [
         m for _, m in zip(range(n), messages(make_county(max(n // 4, 10), seed=seed, months=2)))
+    ]
+    return county + standard_messages()
+
+
+def standard_messages() -> list[dict[str, Any]]:
+    """Each message type of the standard's departments, in each of its
+    shapes: the county's first months hold few of them."""
+    b, on = Builder("hostile-std"), date(2026, 3, 1)
+    return [
+        b.schooling("H1", on, "c1", "dropped_out", reason="poverty", stage="primary"),
+        b.schooling("H1", on, "c1", "enrolled"),
+        b.insurance("H1", on, "p1", "lapsed"),
+        b.housing("H1", on, "D", rated_on=date(2026, 2, 20)),
+        b.water("H1", on, ["quality", "quantity"], supply="dispersed"),
+        b.water("H1", on),
+        b.assistance("H1", on, "dibao", "granted", "450.00"),
+        b.assistance("H1", on, "tekun", "stopped"),
+        b.assistance("H1", on, "disability_care", "changed", "65.00", person="p2"),
+        b.members("H1", on, "birth", "n1"),
+        b.members("H1", on, "move_in", "p5", able=True),
     ]
 
 

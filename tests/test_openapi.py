@@ -57,6 +57,7 @@ SERVES = {
     "/silences": {Role.OPERATOR},
     "/silences/{silence_id}/end": {Role.OPERATOR},
     "/households": HOUSEHOLD_READERS,
+    "/standard": HOUSEHOLD_READERS,
     "/households/{household_id}": HOUSEHOLD_READERS,
     "/households/{household_id}/timeline": HOUSEHOLD_READERS,
     "/uploads": {Role.PUBLISHER},

@@ -40,6 +40,7 @@ from services.cases.views import (
     CaseView,
 )
 from services.feeds.wiring import feed_gauges
+from services.households.standard import standard_picture
 from services.infra import kafka
 from services.infra.access import allowed, signed_in
 from services.infra.workcalendar import calendar_gauges
@@ -142,6 +143,7 @@ def inbox_pages(
             clock=parts.clock,
             notice_pdf=pdf,
             report=parts.report_job.latest if parts.report_job else lambda: None,
+            standard=lambda: standard_picture(parts.risk),
         )
     )
     report_pages = (

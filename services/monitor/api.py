@@ -14,9 +14,10 @@ from domain.policy import PolicyBook
 from domain.timeline import timeline
 from domain.vocabulary import Card, Level
 from schemas.asof import AsOfEntryOut, AsOfOut, AsOfPage
-from schemas.status import RiskStatusOut, StatusPage, TimelineEntryOut
+from schemas.status import RiskStatusOut, StandardPicture, StatusPage, TimelineEntryOut
 from services.households.app import Households
 from services.households.asof import as_of_out, household_as_of, page_as_of
+from services.households.standard import standard_picture
 from services.households.statusview import RiskStatusView
 from services.infra import metrics
 from services.infra.access import Accounts, allowed, require_visible, scoped_township, signed_in
@@ -58,9 +59,26 @@ def collect(households: Households, view: RiskStatusView):
         [],
         [([], overdue / open_loans if open_loans else 0.0)],
     )
+    yield from standard_gauges(standard_picture(view))
     position = view.max_tracking_id(households.name) or 0
     stored = households.recorder.max_notification_id() or 0
     yield metrics.projection_lag({"risk_status": max(stored - position, 0)})
+
+
+def standard_gauges(picture: StandardPicture):
+    yield metrics.gauge(
+        "povwatch_guarantee_failing_households",
+        "Registered and marginal households failing a guarantee of the standard, by township "
+        "(plan §3(1))",
+        ["guarantee", "township"],
+        (([g, r.township or ""], n) for r in picture.rows for g, n in r.failing.items()),
+    )
+    yield metrics.gauge(
+        "povwatch_houses_unsafe_past_deadline",
+        "Houses rated C or D past their fix-by day (plan §3(2)3: the end of June), by township",
+        ["township"],
+        (([r.township or ""], r.houses_past_deadline) for r in picture.rows),
+    )
 
 
 def create_app(
@@ -162,6 +180,16 @@ def household_routes(
             who, status is not None, status and status.township, f"no household {household_id!r}"
         )
         return status
+
+    @router.get("/standard", response_model=StandardPicture)
+    def the_standard(
+        township: str | None = None, who: Principal = Depends(reader)
+    ) -> StandardPicture:
+        """Per township, the households failing each of the standard's
+        guarantees (plan §3(1): income, education, medical cover, housing,
+        water, and the safety net) and the C or D houses past their fix-by
+        day; staff see their own township."""
+        return standard_picture(view, scoped_township(who, township))
 
     @router.get("/households", response_model=StatusPage | AsOfPage)
     def list_households(

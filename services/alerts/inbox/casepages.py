@@ -61,6 +61,8 @@ class CaseSources:
     notice_pdf: Callable[[NoticeOut], bytes]
     # The newest stored monthly report (its charts on the county's overview).
     report: Callable[[], Any] = lambda: None
+    # The county's picture of the standard's guarantees, per township.
+    standard: Callable[[], Any] = lambda: None
 
 
 # -- pages -------------------------------------------------------------------------
@@ -193,6 +195,7 @@ def _list_pages(pages: APIRouter, h: _Pages) -> None:
         return h.render(
             request, "case_overview.html", who=who, overview=picture, categories=CATEGORIES,
             stages=list(STAGE_FORMS), report=src.report(), chart_url=chart_url,
+            standard=src.standard(),
         )  # fmt: skip
 
 

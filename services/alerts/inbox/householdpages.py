@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain.access import Permission, Principal
 from domain.asof import CHINA, AsOfError, as_of, check_date
-from domain.policy import PolicyBook
+from domain.policy import PolicyBook, PolicyError
 from domain.timeline import timeline
 from schemas.status import RiskStatusOut
 from services.alerts.inbox.pages import Problem, page, signed_in_page
@@ -57,6 +57,7 @@ def router(src: HouseholdSources) -> APIRouter:
         context: dict[str, Any] = {"who": who, "household_id": household_id, "status": status}
         context.update(picked=as_of, today=today, seen=None, error=None)
         on, problem = _day(as_of.strip(), today)
+        context["assumed"] = _assumed(src.policies(), on or today)
         if problem is not None:
             context["error"] = problem
         elif on is not None:
@@ -68,6 +69,13 @@ def router(src: HouseholdSources) -> APIRouter:
         return page(request, "household.html", 422 if context["error"] else 200, **context)
 
     return pages
+
+
+def _assumed(book: PolicyBook, on: date) -> list[Any]:
+    try:
+        return book.in_force(on).assumed_lines()
+    except PolicyError:  # no policy that day: the page says so
+        return []
 
 
 def _day(text: str, today: date) -> tuple[date | None, Problem | None]:

@@ -165,6 +165,8 @@ class _Helpers:
             case=self.src.case_of(task),
             measures=MEASURES,
             limits={"note": NOTE_MAX, "department": DEPARTMENT_MAX},
+            departments=self.src.alerts.rules.departments,
+            assumed=self.src.alerts.policies.in_force(self.src.clock().date()).assumed_lines(),
         )
 
 

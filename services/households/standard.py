@@ -1,0 +1,34 @@
+"""The county's picture of the standard (plan §3(1)): per township, the
+households failing each guarantee and the C or D houses past their fix-by
+day, from the risk status view's per-guarantee columns in one grouped sum."""
+
+from __future__ import annotations
+
+from domain.standard import GUARANTEES
+from schemas.status import StandardPicture, StandardRow
+from services.households.statusview import RiskStatusView
+from services.infra.viewreads import totals_by
+
+
+def standard_picture(view: RiskStatusView, township: str | None = None) -> StandardPicture:
+    """Every township's row (or ``township``'s alone), and the county's."""
+    households = view.counts("township")
+    rows = []
+    for (t,), sums in sorted(totals_by(view, "township").items(), key=lambda kv: kv[0][0] or ""):
+        if t is None or (township is not None and t != township):
+            continue  # streams the registry does not know have no township
+        rows.append(
+            StandardRow(
+                township=t,
+                households=households.get((t,), 0),
+                failing={g: sums.get(f"fails_{g}", 0) for g in GUARANTEES},
+                houses_past_deadline=sums.get("house_fix_overdue", 0),
+            )
+        )
+    totals = StandardRow(
+        township=None,
+        households=sum(r.households for r in rows),
+        failing={g: sum(r.failing[g] for r in rows) for g in GUARANTEES},
+        houses_past_deadline=sum(r.houses_past_deadline for r in rows),
+    )
+    return StandardPicture(guarantees=list(GUARANTEES), rows=rows, totals=totals)
