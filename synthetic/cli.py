@@ -132,6 +132,7 @@ def demo(
                 time.sleep(0.3)
             progress.remove_task(raising)
         _print_county(service.view, alerts)
+        _print_standard(service.view)
         _print_demo_accounts(settings, alerts, walk_one_lead(settings, alerts))
         if keep_running:
             console.print("services running; Ctrl-C to stop")
@@ -245,6 +246,25 @@ def _print_county(view, alerts) -> None:
             ", ".join(t.suggested_measures),
         )
     console.print(listing)
+
+
+def _print_standard(view) -> None:
+    """The county's picture of the standard (plan §3(1)): per township, the
+    households failing each guarantee, as the county overview shows it."""
+    from services.households.standard import standard_picture
+
+    picture = standard_picture(view)
+    table = Table(title="Households failing each guarantee of the standard, by township")
+    for col in ("township", "households", *picture.guarantees, "C/D houses past June"):
+        table.add_column(col, justify="left" if col == "township" else "right")
+    for r in [*picture.rows, picture.totals]:
+        table.add_row(
+            r.township or "whole county",
+            str(r.households),
+            *(str(r.failing[g]) for g in picture.guarantees),
+            str(r.houses_past_deadline),
+        )
+    console.print(table)
 
 
 def ingested(settings: Settings, service) -> bool:

@@ -34,3 +34,14 @@ def test_asyncapi_documents_every_topic_the_monitor_reads_or_writes():
     schema = json.loads((SCHEMAS / ref).read_text())
     tags = set(schema["discriminator"]["mapping"])
     assert tags == set(EVENT_MODELS)
+
+
+def test_asyncapi_names_every_message_type_and_its_examples_are_valid():
+    from schemas.events import parse_object
+
+    message = yaml.safe_load((SCHEMAS / "asyncapi.yaml").read_text())["components"]["messages"][
+        "departmentEvent"
+    ]
+    assert all(f"`{kind}`" in message["description"] for kind in EVENT_MODELS)
+    for example in message["examples"]:
+        assert parse_object(example["payload"]).type == example["payload"]["type"]
