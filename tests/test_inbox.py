@@ -106,6 +106,14 @@ def test_the_task_page_says_who_why_what_and_by_when(inbox):
         "部门推送的信息",
         "建档：Jinlong Hekou，3 人",
         "工资性收入 9000.00 元",
+        # Each suggested measure's department, the form given the first's.
+        '就业帮扶 · <span class="department">县人社局</span>',
+        'name="department" maxlength="100" value="县人社局"',
+        # 3,000 a head is under the allowance's line: civil affairs' check.
+        "符合低保条件未纳入低保",
+        '低保 · <span class="department">县民政局</span>',
+        # The 2023 line is no public source's: the page says so.
+        "监测线 7500 元为假设值，待县扶贫办确认。",
     ):
         assert words in page, words
 

@@ -126,6 +126,12 @@ def test_the_stages_in_chinese_through_to_the_overview(site, clock):  # noqa: F8
     service.catch_up()
     overview = browser("county").get("/inbox/cases/overview")
     assert overview.status_code == 200 and "脱贫不稳定户" in overview.text
+    # The standard's table: the household's income below the line, in its township.
+    standard = overview.text.split('id="standard-townships"')[1].split("</table>")[0]
+    assert "两不愁三保障及饮水安全" in overview.text and "收入（一超过）" in standard
+    jinlong = standard.split(f"<td>{T}</td>")[1].split("</tr>")[0]
+    assert '<td class="num income">1</td>' in jinlong
+    assert '<td class="num water">0</td>' in jinlong
     assert wang.get("/inbox/cases/overview").status_code == 403
     r = wang.post(
         "/inbox/monitoring/H/plan",
