@@ -69,11 +69,14 @@ def guarantee_factors(found: Found, facts: Facts, policy: Policy, on: date) -> b
         return False
     dropped = [s for s in facts.schooling.values() if s.status == "dropped_out"]
     if dropped:
+        # The reasons stay in the facts: "illness" or "disability" is a health
+        # detail, and factors travel on povwatch.tasks and into lists.
+        for_poverty = sum(1 for s in dropped if s.reason == "poverty")
         found.add(
             "school_dropout",
-            f"{len(dropped)} school-age member(s) out of school",
+            f"{len(dropped)} school-age member(s) out of school, {for_poverty} for poverty",
             dropped_out=len(dropped),
-            reasons=",".join(sorted({s.reason or "other" for s in dropped})),
+            for_poverty=for_poverty,
         )
     lapsed = [c for c in facts.cover.values() if c.status == "lapsed"]
     if lapsed:

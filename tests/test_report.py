@@ -65,8 +65,13 @@ def test_the_monthly_report_of_a_small_county(world, people, clock):  # noqa: F8
     june = ok(county.get("/reports/monthly/2026-06"))
     assert (june["month"], june["as_of"], june["final"]) == ("2026-06", "2026-06-30", True)
     assert [s["key"] for s in june["sections"]] == [
-        "households", "monitoring", "leads", "stages", "measures", "loans", "feeds",
+        "households", "monitoring", "leads", "stages", "measures", "loans", "standard", "feeds",
     ]  # fmt: skip
+    # The standard: H1's income below the line is the one guarantee failing.
+    standard = section(june, "standard")
+    assert standard["figures"]["failing_income"] == 1 and standard["figures"]["households"] == 5
+    assert table(june, "standard")["rows"][-1] == ["全县合计", 5, 1, 0, 0, 0, 0, 0, 0]
+    assert table(june, "standard")["columns"][2:4] == ["收入（一超过）", "义务教育"]
     feeds = section(june, "feeds")  # the departments' feed health of the month
     assert feeds["tables"][0]["columns"][:3] == ["部门", "最近一条", "本月接收"]
     assert feeds["figures"]["stale_income_households"] >= 0

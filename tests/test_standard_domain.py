@@ -30,7 +30,7 @@ def test_a_dropout_is_a_factor_until_the_child_is_back_at_school():
     h = household("yellow")
     h.report_schooling(ref(20), "c1", "dropped_out", "junior_secondary", "poverty")
     assert codes(h) == ["school_dropout"] and level(h) == "high"
-    assert factor(h, "school_dropout").figures == {"dropped_out": "1", "reasons": "poverty"}
+    assert factor(h, "school_dropout").figures == {"dropped_out": "1", "for_poverty": "1"}
     h.report_schooling(ref(5), "c1", "enrolled", "junior_secondary")
     assert codes(h) == []
     # An older report arriving late does not undo the newer one.
@@ -38,6 +38,11 @@ def test_a_dropout_is_a_factor_until_the_child_is_back_at_school():
     assert codes(h) == []
     h.report_schooling(ref(2), "c2", "completed", "junior_secondary")
     assert codes(h) == []
+    # A reason that is a health detail stays in the facts, out of the factor.
+    h.report_schooling(ref(1), "c3", "dropped_out", "primary", "illness")
+    f = factor(h, "school_dropout")
+    assert f.figures == {"dropped_out": "1", "for_poverty": "0"}
+    assert "illness" not in f.reason
 
 
 def test_guarantees_are_watched_for_registered_and_marginal_households_only():

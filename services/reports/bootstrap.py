@@ -17,6 +17,7 @@ from services.infra.settings import Settings
 from services.reports import sections
 from services.reports.feedsection import feeds
 from services.reports.job import ReportJob
+from services.reports.standardsection import standard
 from services.reports.pdf import report_pdf
 from services.reports.store import open_reports
 
@@ -34,6 +35,7 @@ def providers(
         sections.stages(case_list),
         sections.measures(monitoring),
         sections.loans(risk),
+        standard(risk),
     ]
     return out + [feeds(feed)] if feed is not None else out
 
