@@ -17,8 +17,8 @@ from services.infra.settings import Settings
 from services.reports import sections
 from services.reports.feedsection import feeds
 from services.reports.job import ReportJob
-from services.reports.standardsection import standard
 from services.reports.pdf import report_pdf
+from services.reports.standardsection import standard
 from services.reports.store import open_reports
 
 Term = Callable[[str, str | None], str]
