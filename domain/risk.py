@@ -156,20 +156,40 @@ class _Incomes(NamedTuple):
 
 def _incomes(facts: Facts, policy: Policy, start: date, on: date) -> _Incomes:
     windows = ((start, on), (_year_before(start), start), (_months_before(on, 6), on))
-    totals = _window_incomes(facts.incomes, windows)
-    reported = totals[0] is not None
+    year, previous, half = _window_incomes(facts.incomes, windows)
+    reported = year is not None
+    if facts.assistance or facts.member_changes:
+        return _standard_incomes(facts, policy, windows, [year, previous, half], reported)
+    members = max(facts.members, 1)
+    return _Incomes(
+        reported,
+        year,
+        _money(year / members) if year is not None else None,
+        _money(previous / members) if previous is not None else None,
+        _money(half * 2 / members) if half is not None else None,
+    )
+
+
+def _standard_incomes(
+    facts: Facts,
+    policy: Policy,
+    windows: tuple[tuple[date, date], ...],
+    totals: list[Decimal | None],
+    reported: bool,
+) -> _Incomes:
+    """The windows' incomes with civil affairs' counted grants as transfer
+    income, per member counted for the days they were one (domain.standard)."""
     if facts.assistance:
-        # Civil affairs' grants of the counted schemes are transfer income.
         for k, (lo, end) in enumerate(windows):
             paid = assistance_income(facts.assistance, policy.transfer_schemes, lo, end - ONE_DAY)
             if paid:
                 total = totals[k]
                 totals[k] = paid if total is None else total + paid
-    year, previous, half = totals
     if facts.member_changes:
         heads = [average_members(facts, lo, end - ONE_DAY) for lo, end in windows]
     else:
         heads = [Decimal(max(facts.members, 1))] * 3
+    year, previous, half = totals
     return _Incomes(
         reported,
         year,
@@ -182,7 +202,23 @@ def _incomes(facts: Facts, policy: Policy, start: date, on: date) -> _Incomes:
 def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
     """Derives the household's risk factors and level as of ``on``."""
     start = _year_before(on)
+    return _assess(facts, policy, on, start, _incomes(facts, policy, start, on))
+
+
+def assess_both(
+    facts: Facts, policy: Policy, other: Policy, on: date
+) -> tuple[RiskStatus, RiskStatus]:
+    """The household under two policies on one day (what-if): its incomes,
+    the larger part of an assessment, are counted once when both policies
+    count the same transfers."""
+    start = _year_before(on)
     incomes = _incomes(facts, policy, start, on)
+    if other.transfer_schemes != policy.transfer_schemes:
+        return _assess(facts, policy, on, start, incomes), assess(facts, other, on)
+    return _assess(facts, policy, on, start, incomes), _assess(facts, other, on, start, incomes)
+
+
+def _assess(facts: Facts, policy: Policy, on: date, start: date, incomes: _Incomes) -> RiskStatus:
     found = _Factors(policy)
     if facts.registered:
         _income_factors(found, incomes, policy)
@@ -190,11 +226,15 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
     damage = _disaster_factor(found, facts, policy, incomes.year, start, on)
     employed = _employment_factors(found, facts)
     open_loans, overdue_loans = _loan_factor(found, facts, policy, on)
-    house_overdue = guarantee_factors(found, facts, policy, on)
+    # Most households have none of the guarantees' facts: checked first.
+    house_overdue = (facts.schooling or facts.cover or facts.house or facts.water) and (
+        guarantee_factors(found, facts, policy, on)
+    )
     if facts.illnesses:
         reimbursement_factor(found, facts, policy, start, on)
-    if facts.registered:
-        safety_net_factor(found, facts, policy, incomes.per_capita, on)
+    pci = incomes.per_capita
+    if facts.registered and pci is not None and pci < policy.dibao_line_yuan:
+        safety_net_factor(found, facts, policy, pci, on)
     return RiskStatus(
         household_id=facts.code,
         registered=facts.registered,
@@ -216,8 +256,8 @@ def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
         overdue_loans=overdue_loans,
         factors=tuple(found.found),
         level=level_of(found.found),
-        guarantees=failing(f.code for f in found.found),
-        house_fix_overdue=house_overdue,
+        guarantees=failing(f.code for f in found.found) if found.found else (),
+        house_fix_overdue=bool(house_overdue),
     )
 
 

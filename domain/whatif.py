@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time
 from domain.alerting import Held, decide
 from domain.facts import Facts
 from domain.policy import PolicyBook
-from domain.risk import RiskStatus, assess
+from domain.risk import RiskStatus, assess, assess_both
 from domain.rules import RuleBook
 from domain.vocabulary import FACTOR_CODES, LEVELS
 
@@ -99,8 +99,10 @@ class Comparison:
         """The household assessed under both regimes. A policy in force that
         the proposal keeps as it is is assessed once."""
         same_policy, same_rules = self.same
-        status_now = assess(facts, self.policy_now, self.on)
-        status_new = status_now if same_policy else assess(facts, self.policy_new, self.on)
+        if same_policy:
+            status_now = status_new = assess(facts, self.policy_now, self.on)
+        else:
+            status_now, status_new = assess_both(facts, self.policy_now, self.policy_new, self.on)
         side_now = side(status_now, self.current.rules, self.now)
         if same_policy and same_rules:
             side_new = side_now
