@@ -137,7 +137,12 @@ def test_one_household_one_plan_evidence_raises_priority(world):
     w.send(w.b.illness("H", MONDAY.date(), "9000.00", "1000.00"))
     (task,) = w.tasks()
     assert task.task_id == first.task_id and task.level == "critical"
-    assert {f.code for f in task.factors} == {"income_below_line", "medical_cost_high"}
+    # A stay reimbursed a ninth is under the plan's 85% too (plan §3(2)2).
+    assert {f.code for f in task.factors} == {
+        "income_below_line",
+        "medical_cost_high",
+        "reimbursement_low",
+    }
     assert task.history[-1].what == "evidence added"
     # The same facts again change nothing.
     w.reassess()

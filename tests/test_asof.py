@@ -73,7 +73,10 @@ def test_a_late_fact_changes_known_now_but_not_known_then(who):
     assert body["as_of"] == DAY and body["policy_from"] == "2023-01-01"
     assert body["known_then"]["level"] == "none" and body["known_then"]["factors"] == []
     assert body["known_now"]["level"] == "critical"
-    assert {f["code"] for f in body["known_now"]["factors"]} == {"medical_cost_high"}
+    assert {f["code"] for f in body["known_now"]["factors"]} == {
+        "medical_cost_high",
+        "reimbursement_low",
+    }
     assert body["changed"] and body["late_facts"] == 1
     illness = body["timeline"][-1]
     assert illness["kind"] == "IllnessReported" and illness["late"]

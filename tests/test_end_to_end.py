@@ -140,7 +140,7 @@ def test_every_type_is_stored_through_the_broker(settings, monitor):
     )
     assert status.card == "green" and status.open_loans == 1 and status.overdue_loans == 1
     assert status.labour_capable == 1  # the member who left could work
-    assert status.guarantees == ["education", "medical", "housing", "water"]
+    assert status.guarantees == ["income", "education", "medical", "housing", "water", "safety_net"]
 
 
 def test_unregistered_household_is_kept_then_completed_by_registration(settings, monitor):
