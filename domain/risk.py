@@ -49,7 +49,10 @@ class Factor:
     figures: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each of its two dozen fields through
+# object.__setattr__, a third of an assessment's own time; nothing changes a
+# status once assessed (a new assessment makes a new one).
+@dataclass(slots=True)
 class RiskStatus:
     household_id: str
     registered: bool
