@@ -93,6 +93,10 @@ def test_the_county_office_reads_the_monthly_report_and_downloads_its_pdf(chromi
     expect(office.locator("#report-charts h2")).to_contain_text("2026-07")
     for name in CHARTS:
         drawn(office, f"#overview-chart-{name}")
+    # The standard's table: per township, the households failing each guarantee.
+    expect(office.locator("#standard h2")).to_contain_text("两不愁三保障及饮水安全")
+    expect(office.locator("#standard-townships thead")).to_contain_text("饮水安全")
+    expect(office.locator("#standard-totals")).to_contain_text("全县合计")
     shot(office, "cases-overview-charts.png")
     office.context.close()
 
