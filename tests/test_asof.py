@@ -51,6 +51,10 @@ def late(settings, recording):
         publish(settings, B.illness("H-1", date(2026, 5, 10), "60000", "10000"))
         wait_for(stored(3), what="the late illness")
         wait_for(lambda: service.view.get("H-2"), what="the projection")
+        wait_for(
+            lambda: (s := service.view.get("H-1")) is not None and s.medical_self_paid_yuan > 0,
+            what="the late illness projected",
+        )
         yield service
 
 
