@@ -82,6 +82,10 @@ def side(status: RiskStatus, rules: RuleBook, now: datetime) -> Side:
     )
 
 
+def _alike(status: RiskStatus, seen: Side) -> bool:
+    return status.level == seen.level and frozenset(f.code for f in status.factors) == seen.factors
+
+
 class Comparison:
     """Both regimes as they stand on one date, for comparing household after
     household: the policies in force, the time and whether anything differs
@@ -104,7 +108,9 @@ class Comparison:
         else:
             status_now, status_new = assess_both(facts, self.policy_now, self.policy_new, self.on)
         side_now = side(status_now, self.current.rules, self.now)
-        if same_policy and same_rules:
+        if same_rules and (same_policy or _alike(status_new, side_now)):
+            # The rules read a status's card, level and factor codes only:
+            # the same rules decide alike on a status alike in those.
             side_new = side_now
         else:
             side_new = side(status_new, self.proposed.rules, self.now)
