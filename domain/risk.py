@@ -14,31 +14,28 @@ Factor rules and where they come from:
 - an overdue poverty micro-loan: plan §3(2)8 (overdue rate below 1%);
 - the standard's guarantees (schooling, medical insurance and reimbursement,
   housing, water, the minimum-living allowance): plan §3(2)1-6, in
-  ``domain.standard``, which also counts members for the days they were
-  members and civil affairs' grants as transfer income.
+  ``domain.standard``.
+
+Income over the windows (members counted for the days they were members,
+civil affairs' grants as transfer income) is ``domain.incomes``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from datetime import date
+from decimal import Decimal
 
-from domain.facts import Facts, Income
+from domain.facts import Facts
+from domain.incomes import Incomes, incomes_of, money, year_before
 from domain.policy import Policy
 from domain.standard import (
-    assistance_income,
-    average_members,
     failing,
     guarantee_factors,
     reimbursement_factor,
     safety_net_factor,
 )
 from domain.vocabulary import LEVELS, REGISTERED_CARDS
-
-CENT = Decimal("0.01")
-ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -78,54 +75,6 @@ class RiskStatus:
     house_fix_overdue: bool = False  # a C or D house past its fix-by day
 
 
-def _money(x: Decimal) -> Decimal:
-    return x.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _window_incomes(
-    incomes: list[Income], windows: tuple[tuple[date, date], ...]
-) -> list[Decimal | None]:
-    """Income falling in each window [start, end), each report prorated by the
-    share of its period inside the window; None for a window no report touches.
-
-    One pass for all windows, and a report wholly inside a window is added
-    as it is: assessment runs for every touched household on every batch,
-    and a household's reports pile up month after month."""
-    bounds = [(start, end - ONE_DAY) for start, end in windows]
-    totals: list[Decimal | None] = [None] * len(bounds)
-    earliest = min(lo for lo, _ in bounds)
-    latest = max(hi for _, hi in bounds)
-    for inc in incomes:
-        first, last = inc.period_start, inc.period_end
-        # Years of monthly reports pile up; most fall before every window.
-        if last < earliest or first > latest:
-            continue
-        for k, (lo, hi) in enumerate(bounds):
-            if last < lo or first > hi:
-                continue
-            if first >= lo and last <= hi:
-                share = inc.amount_yuan
-            else:
-                overlap = (min(last, hi) - max(first, lo)).days + 1
-                share = inc.amount_yuan * Decimal(overlap) / Decimal((last - first).days + 1)
-            total = totals[k]
-            totals[k] = share if total is None else total + share
-    return totals
-
-
-def _year_before(on: date) -> date:
-    try:
-        return on.replace(year=on.year - 1)
-    except ValueError:  # 29 February
-        return on.replace(year=on.year - 1, day=28)
-
-
-def _months_before(on: date, months: int) -> date:
-    year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
-    day = min(on.day, 28)
-    return date(year, month + 1, day)
-
-
 class _Factors:
     """The factors found so far, each with the policy's severity unless the
     rule that found it says otherwise."""
@@ -147,65 +96,10 @@ class _Factors:
         )
 
 
-class _Incomes(NamedTuple):
-    """A household's income over the windows the rules read."""
-
-    reported: bool  # some income report falls in the 12 months
-    year: Decimal | None  # the 12 months before the evaluation date
-    per_capita: Decimal | None
-    previous_per_capita: Decimal | None  # the 12 months before those
-    half_year_per_capita: Decimal | None  # the last 6 months, annualised
-
-
-def _incomes(facts: Facts, policy: Policy, start: date, on: date) -> _Incomes:
-    windows = ((start, on), (_year_before(start), start), (_months_before(on, 6), on))
-    year, previous, half = _window_incomes(facts.incomes, windows)
-    reported = year is not None
-    if facts.assistance or facts.member_changes:
-        return _standard_incomes(facts, policy, windows, [year, previous, half], reported)
-    members = max(facts.members, 1)
-    return _Incomes(
-        reported,
-        year,
-        _money(year / members) if year is not None else None,
-        _money(previous / members) if previous is not None else None,
-        _money(half * 2 / members) if half is not None else None,
-    )
-
-
-def _standard_incomes(
-    facts: Facts,
-    policy: Policy,
-    windows: tuple[tuple[date, date], ...],
-    totals: list[Decimal | None],
-    reported: bool,
-) -> _Incomes:
-    """The windows' incomes with civil affairs' counted grants as transfer
-    income, per member counted for the days they were one (domain.standard)."""
-    if facts.assistance:
-        for k, (lo, end) in enumerate(windows):
-            paid = assistance_income(facts.assistance, policy.transfer_schemes, lo, end - ONE_DAY)
-            if paid:
-                total = totals[k]
-                totals[k] = paid if total is None else total + paid
-    if facts.member_changes:
-        heads = [average_members(facts, lo, end - ONE_DAY) for lo, end in windows]
-    else:
-        heads = [Decimal(max(facts.members, 1))] * 3
-    year, previous, half = totals
-    return _Incomes(
-        reported,
-        year,
-        _money(year / heads[0]) if year is not None else None,
-        _money(previous / heads[1]) if previous is not None else None,
-        _money(half * 2 / heads[2]) if half is not None else None,
-    )
-
-
 def assess(facts: Facts, policy: Policy, on: date) -> RiskStatus:
     """Derives the household's risk factors and level as of ``on``."""
-    start = _year_before(on)
-    return _assess(facts, policy, on, start, _incomes(facts, policy, start, on))
+    start = year_before(on)
+    return _assess(facts, policy, on, start, incomes_of(facts, policy, start, on))
 
 
 def assess_both(
@@ -214,14 +108,14 @@ def assess_both(
     """The household under two policies on one day (what-if): its incomes,
     the larger part of an assessment, are counted once when both policies
     count the same transfers."""
-    start = _year_before(on)
-    incomes = _incomes(facts, policy, start, on)
+    start = year_before(on)
+    incomes = incomes_of(facts, policy, start, on)
     if other.transfer_schemes != policy.transfer_schemes:
         return _assess(facts, policy, on, start, incomes), assess(facts, other, on)
     return _assess(facts, policy, on, start, incomes), _assess(facts, other, on, start, incomes)
 
 
-def _assess(facts: Facts, policy: Policy, on: date, start: date, incomes: _Incomes) -> RiskStatus:
+def _assess(facts: Facts, policy: Policy, on: date, start: date, incomes: Incomes) -> RiskStatus:
     found = _Factors(policy)
     if facts.registered:
         _income_factors(found, incomes, policy)
@@ -252,7 +146,7 @@ def _assess(facts: Facts, policy: Policy, on: date, start: date, incomes: _Incom
         previous_per_capita_income_yuan=incomes.previous_per_capita,
         half_year_per_capita_income_yuan=incomes.half_year_per_capita,
         income_stale=facts.registered and not incomes.reported,
-        medical_self_paid_yuan=_money(medical),
+        medical_self_paid_yuan=money(medical),
         employed_members=employed,
         housing_damage=damage,
         open_loans=open_loans,
@@ -264,7 +158,7 @@ def _assess(facts: Facts, policy: Policy, on: date, start: date, incomes: _Incom
     )
 
 
-def _income_factors(found: _Factors, incomes: _Incomes, policy: Policy) -> None:
+def _income_factors(found: _Factors, incomes: Incomes, policy: Policy) -> None:
     """Below the line or inside the watch band (plan §3(1)); a drop of the
     policy's ratio on the previous 12 months (national monitoring practice)."""
     pci, prev_pci = incomes.per_capita, incomes.previous_per_capita
@@ -294,7 +188,7 @@ def _income_factors(found: _Factors, incomes: _Incomes, policy: Policy) -> None:
                 f"per-capita income fell {_pct(drop)} from {prev_pci} to {pci} yuan",
                 per_capita_income_yuan=pci,
                 previous_yuan=prev_pci,
-                drop_ratio=_money(drop),
+                drop_ratio=money(drop),
             )
 
 
@@ -319,17 +213,17 @@ def _medical_factor(
     if medical >= threshold or (medical > 0 and over_income):
         found.add(
             "medical_cost_high",
-            f"self-paid medical cost {_money(medical)} yuan over 12 months"
+            f"self-paid medical cost {money(medical)} yuan over 12 months"
             + (
-                f" exceeds the year's household income {_money(year_income)}"
+                f" exceeds the year's household income {money(year_income)}"
                 if over_income and year_income is not None
                 else ""
             )
             + f" (threshold {threshold})",
             severity="critical" if over_income else None,
-            self_paid_yuan=_money(medical),
+            self_paid_yuan=money(medical),
             threshold_yuan=threshold,
-            household_income_yuan=_money(year_income) if year_income is not None else "unknown",
+            household_income_yuan=money(year_income) if year_income is not None else "unknown",
         )
     return medical
 
@@ -353,15 +247,15 @@ def _disaster_factor(
         severe = damage == "D" or (year_income is not None and loss > year_income)
         found.add(
             "disaster_loss",
-            f"disaster loss {_money(loss)} yuan"
+            f"disaster loss {money(loss)} yuan"
             + (f", house rated {damage}" if damage != "none" else "")
             + (
-                f", more than half a year's income ({_money(half_year)})"
+                f", more than half a year's income ({money(half_year)})"
                 if half_year is not None and loss > half_year
                 else ""
             ),
             severity="critical" if severe else None,
-            loss_yuan=_money(loss),
+            loss_yuan=money(loss),
             housing_damage=damage,
         )
     return damage

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 from domain.facts import Assistance, Facts
@@ -26,6 +26,7 @@ from domain.policy import Policy
 from domain.vocabulary import CARDS, REGISTERED_CARDS
 
 ONE_DAY = timedelta(days=1)
+CENT = Decimal("0.01")
 DAYS_A_MONTH = Decimal(365) / Decimal(12)
 
 # Each guarantee and the factors that say it fails; "income" is the
@@ -128,7 +129,9 @@ def reimbursement_factor(found: Found, facts: Facts, policy: Policy, start: date
             if stay.in_county
             else policy.reimbursement_referred_ratio
         )
-        if share < required:
+        # Short by a fen at least: a settlement rounds its share to the fen.
+        owed = (stay.total_cost_yuan * required).quantize(CENT, rounding=ROUND_HALF_UP)
+        if stay.reimbursed_yuan < owed:
             low += 1
             if worst is None or required - share > worst[0]:
                 worst = (required - share, share, stay.in_county)

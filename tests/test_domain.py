@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from domain import facts as folding
 from domain.facts import Facts, Income, apply, fold
 from domain.household import EVENTS, FACT_TYPES, Conflict, FactRef, Household
+from domain.incomes import window_incomes
 from domain.policy import PolicyBook, PolicyError
-from domain.risk import _window_incomes, assess
+from domain.risk import assess
 from services.households.app import Fact, Households, kafka_position
 from services.households.ids import make_id
 from services.households.packing import revive
@@ -156,7 +157,7 @@ def test_window_income_is_each_days_share_of_each_report(reports, windows):
         (date(2019, 1, 1) + timedelta(days=a), date(2019, 1, 1) + timedelta(days=a + n))
         for a, n in windows
     )
-    for (start, end), got in zip(bounds, _window_incomes(reports, bounds)):
+    for (start, end), got in zip(bounds, window_incomes(reports, bounds)):
         touching = [r for r in reports if r.period_start < end and r.period_end >= start]
         if not touching:
             assert got is None

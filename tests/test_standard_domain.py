@@ -124,6 +124,16 @@ def test_a_stay_reimbursed_below_the_plans_share_is_a_factor(in_county, reimburs
     assert codes(h) == (["reimbursement_low"] if fires else [])
 
 
+def test_a_share_rounded_to_the_fen_is_not_short():
+    # 85% of 1,234.57 is 1,049.3845: a settlement of 1,049.38 is the share to the fen.
+    h = household("yellow", members=1)
+    h.report_income(ref(), Decimal("60000"), kind="wage", **YEAR)
+    h.report_illness(ref(30), "p1", "major", Decimal("1234.57"), Decimal("1049.38"), True)
+    assert codes(h) == []
+    h.report_illness(ref(20), "p1", "major", Decimal("1234.57"), Decimal("1049.37"), True)
+    assert codes(h) == ["reimbursement_low"]
+
+
 def test_the_reimbursement_check_is_for_registered_households_within_the_window():
     blue = household("blue", members=1)
     blue.report_illness(ref(30), "p1", "major", Decimal("10000"), Decimal("5000"), True)

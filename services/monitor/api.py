@@ -106,6 +106,7 @@ def create_app(
     app.include_router(
         household_routes(households, view, allowed(current, Permission.READ_HOUSEHOLDS), policies)
     )
+    app.include_router(standard_routes(view, allowed(current, Permission.READ_HOUSEHOLDS)))
     app.include_router(upload_routes(uploads, allowed(current, Permission.PUBLISH)))
     app.include_router(health_routes(households, view, broker_ok))
     registry = metrics.service_registry(
@@ -157,6 +158,22 @@ def as_of_page(
     return AsOfPage(as_of=on, items=items, total=page.total, limit=limit, offset=offset)
 
 
+def standard_routes(view: RiskStatusView, reader: Callable[..., Principal]) -> APIRouter:
+    router = APIRouter(tags=["households"])
+
+    @router.get("/standard", response_model=StandardPicture)
+    def the_standard(
+        township: str | None = None, who: Principal = Depends(reader)
+    ) -> StandardPicture:
+        """Per township, the households failing each of the standard's
+        guarantees (plan §3(1): income, education, medical cover, housing,
+        water, and the safety net) and the C or D houses past their fix-by
+        day; staff see their own township."""
+        return standard_picture(view, scoped_township(who, township))
+
+    return router
+
+
 def household_routes(
     households: Households,
     view: RiskStatusView,
@@ -180,16 +197,6 @@ def household_routes(
             who, status is not None, status and status.township, f"no household {household_id!r}"
         )
         return status
-
-    @router.get("/standard", response_model=StandardPicture)
-    def the_standard(
-        township: str | None = None, who: Principal = Depends(reader)
-    ) -> StandardPicture:
-        """Per township, the households failing each of the standard's
-        guarantees (plan §3(1): income, education, medical cover, housing,
-        water, and the safety net) and the C or D houses past their fix-by
-        day; staff see their own township."""
-        return standard_picture(view, scoped_township(who, township))
 
     @router.get("/households", response_model=StatusPage | AsOfPage)
     def list_households(
