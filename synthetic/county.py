@@ -193,6 +193,20 @@ def _month(start: date, k: int) -> tuple[date, date]:
     return first, date(y2, m2 + 1, 1) - timedelta(days=1)
 
 
+def _message(
+    event_id: str, kind: str, h: Household, on: date, at: time, source: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "type": kind,
+        "household_id": h.code,
+        "occurred_at": datetime.combine(on, at, CST).isoformat(),
+        "source": source,
+        "schema_version": 1,
+        "data": data,
+    }
+
+
 def messages(
     county: County, rates: Rates | None = None, last_year_income: bool = False
 ) -> Iterator[dict[str, Any]]:
@@ -207,16 +221,8 @@ def messages(
     def msg(kind: str, h: Household, on: date, source: str, data: dict[str, Any]) -> dict[str, Any]:
         nonlocal seq
         seq += 1
-        moment = datetime.combine(on, time(8 + seq % 10, seq % 60), CST)
-        return {
-            "event_id": f"{source[:4]}-{county.seed}-{seq:09d}",
-            "type": kind,
-            "household_id": h.code,
-            "occurred_at": moment.isoformat(),
-            "source": source,
-            "schema_version": 1,
-            "data": data,
-        }
+        at = time(8 + seq % 10, seq % 60)
+        return _message(f"{source[:4]}-{county.seed}-{seq:09d}", kind, h, on, at, source, data)
 
     # The standard's feeds draw from a generator and a numbering of their own:
     # the other departments' messages stay what they were for a seed.
@@ -228,16 +234,8 @@ def messages(
     ) -> dict[str, Any]:
         nonlocal std_seq
         std_seq += 1
-        moment = datetime.combine(on, time(9 + std_seq % 8, std_seq % 60), CST)
-        return {
-            "event_id": f"{source[:4]}-{county.seed}-s{std_seq:09d}",
-            "type": kind,
-            "household_id": h.code,
-            "occurred_at": moment.isoformat(),
-            "source": source,
-            "schema_version": 1,
-            "data": data,
-        }
+        at = time(9 + std_seq % 8, std_seq % 60)
+        return _message(f"{source[:4]}-{county.seed}-s{std_seq:09d}", kind, h, on, at, source, data)
 
     registry_day = county.start - timedelta(days=1)
     for h in county.households:
