@@ -54,6 +54,18 @@ def failing(codes: Iterable[str]) -> tuple[str, ...]:
     return tuple(g for g in GUARANTEES if g in seen)
 
 
+# A risk status's guarantees as the bits of one integer (bit k: GUARANTEES'
+# k-th failing; the bit after them: a C or D house past its day), the one
+# column the risk view keeps for them.
+HOUSE_LATE_BIT = len(GUARANTEES)
+
+
+def standard_bits(guarantees: Iterable[str], house_late: bool) -> int:
+    order = list(GUARANTEES)
+    bits = sum(1 << order.index(g) for g in guarantees)
+    return bits | (1 << HOUSE_LATE_BIT) if house_late else bits
+
+
 def house_fix_by(rated_on: date, policy: Policy) -> date:
     """The day a house rated C or D on ``rated_on`` is to be fixed by: the
     policy's month and day (plan §3(2)3: end of June) on or after the rating."""

@@ -245,8 +245,7 @@ def test_a_view_made_before_the_guarantees_gains_their_columns(store_settings, h
     view = open_view(store_settings)
     table = view.table.name
     with view.datastore.transaction(commit=True) as c:
-        for column in ("fails_water", "house_fix_overdue"):
-            c.execute(f"ALTER TABLE {_qualified(store_settings, table)} DROP COLUMN {column}")
+        c.execute(f"ALTER TABLE {_qualified(store_settings, table)} DROP COLUMN standard")
     view.datastore.close()
     reopened = open_view(store_settings)
     projection = RiskStatusProjection(

@@ -1,28 +1,29 @@
 """The county's picture of the standard (plan §3(1)): per township, the
 households failing each guarantee and the C or D houses past their fix-by
-day, from the risk status view's per-guarantee columns in one grouped sum."""
+day, from the bits of the risk status view's ``standard`` column in one
+grouped query."""
 
 from __future__ import annotations
 
-from domain.standard import GUARANTEES
+from domain.standard import GUARANTEES, HOUSE_LATE_BIT
 from schemas.status import StandardPicture, StandardRow
 from services.households.statusview import RiskStatusView
-from services.infra.viewreads import totals_by
+from services.infra.viewreads import bits_by
 
 
 def standard_picture(view: RiskStatusView, township: str | None = None) -> StandardPicture:
     """Every township's row (or ``township``'s alone), and the county's."""
-    households = view.counts("township")
     rows = []
-    for (t,), sums in sorted(totals_by(view, "township").items(), key=lambda kv: kv[0][0] or ""):
+    counted = bits_by(view, "standard", HOUSE_LATE_BIT + 1, "township")
+    for (t,), (households, bits) in sorted(counted.items(), key=lambda kv: kv[0][0] or ""):
         if t is None or (township is not None and t != township):
             continue  # streams the registry does not know have no township
         rows.append(
             StandardRow(
                 township=t,
-                households=households.get((t,), 0),
-                failing={g: sums.get(f"fails_{g}", 0) for g in GUARANTEES},
-                houses_past_deadline=sums.get("house_fix_overdue", 0),
+                households=households,
+                failing=dict(zip(GUARANTEES, bits)),
+                houses_past_deadline=bits[HOUSE_LATE_BIT],
             )
         )
     totals = StandardRow(

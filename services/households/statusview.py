@@ -4,7 +4,7 @@ APIs and the CLI."""
 
 from __future__ import annotations
 
-from domain.standard import GUARANTEES
+from domain.standard import standard_bits
 from schemas.status import RiskStatusOut
 from services.infra import views
 from services.infra.settings import Settings
@@ -16,10 +16,17 @@ RISK_STATUS = Table(
     columns=("township", "village", "card", "level"),
     model=RiskStatusOut,
     order="household_id",
-    sums=("open_loans", "overdue_loans", *(f"fails_{g}" for g in GUARANTEES), "house_fix_overdue"),
-    # Per guarantee, 1 when the household fails it: the county's picture sums
-    # them by township in one query (services/infra/viewreads.totals_by).
-    derived={f"fails_{g}": (lambda doc, g=g: g in doc.guarantees) for g in GUARANTEES},
+    sums=("open_loans", "overdue_loans", "standard"),
+    # The guarantees failing as bits (domain.standard.standard_bits): one
+    # column, whose bits the county's picture counts by township in one
+    # query (services/infra/viewreads.bits_by); its sum means nothing.
+    derived={
+        "standard": lambda doc: (
+            standard_bits(doc.guarantees, doc.house_fix_overdue)
+            if doc.guarantees or doc.house_fix_overdue
+            else 0
+        )
+    },
 )
 
 

@@ -72,3 +72,43 @@ def totals_by(view: DocumentView[Any], *columns: str) -> dict[tuple[Any, ...], d
             )
             rows = list(curs.fetchall())
     return {tuple(r[c] for c in columns): {c: int(r[c]) for c in t.sums} for r in rows}
+
+
+def bits_by(
+    view: DocumentView[Any], column: str, bits: int, *group: str
+) -> dict[tuple[Any, ...], tuple[int, list[int]]]:
+    """Per value of ``group``: the rows, and how many have each of the first
+    ``bits`` bits of the integer ``column`` set (a row made before the column
+    counts as none set). One grouped query."""
+    t = view.table
+    if set(group) - set(t.columns) or column not in t.sums:
+        raise ValueError(f"no bits of {column} by {group} in {t.name}")
+    if isinstance(view, SQLiteDocumentView):
+        cols = ", ".join(group)
+        counted = ", ".join(
+            f"COALESCE(SUM((COALESCE({column}, 0) >> {k}) & 1), 0) AS b{k}" for k in range(bits)
+        )
+        with view.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {cols}, COUNT(*) AS n, {counted} FROM {t.name} GROUP BY {cols}")
+            rows = [dict(r) for r in c.fetchall()]
+    else:
+        group_sql = SQL(", ").join(map(Identifier, group))
+        counted_sql = SQL(", ").join(
+            SQL("COALESCE(SUM((COALESCE({0}, 0) >> {1}) & 1), 0) AS {2}").format(
+                Identifier(column), SQL(str(k)), Identifier(f"b{k}")
+            )
+            for k in range(bits)
+        )
+        with view.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT {0}, COUNT(*) AS n, {1} FROM {2} GROUP BY {0}").format(
+                    group_sql,
+                    counted_sql,
+                    view.ident,  # type: ignore[attr-defined]
+                )
+            )
+            rows = list(curs.fetchall())
+    return {
+        tuple(r[c] for c in group): (int(r["n"]), [int(r[f"b{k}"]) for k in range(bits)])
+        for r in rows
+    }
