@@ -46,10 +46,11 @@ class Factor:
     figures: dict[str, str] = field(default_factory=dict)
 
 
-# Not frozen: a frozen dataclass sets each of its two dozen fields through
-# object.__setattr__, a third of an assessment's own time; nothing changes a
-# status once assessed (a new assessment makes a new one).
-@dataclass(slots=True)
+# Neither frozen nor slotted: a frozen dataclass sets each of its two dozen
+# fields through object.__setattr__ (a third of an assessment's own time),
+# and orjson writes a slotted one at half the speed of one with a __dict__
+# (the view writes every status). Nothing changes a status once assessed.
+@dataclass
 class RiskStatus:
     household_id: str
     registered: bool
