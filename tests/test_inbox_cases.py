@@ -133,6 +133,9 @@ def test_the_stages_in_chinese_through_to_the_overview(site, clock):  # noqa: F8
     assert '<td class="num income">1</td>' in jinlong
     assert '<td class="num water">0</td>' in jinlong
     assert wang.get("/inbox/cases/overview").status_code == 403
+    # The plan's form offers the departments the rule book gives measures to.
+    form = wang.get("/inbox/monitoring/H").text.split('id="add-measure"')[1].split("</form>")[0]
+    assert 'list="departments"' in form and '<option value="县医保局">' in form
     r = wang.post(
         "/inbox/monitoring/H/plan",
         data={"kind": "public_welfare_post", "department": "乡镇人社站", "due_on": "2026-07-10"},

@@ -144,6 +144,7 @@ def inbox_pages(
             notice_pdf=pdf,
             report=parts.report_job.latest if parts.report_job else lambda: None,
             standard=lambda: standard_picture(parts.risk),
+            departments=lambda: sorted({d.name for d in parts.alerts.rules.departments.values()}),
         )
     )
     report_pages = (

@@ -63,6 +63,8 @@ class CaseSources:
     report: Callable[[], Any] = lambda: None
     # The county's picture of the standard's guarantees, per township.
     standard: Callable[[], Any] = lambda: None
+    # The departments the rule book gives the measures to, offered on the plan's form.
+    departments: Callable[[], list[str]] = lambda: []
 
 
 # -- pages -------------------------------------------------------------------------
@@ -160,6 +162,7 @@ class _Pages:
             proposes=who.role.value in clearance_roles and who.may(Permission.ACT_ON_CASES),
             measures=MEASURES,
             states=MEASURE_STATES,
+            departments=self.src.departments(),
         )
 
 
