@@ -37,6 +37,8 @@ class Illness:
     in_county: bool
     chronic_disease: str | None
     occurred_on: date
+    # Outside the county only: None when the department does not say.
+    referred: bool | None = None
 
     @property
     def self_paid_yuan(self) -> Decimal:
@@ -247,6 +249,7 @@ def _illness(f: Facts, e: Household.IllnessReported, ref: FactRef) -> None:
             e.in_county,
             e.chronic_disease,
             ref.occurred_at.date(),
+            e.referred,
         )
     )
 

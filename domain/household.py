@@ -146,6 +146,7 @@ class Household(Aggregate):
         reimbursed_yuan: Decimal
         in_county: bool
         chronic_disease: str | None = None
+        referred: bool | None = None
 
     class DisasterReported(FactEvent):
         kind: str

@@ -126,14 +126,18 @@ def guarantee_factors(found: Found, facts: Facts, policy: Policy, on: date) -> b
 
 def reimbursement_factor(found: Found, facts: Facts, policy: Policy, start: date, on: date) -> None:
     """A stay in the 12 months reimbursed below the plan's share (§3(2)2), for
-    a registered household. A stay outside the county is taken as referred:
-    the departments publish the stays they settle."""
+    a registered household. The 80% is for a stay outside the county after a
+    referral: one the department says was not referred has no share the plan
+    guarantees, and one whose referral it does not say is taken as referred
+    (the departments publish the stays they settle)."""
     if facts.card not in REGISTERED_CARDS:
         return
     worst: tuple[Decimal, Decimal, bool] | None = None  # shortfall, share, in county
     low = 0
     for stay in facts.illnesses:
         if stay.total_cost_yuan <= 0 or not start <= stay.occurred_on <= on:
+            continue
+        if stay.referred is False:
             continue
         share = stay.reimbursed_yuan / stay.total_cost_yuan
         required = (

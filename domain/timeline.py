@@ -38,6 +38,7 @@ _TEXT = {
         f"{e.severity} illness of {e.person_ref}: cost {_y(e.total_cost_yuan)}, "
         f"reimbursed {_y(e.reimbursed_yuan)}, self-paid {_y(e.total_cost_yuan - e.reimbursed_yuan)}"
         + ("" if e.in_county else ", treated outside the county")
+        + (" without referral" if e.referred is False else "")
     ),
     "DisasterReported": lambda e: (
         f"{e.kind}: loss of {_y(e.loss_yuan)}"
@@ -77,6 +78,16 @@ _TEXT = {
 }
 
 
+def _where(e: Any) -> str:
+    if e.in_county:
+        return "in_county"
+    return {True: "referred_out", False: "unreferred_out"}.get(e.referred, "out_of_county")
+
+
+# Figures a fact's wording needs that are not among its own values.
+_DERIVED = {"IllnessReported": lambda e: {"where": _where(e)}}
+
+
 def describe(domain_event: Any) -> Entry:
     kind = type(domain_event).__name__
     ref: FactRef | None = getattr(domain_event, "ref", None)
@@ -96,7 +107,8 @@ def describe(domain_event: Any) -> Entry:
             else str(v)
             for k, v in vars(domain_event).items()
             if not k.startswith("originator") and k not in ("timestamp", "ref")
-        },
+        }
+        | (_DERIVED[kind](domain_event) if kind in _DERIVED else {}),
     )
 
 

@@ -77,11 +77,16 @@ class IllnessReport(Data):
     chronic_disease: (
         Literal["hypertension", "diabetes", "tuberculosis", "severe_mental_illness"] | None
     ) = None
+    # A stay outside the county: whether it followed a referral (转诊), which
+    # the plan's 80% is for (§3(2)2). Absent: the department does not say.
+    referred: bool | None = Field(default=None, strict=True)
 
     @model_validator(mode="after")
     def _reimbursed_within_total(self) -> IllnessReport:
         if self.reimbursed_yuan > self.total_cost_yuan:
             raise ValueError("reimbursed_yuan exceeds total_cost_yuan")
+        if self.in_county and self.referred is not None:
+            raise ValueError("referred is for a stay outside the county (in_county is false)")
         return self
 
 

@@ -79,20 +79,19 @@ class Builder:
         reimbursed: str,
         severity: str = "major",
         person: str = "p1",
+        in_county: bool = True,
+        referred: bool | None = None,
     ):
-        return self.event(
-            "illness.reported",
-            hid,
-            on,
-            {
-                "person_ref": person,
-                "severity": severity,
-                "total_cost_yuan": total,
-                "reimbursed_yuan": reimbursed,
-                "in_county": True,
-            },
-            source="medical-insurance",
-        )
+        data: dict[str, object] = {
+            "person_ref": person,
+            "severity": severity,
+            "total_cost_yuan": total,
+            "reimbursed_yuan": reimbursed,
+            "in_county": in_county,
+        }
+        if referred is not None:
+            data["referred"] = referred
+        return self.event("illness.reported", hid, on, data, source="medical-insurance")
 
     def disaster(self, hid: str, on: date, loss: str, damage: str = "none", kind: str = "flood"):
         return self.event(

@@ -136,7 +136,7 @@ def missing_field(m, rng):
         for k in m["data"]
         if k not in ("flags", "chronic_disease", "job_kind", "monthly_wage_yuan")
         # defaults of the standard's messages: leaving one out is still valid
-        and k not in ("failing", "able_to_work")
+        and k not in ("failing", "able_to_work", "referred")
     ]
     field = rng.choice(required)
     if field in m:
@@ -199,6 +199,17 @@ _IMPOSSIBLE_STANDARD = [
     (
         "household.members_changed",
         {"change": "birth", "person_ref": "n1", "effective_on": "2026-01-01", "able_to_work": True},
+    ),
+    (
+        "illness.reported",
+        {
+            "person_ref": "p1",
+            "severity": "major",
+            "total_cost_yuan": "100.00",
+            "reimbursed_yuan": "50.00",
+            "in_county": True,
+            "referred": False,
+        },
     ),
 ]
 
@@ -286,6 +297,8 @@ def standard_messages() -> list[dict[str, Any]]:
         b.assistance("H1", on, "disability_care", "changed", "65.00", person="p2"),
         b.members("H1", on, "birth", "n1"),
         b.members("H1", on, "move_in", "p5", able=True),
+        b.illness("H1", on, "9000.00", "4000.00", in_county=False, referred=False),
+        b.illness("H1", on, "9000.00", "7300.00", in_county=False, referred=True),
     ]
 
 

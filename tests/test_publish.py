@@ -117,6 +117,33 @@ def test_csv_rows_are_typed_by_the_contract(broker_settings, env, tmp_path):
     assert "already published 1" in run(env, file, "--source", "poverty-office").output
 
 
+def test_a_csv_says_in_chinese_whether_a_stay_outside_the_county_was_referred(
+    broker_settings, env, tmp_path
+):
+    file = tmp_path / "住院.csv"
+    head = ["type", "household_id", "occurred_at", "person_ref", "severity"]
+    head += ["total_cost_yuan", "reimbursed_yuan", "in_county", "referred"]
+    stay = ["illness.reported", "", "2026-05-01T09:00:00+08:00", "p1", "major", "9000", "6000"]
+    with file.open("w", newline="", encoding="utf-8-sig") as f:
+        w = csv.writer(f)
+        w.writerow(head)
+        for hid, in_county, referred in [
+            ("H-1", "否", "是"),
+            ("H-2", "否", "否"),
+            ("H-3", "否", ""),  # not said
+            ("H-4", "是", "否"),  # a referral is for a stay outside the county
+        ]:
+            w.writerow(stay[:1] + [hid] + stay[2:] + [in_county, referred])
+    result = run(env, file, "--source", "medical-insurance")
+    assert "published 3" in result.output, result.output
+    (row,) = rejections(tmp_path / "住院.csv.rejections.csv")
+    assert row["row"] == "5" and "referred is for a stay outside the county" in row["reason"]
+    records = read_topic(broker_settings, broker_settings.events_topic, expect=3)
+    said = {r.key.decode(): json.loads(r.value)["data"] for r in records}
+    assert [said[h].get("referred") for h in ("H-1", "H-2", "H-3")] == [True, False, None]
+    assert not any(d["in_county"] for d in said.values())
+
+
 @pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig"])
 def test_a_csv_from_excel_with_chinese_place_names(broker_settings, env, tmp_path, encoding):
     """Excel on a Chinese Windows saves a CSV in GBK (GB18030), or in UTF-8

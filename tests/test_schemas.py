@@ -89,6 +89,8 @@ def mutate(index: int, path: str, value) -> bytes:
         (mutate(3, "data.person_ref", "430624199001011234"), "data.person_ref"),
         (mutate(3, "data.person_ref", "13912345678"), "data.person_ref"),
         (mutate(3, "data.in_county", "yes"), "data.in_county"),
+        (mutate(3, "data.referred", True), "data"),  # a referral is for a stay outside
+        (mutate(3, "data.referred", "yes"), "data.referred"),
         (mutate(4, "data.housing_damage", "B"), "data.housing_damage"),
         (mutate(5, "data.status", "retired"), "data.status"),
         (mutate(6, "data.principal_yuan", "0"), "data.principal_yuan"),

@@ -49,10 +49,8 @@ def cases(b: Builder) -> dict[str, tuple[list[dict], set[str]]]:
     def earns(hid, amount="20000.00"):
         return b.income(hid, on, amount, *YEAR)
 
-    def stay(hid, total, reimbursed, in_county=True):
-        m = b.illness(hid, on, total, reimbursed)
-        m["data"]["in_county"] = in_county
-        return m
+    def stay(hid, total, reimbursed, in_county=True, referred=None):
+        return b.illness(hid, on, total, reimbursed, in_county=in_county, referred=referred)
 
     return {
         "S-out": (
@@ -96,8 +94,17 @@ def cases(b: Builder) -> dict[str, tuple[list[dict], set[str]]]:
         ),
         "R-80": ([reg("R-80"), earns("R-80"), stay("R-80", "10000.00", "8000.00", False)], set()),
         "R-79": (
-            [reg("R-79"), earns("R-79"), stay("R-79", "10000.00", "7999.99", False)],
+            [reg("R-79"), earns("R-79"), stay("R-79", "10000.00", "7999.99", False, True)],
             {"reimbursement_low"},
+        ),
+        # Outside the county without a referral: no share is guaranteed.
+        "R-unreferred": (
+            [
+                reg("R-unreferred"),
+                earns("R-unreferred"),
+                stay("R-unreferred", "10000.00", "7000.00", False, referred=False),
+            ],
+            set(),
         ),
         "R-blue": (
             [reg("R-blue", "blue"), earns("R-blue"), stay("R-blue", "10000.00", "5000.00")],
@@ -204,7 +211,7 @@ def test_the_countys_picture_counts_households_per_guarantee_and_township(househ
     }
     assert santang.failing["housing"] == 2 and santang.failing["water"] == 1
     assert (jinlong.houses_past_deadline, santang.houses_past_deadline) == (0, 1)
-    assert picture.totals.households == jinlong.households + santang.households == 17
+    assert picture.totals.households == jinlong.households + santang.households == 18
     assert picture.totals.failing["medical"] == 3
     only = standard_picture(projection.view, township="三塘镇")
     assert [r.township for r in only.rows] == ["三塘镇"] and only.totals.failing["education"] == 0

@@ -109,19 +109,41 @@ def test_water_failing_the_standard_until_a_check_meets_it():
 
 
 @pytest.mark.parametrize(
-    ("in_county", "reimbursed", "fires"),
+    ("in_county", "referred", "reimbursed", "fires"),
     [
-        (True, "8500.00", False),  # exactly 85% in the county
-        (True, "8499.99", True),
-        (False, "8000.00", False),  # exactly 80% after referral
-        (False, "7999.99", True),
+        (True, None, "8500.00", False),  # exactly 85% in the county
+        (True, None, "8499.99", True),
+        (False, True, "8000.00", False),  # exactly 80% after referral
+        (False, True, "7999.99", True),
+        # The department does not say: taken as referred.
+        (False, None, "8000.00", False),
+        (False, None, "7999.99", True),
+        # Not referred: the plan guarantees no share of such a stay.
+        (False, False, "7000.00", False),
     ],
 )
-def test_a_stay_reimbursed_below_the_plans_share_is_a_factor(in_county, reimbursed, fires):
+def test_a_stay_reimbursed_below_the_plans_share_is_a_factor(
+    in_county, referred, reimbursed, fires
+):
     h = household("yellow", members=1)
     h.report_income(ref(), Decimal("60000"), kind="wage", **YEAR)  # no income factor
-    h.report_illness(ref(30), "p1", "major", Decimal("10000"), Decimal(reimbursed), in_county)
+    h.report_illness(
+        ref(30), "p1", "major", Decimal("10000"), Decimal(reimbursed), in_county, referred=referred
+    )
     assert codes(h) == (["reimbursement_low"] if fires else [])
+
+
+def test_an_unreferred_stay_still_counts_its_self_paid_cost():
+    # Outside the 80% check, the 8,000 yuan the household paid weighs as any
+    # cost does: over the registered households' 5,000.
+    h = household("yellow", members=1)
+    h.report_income(ref(), Decimal("60000"), kind="wage", **YEAR)
+    h.report_illness(
+        ref(30), "p1", "major", Decimal("10000"), Decimal("2000"), False, referred=False
+    )
+    assert h.facts.illnesses[0].referred is False
+    assert codes(h) == ["medical_cost_high"]
+    assert factor(h, "medical_cost_high").figures["self_paid_yuan"] == "8000.00"
 
 
 def test_a_share_rounded_to_the_fen_is_not_short():
@@ -287,3 +309,28 @@ watch_band_upper_yuan = "5000"
     with pytest.raises(PolicyError) as caught:
         PolicyBook.from_toml(text)
     assert caught.value.field == field, caught.value
+
+
+@pytest.mark.parametrize(
+    ("in_county", "referred", "english", "chinese"),
+    [
+        (True, None, "self-paid 1000 yuan", "县域内住院"),
+        (False, None, "treated outside the county", "县域外住院"),
+        (False, True, "treated outside the county", "经转诊县域外住院"),
+        (False, False, "treated outside the county without referral", "未经转诊县域外住院"),
+    ],
+)
+def test_a_stays_line_in_the_timeline_says_where_it_was_and_whether_referred(
+    in_county, referred, english, chinese
+):
+    from domain.timeline import timeline
+    from services.alerts.inbox.i18n import Words
+
+    h = household("yellow", members=1)
+    h.report_illness(
+        ref(30), "p1", "major", Decimal("5000"), Decimal("4000"), in_county, referred=referred
+    )
+    (line,) = [e for e in timeline(h.events) if e.kind == "IllnessReported"]
+    assert line.text.endswith(english)
+    said = Words("zh").sentence("timeline.IllnessReported", line.text, line.fields)
+    assert f"（{chinese}）" in said and "已报销 4000 元" in said

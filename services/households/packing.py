@@ -79,6 +79,7 @@ LAYOUT = {
         "in_county",
         "chronic_disease",
         "occurred_on",
+        "referred",
     ),
     Disaster: ("kind", "loss_yuan", "housing_damage", "occurred_on"),
     Job: ("status", "job_kind", "monthly_wage_yuan", "since"),
@@ -246,6 +247,7 @@ def pack_sheet(h: FactSheet) -> bytes:
                     i.in_county,
                     i.chronic_disease,
                     i.occurred_on.toordinal(),
+                    i.referred,
                 )
                 for i in f.illnesses
             ]
@@ -355,7 +357,10 @@ def unpack_sheet(key: UUID, data: bytes) -> FactSheet:
         card,
         flags,
         [Income(Decimal(a), day(s), day(e), k) for a, s, e, k in incomes] if incomes else [],
-        [Illness(p, s, Decimal(t), Decimal(r), c, d, day(o)) for p, s, t, r, c, d, o in illnesses]
+        [
+            Illness(p, s, Decimal(t), Decimal(r), c, d, day(o), ref)
+            for p, s, t, r, c, d, o, ref in illnesses
+        ]
         if illnesses
         else [],
         [Disaster(k, Decimal(loss), dmg, day(o)) for k, loss, dmg, o in disasters]
