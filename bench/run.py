@@ -39,6 +39,7 @@ from bench import report as monthly
 from bench.common import log
 from bench.latency import alert_latency
 from bench.measures import E2E, AlertsRun, alerts_over, baseline, end_to_end, floor, rebuild
+from services.cases.notice import find_font
 from services.infra.settings import Settings
 
 ALERTS_BUDGET_S = 240.0  # the alerts process's time on the largest store
@@ -346,9 +347,22 @@ def main() -> int:
         "growth_repeat": growth_repeat,
         "only": args.only,
     }
+    if args.only in (None, "report"):
+        # The report renders a PDF: a machine without a Chinese font fails
+        # now, not at the end of a full run (FontMissing names the remedy).
+        find_font(base.pdf_font)
+
+    def checkpoint() -> None:
+        # Each section's figures are kept as it ends: a run that dies later
+        # still leaves what it measured.
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+
     if args.only is None:
         results.update(store_figures(base, args, repeat))
+        checkpoint()
         results.update(growth_figures(base, args, growth_repeat))
+        checkpoint()
     if args.only == "whatif":
         results["whatif"] = whatif.whatif_figures(
             base, args.whatif_households or (20_000 if q else 1_000_000), args.ingest_processes
@@ -368,12 +382,14 @@ def main() -> int:
             args.ingest_processes,
             keep=args.cases_keep,
         )
+        checkpoint()
     if args.only in (None, "ledgers"):
         results["ledgers"] = ledgers.ledger_figures(
             base,
             args.ledgers_objects or (2_000 if q else 100_000),
             args.ledgers_real or (100 if q else 500),
         )
+        checkpoint()
     if args.only in (None, "report"):
         results["report"] = monthly.report_figures(
             base,

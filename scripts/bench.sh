@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 VENV=$(scripts/venv.sh)
+scripts/packages.sh
 for svc in kafka postgres; do
   scripts/$svc.sh status >/dev/null 2>&1 || scripts/$svc.sh start
 done

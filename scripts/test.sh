@@ -7,19 +7,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 VENV=$(scripts/venv.sh)
 
-# From Debian's packages: promtool and a Prometheus server for the operators'
-# tests; Chromium, and a font with Chinese glyphs, for the inbox's browser tests
-# (Playwright drives the system browser; it downloads none of its own).
-missing=()
-command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
-command -v chromium >/dev/null || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "test: installing ${missing[*]} with apt" >&2
-  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/packages.sh
 
 started=()
 cleanup() {
