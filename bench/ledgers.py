@@ -21,7 +21,7 @@ costs what a real one costs.
 
 from __future__ import annotations
 
-import os
+import json
 import re
 import subprocess
 import sys
@@ -113,26 +113,40 @@ def copies(monitoring: Any, real: int, total: int) -> None:
         monitoring.save(batch, None)
 
 
+# The kernel carries a process's peak resident set across exec, and a child
+# of this process (large after the cases it made) would report this process's
+# peak as its own; a small launcher starts the export and reports the
+# export's own usage (its maxrss in kB, its CPU) as JSON in a file.
+_LAUNCHER = """
+import json, os, subprocess, sys
+p = subprocess.Popen(sys.argv[2:])
+_, status, u = os.wait4(p.pid, 0)
+code = os.waitstatus_to_exitcode(status)
+with open(sys.argv[1], "w") as f:
+    json.dump({"code": code, "maxrss_kb": u.ru_maxrss, "cpu_s": u.ru_utime + u.ru_stime}, f)
+sys.exit(code)
+"""
+
+
 def export(run: Run, out: Path) -> dict[str, Any]:
     """``povwatch export monitoring``: its wall time, peak memory and rows."""
+    usage_file = out.with_suffix(".usage.json")
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "export", "monitoring", "--out", str(out)],
-        env=run.env(COLUMNS="200"), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, str(usage_file),
+         sys.executable, "-m", "services.cli", "export", "monitoring", "--out", str(out)],
+        env=run.env(COLUMNS="200"), cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
-    # wait4 gives this child's own peak resident set (the kernel's maxrss, in kB).
-    _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
-    output = proc.stdout.read() if proc.stdout else ""
-    errors = proc.stderr.read() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
+    output, errors = done.stdout, done.stderr
+    if done.returncode != 0:
         raise RuntimeError(f"povwatch export failed: {errors[-2000:]}")
+    usage = json.loads(usage_file.read_text())
     found = re.search(r"([\d,]+) rows written", output)
     return {
         "seconds": seconds,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "cpu_s": usage["cpu_s"],
+        "peak_rss_mb": usage["maxrss_kb"] / 1024,
         "rows": int(found.group(1).replace(",", "")) if found else -1,
         "bytes": out.stat().st_size,
     }

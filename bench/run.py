@@ -1,6 +1,6 @@
 """povwatch benchmarks on PostgreSQL: figures and their ratios, one run.
 
-    scripts/bench.sh               # the full run (about 42 minutes here)
+    scripts/bench.sh               # the full run (about 90 minutes here)
     scripts/bench.sh --quick       # small sizes, to check the benchmarks work
     scripts/bench.sh --only cases  # the monitoring procedure alone (about 15 minutes)
     scripts/bench.sh --only asof   # a household as of a date, four years of facts (a few minutes)
