@@ -140,9 +140,9 @@ def _nest(row: dict[str, str]) -> dict[str, Any]:
 def _typed(annotation: Any, value: str) -> Any:
     # An optional field (``bool | None``) is typed as what it is when given:
     # an empty cell is left out of the row before it gets here.
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if len(args) == 1 and type(None) in typing.get_args(annotation):
-        annotation = args[0]
+    members = typing.get_args(annotation)
+    if len(members) == 2 and type(None) in members:
+        annotation = next(a for a in members if a is not type(None))
     text = str(annotation)
     if annotation is int:
         return int(value) if value.lstrip("-").isdigit() else value
