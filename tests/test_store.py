@@ -383,3 +383,75 @@ def test_a_view_table_with_a_jsonb_body_is_converted_keeping_its_rows(postgres_s
     reopened.save([status.model_copy(update={"level": "high"})], None)
     assert [s.household_id for s in reopened.search(level="high").items] == [code]
     reopened.datastore.close()
+
+
+def test_a_reassessment_that_keeps_the_indexed_columns_stays_on_its_page(postgres_settings):
+    # A status with two factors and the guarantees is about a kilobyte; the
+    # table's pages keep room for one new version each, so that a monthly
+    # reassessment (same township, village, card and level) is a HOT update
+    # that writes no index entry. A table made with less room gets it.
+    from schemas.status import FactorOut, RiskStatusOut
+
+    factor = FactorOut(
+        code="assistance_missing",
+        severity="watch",
+        reason="per-capita income 949.49 yuan is below the minimum-living line of 4000 "
+        "and the household gets no allowance",
+        figures={"per_capita_income_yuan": "949.49", "dibao_line_yuan": "4000"},
+    )
+    statuses = [
+        RiskStatusOut(
+            household_id=f"430624{i:08d}",
+            registered=True,
+            township="文星街道",
+            village="新湖社区",
+            card="green",
+            members=4,
+            labour_capable=2,
+            evaluated_on=date(2026, 11, 30),
+            policy_from=date(2023, 1, 1),
+            per_capita_income_yuan=None,
+            previous_per_capita_income_yuan=None,
+            half_year_per_capita_income_yuan=None,
+            income_stale=False,
+            medical_self_paid_yuan=0,
+            employed_members=0,
+            housing_damage="none",
+            open_loans=0,
+            overdue_loans=0,
+            factors=[factor, factor, factor],
+            level="watch",
+            guarantees=["income", "safety_net"],
+        )
+        for i in range(40)
+    ]
+    assert all(len(s.model_dump_json()) > 1000 for s in statuses)
+    schema = postgres_settings.postgres_schema
+    view = open_view(postgres_settings)
+    with view.datastore.transaction(commit=True) as curs:
+        curs.execute(f"ALTER TABLE {schema}.risk_status SET (fillfactor = 90)")
+    view.datastore.close()
+    view = open_view(postgres_settings)  # an older table: reopened, it gets the room
+    try:
+        view.save(statuses, None)
+
+        def pages() -> dict[str, str]:
+            with view.datastore.transaction(commit=False) as curs:
+                curs.execute(f"SELECT household_id, ctid::text AS t FROM {schema}.risk_status")
+                return {r["household_id"]: r["t"].split(",")[0] for r in curs.fetchall()}
+
+        before = pages()
+        assert len(set(before.values())) > 1  # several pages, each full to its fillfactor
+        # One household of each page reassessed a month later, in one batch.
+        firsts = {page: key for key, page in sorted(before.items())}
+        later = [
+            s.model_copy(update={"evaluated_on": date(2026, 12, 31)})
+            for s in statuses
+            if s.household_id in firsts.values()
+        ]
+        view.save(later, None)
+        after = pages()
+        assert {k: after[k] for k in firsts.values()} == {k: before[k] for k in firsts.values()}
+        assert view.get(later[0].household_id) == later[0]
+    finally:
+        view.datastore.close()
