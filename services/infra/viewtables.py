@@ -27,8 +27,8 @@ def postgres_table_statements(t: Any, ident: Identifier, schema: str) -> list[Co
     # Room on each page (fillfactor) lets an update that leaves the indexed
     # columns alone (most months' reassessments) stay on its page, writing no
     # index entries (HOT): a fifth of a page holds a new version of a status
-    # of a kilobyte or more (one with two factors and the guarantees), which
-    # a tenth did not.
+    # of a kilobyte (one with two factors and the guarantees); a tenth would
+    # not.
     out.append(
         SQL(
             'CREATE TABLE IF NOT EXISTS {0} ({1} text COLLATE "C" PRIMARY KEY, {2}, body text) '
@@ -40,12 +40,11 @@ def postgres_table_statements(t: Any, ident: Identifier, schema: str) -> list[Co
         SQL(
             "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns "
             "WHERE table_schema = {0} AND table_name = {1} AND column_name = 'body' "
-            "AND data_type = 'jsonb') THEN ALTER TABLE {2} ALTER COLUMN body TYPE text, "
-            "SET (fillfactor = {3}); "
+            "AND data_type = 'jsonb') THEN ALTER TABLE {2} ALTER COLUMN body TYPE text; "
             "END IF; END $$"
-        ).format(Literal(schema), Literal(t.name), ident, Literal(FILLFACTOR))
+        ).format(Literal(schema), Literal(t.name), ident)
     )
-    # Tables made with less room: new pages get the room from now on.
+    # Tables made with another fillfactor (or none): new pages get this room.
     out.append(
         SQL(
             "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n "
