@@ -35,6 +35,21 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# Memory and WAL as docs/scaling.md sizes a county's server: shared buffers a
+# quarter of RAM (at most 2 GB here, at least the server's own 128 MB), so
+# that a million households' statuses and the events' indexes stay in them,
+# and WAL room for a month's dump between two checkpoints (the default 1 GB
+# makes a checkpoint every few minutes of a large dump, and each one makes
+# every page touched after it write its whole image to the WAL again).
+tuning() {
+  local mem_mb buffers_mb
+  mem_mb=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo 2>/dev/null || echo 0)
+  buffers_mb=$(( mem_mb / 4 ))
+  [ "$buffers_mb" -le 2048 ] || buffers_mb=2048
+  [ "$buffers_mb" -ge 128 ] || buffers_mb=128
+  echo "-c shared_buffers=${POVWATCH_POSTGRES_SHARED_BUFFERS:-${buffers_mb}MB} -c max_wal_size=${POVWATCH_POSTGRES_MAX_WAL_SIZE:-4GB}"
+}
+
 start() {
   need_server
   local bin; bin=$(bindir)
@@ -49,7 +64,7 @@ start() {
     say "already running on 127.0.0.1:$PORT"
   else
     as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start \
-      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DATA -c max_connections=200" >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DATA -c max_connections=200 $(tuning)" >/dev/null
     say "server up on 127.0.0.1:$PORT"
   fi
   local psql=("$bin/psql" -h "$DATA" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)

@@ -11,19 +11,17 @@ import pytest
 from domain.facts import apply, fold
 from domain.household import Conflict, FactRef, Household
 from services.households.cache import BoundedCache, CacheSettings, PackedCache, PackedTier
-from services.households.ids import household_id
-from services.households.packing import (
+from services.households.heads import (
     FINGERPRINT,
     DigestNotKept,
     Receipts,
     _token,
-    layout_matches_domain,
     pack_head,
-    pack_sheet,
     revive,
     unpack_head,
-    unpack_sheet,
 )
+from services.households.ids import household_id
+from services.households.packing import layout_matches_domain, pack_sheet, unpack_sheet
 from services.infra.runtime import tune_malloc
 from services.monitor.bootstrap import open_monitor
 from tests.helpers import county_facts

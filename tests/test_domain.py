@@ -20,8 +20,8 @@ from domain.incomes import window_incomes
 from domain.policy import PolicyBook, PolicyError
 from domain.risk import assess
 from services.households.app import Fact, Households, kafka_position
+from services.households.heads import revive, snapshot_of
 from services.households.ids import make_id
-from services.households.packing import revive
 from tests.helpers import county_facts
 
 TZ = timezone(timedelta(hours=8))
@@ -332,6 +332,15 @@ def test_ingestion_appends_the_aggregates_own_events_and_folding_them_gives_its_
 
 def test_every_fact_event_has_its_fold():
     assert set(folding._APPLY) == set(EVENTS.values())
+
+
+def test_a_revived_household_is_the_one_the_librarys_snapshot_makes():
+    h = household()
+    args = (h.aggregate.id, "H1", h.aggregate.version, dict(h.aggregate.receipts))
+    head, from_snapshot = revive(*args), snapshot_of(*args).mutate(None)
+    assert type(head) is type(from_snapshot) is Household
+    assert vars(head) == vars(from_snapshot)
+    assert (head.id, head.version, head.pending_events) == (h.aggregate.id, 2, [])
 
 
 def test_a_household_revived_from_its_receipts_continues_its_stream():

@@ -12,8 +12,8 @@ from domain.household import FactRef
 from schemas.events import parse_event
 from services.households.app import Households, kafka_position, read_heads
 from services.households.cache import CacheSettings, PackedCache
+from services.households.heads import FINGERPRINT, _token, pack_head, unpack_head
 from services.households.ids import household_id
-from services.households.packing import FINGERPRINT, _token, pack_head, unpack_head
 from services.households.statusview import open_view
 from services.infra.policyfile import load_policies
 from services.monitor.riskstatus import RiskStatusProjection

@@ -24,8 +24,8 @@ from eventsourcing.persistence import (
 from domain.facts import FactSheet, fold
 from domain.household import Conflict, FactRef, Household, receipt_key
 from services.households.cache import CacheSettings, HouseholdCache, PackedCache
+from services.households.heads import Receipts, pack_head, revive, settle, unpack_head
 from services.households.ids import household_id as id_of
-from services.households.packing import Receipts, pack_head, revive, settle, unpack_head
 from services.households.reads import raw_states
 from services.infra.transcoder import DateAsISO, OrjsonTranscoder
 
