@@ -186,12 +186,17 @@ def serving(broker_settings: Settings, store_dir, now, **more: Any):
 
 
 def feed(
-    households: Households, messages: list[dict], topic: str = "t", partition: int = 0
+    households: Households,
+    messages: list[dict],
+    topic: str = "t",
+    partition: int = 0,
+    start: int = 0,
 ) -> list[str]:
     """Each message received by the households as the consumer would, at
-    offsets 0, 1, ... of one partition; the outcomes' statuses."""
+    offsets ``start``, ``start`` + 1, ... of one partition; the outcomes'
+    statuses."""
     outcomes = []
-    for offset, m in enumerate(messages):
+    for offset, m in enumerate(messages, start):
         ev = parse_event(json.dumps(m))
         ref = FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest())
         outcome = households.receive(

@@ -283,3 +283,42 @@ def test_the_daily_re_evaluation_moves_the_window(settings):
         status = service.view.get("H-W")
         assert status.evaluated_on == day[0] and status.income_stale
         assert status.per_capita_income_yuan is None
+
+
+def test_a_rebalance_that_hands_back_the_same_partitions_keeps_the_cache(settings):
+    from services.infra import kafka
+
+    b = Builder("rejoin")
+    with open_monitor(settings, today=lambda: TODAY) as service:
+        publish(settings, b.register("H-J", TODAY - timedelta(days=3), "yellow"))
+        wait_for(lambda: service.households.household("H-J"), what="H-J stored")
+        wait_for(lambda: service.households.cache.complete, what="a complete cache")
+        kept = len(service.households.cache)
+        assert kept >= 1
+        held = service.ingestor.consumer.assignment()
+        # Another member joins the monitor's group for another topic: the
+        # group rebalances and the ingester gets its own partitions back.
+        other = kafka.consumer(settings, settings.monitor_group)
+        try:
+            other.subscribe([settings.dlq_topic])
+            wait_for(
+                lambda: other.poll(timeout_ms=200) is not None and other.assignment(),
+                what="the other member's partitions",
+                timeout=60,
+            )
+            assert service.ingestor.consumer.assignment() == held
+            assert service.households.cache.complete
+            assert len(service.households.cache) == kept
+            publish(
+                settings,
+                b.income("H-J", TODAY - timedelta(days=1), "9000.00", *YEAR),
+                b.register("H-K", TODAY - timedelta(days=1), "blue"),
+            )
+            wait_for(
+                lambda: (h := service.households.household("H-J")) and h.version == 3,
+                what="H-J's income",
+            )
+            wait_for(lambda: service.households.household("H-K"), what="H-K stored")
+            assert service.households.cache.complete  # nothing read from the store
+        finally:
+            other.close()

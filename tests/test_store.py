@@ -455,3 +455,51 @@ def test_a_reassessment_that_keeps_the_indexed_columns_stays_on_its_page(postgre
         assert view.get(later[0].household_id) == later[0]
     finally:
         view.datastore.close()
+
+
+def test_partitions_taken_back_as_they_were_left_keep_the_cache_and_its_claim(
+    store_settings, households
+):
+    b = Builder("back")
+    ours = [("t", 0), ("t", 1)]
+    assert households.assign(ours, among=2) == {("t", 0): None, ("t", 1): None}
+    assert households.cache.complete  # nothing recorded: every household is new
+    assert feed(households, [b.register("H-1", TODAY, "yellow")], partition=0) == ["stored"]
+    kept = households.cache.get(household_id("H-1"))
+    assert kept is not None and kept.version == 2
+
+    # A rebalance hands the same partitions back, at the positions this
+    # process recorded: nobody wrote them meanwhile.
+    assert households.assign(ours, among=2) == {("t", 0): 1, ("t", 1): None}
+    assert households.cache.complete
+    assert households.cache.get(household_id("H-1")) is kept
+
+    # The topic gained partitions (keys may have moved): forgotten.
+    households.assign(ours, among=4)
+    assert len(households.cache) == 0 and not households.cache.complete
+    households.assign(ours, among=2)
+    feed(households, [b.income("H-1", TODAY, "10.00", TODAY - timedelta(days=30), TODAY)], start=1)
+    assert households.cache.get(household_id("H-1")) is not None
+
+    # Another process wrote one of them in between: forgotten, and the
+    # store is read for what the other wrote.
+    other = Households(env=store_settings.store_env("Monitor"))
+    try:
+        assert feed(other, [b.register("H-2", TODAY, "blue")], partition=1) == ["stored"]
+    finally:
+        other.close()
+    households.assign(ours, among=2)
+    assert len(households.cache) == 0 and not households.cache.complete
+    assert feed(
+        households,
+        [b.income("H-2", TODAY, "20.00", TODAY - timedelta(days=30), TODAY)],
+        partition=1,
+        start=1,
+    ) == ["stored"]
+    assert households.household("H-2").version == 3
+
+    # Other partitions than those left: forgotten too.
+    households.assign(ours, among=2)
+    assert households.cache.get(household_id("H-2")) is not None
+    households.assign([("t", 0)], among=2)
+    assert len(households.cache) == 0

@@ -41,9 +41,14 @@ class FactRefAsDict(Transcoding):
         return FactRef(**data)
 
 
+def position_name(topic: str, partition: int) -> str:
+    """The name under which the store tracks a Kafka partition's position."""
+    return f"kafka:{topic}:{partition}"
+
+
 def kafka_position(topic: str, partition: int, offset: int) -> Tracking:
     # Notification ids start at 1; Kafka offsets at 0.
-    return Tracking(application_name=f"kafka:{topic}:{partition}", notification_id=offset + 1)
+    return Tracking(application_name=position_name(topic, partition), notification_id=offset + 1)
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,9 @@ class Households(Application[UUID]):
         if cache is None or isinstance(cache, CacheSettings):
             cache = PackedCache(cache or CacheSettings(), pack_head, unpack_head)
         self.cache: HouseholdCache = cache
+        # What ``assign`` last took: the topic's partition count and each
+        # partition's position as this process last recorded it.
+        self._held: tuple[int, dict[str, int | None]] | None = None
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -115,26 +123,39 @@ class Households(Application[UUID]):
 
     # -- the cache's scope --------------------------------------------------
 
-    def assign(self, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int | None]:
-        """Takes these Kafka partitions as this process's own (forgetting any
-        it held) and returns the offset each resumes from (None: nothing
+    def assign(
+        self, partitions: Iterable[tuple[str, int]], among: int = 0
+    ) -> dict[tuple[str, int], int | None]:
+        """Takes these Kafka partitions (of ``among`` in the topic) as this
+        process's own and returns the offset each resumes from (None: nothing
         recorded).
 
         The rule that lets ``stage`` skip reading the store: a household's
         messages are keyed by its id, so they all come through one partition;
         when no partition taken has a recorded position, no household of them
         has a stream yet, and the cache will see each one created. The cache
-        withdraws the claim as soon as it lets one go."""
-        self.cache.clear()
+        withdraws the claim as soon as it lets one go.
+
+        Every write to a household records its partition's position in the
+        same transaction, so partitions taken back as this process left them
+        (the same ones, of as many, each at the position it last recorded)
+        were written by nobody meanwhile: the cache and its claim stay, and a
+        rebalance that hands a process its own partitions again costs no
+        reading. Otherwise the cache is forgotten."""
         positions = {(t, p): self.resume_from(t, p) for t, p in partitions}
-        if positions and all(offset is None for offset in positions.values()):
-            self.cache.claim_complete()
+        held = (among, {position_name(t, p): o for (t, p), o in positions.items()})
+        if held != self._held:
+            self.cache.clear()
+            if positions and all(offset is None for offset in positions.values()):
+                self.cache.claim_complete()
+        self._held = held
         return positions
 
     def forget_all(self) -> None:
         """Forgets every household kept: another writer may have touched them
-        (partitions revoked, a failed batch, the store lost)."""
+        (a failed batch, the store lost)."""
         self.cache.clear()
+        self._held = None
 
     def abandon(self, staged: Staged) -> None:
         """Forgets the households of a staged batch that will not be committed."""
@@ -222,6 +243,8 @@ class Households(Application[UUID]):
         for aggregate_id, household in staged.households.items():
             settle(household)
             self.cache.put(aggregate_id, household)
+        if self._held is not None and tracking.application_name in self._held[1]:
+            self._held[1][tracking.application_name] = tracking.notification_id
         self._notify(recordings)
         return True
 
@@ -247,7 +270,7 @@ class Households(Application[UUID]):
     def resume_from(self, topic: str, partition: int) -> int | None:
         """The next Kafka offset to read for a partition, from the store's own
         tracking records (None when nothing was recorded yet)."""
-        return self.recorder.max_tracking_id(f"kafka:{topic}:{partition}")
+        return self.recorder.max_tracking_id(position_name(topic, partition))
 
     def history(self, household_id: str) -> list:
         """The household's stored domain events, oldest first."""

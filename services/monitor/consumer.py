@@ -43,11 +43,16 @@ class _ResumeFromStore(ConsumerRebalanceListener):
         self.consumer, self.households = consumer, households
 
     def on_partitions_revoked(self, revoked) -> None:
-        # Another process may write these households now: forget them.
-        self.households.forget_all()
+        # Another process may write these households now; whether it did is
+        # for the store to tell when partitions come back (Households.assign).
+        pass
 
     def on_partitions_assigned(self, assigned) -> None:
-        positions = self.households.assign((tp.topic, tp.partition) for tp in assigned)
+        topics = {tp.topic for tp in assigned}
+        among = sum(len(self.consumer.partitions_for_topic(t) or ()) for t in topics)
+        positions = self.households.assign(
+            ((tp.topic, tp.partition) for tp in assigned), among=among
+        )
         for tp in assigned:
             offset = positions[tp.topic, tp.partition]
             if offset is not None:
