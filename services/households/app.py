@@ -240,9 +240,9 @@ class Households(Application[UUID]):
             if self.recorder.has_tracking_id(tracking.application_name, tracking.notification_id):
                 return False
             raise
-        for aggregate_id, household in staged.households.items():
+        for household in staged.households.values():
             settle(household)
-            self.cache.put(aggregate_id, household)
+        self.cache.put_many(staged.households.items())
         if self._held is not None and tracking.application_name in self._held[1]:
             self._held[1][tracking.application_name] = tracking.notification_id
         self._notify(recordings)

@@ -73,6 +73,10 @@ class HouseholdCache(Protocol):
 
     def put(self, key: UUID, value: Any) -> None: ...
 
+    def put_many(self, pairs: Iterable[tuple[UUID, Any]]) -> None:
+        """As ``put`` for each, in order (a batch's households at once)."""
+        ...
+
     def forget(self, keys: Iterable[UUID]) -> None: ...
 
     def clear(self) -> None: ...
@@ -125,6 +129,16 @@ class BoundedCache:
         items[k] = value
         self._admit()
 
+    def put_many(self, pairs: Iterable[tuple[UUID, Any]]) -> None:
+        items, n = self.items, 0
+        for key, value in pairs:
+            k = key.int
+            if k in items:
+                items.move_to_end(k)
+            items[k] = value
+            n += 1
+        self._admit(n)
+
     def forget(self, keys: Iterable[UUID]) -> None:
         self._complete = False
         for key in keys:
@@ -139,8 +153,8 @@ class BoundedCache:
     def __len__(self) -> int:
         return len(self.items)
 
-    def _admit(self) -> None:
-        self.admitted += 1
+    def _admit(self, n: int = 1) -> None:
+        self.admitted += n
         if self.admitted >= self.settings.resize_every and self.pack is not None:
             self._resize()
         if len(self.items) > self.size:
@@ -224,19 +238,32 @@ class PackedCache(BoundedCache):
         items[k] = value
         self._admit()
 
+    def put_many(self, pairs: Iterable[tuple[UUID, Any]]) -> None:
+        items, spilled, n = self.items, self.spilled, 0
+        for key, value in pairs:
+            k = key.int
+            if k in items:
+                items.move_to_end(k)
+            elif spilled.count:
+                spilled.pop(k)  # a stale compact copy must never come back
+            items[k] = value
+            n += 1
+        self._admit(n)
+
     def _spill(self) -> None:
         """Pushes the oldest objects out past the size, packed while the
-        budget lasts."""
+        budget lasts (``spilled_bytes``, reckoned here without the call)."""
         items, spilled, s = self.items, self.spilled, self.settings
+        extra, budget = s.entry_bytes - PackedTier.HEADER, s.spill_bytes
         while len(items) > self.size:
             k, old = items.popitem(last=False)
-            if s.spill_bytes and self.spilled_bytes < s.spill_bytes:
+            if spilled.nbytes + spilled.count * extra < budget:
                 packed = self.pack(old)  # type: ignore[misc]
                 if packed is not None:
                     if not spilled.buckets:
-                        spilled.size_for(s.spill_bytes, s.typical_bytes + s.entry_bytes)
+                        spilled.size_for(budget, s.typical_bytes + s.entry_bytes)
                     if spilled.add(k, packed):
-                        if spilled.count >= s.objects:
+                        if self.base_size != self.spilling_size and spilled.count >= s.objects:
                             self.base_size = self.spilling_size
                             self.size = min(self.base_size, self.cap)
                         continue
@@ -287,11 +314,13 @@ class PackedTier:
 
     def _find(self, bucket: bytes, kb: bytes) -> tuple[int, int]:
         """Offset and end of the entry for ``kb`` in a bucket, or (-1, -1)."""
+        if bucket.startswith(kb):  # the usual hit: a bucket holds one or two
+            return 0, self.HEADER + (bucket[16] << 8 | bucket[17])
         if bucket.find(kb) < 0:  # the usual miss, at C speed
             return -1, -1
         i, n = 0, len(bucket)
         while i < n:  # walk the entries: a copy's bytes may contain the id
-            end = i + self.HEADER + (bucket[i + 16] | bucket[i + 17] << 8)
+            end = i + self.HEADER + (bucket[i + 16] << 8 | bucket[i + 17])
             if bucket[i : i + 16] == kb:
                 return i, end
             i = end
@@ -300,16 +329,18 @@ class PackedTier:
     def add(self, key: int, packed: bytes) -> bool:
         """Keeps a copy of an aggregate the tier does not hold; False when
         the copy is too long for an entry (it is not kept)."""
-        if len(packed) > 0xFFFF:
+        n = len(packed)
+        if n > 0xFFFF:
             return False
         if not self.buckets:
             self.size_for(0, 1)  # a tier used on its own
         slot = key & self.mask
-        entry = key.to_bytes(16, "big") + len(packed).to_bytes(2, "little") + packed
+        # The id and the length as one big-endian number: one conversion.
+        entry = (key << 16 | n).to_bytes(self.HEADER, "big") + packed
         bucket = self.buckets[slot]
         self.buckets[slot] = entry if bucket is None else bucket + entry
         self.count += 1
-        self.nbytes += len(entry)
+        self.nbytes += self.HEADER + n
         return True
 
     def pop(self, key: int) -> bytes | None:

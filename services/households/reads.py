@@ -199,6 +199,5 @@ def advance(
             {(e.originator_id, e.originator_version): e for e in pending},
         )
         touched.update(loaded)
-    for oid, sheet in touched.items():
-        cache.put(oid, sheet)
+    cache.put_many(touched.items())
     return touched
