@@ -38,16 +38,18 @@ as_owner() {
 # Memory and WAL as docs/scaling.md sizes a county's server: shared buffers a
 # quarter of RAM (at most 2 GB here, at least the server's own 128 MB), so
 # that a million households' statuses and the events' indexes stay in them,
-# and WAL room for a month's dump between two checkpoints (the default 1 GB
-# makes a checkpoint every few minutes of a large dump, and each one makes
-# every page touched after it write its whole image to the WAL again).
+# and no checkpoint in the middle of a month's dump: after each one, the first
+# change of every page writes its whole image to the WAL again. A checkpoint
+# starts once the WAL since the last one reaches about half of max_wal_size,
+# or after checkpoint_timeout (5 minutes by default); a million households'
+# dump writes 4-5 GB of WAL over some ten minutes, so 16 GB and an hour.
 tuning() {
   local mem_mb buffers_mb
   mem_mb=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo 2>/dev/null || echo 0)
   buffers_mb=$(( mem_mb / 4 ))
   [ "$buffers_mb" -le 2048 ] || buffers_mb=2048
   [ "$buffers_mb" -ge 128 ] || buffers_mb=128
-  echo "-c shared_buffers=${POVWATCH_POSTGRES_SHARED_BUFFERS:-${buffers_mb}MB} -c max_wal_size=${POVWATCH_POSTGRES_MAX_WAL_SIZE:-4GB}"
+  echo "-c shared_buffers=${POVWATCH_POSTGRES_SHARED_BUFFERS:-${buffers_mb}MB} -c max_wal_size=${POVWATCH_POSTGRES_MAX_WAL_SIZE:-16GB} -c checkpoint_timeout=${POVWATCH_POSTGRES_CHECKPOINT_TIMEOUT:-1h}"
 }
 
 start() {
