@@ -2,7 +2,7 @@
 
     scripts/bench.sh               # the full run (about 90 minutes here)
     scripts/bench.sh --quick       # small sizes, to check the benchmarks work
-    scripts/bench.sh --only store  # floor, baseline, end to end, rebuild, alert latency (about 15 minutes)
+    scripts/bench.sh --only store  # floor, baseline, end to end, rebuild, alert latency (about 10 minutes)
     scripts/bench.sh --only growth # 10,000 to a million households, long streams (about 30 minutes)
     scripts/bench.sh --only cases  # the monitoring procedure alone (about 15 minutes)
     scripts/bench.sh --only asof   # a household as of a date, four years of facts (a few minutes)
