@@ -32,6 +32,7 @@ from uuid import UUID
 
 from bench.common import ROOT, Run, log, peak_rss_mb, stop
 from bench.measures import end_to_end
+from domain import countyday
 from domain.access import Principal, Role
 from services.alerts.bootstrap import open_alerts, open_cases
 from services.cases.app import Cases, Place
@@ -314,7 +315,7 @@ def cases_figures(
     _, run = end_to_end(base, households, 1, ingest_processes, keep=True)
     store_s = time.perf_counter() - started
     try:
-        today = datetime.now(UTC).date()
+        today = countyday.today()
         log(f"  {count:,} open cases through Cases.take_lead")
         t0 = time.perf_counter()
         opened = open_cases_for(run, count, today)

@@ -27,13 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bench.cases import Clock, advance
 from bench.common import ROOT, Run, log
+from domain import countyday
 from domain.access import Principal, Role
 from services.alerts.bootstrap import open_case_views, open_cases
 from services.cases.app import Cases, Place
@@ -155,7 +156,7 @@ def export(run: Run, out: Path) -> dict[str, Any]:
 def ledger_figures(base: Settings, total: int, real: int) -> dict[str, Any]:
     run = Run(base, "ledgers")
     try:
-        today = datetime.now(UTC).date()
+        today = countyday.today()
         clock = Clock()
         cases = open_cases(run.settings, clock)
         try:

@@ -26,9 +26,11 @@ from typing import Any
 from bench import cases
 from bench.common import Run, log, stop
 from bench.measures import end_to_end
+from domain import countyday
 from domain.access import Principal, Role
+from domain.countyday import now as county_now
 from domain.report import month_of, previous_month
-from services.alerts.bootstrap import open_case_views, open_cases, utcnow
+from services.alerts.bootstrap import open_case_views, open_cases
 from services.alerts.inbox.i18n import Words
 from services.households.statusview import open_view
 from services.infra.access import COOKIE, open_accounts
@@ -53,7 +55,7 @@ def decide(run: Run, opened: list[cases.Opened]) -> int:
                       category=CATEGORIES[i % len(CATEGORIES)])  # fmt: skip
             staff = Principal(f"staff-{o.township}", Role.STAFF, township=o.township)
             hid = store.case(o.case_id).household_id
-            due = clock.now.date() + timedelta(days=30)
+            due = countyday.day(clock.now) + timedelta(days=30)
             for kind, department in (("medical_aid", "县医保局"), ("workshop", "乡镇人社站")):
                 store.plan(hid, staff, "add_measure", kind=kind, department=department, due_on=due)
             store.plan(hid, staff, "update_measure", measure_id="m1", state="done")
@@ -69,12 +71,12 @@ def compute(run: Run) -> dict[str, Any]:
     risk = open_view(settings)
     case_list, monitoring = open_case_views(settings)
     words = Words("zh")
-    job = open_report_job(settings, risk, case_list, monitoring, utcnow, words.term, words)
+    job = open_report_job(settings, risk, case_list, monitoring, county_now, words.term, words)
     try:
         t0 = time.perf_counter()
         written = job.run()
         job_s = time.perf_counter() - t0
-        this_month = month_of(datetime.now(UTC).date())
+        this_month = month_of(countyday.today())
         months = {m: job.report(m) for m in (previous_month(this_month), this_month)}
         return {
             "job_s": job_s,
@@ -151,7 +153,7 @@ def report_figures(
     try:
         log(f"  {count:,} open cases through Cases.take_lead; those at the decision decided")
         t0 = time.perf_counter()
-        opened = cases.open_cases_for(run, count, datetime.now(UTC).date())
+        opened = cases.open_cases_for(run, count, countyday.today())
         decided = decide(run, opened)
         open_s = time.perf_counter() - t0
         cases.caught_up_triggers(run)

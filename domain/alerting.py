@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from domain.countyday import day
 from domain.risk import RiskStatus
 from domain.rules import Rule, RuleBook
 from domain.tasks import Factors, HelpTask, Silence, Watch
@@ -133,8 +134,8 @@ def opening(
         title=rule.title,
         source=rule.source,
         measures=tuple(rules.measures_for(rule, status)),
-        visit_due=workdays.add(now.date(), deadlines.visit_working_days).on,
-        measures_due=now.date() + timedelta(days=deadlines.measures_days),
+        visit_due=workdays.add(day(now), deadlines.visit_working_days).on,
+        measures_due=day(now) + timedelta(days=deadlines.measures_days),
     )
 
 

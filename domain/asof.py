@@ -3,8 +3,8 @@ about it.
 
 Every stored event carries when it was recorded (its ``timestamp``) and,
 for a department's fact, when the fact says it happened
-(``ref.occurred_at``). A day ends at midnight China time (UTC+8, no summer
-time), the day a township's staff and an inspection speak of. So:
+(``ref.occurred_at``). A day ends at midnight on the county's clock
+(``domain.countyday``: China time, UTC+8, no summer time), the day a township's staff and an inspection speak of. So:
 
 - *known then*: the events recorded before the day ended, folded as the
   store held them that evening (a prefix of the stream);
@@ -20,15 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
+from domain import countyday
 from domain.facts import FactSheet, fold
 from domain.policy import Policy, PolicyBook, PolicyError
 from domain.risk import RiskStatus, assess
 from domain.timeline import Entry, describe
-
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class AsOfError(ValueError):
@@ -40,8 +39,8 @@ class AsOfError(ValueError):
 
 
 def end_of_day(on: date) -> datetime:
-    """The instant the day ``on`` ends in China (midnight of the next day)."""
-    return datetime.combine(on + timedelta(days=1), time(0), CHINA)
+    """The instant the day ``on`` ends on the county's clock (its next midnight)."""
+    return countyday.end_of(on)
 
 
 def check_date(on: date, today: date) -> None:

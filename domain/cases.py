@@ -28,6 +28,7 @@ from domain.case_input import (
     stamp,
     summary,
 )
+from domain.countyday import day
 from domain.procedure import CATEGORIES, CaseKind, Stage
 from domain.task_input import NOTE_MAX, TaskError, TaskInputError, plain_text
 from domain.workdays import Due
@@ -73,7 +74,7 @@ class Case(Aggregate):
         self.stages = list(stages)
         self.stage: Stage | None = stages[0]
         self.stage_started, self.stage_due, self.due_assumed = (
-            at.date(),
+            day(at),
             stage_due,
             due_assumed,
         )
@@ -118,7 +119,7 @@ class Case(Aggregate):
             raise TaskError(f"cannot {action}: the case is at {self.stage}")
 
     def _next(self, stage: Stage, step: Acting) -> Due:
-        return step.procedure.stages[stage].due.after(step.at.date(), step.calendar)
+        return step.procedure.stages[stage].due.after(day(step.at), step.calendar)
 
     # -- commands ------------------------------------------------------------------
 
@@ -140,7 +141,7 @@ class Case(Aggregate):
         note: str = "",
     ) -> None:
         plain_text("note", note, NOTE_MAX)
-        check_on_or_before("visited_on", visited_on, step.at.date())
+        check_on_or_before("visited_on", visited_on, day(step.at))
         check_count("members", members, 1, 30)
         check_count("labour_capable", labour_capable, 0, members, "members")
         check_count("income_estimate_yuan", income_estimate_yuan, 0, 10_000_000)
@@ -181,7 +182,7 @@ class Case(Aggregate):
         a category when it agrees; a review that does not agree goes straight
         to the township (nothing is posted about a household it turned down)."""
         plain_text("note", note, NOTE_MAX, least=0 if agreed else 1)
-        check_on_or_before("held_on", held_on, step.at.date())
+        check_on_or_before("held_on", held_on, day(step.at))
         check_count("attendees", attendees, 3, 500)
         if self.kind == "identification" and agreed:
             check_category("category", category)
@@ -202,7 +203,7 @@ class Case(Aggregate):
 
     def post_notice(self, step: Acting, *, starts_on: date, days: int) -> None:
         check_count("days", days, step.procedure.notice.min_days, 60, "the procedure's minimum")
-        if starts_on < step.at.date():
+        if starts_on < day(step.at):
             raise TaskInputError("starts_on", "past", "a notice starts today or later")
         self._allow(step, "notice")
         self._at("notice", "post the notice")
@@ -213,7 +214,7 @@ class Case(Aggregate):
 
     def record_objection(self, step: Acting, *, received_on: date, text: str) -> None:
         plain_text("text", text, NOTE_MAX, least=1)
-        check_on_or_before("received_on", received_on, step.at.date())
+        check_on_or_before("received_on", received_on, day(step.at))
         self._allow(step, "notice")
         self._at("notice", "record an objection")
         if self.notice is None:
@@ -231,7 +232,7 @@ class Case(Aggregate):
         self._at("notice", "close the notice")
         if self.notice is None:
             raise TaskError("cannot close the notice: it is not posted")
-        if step.at.date() <= self.notice["ends_on"]:
+        if day(step.at) <= self.notice["ends_on"]:
             raise TaskError(f"cannot close the notice before it ends ({self.notice['ends_on']})")
         record = {"objections": len(self.objections), "handling": handling}
         self._advance(step, "notice", "notice closed", record)
@@ -344,7 +345,7 @@ class Case(Aggregate):
         if proposal is not None:
             self.proposal, self.category = proposal, category
         self._log(at, by, role, what, summary(record))
-        self._enter(next_stage, at.date(), due, assumed)
+        self._enter(next_stage, day(at), due, assumed)
 
     @event("NoticePosted")
     def _notice_posted(
@@ -367,7 +368,7 @@ class Case(Aggregate):
         self._log(at, by, role, "returned", f"{to}: {reason}")
         if to in BEFORE_NOTICE:
             self.notice, self.objections = None, []
-        self._enter(to, at.date(), due, assumed)
+        self._enter(to, day(at), due, assumed)
 
     @event("Decided")
     def _decided(

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.countyday import day
 from domain.household import FactRef, Household
 
 
@@ -228,7 +229,7 @@ def _registered(f: Facts, e: Household.Registered, ref: FactRef) -> None:
     f.members, f.labour_capable = e.members, e.labour_capable
     f.card = e.card
     f.flags = tuple(e.flags or ())
-    f.registered_on = ref.occurred_at.date()
+    f.registered_on = day(ref.occurred_at)
     f.registered_members, f.registered_labour = e.members, e.labour_capable
     if f.member_changes:
         _count_members(f)
@@ -251,14 +252,14 @@ def _illness(f: Facts, e: Household.IllnessReported, ref: FactRef) -> None:
             e.reimbursed_yuan,
             e.in_county,
             e.chronic_disease,
-            ref.occurred_at.date(),
+            day(ref.occurred_at),
             e.referred,
         )
     )
 
 
 def _disaster(f: Facts, e: Household.DisasterReported, ref: FactRef) -> None:
-    f.disasters.append(Disaster(e.kind, e.loss_yuan, e.housing_damage, ref.occurred_at.date()))
+    f.disasters.append(Disaster(e.kind, e.loss_yuan, e.housing_damage, day(ref.occurred_at)))
 
 
 def _employment(f: Facts, e: Household.EmploymentChanged, ref: FactRef) -> None:
@@ -271,10 +272,10 @@ def _employment(f: Facts, e: Household.EmploymentChanged, ref: FactRef) -> None:
 def _loan_issued(f: Facts, e: Household.LoanIssued, ref: FactRef) -> None:
     loan = f.loans.get(e.loan_id)
     if loan is None:
-        f.loans[e.loan_id] = Loan(e.principal_yuan, e.due_date, ref.occurred_at.date())
+        f.loans[e.loan_id] = Loan(e.principal_yuan, e.due_date, day(ref.occurred_at))
     else:  # repayments or arrears reported before the issue itself
         loan.principal_yuan, loan.due_date = e.principal_yuan, e.due_date
-        loan.issued_on = ref.occurred_at.date()
+        loan.issued_on = day(ref.occurred_at)
 
 
 def _loan_repaid(f: Facts, e: Household.LoanRepaid, ref: FactRef) -> None:
@@ -295,7 +296,7 @@ def _loan(f: Facts, loan_id: str, ref: FactRef) -> Loan:
     loan = f.loans.get(loan_id)
     if loan is None:
         # The bank's issue record has not arrived yet: keep what we know.
-        loan = Loan(Decimal(0), ref.occurred_at.date(), ref.occurred_at.date())
+        loan = Loan(Decimal(0), day(ref.occurred_at), day(ref.occurred_at))
         f.loans[loan_id] = loan
     return loan
 
@@ -319,7 +320,7 @@ def _housing(f: Facts, e: Household.HousingRated, _: FactRef) -> None:
 
 
 def _water(f: Facts, e: Household.WaterChecked, ref: FactRef) -> None:
-    on = ref.occurred_at.date()
+    on = day(ref.occurred_at)
     if f.water is None or on >= f.water.checked_on:
         f.water = Water(e.supply, e.meets_standard, tuple(e.failing or ()), on)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+from domain import countyday
 
 # A validation problem's type (pydantic's error types and the contract's own
 # codes) -> what is wrong, in Chinese. Unlisted types read as the last entry.
@@ -61,8 +61,8 @@ def reason_zh(field: str, problem: str) -> str:
 
 
 def month_of(at: datetime) -> str:
-    """The month (YYYY-MM) an instant falls in, China time."""
-    return at.astimezone(CHINA).strftime("%Y-%m")
+    """The month (YYYY-MM) an instant falls in on the county's clock."""
+    return countyday.local(at).strftime("%Y-%m")
 
 
 def rejection_rate(accepted: int, rejected: int) -> float:

@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.case_input import Acting, CaseForbidden, check_measure
+from domain.countyday import day
 from domain.task_input import DEPARTMENT_MAX, NOTE_MAX, TaskError, TaskInputError, plain_text
 
 MeasureState = Literal["planned", "in_progress", "done", "cancelled"]
@@ -92,7 +93,7 @@ class MonitoringRecord(Aggregate):
         plain_text("department", department, DEPARTMENT_MAX, least=1)
         plain_text("note", note, NOTE_MAX)
         who, at = step.who, step.at
-        if due_on < at.date():
+        if due_on < day(at):
             raise TaskInputError("due_on", "past", "a measure is due today or later")
         self._allow(step)
         if not self.monitored:

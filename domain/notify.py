@@ -16,14 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal, get_args
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain import countyday
 from domain.procedure import ActingRole
 from domain.tasks import Silence
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 Topic = Literal[
     "lead",  # a new lead or case for a township
@@ -88,7 +86,7 @@ class QuietHours(_Strict):
         return self
 
     def holds(self, at: datetime) -> bool:
-        t = at.astimezone(CHINA).time()
+        t = countyday.local(at).time()
         if self.start < self.end:
             return self.start <= t < self.end
         return t >= self.start or t < self.end
@@ -97,8 +95,8 @@ class QuietHours(_Strict):
         """``at``, or the end of the quiet hours ``at`` falls in."""
         if not self.holds(at):
             return at
-        local = at.astimezone(CHINA)
-        end = datetime.combine(local.date(), self.end, CHINA)
+        local = countyday.local(at)
+        end = datetime.combine(local.date(), self.end, countyday.zone())
         if end <= local:
             end += timedelta(days=1)
         return end

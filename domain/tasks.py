@@ -20,6 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.countyday import day
 from domain.policy import DEFAULT_SEVERITY
 from domain.task_input import (
     DEPARTMENT_MAX,
@@ -132,7 +133,7 @@ class HelpTask(Aggregate):
 
     def record_visit(self, by: str, at: datetime, visited_on: date, note: str) -> None:
         plain_text("note", note, NOTE_MAX)
-        if visited_on > at.date():
+        if visited_on > day(at):
             raise TaskInputError("visited_on", "future", "cannot be after today")
         self._require_open("record a visit")
         self._visit_recorded(by=by, at=at, visited_on=visited_on, note=note)

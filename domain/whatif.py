@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
+from domain import countyday
 from domain.alerting import Held, decide
 from domain.facts import Facts
 from domain.policy import PolicyBook
@@ -72,7 +73,7 @@ class Change:
 def moment(on: date) -> datetime:
     """The time a what-if's decisions are taken at: the start of its day (the
     rules read only its date when no watch or silence is held)."""
-    return datetime.combine(on, time.min, tzinfo=UTC)
+    return countyday.start_of(on)
 
 
 def side(status: RiskStatus, rules: RuleBook, now: datetime) -> Side:

@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from rich.progress import Progress
 from rich.table import Table
 
+from domain import countyday
 from domain.vocabulary import LEVELS
 from services.cli.common import console, until_signalled
 from services.infra import kafka
@@ -35,7 +36,7 @@ def generate(
 
     if (out is None) == (not publish_):
         raise typer.BadParameter("give either --out FILE or --publish")
-    first = date.fromisoformat(start) if start else _months_back(date.today(), months)
+    first = date.fromisoformat(start) if start else _months_back(countyday.today(), months)
     county = make_county(households, seed=seed, months=months, start=first)
     settings = Settings()
     producer = None
@@ -97,7 +98,7 @@ def demo(
 
     setup("WARNING")
     county = make_county(
-        households, seed=seed, months=months, start=_months_back(date.today(), months)
+        households, seed=seed, months=months, start=_months_back(countyday.today(), months)
     )
     stop = until_signalled()
     with (
@@ -207,7 +208,7 @@ def _print_county(view, alerts) -> None:
     for col in ("township", *LEVELS, "open tasks", "overdue"):
         table.add_column(col, justify="right" if col != "township" else "left")
     open_tasks = alerts.tasks.counts("township", "phase")
-    today = alerts.clock().date().isoformat()
+    today = countyday.day(alerts.clock()).isoformat()
     overdue = {}
     for t in alerts.tasks.search(limit=10_000, before=today, phase="open").items:
         overdue[t.township] = overdue.get(t.township, 0) + 1

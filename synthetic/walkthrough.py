@@ -18,6 +18,7 @@ from uuid import UUID
 
 from rich.table import Table
 
+from domain import countyday
 from domain.access import Principal, Role
 from services.alerts.bootstrap import close_leads, open_cases
 from services.cases.notice import FontMissing, find_font, notice_pdf
@@ -72,7 +73,7 @@ def walk(settings: Settings, alerts, case_id: str, people: dict[str, Principal])
             )  # fmt: skip
 
         def today() -> date:
-            return clock.now.date()
+            return countyday.day(clock.now)
 
         step(
             "village", "verify", visited_on=today(), members=3, labour_capable=1,
@@ -107,7 +108,7 @@ def _write_notice(settings: Settings, cases, cid: UUID) -> None:
 
 
 def _plan(cases, household_id: str, staff: Principal, clock: Callable[[], datetime]) -> None:
-    due = clock().date() + timedelta(days=30)
+    due = countyday.day(clock()) + timedelta(days=30)
     cases.plan(
         household_id, staff, "add_measure", kind="public_welfare_post",
         department="乡镇人社站", due_on=due, note="安排公益性岗位",

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain import countyday
 from domain.tasks import TaskError
 from services.alerts.service import AlertsService
 from services.households.app import Households
@@ -41,7 +42,10 @@ def world(store_settings, clock):
     service = AlertsService(store_settings, clock=clock)
     # The monitor's projection, whose view lists the households to re-assess.
     risk = RiskStatusProjection(
-        households, open_view(store_settings), load_policies(store_settings), lambda: clock().date()
+        households,
+        open_view(store_settings),
+        load_policies(store_settings),
+        lambda: countyday.day(clock()),
     )
     offsets = iter(range(10_000))
 
@@ -270,7 +274,7 @@ def test_deadlines_skip_weekends_and_holidays_and_escalate(store_settings, tmp_p
         # for the task and for its case's home verification alike.
         assert task.visit_due == date(2026, 6, 10) and task.measures_due == date(2026, 6, 20)
         assert case.stage == "verify" and case.stage_due == date(2026, 6, 10)
-        clock.now = datetime(2026, 6, 10, 20, tzinfo=UTC)
+        clock.now = datetime(2026, 6, 10, 15, 59, tzinfo=UTC)  # 23:59 in China
         assert service.run_job("case_escalate") == 0  # due today: not late yet
         clock.now = datetime(2026, 6, 11, 8, tzinfo=UTC)
         # The task is its case's lead: the case's stage escalates, not the task.

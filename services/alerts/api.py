@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from prometheus_client.core import Metric
 from pydantic import BaseModel
 
+from domain import countyday
 from domain.access import Permission, Principal
 from domain.tasks import Silence, TaskError, TaskInputError
 from domain.vocabulary import FactorCode, Measure
@@ -153,7 +154,7 @@ def task_routes(
         who: Principal = Depends(reader),
     ) -> TaskPage:
         township = scoped_township(who, township)
-        before = clock().date().isoformat() if overdue else None
+        before = countyday.day(clock()).isoformat() if overdue else None
         if overdue:
             phase = "open"
         page = tasks.search(

@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from domain import countyday
 from domain.alerting import Decision, Held, Opening, decide, factors_of
 from domain.facts import Facts, FactSheet
 from domain.policy import PolicyBook
@@ -89,7 +90,7 @@ class Alerts(ProcessApplication):
         facts, triggered_at = _read(household)
         for attempt in range(3):
             now = self.clock()
-            status = self._assess(facts, now.date())
+            status = self._assess(facts, countyday.day(now))
             if book is ...:
                 book = self.silence_book()
             assert book is None or isinstance(book, SilenceBook)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -17,7 +17,9 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment
 
+from domain import countyday
 from domain.cases import Case
+from domain.countyday import now as county_now
 from domain.policy import PolicyBook
 from domain.procedure import Procedure
 from domain.risk import RiskStatus
@@ -75,10 +77,6 @@ from services.reports.bootstrap import open_report_job
 from services.reports.job import ReportJob
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def configuration(settings: Settings) -> tuple[RuleBook, PolicyBook, Procedure, WorkCalendar]:
     """The rules, policy and procedure files, and the working-day calendar
     both tasks and cases count deadlines on (the rules file's holidays are
@@ -88,7 +86,7 @@ def configuration(settings: Settings) -> tuple[RuleBook, PolicyBook, Procedure, 
     return rules, policies, procedure, work_calendar(procedure, rules.holidays)
 
 
-def open_alerts(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Alerts:
+def open_alerts(settings: Settings, clock: Callable[[], datetime] = county_now) -> Alerts:
     rules, policies, _, calendar = configuration(settings)
     return settings.open_store(
         lambda: Alerts(settings.store_env("Alerts"), rules, policies, clock, calendar),
@@ -96,7 +94,7 @@ def open_alerts(settings: Settings, clock: Callable[[], datetime] = utcnow) -> A
     )
 
 
-def open_cases(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Cases:
+def open_cases(settings: Settings, clock: Callable[[], datetime] = county_now) -> Cases:
     _, _, procedure, calendar = configuration(settings)
     return settings.open_store(
         lambda: Cases(settings.store_env("Cases"), procedure, calendar, clock), "the cases store"
@@ -187,7 +185,8 @@ class Parts:
         ]  # fmt: skip
 
 
-def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
+def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Parts:
+    countyday.use(settings.county_zone)
     households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
     alerts = open_alerts(settings, clock)
     tasks = open_task_view(settings)
@@ -201,8 +200,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Parts:
         sheet = households.household(household_id)
         if sheet is None:
             return None
-        line = alerts.policies.in_force(now.date()).poverty_line_yuan
-        return alerts.assess(sheet, now.date()), line
+        line = alerts.policies.in_force(countyday.day(now)).poverty_line_yuan
+        return alerts.assess(sheet, countyday.day(now)), line
 
     case_jobs = CaseJobs(cases, case_list, monitoring, assess, clock)
     words = Words("zh")  # the report is written in Chinese, whoever reads it

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from prometheus_client.core import Metric
 
+from domain import countyday
 from schemas.tasks import TaskOut
 from services.alerts.app import Alerts
 from services.alerts.views import TaskView
@@ -67,7 +68,7 @@ class Jobs:
     def escalate(self) -> int:
         """Open tasks past a deadline are escalated, once a day."""
         now = self.clock()
-        period = now.date().toordinal()
+        period = countyday.day(now).toordinal()
         if self.alerts.job_done("escalate", period):
             return 0
         # A task whose household has an open case is that case's lead: the
@@ -78,14 +79,14 @@ class Jobs:
             for t in all_tasks(self.tasks, phase="open")
             if t.household_id not in in_cases
         ]
-        changed = self.alerts.escalations(open_ids, now.date())
+        changed = self.alerts.escalations(open_ids, countyday.day(now))
         return len(changed) if self.alerts.finish_job("escalate", period, *changed) else 0
 
     def reassess(self) -> int:
         """Every household the risk view lists is handled again: dates move
         (a loan falls overdue, an income report goes stale) without new facts."""
         now = self.clock()
-        period = now.date().toordinal()
+        period = countyday.day(now).toordinal()
         if self.alerts.job_done("reassess", period):
             return 0
         n, offset = 0, 0
@@ -116,7 +117,7 @@ def task_gauges(
 ) -> Iterator[Metric]:
     """Gauges from the tasks view, read at scrape time, and the followers' lags."""
     now = clock()
-    today = now.date()
+    today = countyday.day(now)
     by_status: dict[tuple[str, str], int] = {}
     overdue: dict[str, int] = {}
     oldest: dict[str, float] = {}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from domain import countyday
 from services.alerts.bootstrap import Parts, configuration
 from services.alerts.rulefile import DEFAULT_RULES
 from services.infra.policyfile import DEFAULT_POLICY
@@ -50,7 +51,7 @@ def scheduler(
 ) -> BackgroundScheduler:
     """The jobs' schedule (each runs only where this process leads) and the
     configuration files' watch."""
-    s = BackgroundScheduler(timezone="Asia/Shanghai")
+    s = BackgroundScheduler(timezone=countyday.zone())
     s.add_job(run_if_leading, "interval", hours=1, args=["escalate"], id="escalate")
     s.add_job(run_if_leading, "cron", hour=1, args=["reassess"], id="reassess")
     s.add_job(run_if_leading, "cron", hour=2, args=["clearance"], id="clearance")

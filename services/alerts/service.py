@@ -20,9 +20,10 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 
+from domain import countyday
+from domain.countyday import now as county_now
 from services.alerts import bootstrap, web
 from services.alerts import schedule as timetable
-from services.alerts.bootstrap import utcnow
 from services.alerts.relay import TaskRelay
 from services.cases.relay import CaseRelay
 from services.infra import kafka, workcalendar
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 class AlertsService:
     def __init__(
-        self, settings: Settings, clock: Callable[[], datetime] = utcnow, http: bool = False
+        self, settings: Settings, clock: Callable[[], datetime] = county_now, http: bool = False
     ) -> None:
         self.settings, self.clock, self.http = settings, clock, http
         self.parts = p = bootstrap.build(settings, clock)
@@ -120,7 +121,7 @@ class AlertsService:
                 self.settings, self.run_job_if_leading, self.reload_config
             )
             self.scheduler.start()
-        workcalendar.report(self.cases.calendar, self.clock().date())
+        workcalendar.report(self.cases.calendar, countyday.day(self.clock()))
         log.info("alerts running: store=%s", self.settings.store)
         return self
 

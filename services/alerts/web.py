@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from prometheus_client.core import Metric
 
+from domain import countyday
 from domain.access import Permission
 from domain.whatif import Regime
 from schemas.cases import NoticeOut
@@ -77,8 +78,8 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
 
     def gauges() -> Iterable[Metric]:
         yield from task_gauges(parts.tasks, parts.clock, lags)
-        yield from case_gauges(parts.case_list, parts.clock().date())
-        yield from calendar_gauges(parts.cases.calendar, parts.clock().date())
+        yield from case_gauges(parts.case_list, countyday.day(parts.clock()))
+        yield from calendar_gauges(parts.cases.calendar, countyday.day(parts.clock()))
         yield from feed_gauges(parts.feeds, parts.clock)
         yield from parts.pushes.dispatcher.gauges()
 

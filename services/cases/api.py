@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from domain import countyday
 from domain.access import Permission, Principal, Role
 from domain.case_input import CaseForbidden
 from domain.procedure import Category, Stage
@@ -150,7 +151,7 @@ def case_routes(
         stages: Any = stage
         if mine and stage is None:
             stages = acting_stages(who, cases)
-        before = clock().date().isoformat() if overdue else None
+        before = countyday.day(clock()).isoformat() if overdue else None
         page = view.search(
             limit=limit, offset=offset, before=before, township=township, village=village,
             stage=stages, phase="open" if overdue else phase,
@@ -161,7 +162,7 @@ def case_routes(
     def case_overview(who: Principal = Depends(reader)) -> Overview:
         if not who.countywide:
             raise HTTPException(403, "the county's overview is the county's")
-        return overview(view, monitoring, clock().date())
+        return overview(view, monitoring, countyday.day(clock()))
 
     @app.get("/cases/{case_id}", response_model=CaseOut, tags=["cases"])
     def get_case(case_id: UUID, who: Principal = Depends(reader)) -> CaseOut:

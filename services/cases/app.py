@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from domain import countyday
 from domain.access import Principal
 from domain.case_input import Acting, CaseForbidden
 from domain.cases import Case, Lead
@@ -122,7 +123,7 @@ class Cases(ProcessApplication):
     def _open(
         self, record: MonitoringRecord, place: Place, lead: Lead, kind: CaseKind, now: datetime
     ) -> Case:
-        p, today = self.procedure, now.date()
+        p, today = self.procedure, countyday.day(now)
         stages = p.order(kind)
         due = p.stages[stages[0]].due.after(today, self.calendar)
         case = Case(
@@ -184,7 +185,7 @@ class Cases(ProcessApplication):
             objs: list[Any] = [case]
             if not case.is_open:
                 record = self.repository.get(MonitoringRecord.create_id(case.household_id))
-                record.case_decided(case.id, case.outcome, case.category, now.date(), now)
+                record.case_decided(case.id, case.outcome, case.category, countyday.day(now), now)
                 objs.append(record)
             try:
                 recordings = self.save(*objs)

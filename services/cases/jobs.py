@@ -13,6 +13,7 @@ from uuid import UUID
 
 from prometheus_client.core import Metric
 
+from domain import countyday
 from domain.clearance import why_not_cleared
 from domain.risk import RiskStatus
 from services.cases.app import Cases
@@ -50,17 +51,17 @@ class CaseJobs:
 
     def case_escalate(self) -> int:
         now = self.clock()
-        period = now.date().toordinal()
+        period = countyday.day(now).toordinal()
         if self.cases.job_done("case_escalate", period):
             return 0
         ids = [UUID(c.case_id) for c in every(self.case_view, phase="open")]
-        changed = self.cases.escalations(ids, now.date())
+        changed = self.cases.escalations(ids, countyday.day(now))
         return len(changed) if self.cases.finish_job("case_escalate", period, *changed) else 0
 
     def case_clearance(self) -> int:
         """A clearance case for each monitoring object that meets the rule."""
         now = self.clock()
-        period = now.date().toordinal()
+        period = countyday.day(now).toordinal()
         if self.cases.job_done("case_clearance", period):
             return 0
         rule, opened = self.cases.procedure.clearance, 0
@@ -70,7 +71,7 @@ class CaseJobs:
             if record is None or found is None:
                 continue
             status, line = found
-            if why_not_cleared(record, status, line, rule, now.date()) is None:
+            if why_not_cleared(record, status, line, rule, countyday.day(now)) is None:
                 self.cases.propose_clearance(doc.household_id, None, "stable above the line")
                 opened += 1
         self.cases.finish_job("case_clearance", period)

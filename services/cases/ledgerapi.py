@@ -20,6 +20,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
+from domain import countyday
 from domain.access import Principal
 from services.cases.ledgerbook import Area, LedgerViews, content_disposition, write_ledger
 from services.cases.ledgers import LEDGERS, Kind
@@ -45,14 +46,14 @@ def ledger_file(views: LedgerViews, kind: Kind, area: Area, now: datetime) -> Re
     fd, path = tempfile.mkstemp(prefix="povwatch-ledger-", suffix=".xlsx")
     os.close(fd)
     try:
-        write_ledger(views, kind, area, now.date(), path)
+        write_ledger(views, kind, area, countyday.day(now), path)
     except BaseException:
         os.unlink(path)
         raise
     return FileResponse(
         path,
         media_type=XLSX,
-        headers={"Content-Disposition": content_disposition(kind, area, now.date())},
+        headers={"Content-Disposition": content_disposition(kind, area, countyday.day(now))},
         background=BackgroundTask(os.unlink, path),
     )
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
+from domain import countyday
 from domain.access import Permission
 from domain.procedure import CATEGORIES, STAGES
 from schemas.cases import CaseOut, MeasureOut, MonitoringOut
@@ -38,7 +38,6 @@ from services.infra.excel import Column
 Kind = Literal["monitoring", "cases", "cleared", "tasks"]
 KINDS: tuple[Kind, ...] = ("monitoring", "cases", "cleared", "tasks")
 Term = Callable[[str, str | None], str]
-CHINA = ZoneInfo("Asia/Shanghai")
 # Measures whose kind tells of a household member's health (see the docstring).
 HEALTH_MEASURES = frozenset({"medical_aid"})
 OTHER_HELP = "其他帮扶（不列明）"
@@ -61,10 +60,6 @@ class Ledger:
     # Walks in this order, one per value of a column (the cases: by stage).
     walks: tuple[str, tuple[str, ...]] | None = None
     permission: Permission = Permission.READ_CASES  # who may download it (and then their area)
-
-
-def china_day(at: datetime) -> date:
-    return at.astimezone(CHINA).date() if at.tzinfo else at.date()
 
 
 def measure_word(m: MeasureOut, term: Term) -> str:
@@ -110,7 +105,7 @@ def monitoring_row(doc: MonitoringOut, term: Term, today: date) -> tuple[Any, ..
         plan_text(doc.plan, term),
         next_measure_due(doc.plan),
         "有" if doc.open_case else "无",
-        china_day(doc.updated_at),
+        countyday.day(doc.updated_at),
     )
 
 
@@ -145,7 +140,7 @@ def case_row(doc: CaseOut, term: Term, today: date) -> tuple[Any, ...]:
         doc.decision_due,
         late(doc.decision_due, today),
         term("shown", doc.shown),
-        china_day(doc.opened_at),
+        countyday.day(doc.opened_at),
         doc.number,
     )
 
@@ -162,7 +157,7 @@ def task_row(doc: TaskOut, term: Term, today: date) -> tuple[Any, ...]:
         term("level", doc.level),
         term("card", doc.card) if doc.card else UNREGISTERED,
         term("status", doc.status),
-        china_day(doc.created_at),
+        countyday.day(doc.created_at),
         doc.visit_due,
         doc.measures_due,
         late(doc.next_due, today),

@@ -13,7 +13,8 @@ from services.infra.settings import Settings
 
 
 def print_as_of(household_id: str, on: date) -> None:
-    from domain.asof import CHINA, AsOfError
+    from domain.asof import AsOfError
+    from domain.countyday import day
     from services.households.app import Households
     from services.households.asof import as_of_out, household_as_of
     from services.infra.policyfile import load_policies
@@ -46,8 +47,8 @@ def print_as_of(household_id: str, on: date) -> None:
     for col in ("when", "source", "what", "recorded"):
         table.add_column(col)
     for e in seen.timeline:
-        recorded = e.recorded_at.astimezone(CHINA).date().isoformat() + (" LATE" if e.late else "")
-        when = e.occurred_at.astimezone(CHINA).date().isoformat() if e.occurred_at else "-"
+        recorded = day(e.recorded_at).isoformat() + (" LATE" if e.late else "")
+        when = day(e.occurred_at).isoformat() if e.occurred_at else "-"
         table.add_row(when, e.source or "-", e.text, recorded)
     console.print(table)
     console.print(f"{seen.late_facts} fact(s) arrived after the day")

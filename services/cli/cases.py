@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from domain import countyday
 from services.cli.common import app, configured, console
 from services.infra.settings import Settings
 
@@ -71,7 +72,6 @@ def cases_list(
     offset: int = 0,
 ) -> None:
     """Cases, the earliest stage deadline first."""
-    from services.alerts.bootstrap import utcnow
     from services.alerts.views import reaches
 
     with cases_store() as cases, case_views() as (view, _):
@@ -82,7 +82,7 @@ def cases_list(
         page = view.search(
             limit=limit,
             offset=offset,
-            before=utcnow().date().isoformat() if overdue else None,
+            before=countyday.today().isoformat() if overdue else None,
             township=township,
             village=village,
             stage=stage,
@@ -183,6 +183,10 @@ def case_steps(household_id: str) -> list[tuple[Any, str, str]]:
                 stage = f" [{h['stage']}]" if h["stage"] else ""
                 detail = f": {h['detail']}" if h["detail"] else ""
                 rows.append(
-                    (h["at"].date(), who, f"{case.kind} case {n}{stage} {h['what']}{detail}")
+                    (
+                        countyday.day(h["at"]),
+                        who,
+                        f"{case.kind} case {n}{stage} {h['what']}{detail}",
+                    )
                 )
     return rows

@@ -18,6 +18,16 @@ from services.infra.settings import Settings
 app = typer.Typer(
     help="povwatch: early warning against falling back into poverty", no_args_is_help=True
 )
+
+
+@app.callback()
+def _county_clock() -> None:
+    """Every command reads and decides on the county's clock (POVWATCH_COUNTY_ZONE)."""
+    from domain import countyday
+
+    countyday.use(Settings().county_zone)
+
+
 # Wide enough for the status table when output goes to a file or a CI log.
 console = Console(width=None if sys.stdout.isatty() else 160)
 

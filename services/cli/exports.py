@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from domain import countyday
 from services.cli.cases import case_views, cases_store
 from services.cli.common import app, console, tasks_view
 
@@ -24,7 +25,6 @@ def export(
 ) -> None:
     """A ledger as an Excel workbook: a county sheet and one sheet per
     township, or one township's sheet; no personal details."""
-    from services.alerts.bootstrap import utcnow
     from services.alerts.inbox.i18n import Words
     from services.alerts.views import reaches
     from services.cases.ledgerbook import Area, LedgerViews, file_name, write_ledger
@@ -38,6 +38,6 @@ def export(
                 "[yellow]the cases view lags the store: is the alerts process running?[/]"
             )
         views = LedgerViews(case_list, monitoring, tasks, Words("zh").term)
-        area, today = Area(township or None), utcnow().date()
+        area, today = Area(township or None), countyday.today()
         rows = write_ledger(views, kind, area, today, out)  # type: ignore[arg-type]
     console.print(f"{file_name(kind, area, today)}: {rows:,} rows written to {out}")  # type: ignore[arg-type]

@@ -181,10 +181,10 @@ def accounts_list() -> None:
 @silences_app.command("list")
 def silences_list() -> None:
     """Every silence, active or not."""
-    from services.alerts.bootstrap import utcnow
+    from domain.countyday import now as county_now
 
     with alerts_store() as alerts:
-        now, silences = utcnow(), alerts.silences()
+        now, silences = county_now(), alerts.silences()
     table = Table(title="Silences")
     for col in ("id", "scope", "reason", "by", "expires", "state"):
         table.add_column(col)
@@ -210,8 +210,8 @@ def silences_add(
     """Silence one household, or a township (and a factor). A refusal exits 1."""
     from datetime import timedelta
 
+    from domain.countyday import now as county_now
     from domain.tasks import TaskError
-    from services.alerts.bootstrap import utcnow
 
     try:
         with alerts_store() as alerts:
@@ -222,7 +222,7 @@ def silences_add(
                 township=township,
                 factor=factor,
                 until_clear=until_clear,
-                expires_at=utcnow() + timedelta(days=days),
+                expires_at=county_now() + timedelta(days=days),
             )
     except TaskError as e:
         console.print(f"[red]{e}[/red]")

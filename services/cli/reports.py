@@ -19,7 +19,8 @@ from services.infra.settings import Settings
 def report_job() -> Iterator[Any]:
     """The report's job over the views the alerts process writes (opened
     here, closed afterwards); nothing of the alerts process is started."""
-    from services.alerts.bootstrap import open_case_views, utcnow
+    from domain.countyday import now as county_now
+    from services.alerts.bootstrap import open_case_views
     from services.alerts.inbox.i18n import Words
     from services.households.statusview import open_view
     from services.reports.bootstrap import open_report_job
@@ -33,7 +34,9 @@ def report_job() -> Iterator[Any]:
     def feed(month: str):  # type: ignore[no-untyped-def]
         return feed_health(settings, month, risk=risk)
 
-    job = open_report_job(settings, risk, case_list, monitoring, utcnow, words.term, words, feed)
+    job = open_report_job(
+        settings, risk, case_list, monitoring, county_now, words.term, words, feed
+    )
     try:
         yield job, settings
     finally:

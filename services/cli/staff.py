@@ -8,6 +8,7 @@ from datetime import date, datetime
 import typer
 from rich.table import Table
 
+from domain import countyday
 from services.cli.common import alerts_store, app, console, print_statuses, tasks_view
 from services.infra.settings import Settings
 
@@ -55,7 +56,7 @@ def timeline(household_id: str) -> None:
         console.print(f"[red]no household {household_id!r} in the store[/red]")
         raise typer.Exit(1)
     rows = [
-        (e.occurred_at.date() if e.occurred_at else None, e.source or "-", e.text)
+        (countyday.day(e.occurred_at) if e.occurred_at else None, e.source or "-", e.text)
         for e in build(events)
     ]
     rows += case_steps(household_id)
@@ -105,7 +106,6 @@ def tasks_list(
     offset: int = 0,
 ) -> None:
     """Tasks, overdue first, then by due date."""
-    from services.alerts.bootstrap import utcnow
     from services.alerts.views import reaches
 
     with alerts_store() as alerts, tasks_view() as view:
@@ -115,7 +115,7 @@ def tasks_list(
             console.print(
                 "[yellow]the tasks view lags the store: is the alerts process running?[/]"
             )
-        before = utcnow().date().isoformat() if overdue else None
+        before = countyday.today().isoformat() if overdue else None
         page = view.search(
             limit=limit,
             offset=offset,

@@ -5,9 +5,10 @@ or a page of them in one query, handed to the domain's pure fold
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
-from domain.asof import CHINA, AsOf, Line, as_of, check_date
+from domain import countyday
+from domain.asof import AsOf, Line, as_of, check_date
 from domain.policy import PolicyBook
 from schemas.asof import AsOfEntryOut, AsOfOut
 from schemas.status import RiskStatusOut
@@ -17,7 +18,7 @@ from services.households.reads import load_streams
 
 
 def today_in_china() -> date:
-    return datetime.now(CHINA).date()
+    return countyday.today()
 
 
 def household_as_of(

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain import countyday
 
 
 class Settings(BaseSettings):
@@ -100,12 +102,23 @@ class Settings(BaseSettings):
         description="a TrueType/OpenType font with Chinese glyphs for printed notices "
         "(default: the one fontconfig finds for Chinese)",
     )
+    county_zone: str = Field(
+        countyday.DEFAULT,
+        description="the county's time zone (IANA name): every today, deadline, month, "
+        "schedule and quiet hour is a date or time on its clock",
+    )
     monitor_port: int = 8081
     alerts_port: int = 8082
     log_level: str = "INFO"
     cookie_secure: bool = Field(
         False, description="send the inbox's sign-in cookie over HTTPS only (set it behind TLS)"
     )
+
+    @field_validator("county_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        countyday.zone_named(name)
+        return name
 
     def kafka_security(self) -> dict[str, object]:
         """kafka-python's security options for every client povwatch makes."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from domain import countyday
 from services.households.app import Households
 from services.households.cache import CacheSettings
 from services.households.statusview import open_view
@@ -34,7 +35,8 @@ def cache_settings(settings: Settings) -> dict[str, CacheSettings]:
     }
 
 
-def monitor_parts(settings: Settings, today: Callable[[], date] = date.today) -> MonitorParts:
+def monitor_parts(settings: Settings, today: Callable[[], date] = countyday.today) -> MonitorParts:
+    countyday.use(settings.county_zone)
     caches = cache_settings(settings)
     households = settings.open_store(
         lambda: Households(env=settings.store_env("Monitor"), cache=caches["ingest"])
@@ -54,7 +56,7 @@ def monitor_parts(settings: Settings, today: Callable[[], date] = date.today) ->
 
 
 def open_monitor(
-    settings: Settings, today: Callable[[], date] = date.today, http: bool = False
+    settings: Settings, today: Callable[[], date] = countyday.today, http: bool = False
 ) -> MonitorService:
     """A monitor process, not started."""
     return MonitorService(settings, monitor_parts(settings, today), http=http)

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking
 
+from domain import countyday
 from domain.facts import FactSheet
 from domain.policy import PolicyBook
 from domain.risk import RiskStatus, assess
@@ -56,7 +57,7 @@ class RiskStatusProjection(ViewFollower):
         households: Households,
         view: RiskStatusView,
         policies: PolicyBook,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = countyday.today,
         cache: CacheSettings = CacheSettings(spilling_objects=2_000),
     ) -> None:
         super().__init__(households, view, self._statuses, "risk_status")

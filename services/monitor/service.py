@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from domain import countyday
 from services.households.app import Households
 from services.households.statusview import RiskStatusView
 from services.infra import kafka
@@ -63,7 +64,7 @@ class MonitorService:
         roles = self.settings.roles()
         if schedule and "project" in roles:
             # The 12-month window moves and loans fall due with the date alone.
-            self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+            self.scheduler = BackgroundScheduler(timezone=countyday.zone())
             self.scheduler.add_job(
                 lambda: (
                     run_job("reevaluate", self.projection.reevaluate)

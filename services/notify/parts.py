@@ -13,8 +13,9 @@ from uuid import UUID
 
 import httpx
 
+from domain import countyday
 from domain.cases import Case
-from domain.notify import CHINA, NotifyConfig
+from domain.notify import NotifyConfig
 from domain.procedure import Procedure
 from domain.tasks import Silence
 from services.infra import views
@@ -101,7 +102,7 @@ def scan_job(
 
     def run() -> int:
         now = clock()
-        today = now.astimezone(CHINA).date()
+        today = countyday.day(now)
         notices = scan(open_cases(), now, today, procedure())
         return parts.notify.offer(notices, silences(), now=now)
 

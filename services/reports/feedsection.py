@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from domain import countyday
 from schemas.feeds import FeedHealth
 from schemas.report import Cell, ReportSection, ReportTable
 from services.reports.sections import Provided, Provider, ReportContext
@@ -19,7 +20,7 @@ def feeds(health: Callable[[str], FeedHealth]) -> Provider:
         rows: list[list[Cell]] = []
         for s in figures.sources:
             reasons = "；".join(f"{r.reason_zh}（{r.messages}条）" for r in s.top_reasons[:3])
-            last = s.last_message_at.date().isoformat() if s.last_message_at else "-"
+            last = countyday.day(s.last_message_at).isoformat() if s.last_message_at else "-"
             rows.append(
                 [
                     ctx.term("source", s.source), last, s.accepted, s.rejected,

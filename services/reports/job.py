@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from domain import countyday
 from domain.report import month_days, month_index, month_of, previous_month
 from schemas.report import MonthlyReportOut, ReportChart, ReportSection
 from services.reports.sections import Provider, ReportContext
@@ -41,7 +42,7 @@ class ReportJob:
         running month as of today)."""
         _, last = month_days(month)
         now = self.clock()
-        today = now.date()
+        today = countyday.day(now)
         started = time.perf_counter()
         ctx = ReportContext(month, min(last, today), self.term, self.word, self.font())
         sections: list[ReportSection] = []
@@ -59,7 +60,7 @@ class ReportJob:
 
     def run(self) -> int:
         """The scheduled job: reports written (0 when both periods were done)."""
-        today = self.clock().date()
+        today = countyday.day(self.clock())
         written = 0
         last_month = previous_month(month_of(today))
         if not self.view.has_tracking_id(JOB, month_index(last_month)):

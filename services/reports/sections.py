@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from domain import countyday
 from domain.procedure import CATEGORIES
 from domain.report import (
     LOAN_OVERDUE_LIMIT,
@@ -185,7 +186,7 @@ def leads(case_view: Any) -> Provider:
         tally = LeadTally(ctx.month)
         for case in _cases(case_view):
             if case.kind == "identification":
-                tally.add(case.township, case.channel, case.opened_at.date())
+                tally.add(case.township, case.channel, countyday.day(case.opened_at))
         towns = _towns([t for t, _ in tally.channels])
         table = ReportTable(
             key="leads", title="本月线索：按来源渠道（新立案件）",
@@ -251,9 +252,9 @@ def measures(view: Any) -> Provider:
         tally = MeasureTally(ctx.month)
         for doc in ctx.monitoring_docs(view):
             tally.add(
-                Measure(m.kind, m.department, m.added_at.date(),
-                        [(c["at"].date() if hasattr(c["at"], "date") else
-                          date.fromisoformat(str(c["at"])[:10]), c["state"])
+                Measure(m.kind, m.department, countyday.day(m.added_at),
+                        [(countyday.day(c["at"] if hasattr(c["at"], "date") else
+                                        datetime.fromisoformat(str(c["at"]))), c["state"])
                          for c in m.changes[1:]])
                 for m in doc.plan
             )  # fmt: skip

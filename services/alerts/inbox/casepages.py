@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from domain import countyday
 from domain.access import Permission, Principal
 from domain.case_input import CaseForbidden
 from domain.procedure import CATEGORIES
@@ -81,7 +82,7 @@ class _Pages:
         return who
 
     def render(self, request: Request, name: str, status: int = 200, **ctx: Any) -> Response:
-        return page(request, name, status, today=self.src.clock().date(), **ctx)
+        return page(request, name, status, today=countyday.day(self.src.clock()), **ctx)
 
     def case(self, case_id: str, who: Principal) -> CaseOut:
         try:
@@ -194,7 +195,7 @@ def _list_pages(pages: APIRouter, h: _Pages) -> None:
         who = h.user(request)
         if not who.countywide:
             raise HTTPException(403, "the county's overview is the county's")
-        picture = overview(src.case_list, src.monitoring, src.clock().date())
+        picture = overview(src.case_list, src.monitoring, countyday.day(src.clock()))
         return h.render(
             request, "case_overview.html", who=who, overview=picture, categories=CATEGORIES,
             stages=list(STAGE_FORMS), report=src.report(), chart_url=chart_url,

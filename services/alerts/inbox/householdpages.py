@@ -14,8 +14,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from domain import countyday
 from domain.access import Permission, Principal
-from domain.asof import CHINA, AsOfError, as_of, check_date
+from domain.asof import AsOfError, as_of, check_date
 from domain.policy import PolicyBook, PolicyError
 from domain.timeline import timeline
 from schemas.status import RiskStatusOut
@@ -53,7 +54,7 @@ def router(src: HouseholdSources) -> APIRouter:
         events = src.history(household_id)
         # As the API: outside the account's township is 403 whether it exists or not.
         require_visible(who, bool(events), status.township if status else None, household_id)
-        today = src.clock().astimezone(CHINA).date()
+        today = countyday.day(src.clock())
         context: dict[str, Any] = {"who": who, "household_id": household_id, "status": status}
         context.update(picked=as_of, today=today, seen=None, error=None)
         on, problem = _day(as_of.strip(), today)

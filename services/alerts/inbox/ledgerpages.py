@@ -12,6 +12,7 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from domain import countyday
 from domain.access import Permission, Principal
 from services.alerts.inbox.pages import page, signed_in_page
 from services.cases.ledgerapi import TOWNSHIP, ledger_area, ledger_file
@@ -37,7 +38,7 @@ def router(views: LedgerViews, accounts: Accounts, clock: Callable[[], datetime]
             counts = views.monitoring.counts("township") | views.case_list.counts("township")
             townships = sorted({k[0] for k in counts if k[0] is not None})
         return page(
-            request, "ledgers.html", who=who, today=clock().date(), townships=townships,
+            request, "ledgers.html", who=who, today=countyday.day(clock()), townships=townships,
             kinds=[k for k in KINDS if who.may(LEDGERS[k].permission)],
         )  # fmt: skip
 

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from domain import countyday
 from domain.access import Permission, Principal, Role
 from domain.tasks import DEPARTMENT_MAX, NOTE_MAX, TaskError, TaskInputError
 from domain.timeline import timeline
@@ -34,6 +35,9 @@ from services.infra.views import MAX_OFFSET
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 TEMPLATES.env.globals["Permission"] = Permission  # the bar links by what the account may do
+# Pages show times and dates on the county's clock, whatever zone a time was stored in.
+TEMPLATES.env.filters["when"] = lambda at: countyday.local(at).strftime("%Y-%m-%d %H:%M")
+TEMPLATES.env.filters["day"] = lambda at: countyday.day(at).isoformat()
 LANG_COOKIE = "povwatch_lang"
 PAGE = 50
 # How long an action's answer waits for the tasks view to show it (the list
@@ -131,7 +135,7 @@ class _Helpers:
     def render(
         self, request: Request, name: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
-        return page(request, name, status, today=self.src.clock().date(), **context)
+        return page(request, name, status, today=countyday.day(self.src.clock()), **context)
 
     def visible(self, task_id: str, who: Principal) -> TaskOut:
         try:
@@ -166,7 +170,9 @@ class _Helpers:
             measures=MEASURES,
             limits={"note": NOTE_MAX, "department": DEPARTMENT_MAX},
             departments=self.src.alerts.rules.departments,
-            assumed=self.src.alerts.policies.in_force(self.src.clock().date()).assumed_lines(),
+            assumed=self.src.alerts.policies.in_force(
+                countyday.day(self.src.clock())
+            ).assumed_lines(),
         )
 
 
@@ -221,7 +227,7 @@ def _task_pages(pages: APIRouter, h: _Helpers) -> None:
             # The procedure's work list: the cases at the stages the role acts on
             # (township staff reach their tasks, the cases' leads, from the bar).
             return RedirectResponse("/inbox/cases", status_code=303)
-        today = src.clock().date().isoformat()
+        today = countyday.day(src.clock()).isoformat()
         counts = src.tasks.counts("township", "phase")
         townships = sorted({t for (t, _) in counts} - {None}, key=str) + (
             [None] if any(t is None for (t, _) in counts) else []

@@ -11,6 +11,7 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from domain import countyday
 from domain.access import Principal
 from domain.report import month_days, month_of, previous_month
 from domain.task_input import TaskInputError
@@ -35,7 +36,7 @@ def router(job: ReportJob, accounts: Accounts, clock: Callable[[], datetime]) ->
     @pages.get("/inbox/reports/monthly", response_class=HTMLResponse)
     def monthly(request: Request, month: str | None = None) -> Response:
         who = county(request)
-        today = clock().date()
+        today = countyday.day(clock())
         # The last month by default: its final figures are what goes upwards.
         chosen = month or previous_month(month_of(today))
         try:

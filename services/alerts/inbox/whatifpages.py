@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from domain import countyday
 from domain.access import Permission, Principal
 from domain.policy import PolicyError
 from domain.whatif import Regime
@@ -64,7 +65,7 @@ class _Pages:
             "whatif.html",
             status,
             who=who,
-            today=self.src.clock().date(),
+            today=countyday.day(self.src.clock()),
             refusal=refusal,
             runs=self.src.runs.recent(),
             limit_kb=FILE_LIMIT // 1024,
@@ -154,7 +155,7 @@ def router(src: WhatIfSources) -> APIRouter:
         context: dict[str, Any] = {"who": who, "job": job, "refresh": REFRESH_SECONDS}
         if job.outcome is not None:
             context.update(rows=job.outcome.summary.rows(), total=job.outcome.summary.total())
-        return page(request, "whatif_run.html", today=src.clock().date(), **context)
+        return page(request, "whatif_run.html", today=countyday.day(src.clock()), **context)
 
     @pages.get("/{job_id}/changes.xlsx")
     def workbook(request: Request, job_id: str) -> Response:
