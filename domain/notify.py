@@ -7,7 +7,7 @@ The timing follows Alertmanager's: a group (one receiver, one township) waits
 ``wait_s`` after its first notice so that a burst becomes one message, then
 sends at most every ``interval_s``; what is still overdue is pushed again
 after ``repeat_s``; nothing goes out in a receiver's quiet hours (it waits for
-their end). The outbox (``domain/outbox.py``) records what these decide.
+their end); households' declarations are pushed up to ``declared_per_hour``. The outbox (``domain/outbox.py``) records what these decide.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ class Grouping(_Strict):
     wait_s: int = Field(default=30, ge=0, le=3600)
     interval_s: int = Field(default=300, ge=10, le=86400)
     repeat_s: int = Field(default=4 * 3600, ge=60, le=7 * 86400)
+    # Households' own declarations are open to anyone: at most this many of
+    # their new cases go to one group in a clock hour; the rest wait in the
+    # inbox's lists (a crowd of senders cannot flood a township's group).
+    declared_per_hour: int = Field(default=20, ge=0, le=10000)
 
     @model_validator(mode="after")
     def _repeat_after_interval(self) -> Grouping:
@@ -211,6 +215,7 @@ class Notice:
     due: date | None = None
     detail: str = ""  # a category or outcome code, never free text
     factors: tuple[str, ...] = ()
+    declared: bool = False  # a case a household's own declaration opened
 
     @property
     def identity(self) -> str:

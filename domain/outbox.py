@@ -12,7 +12,7 @@ accepts it, each failure recorded with the next attempt's time.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -24,6 +24,15 @@ from domain.notify import Grouping, Notice, QuietHours, Retry, admitted, next_se
 # deadline, so an older one can no longer come back.
 REMEMBER = timedelta(days=90)
 ERROR_MAX = 300
+
+
+def _hour(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def _hour_before(hour: str) -> str:
+    """The hour before (a notice a little late in the log still counts there)."""
+    return _hour(datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC) - timedelta(hours=1))
 
 
 def notice_doc(n: Notice) -> dict[str, Any]:
@@ -66,18 +75,23 @@ class Outbox(Aggregate):
         self.pushed: dict[str, str] = {}  # identity -> when last in a message (ISO)
         self.last_sent: str | None = None
         self.messages = 0
+        self.declared: dict[str, int] = {}  # clock hour (UTC) -> declarations offered
 
     def _last_pushed(self, identity: str) -> datetime | None:
         at = self.pushed.get(identity)
         return datetime.fromisoformat(at) if at else None
 
     def offer(self, notice: Notice, grouping: Grouping) -> bool:
-        """Takes the notice unless it waits already or was pushed and is not
-        due again; returns whether it was taken."""
+        """Takes the notice unless it waits already, was pushed and is not
+        due again, or is a declaration past the hour's cap; returns whether
+        it was taken. The hour is the notice's own (its case event's time),
+        so following the log again decides the same."""
         identity = notice.identity
         if any(notice_of(d).identity == identity for d in self.waiting):
             return False
         if not admitted(notice, self._last_pushed(identity), grouping):
+            return False
+        if notice.declared and self.declared.get(_hour(notice.at), 0) >= grouping.declared_per_hour:
             return False
         self._offered(notice=notice_doc(notice))
         return True
@@ -85,6 +99,10 @@ class Outbox(Aggregate):
     @event("Offered")
     def _offered(self, notice: dict[str, Any]) -> None:
         self.waiting.append(notice)
+        if notice.get("declared"):
+            hour = _hour(datetime.fromisoformat(notice["at"]))
+            kept = {h: n for h, n in self.declared.items() if h >= _hour_before(hour)}
+            self.declared = {**kept, hour: kept.get(hour, 0) + 1}
 
     def sends_at(self, grouping: Grouping, quiet: QuietHours | None) -> datetime | None:
         if not self.waiting:

@@ -183,6 +183,32 @@ def test_an_overdue_stage_is_pushed_again_after_the_repeat_interval():
     assert box.take(later, g, None) is not None
 
 
+def test_households_declarations_stop_at_the_group_s_hourly_cap():
+    """A crowd of declarations: the group takes its cap of them in a clock
+    hour (by each case's own time, so replaying the log decides the same),
+    staff's and the rules' leads still pass, the next hour takes more."""
+    g = Grouping(wait_s=0, declared_per_hour=3)
+    box = Outbox(receiver="r", township="t")
+    at = [T0 + timedelta(minutes=i) for i in range(6)]
+    taken = [
+        box.offer(notice(case_id=f"d{i}", township="t", at=at[i], declared=True), g)
+        for i in range(6)
+    ]
+    assert taken == [True, True, True, False, False, False]
+    assert box.offer(notice(case_id="rule", township="t", at=at[5]), g)  # not a declaration
+    batch = box.take(at[5], g, None)
+    assert batch is not None and [n.case_id for n in batch.notices] == ["d0", "d1", "d2", "rule"]
+    later = T0 + timedelta(hours=1)
+    assert box.offer(notice(case_id="d6", township="t", at=later, declared=True), g)
+    copy = None
+    for e in box.collect_events():
+        copy = e.mutate(copy)
+    assert copy.declared == box.declared
+    assert not copy.offer(
+        notice(case_id="d7", township="t", at=later, declared=True), Grouping(declared_per_hour=1)
+    )
+
+
 def test_a_group_replayed_from_its_events_is_the_same_group():
     g = Grouping(wait_s=0)
     box = Outbox(receiver="r", township="t")

@@ -26,7 +26,7 @@ from services.alerts import bootstrap, web
 from services.alerts import schedule as timetable
 from services.alerts.relay import TaskRelay
 from services.cases.relay import CaseRelay
-from services.infra import kafka, workcalendar
+from services.infra import httpserver, kafka, workcalendar
 from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -108,10 +108,8 @@ class AlertsService:
             targets.append(lambda: task_relay.follow(stop, leading=leading))
             targets.append(lambda: case_relay.follow(stop, leading=leading))
         if self.http:
-            config = uvicorn.Config(
-                self.web_app(), host="0.0.0.0", port=self.settings.alerts_port, log_level="warning"
-            )
-            self.server = uvicorn.Server(config)
+            port = self.settings.alerts_port
+            self.server = httpserver.server(self.web_app(), self.settings, port)
             targets.append(self.server.run)
         self.threads = [threading.Thread(target=t, daemon=True) for t in targets]
         for t in self.threads:

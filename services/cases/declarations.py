@@ -74,6 +74,11 @@ class Declarations:
 
     # -- the household's page ------------------------------------------------------
 
+    def card(self, token: str) -> CardLink:
+        """The card a link names, current or not; ``BadLink`` for a link
+        that is not exactly one we signed."""
+        return self.signer.read(token)
+
     def household_of(self, token: str) -> Place:
         """The household a link names, while its card issue is current;
         ``BadLink`` otherwise, whatever the reason (a revoked, forged or

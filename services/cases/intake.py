@@ -19,7 +19,7 @@ from services.cases.declarations import Declarations
 from services.households.statusview import RiskStatusView
 from services.infra import views
 from services.infra.links import LinkSigner, link_secret, local_secret
-from services.infra.ratelimit import Limiter
+from services.infra.ratelimit import Limiter, PublicLimits
 from services.infra.settings import Settings
 
 
@@ -73,6 +73,6 @@ def open_intake(
         declarations,
         ContactBook(cases, contact_view, key, clock),
         lambda: registry_places(risk),
-        Limiter(),
+        Limiter(PublicLimits.of(settings)),
         secret + ":forms",
     )

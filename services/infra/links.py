@@ -43,6 +43,11 @@ class LinkSigner:
         return str(self._s.dumps([link.household_id, link.township, link.village, link.issue]))
 
     def read(self, token: str) -> CardLink:
+        """The card a token names, if it is exactly the token we made.
+        itsdangerous decodes base64 leniently (extra padding, characters
+        outside the alphabet are dropped), so many spellings carry one valid
+        signature; only the one ``token`` would write is accepted, so a link
+        has one spelling and the limits keyed on it cannot be side-stepped."""
         if len(token) > 400:
             raise BadLink("not a card link")
         try:
@@ -51,7 +56,10 @@ class LinkSigner:
             raise BadLink("not a card link") from None
         if not (isinstance(data, list) and len(data) == 4 and isinstance(data[3], int)):
             raise BadLink("not a card link")
-        return CardLink(str(data[0]), str(data[1]), str(data[2]), data[3])
+        card = CardLink(str(data[0]), str(data[1]), str(data[2]), data[3])
+        if not secrets.compare_digest(self.token(card).encode(), token.encode()):
+            raise BadLink("not a card link")
+        return card
 
 
 def link_secret(configured: str | None, state_dir: Path) -> str:

@@ -3,6 +3,7 @@ match the project's own scripts (scripts/kafka.sh, scripts/postgres.sh)."""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -113,6 +114,28 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         False, description="send the inbox's sign-in cookie over HTTPS only (set it behind TLS)"
     )
+    trusted_proxies: str = Field(
+        "",
+        description="addresses or networks (comma-separated) of the reverse proxies whose "
+        "X-Forwarded-For names the client; no one's by default",
+    )
+    declare_posts_per_hour: int = Field(
+        200, ge=1, description="declarations /declare takes in an hour, every address together"
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in _items(value):
+            try:
+                ipaddress.ip_network(item)  # as uvicorn reads it: host bits unset
+            except ValueError:
+                raise ValueError(f"not an address or network: {item!r}") from None
+        return value
+
+    def proxies(self) -> list[str]:
+        """The trusted proxies, as uvicorn's ``forwarded_allow_ips`` takes them."""
+        return _items(self.trusted_proxies)
 
     @field_validator("county_zone")
     @classmethod
@@ -208,3 +231,7 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": "8",
             "PROCESS_RECORDER_TOPIC": "services.infra.pgstore:ArrayInsertProcessRecorder",
         }
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]

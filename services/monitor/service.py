@@ -14,7 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from domain import countyday
 from services.households.app import Households
 from services.households.statusview import RiskStatusView
-from services.infra import kafka
+from services.infra import httpserver, kafka
 from services.infra.access import Accounts
 from services.infra.leadership import Leadership
 from services.infra.metrics import run_job
@@ -99,20 +99,15 @@ class MonitorService:
                 )
             )
         if self.http:
-            config = uvicorn.Config(
-                create_app(
-                    self.households,
-                    self.view,
-                    self.accounts,
-                    self._ready,
-                    self.uploads,
-                    policies=lambda: self.projection.policies,
-                ),
-                host="0.0.0.0",
-                port=self.settings.monitor_port,
-                log_level="warning",
+            app = create_app(
+                self.households,
+                self.view,
+                self.accounts,
+                self._ready,
+                self.uploads,
+                policies=lambda: self.projection.policies,
             )
-            self.server = uvicorn.Server(config)
+            self.server = httpserver.server(app, self.settings, self.settings.monitor_port)
             self.threads.append(threading.Thread(target=self.server.run, name="http", daemon=True))
         for t in self.threads:
             t.start()

@@ -66,7 +66,10 @@ def news(case: Case, event: str, at: datetime, procedure: Procedure) -> Notice |
     if topic == "escalated":
         roles.append("county")
         stage = case.escalated_stage or stage
-    return _notice(topic, case, roles, at, stage=stage, due=case.stage_due, factors=factors)
+    declared = topic == "lead" and case.channel == "household"  # capped per group and hour
+    return _notice(
+        topic, case, roles, at, stage=stage, due=case.stage_due, factors=factors, declared=declared
+    )
 
 
 def scan(

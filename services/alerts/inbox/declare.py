@@ -4,7 +4,7 @@ household's latest case stands and takes a declaration (a hardship from the
 short list and a description), which starts a lead for the household's
 township.
 
-Open to anyone, so built for abuse: per-address and per-link rate limits, a
+Open to anyone, so built for abuse: per-address and per-card rate limits, a
 bounded body, a form token bound to a same-site cookie (a form posted from
 another site is refused), personal numbers refused in the description, and
 one answer for every link that does not work (forged, mistyped or revoked
@@ -76,10 +76,24 @@ def router(src: DeclareSources) -> APIRouter:
     def not_found(request: Request) -> HTMLResponse:
         return _gone(request, "declare", 404, "链接无效或已失效", "本户的明白卡可能已重新发放。")
 
+    def refused(request: Request, token: str, posting: bool) -> Response | None:
+        """The answer for a request over its address's or its card's limit,
+        or with a link that is not ours; None to go on. The card's limit is
+        keyed on the household and card issue the link's signature vouches
+        for, so neither another spelling of the link nor another address
+        gives a card more."""
+        if not src.limiter.allow(address(request), posting):
+            return limited(request)
+        try:
+            card = src.declarations.card(token)
+        except BadLink:
+            return not_found(request)
+        return None if src.limiter.allow_card(card, posting) else limited(request)
+
     @r.get("/d/{token}", response_class=HTMLResponse)
     def view(request: Request, token: str, done: int = 0) -> Response:
-        if not src.limiter.allow(address(request), token, posting=False):
-            return limited(request)
+        if (answer := refused(request, token, posting=False)) is not None:
+            return answer
         try:
             place = src.declarations.household_of(token)
         except BadLink:
@@ -89,8 +103,8 @@ def router(src: DeclareSources) -> APIRouter:
 
     @r.post("/d/{token}", response_class=HTMLResponse)
     async def declare(request: Request, token: str) -> Response:
-        if not src.limiter.allow(address(request), token, posting=True):
-            return limited(request)
+        if (answer := refused(request, token, posting=True)) is not None:
+            return answer
         body = await _body(request, src.limiter.limits.body_bytes)
         if body is None:
             PUBLIC.labels("declare", "too_large").inc()

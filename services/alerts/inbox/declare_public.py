@@ -2,7 +2,8 @@
 township and village from lists (two steps, no JavaScript), the hardship, a
 description and a way to be reached, which is sealed at once and shown only
 to the township's staff. Same defences as the card page
-(``services/alerts/inbox/declare.py``): rate limits per address, a bounded
+(``services/alerts/inbox/declare.py``): rate limits per address, the
+county's hourly cap on declarations from every address together, a bounded
 body, a form token bound to a same-site cookie, personal numbers refused in
 the description."""
 
@@ -37,6 +38,7 @@ from services.infra.ratelimit import PUBLIC, Limiter
 
 REFERENCE = re.compile(r"U-[0-9A-F]{10}")
 FIELDS = ("township", "village", "hardship", "description", "contact")
+CAPPED = "本县这一小时收到的网上申报已达上限，您的申报未提交，请一小时后再试。"
 MORE_PROBLEMS = {
     "township": "请选择乡镇。",
     "village": "请选择村（社区）。",
@@ -80,17 +82,26 @@ def router(src: PublicSources) -> APIRouter:
         out.headers["Retry-After"] = "60"
         return out
 
+    def capped(request: Request) -> HTMLResponse:
+        """The county's hourly cap is reached: nothing of the post is read."""
+        PUBLIC.labels("declare_public", "capped").inc()
+        out = page(request, "declare_gone.html", 429, heading="网上申报暂时已满", text=CAPPED)
+        out.headers["Retry-After"] = str(src.limiter.county_retry_after())
+        return out
+
     @r.get("/declare", response_class=HTMLResponse)
     def form(request: Request, township: str = "") -> Response:
-        if not src.limiter.allow(request.client.host if request.client else "?", None, False):
+        if not src.limiter.allow(request.client.host if request.client else "?", posting=False):
             return limited(request)
         PUBLIC.labels("declare_public", "shown").inc()
         return show(request, values={**dict.fromkeys(FIELDS, ""), "township": township[:40]})
 
     @r.post("/declare", response_class=HTMLResponse)
     async def declare(request: Request) -> Response:
-        if not src.limiter.allow(request.client.host if request.client else "?", None, True):
+        if not src.limiter.allow(request.client.host if request.client else "?", posting=True):
             return limited(request)
+        if not src.limiter.allow_county():
+            return capped(request)
         body = await _body(request, src.limiter.limits.body_bytes)
         if body is None:
             PUBLIC.labels("declare_public", "too_large").inc()
