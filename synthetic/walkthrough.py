@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from uuid import UUID
 
@@ -20,7 +19,7 @@ from rich.table import Table
 
 from domain import countyday
 from domain.access import Principal, Role
-from services.alerts.bootstrap import close_leads, open_cases
+from services.alerts.bootstrap import open_cases
 from services.cases.notice import FontMissing, find_font, notice_pdf
 from services.cases.views import case_doc, notice_doc
 from services.cli.common import console
@@ -50,10 +49,10 @@ class StepClock:
 
 
 def walk(settings: Settings, alerts, case_id: str, people: dict[str, Principal]) -> None:
-    """Takes the case ``case_id`` from its lead to a monitoring object."""
+    """Takes the case ``case_id`` from its lead to a monitoring object (the
+    running alerts process follows the decision: its lead task is closed)."""
     clock = StepClock(alerts.clock())
     cases = open_cases(settings, clock)
-    cases.on_decided = partial(close_leads, alerts.alerts)
     table = Table(title="One lead through the procedure (dated as the days each step takes)")
     for col in ("date", "stage", "who (role)", "what", "next stage", "due"):
         table.add_column(col)

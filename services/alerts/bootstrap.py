@@ -41,6 +41,7 @@ from services.alerts.views import (
     task_docs,
 )
 from services.cases.app import Cases
+from services.cases.decided import DecidedFollower
 from services.cases.intake import Intake, open_intake
 from services.cases.jobs import CaseJobs
 from services.cases.leads import LeadFollower
@@ -151,6 +152,7 @@ class Parts:
     case_list: CaseView
     monitoring: MonitoringView
     leads: LeadFollower
+    decided: DecidedFollower  # a decision's lead tasks closed, its contact erased
     case_followers: list[ViewFollower]
     case_relay_position: TrackingRecorder
     case_jobs: CaseJobs
@@ -180,7 +182,8 @@ class Parts:
     def followers(self) -> list[LogRunner[Any]]:
         """Every log follower the leading process runs, relays aside."""
         return [
-            self.triggers, self.task_view, self.leads, *self.case_followers, self.feeds.counter,
+            self.triggers, self.task_view, self.leads, self.decided, *self.case_followers,
+            self.feeds.counter,
             self.notices, *self.pushes.view_followers,
         ]  # fmt: skip
 
@@ -194,7 +197,6 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
     cases = open_cases(settings, clock)
     case_list, monitoring = open_case_views(settings)
     intake = open_intake(settings, cases, risk, clock)
-    cases.on_decided = partial(decided, alerts, intake)
 
     def assess(household_id: str, now: datetime) -> tuple[RiskStatus, Decimal] | None:
         sheet = households.household(household_id)
@@ -241,6 +243,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
         case_list=case_list,
         monitoring=monitoring,
         leads=LeadFollower(alerts, cases, alerts.task_at, is_task_event),
+        decided=DecidedFollower(cases, intake.contacts, partial(close_leads, alerts)),
         case_followers=[
             ViewFollower(
                 cases,
@@ -266,13 +269,6 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
     )
 
 
-def decided(alerts: Alerts, intake: Intake, case: Case) -> None:
-    """A decided case closes its lead tasks and erases the contact a household
-    outside the registry left."""
-    close_leads(alerts, case)
-    intake.contacts.erase(case.household_id)
-
-
 def open_case_docs(case_list: CaseView) -> Iterator[CaseOut]:
     """Every open case's document, a page at a time (the morning's scan)."""
     offset = 0
@@ -286,7 +282,8 @@ def open_case_docs(case_list: CaseView) -> Iterator[CaseOut]:
 
 def close_leads(alerts: Alerts, case: Case) -> None:
     """A decided case closes the help tasks that were its leads: resolved
-    when the household is monitored or cleared, dismissed otherwise."""
+    when the household is monitored or cleared, dismissed otherwise; a task
+    closed already (by staff, or by this before a restart) is left as it is."""
     outcome = f"case {case.outcome}: {case.reason}".strip(": ")
     action, field = (
         ("resolve", "outcome")

@@ -5,6 +5,9 @@ clearance job) opens a case for its household, or joins the open one: the
 household's monitoring record keeps one open case at a time. A lead taken
 from the alerts' log is recorded with a tracking record of its notification
 in the same transaction, so it is taken exactly once whatever restarts happen.
+A decision is saved with the household's monitoring record; what it promises
+beyond the case (its lead tasks closed, a contact erased) is the decided
+follower's (``services/cases/decided.py``), which reads it from the log.
 """
 
 from __future__ import annotations
@@ -76,8 +79,6 @@ class Cases(ProcessApplication):
     ) -> None:
         super().__init__(env)
         self.procedure, self.calendar, self.clock = procedure, calendar, clock
-        # Called with a decided case (the alerts close its lead tasks).
-        self.on_decided: Callable[[Case], None] | None = None
 
     def acting(self, who: Principal, at: datetime) -> Acting:
         return Acting(who, at, self.procedure, self.calendar)
@@ -194,8 +195,6 @@ class Cases(ProcessApplication):
                     raise
                 STORE_RETRIES.labels("cases").inc()
                 continue  # another request changed the case first: act on what it left
-            if not case.is_open and self.on_decided is not None:
-                self.on_decided(case)
             return ActedCase(case, max((r.notification.id for r in recordings), default=0))
         raise AssertionError("unreachable")
 

@@ -1,8 +1,9 @@
 """Sealed contacts of households outside the registry: the text encrypted
 with the deployment's contact key (the eventsourcing library's AES cipher)
-in a table that forgets it (overwritten when the case is decided), never in
-an event, a message, a log or an export. Showing one is a command on the
-household's contact record, which checks who asks and records the showing."""
+in a table that forgets it (overwritten once the case is decided, by the
+decided follower, ``services/cases/decided.py``), never in an event, a
+message, a log or an export. Showing one is a command on the household's
+contact record, which checks who asks and records the showing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from eventsourcing.cipher import AESCipher
+from eventsourcing.persistence import Tracking
 from eventsourcing.utils import Environment
 from pydantic import BaseModel
 
@@ -85,16 +87,27 @@ class ContactBook:
             raise TaskError("the contact was erased when the case was decided")
         return self._cipher.decrypt(base64.b64decode(row.sealed)).decode()
 
-    def erase(self, household_id: str) -> bool:
+    def erase(self, household_id: str, tracking: Tracking | None = None) -> bool:
+        """Forgets the household's contact, if it left one: the sealed text
+        first, then its record's erasure, written with ``tracking`` (the
+        decision's notification, recorded alone when there is no contact).
+        Either may run again after a crash: a blank row is written blank, an
+        erased record records no second erasure. False when none was left."""
         record = self.cases._get(ContactRecord.create_id(household_id))
-        if record is None:
-            return False
-        self.view.save(
-            [SealedContact(household_id=household_id, township=record.township, sealed="")], None
-        )
-        record.erase(self.clock())
-        self.cases.save(record)
-        return True
+        if record is not None:
+            self.view.save(
+                [SealedContact(household_id=household_id, township=record.township, sealed="")],
+                None,
+            )
+            record.erase(self.clock())
+        if tracking is not None:
+            changed = [] if record is None else [record]
+            self.cases.finish_job(
+                tracking.application_name, tracking.notification_id, *changed, position=True
+            )
+        elif record is not None:
+            self.cases.save(record)
+        return record is not None
 
     def left_by(self, household_id: str) -> bool:
         return self.cases._get(ContactRecord.create_id(household_id)) is not None
