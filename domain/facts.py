@@ -144,6 +144,22 @@ class MemberChange:
 
 
 @dataclass(slots=True)
+class Disability:
+    """A member's latest disability certificate (the disabled persons'
+    federation; plan §3(2)6): category and grade from a day, both None once
+    cancelled. A health detail, read only by the roles that read households."""
+
+    category: str | None
+    grade: int | None
+    effective_on: date
+
+    @property
+    def severe(self) -> bool:
+        # Grades 1 and 2 are the severe ones (重度残疾), whom the care subsidy is for.
+        return self.grade is not None and self.grade <= 2
+
+
+@dataclass(slots=True)
 class Facts:
     """What departments have said of a household, as the risk rules read it."""
 
@@ -171,6 +187,8 @@ class Facts:
     water: Water | None = None
     assistance: list[Assistance] = field(default_factory=list)
     member_changes: list[MemberChange] = field(default_factory=list)
+    # Added after the rest: packed last (services/households/packing.py).
+    disabilities: dict[str, Disability] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -346,6 +364,15 @@ def _count_members(f: Facts) -> None:
     f.labour_capable = max(f.registered_labour + sum(c.delta for c in after if c.able_to_work), 0)
 
 
+def _disability(f: Facts, e: Household.DisabilityChanged, _: FactRef) -> None:
+    current = f.disabilities.get(e.person_ref)
+    # The later certificate decides, whatever order the federation sends them in.
+    if current is None or e.effective_on >= current.effective_on:
+        grade = None if e.status == "cancelled" else e.grade
+        category = None if e.status == "cancelled" else e.category
+        f.disabilities[e.person_ref] = Disability(category, grade, e.effective_on)
+
+
 # One entry for each fact event of the household; a test checks that none is missing.
 _APPLY: dict[type[Any], Callable[[Facts, Any, FactRef], None]] = {
     Household.Registered: _registered,
@@ -363,4 +390,5 @@ _APPLY: dict[type[Any], Callable[[Facts, Any, FactRef], None]] = {
     Household.WaterChecked: _water,
     Household.AssistanceChanged: _assistance,
     Household.MembersChanged: _members,
+    Household.DisabilityChanged: _disability,
 }

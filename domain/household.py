@@ -208,6 +208,13 @@ class Household(Aggregate):
         effective_on: date
         able_to_work: bool = False
 
+    class DisabilityChanged(FactEvent):
+        person_ref: str
+        status: str
+        effective_on: date
+        category: str | None = None
+        grade: int | None = None
+
 
 # Message type -> its event. The types match the message contract.
 EVENTS: dict[str, type[Household.FactEvent]] = {
@@ -226,5 +233,6 @@ EVENTS: dict[str, type[Household.FactEvent]] = {
     "water.checked": Household.WaterChecked,
     "assistance.changed": Household.AssistanceChanged,
     "household.members_changed": Household.MembersChanged,
+    "disability.changed": Household.DisabilityChanged,
 }
 FACT_TYPES = tuple(EVENTS)

@@ -13,14 +13,26 @@ from domain.cases import Lead
 from domain.policy import DEFAULT_SEVERITY
 from domain.task_input import NOTE_MAX, TaskInputError, plain_text
 
-Hardship = Literal["illness", "disaster", "job_loss", "business_failure", "schooling", "other"]
-# The short list a household chooses from (因病, 因灾或意外, 失业, 经营失败, 因学, 其他).
+Hardship = Literal[
+    "illness",
+    "disaster",
+    "disability",
+    "labour_lacking",
+    "job_loss",
+    "business_failure",
+    "schooling",
+    "other",
+]
+# The short list a household chooses from (因病, 因灾或意外, 因残, 缺劳动力, 失业,
+# 经营失败, 因学, 其他): the risk types the national mechanism names.
 HARDSHIPS: tuple[Hardship, ...] = get_args(Hardship)
 # What a declared hardship suggests among the risk factors (staff confirm at
 # the home visit); schooling costs and "other" name none.
 HARDSHIP_FACTORS: dict[str, tuple[str, ...]] = {
     "illness": ("medical_cost_high",),
     "disaster": ("disaster_loss",),
+    "disability": ("disability",),
+    "labour_lacking": ("labour_lacking",),
     "job_loss": ("income_drop", "all_unemployed"),
     "business_failure": ("income_drop",),
     "schooling": (),

@@ -31,6 +31,12 @@ DEFAULT_SEVERITY: dict[str, str] = {
     # The allowance missing is the civil affairs bureau's check (plan §3(2)6);
     # the hardship itself is the income below the line, already high.
     "assistance_missing": "watch",
+    # The mechanism's 因残 and 缺劳动力: a household that cannot earn its way
+    # and lacks the support meant for it; high, as a failing guarantee, so
+    # that a household of any card is a lead (ASSUMPTION: the mechanism
+    # names the risk types without a severity; to confirm with the county office).
+    "disability": "high",
+    "labour_lacking": "high",
 }
 ASSISTANCE_SCHEMES = ("dibao", "tekun", "disability_living", "disability_care")
 
@@ -52,6 +58,7 @@ DEFAULT_BASIS: dict[str, str] = {
     "transfer_schemes": "ASSUMPTION: the allowance and extreme-poverty support count "
     "as transfer income, the disability subsidies do not",
     "house_fix_by": "plan §3(2)3: by the end of June (2020; later years an ASSUMPTION)",
+    "water_fix_by": "plan §3(2)5: by the end of June (2020; later years an ASSUMPTION)",
 }
 
 
@@ -86,6 +93,8 @@ class Policy:
     transfer_schemes: tuple[str, ...] = ("dibao", "tekun")
     # Plan §3(2)3: C and D houses fixed by the end of June (month, day).
     house_fix_by: tuple[int, int] = (6, 30)
+    # Plan §3(2)5: the poor's drinking water made safe by the end of June.
+    water_fix_by: tuple[int, int] = (6, 30)
     source: str = ""
     severity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     # Each value's citation, or "ASSUMPTION: ..." for one to confirm with the
@@ -210,7 +219,7 @@ def _convert(name: str, type_name: str, value: object) -> object:
         if not isinstance(value, list) or not set(value) <= set(ASSISTANCE_SCHEMES):
             raise ValueError(f"expected a list of {list(ASSISTANCE_SCHEMES)}, got {value!r}")
         return tuple(value)
-    if name == "house_fix_by":
+    if name in ("house_fix_by", "water_fix_by"):
         try:
             day = date.fromisoformat(f"2001-{value}")  # not a leap year: every year has the day
         except (TypeError, ValueError):

@@ -14,7 +14,15 @@ Factor rules and where they come from:
 - an overdue poverty micro-loan: plan §3(2)8 (overdue rate below 1%);
 - the standard's guarantees (schooling, medical insurance and reimbursement,
   housing, water, the minimum-living allowance): plan §3(2)1-6, in
-  ``domain.standard``.
+  ``domain.standard``;
+- 因残 (a severely disabled member without the two disability subsidies, or
+  no one able to work) and 缺劳动力 (no one able to work after a member
+  change): the national mechanism's risk types, plan §3(2)6 for the
+  subsidies, in ``domain.disability``;
+- income below the line for every household, registered or not: since 2021
+  every household out of poverty and every ordinary rural household (一般农户)
+  is in scope of the national mechanism; the band, the drop and stale
+  income are read for registered households only.
 
 Income over the windows (members counted for the days they were members,
 civil affairs' grants as transfer income) is ``domain.incomes``.
@@ -26,16 +34,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from domain.disability import disability_factor, labour_factor
 from domain.facts import Facts
 from domain.incomes import Incomes, incomes_of, money, year_before
 from domain.policy import Policy
 from domain.standard import (
-    failing,
+    Late,
+    failing_of,
     guarantee_factors,
     reimbursement_factor,
     safety_net_factor,
 )
 from domain.vocabulary import LEVELS, REGISTERED_CARDS
+
+NOT_LATE = Late()
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class RiskStatus:
     level: str
     guarantees: tuple[str, ...] = ()  # the standard's guarantees failing (domain.standard)
     house_fix_overdue: bool = False  # a C or D house past its fix-by day
+    water_fix_overdue: bool = False  # unsafe water past its fix-by day (plan §3(2)5)
 
 
 class _Factors:
@@ -120,14 +133,22 @@ def _assess(facts: Facts, policy: Policy, on: date, start: date, incomes: Income
     found = _Factors(policy)
     if facts.registered:
         _income_factors(found, incomes, policy)
+    elif incomes.per_capita is not None:
+        _ordinary_income_factor(found, incomes, policy)
     medical = _medical_factor(found, facts, policy, incomes.year, start, on)
     damage = _disaster_factor(found, facts, policy, incomes.year, start, on)
     employed = _employment_factors(found, facts)
     open_loans, overdue_loans = _loan_factor(found, facts, policy, on)
     # Most households have none of the guarantees' facts: checked first.
-    house_overdue = (facts.schooling or facts.cover or facts.house or facts.water) and (
+    late = (
         guarantee_factors(found, facts, policy, on)
+        if facts.schooling or facts.cover or facts.house or facts.water
+        else NOT_LATE
     )
+    if facts.disabilities:
+        disability_factor(found, facts, on)
+    if facts.member_changes:
+        labour_factor(found, facts, on)
     if facts.illnesses:
         reimbursement_factor(found, facts, policy, start, on)
     pci = incomes.per_capita
@@ -154,8 +175,9 @@ def _assess(facts: Facts, policy: Policy, on: date, start: date, incomes: Income
         overdue_loans=overdue_loans,
         factors=tuple(found.found),
         level=level_of(found.found),
-        guarantees=failing(f.code for f in found.found) if found.found else (),
-        house_fix_overdue=bool(house_overdue),
+        guarantees=failing_of(found.found) if found.found else (),
+        house_fix_overdue=late.house,
+        water_fix_overdue=late.water,
     )
 
 
@@ -191,6 +213,24 @@ def _income_factors(found: _Factors, incomes: Incomes, policy: Policy) -> None:
                 previous_yuan=prev_pci,
                 drop_ratio=money(drop),
             )
+
+
+def _ordinary_income_factor(found: _Factors, incomes: Incomes, policy: Policy) -> None:
+    """A household the registry does not hold (一般农户) whose departments'
+    income facts fall below the line: in scope of the national mechanism
+    since 2021 (a 边缘易致贫户 candidate). Its members are those the member
+    changes name, or one when none do: the household's whole income then, the
+    highest its per-capita income can be, so that a lead is never opened on
+    an undercount."""
+    pci, line = incomes.per_capita, policy.poverty_line_yuan
+    if pci is not None and pci < line:
+        found.add(
+            "income_below_line",
+            f"per-capita income {pci} yuan over 12 months is below the line of {line}"
+            " (an ordinary rural household, by the departments' income facts)",
+            per_capita_income_yuan=pci,
+            poverty_line_yuan=line,
+        )
 
 
 def _medical_factor(

@@ -24,12 +24,17 @@ class _Strict(BaseModel):
 class Condition(_Strict):
     level_at_least: Level = "high"
     any_factor: list[FactorCode] = Field(default_factory=list)  # empty: any factor
+    # A listed factor counts only at this severity or above ("none": at any):
+    # a guarantee failing at high, not a dropout for illness kept at watch.
+    factor_at_least: Level = "none"
 
     def holds(self, status: RiskStatus) -> bool:
         if LEVELS.index(status.level) < LEVELS.index(self.level_at_least):
             return False
-        codes = {f.code for f in status.factors}
-        return not self.any_factor or bool(codes & set(self.any_factor))
+        if not self.any_factor:
+            return True
+        wanted, least = set(self.any_factor), LEVELS.index(self.factor_at_least)
+        return any(f.code in wanted and LEVELS.index(f.severity) >= least for f in status.factors)
 
 
 class Deadlines(_Strict):

@@ -4,12 +4,16 @@ facts, the policy and a date, called by ``domain.risk.assess``.
 
 The standard is 一超过、两不愁、三保障 and safe drinking water (plan §3(1)); each
 guarantee's department and figure is in plan §3(2):
-- education: no child of compulsory-school age out of school (§3(2)1);
+- education: no child of compulsory-school age out of school for poverty
+  (§3(2)1): a dropout for poverty, or for a reason the school does not know,
+  fails the guarantee (high); one for another reason (illness, disability:
+  health details; weariness, work) stays visible at watch;
 - medical: basic medical insurance for everyone (100%), and a hospital stay
   reimbursed at least 85% in the county, 80% outside it after referral
   (§3(2)2);
 - housing: houses rated C or D fixed by the end of June (§3(2)3);
-- water: safe drinking water, in quality, quantity and access (§3(2)5);
+- water: safe drinking water, in quality, quantity and access, by the end
+  of June (§3(2)5), like housing's day;
 - safety net: registered households below the minimum-living line in the
   allowance (§3(2)6, "两线融合").
 """
@@ -19,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from domain.facts import Assistance, Facts
 from domain.policy import Policy
@@ -54,42 +58,88 @@ def failing(codes: Iterable[str]) -> tuple[str, ...]:
     return tuple(g for g in GUARANTEES if g in seen)
 
 
+class _Coded(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def severity(self) -> str: ...
+
+
+def failing_of(factors: Iterable[_Coded]) -> tuple[str, ...]:
+    """The guarantees an assessment's factors say fail; a dropout kept at
+    watch does not fail it (one for illness: plan §3(2)1 guarantees
+    schooling against poverty)."""
+    return failing(
+        f.code for f in factors if not (f.code == "school_dropout" and f.severity == "watch")
+    )
+
+
 # A risk status's guarantees as the bits of one integer (bit k: GUARANTEES'
-# k-th failing; the bit after them: a C or D house past its day), the one
-# column the risk view keeps for them.
+# k-th failing; the bit after them: a C or D house past its day; the next:
+# unsafe water past its day), the one column the risk view keeps for them.
+# The bits keep their places: rows written before keep their meaning.
 HOUSE_LATE_BIT = len(GUARANTEES)
+WATER_LATE_BIT = HOUSE_LATE_BIT + 1
 
 
-def standard_bits(guarantees: Iterable[str], house_late: bool) -> int:
+def standard_bits(guarantees: Iterable[str], house_late: bool, water_late: bool = False) -> int:
     order = list(GUARANTEES)
     bits = sum(1 << order.index(g) for g in guarantees)
-    return bits | (1 << HOUSE_LATE_BIT) if house_late else bits
+    if house_late:
+        bits |= 1 << HOUSE_LATE_BIT
+    return bits | (1 << WATER_LATE_BIT) if water_late else bits
+
+
+def fix_by(found_on: date, month_day: tuple[int, int]) -> date:
+    """The day a problem found on ``found_on`` is to be fixed by: the
+    policy's month and day on or after it (plan §3(2)3 and §3(2)5: the end
+    of June)."""
+    month, day = month_day
+    deadline = date(found_on.year, month, day)
+    return deadline if found_on <= deadline else date(found_on.year + 1, month, day)
 
 
 def house_fix_by(rated_on: date, policy: Policy) -> date:
-    """The day a house rated C or D on ``rated_on`` is to be fixed by: the
-    policy's month and day (plan §3(2)3: end of June) on or after the rating."""
-    month, day = policy.house_fix_by
-    deadline = date(rated_on.year, month, day)
-    return deadline if rated_on <= deadline else date(rated_on.year + 1, month, day)
+    """The day a house rated C or D on ``rated_on`` is to be fixed by (plan §3(2)3)."""
+    return fix_by(rated_on, policy.house_fix_by)
 
 
-def guarantee_factors(found: Found, facts: Facts, policy: Policy, on: date) -> bool:
+# Why a dropout fails the guarantee (plan §3(2)1: none out of school *for
+# poverty*); a reason the school does not know is taken as poverty until
+# the visit says otherwise.
+DROPOUT_FAILS = frozenset({"poverty", "unknown", None})
+
+
+class Late(NamedTuple):
+    """What is past its fix-by day (the county's picture reports both)."""
+
+    house: bool = False
+    water: bool = False
+
+
+def guarantee_factors(found: Found, facts: Facts, policy: Policy, on: date) -> Late:
     """Adds a factor for each guarantee the facts say fails, for a registered
-    or marginal household (a card); returns whether a C or D house is past
-    its deadline."""
+    or marginal household (a card); returns whether a C or D house and
+    unsafe water are past their days."""
     if facts.card not in CARDS:
-        return False
+        return Late()
     dropped = [s for s in facts.schooling.values() if s.status == "dropped_out"]
     if dropped:
         # The reasons stay in the facts: "illness" or "disability" is a health
-        # detail, and factors travel on povwatch.tasks and into lists.
+        # detail, and factors travel on povwatch.tasks and into lists: they
+        # count those out for poverty and those whose reason is unknown.
         for_poverty = sum(1 for s in dropped if s.reason == "poverty")
+        unknown = sum(1 for s in dropped if s.reason in ("unknown", None))
+        failing = sum(1 for s in dropped if s.reason in DROPOUT_FAILS)
         found.add(
             "school_dropout",
-            f"{len(dropped)} school-age member(s) out of school, {for_poverty} for poverty",
+            f"{len(dropped)} school-age member(s) out of school, {for_poverty} for poverty"
+            + (f", {unknown} for a reason not known" if unknown else ""),
+            severity=None if failing else "watch",
             dropped_out=len(dropped),
             for_poverty=for_poverty,
+            reason_unknown=unknown,
         )
     lapsed = [c for c in facts.cover.values() if c.status == "lapsed"]
     if lapsed:
@@ -102,26 +152,31 @@ def guarantee_factors(found: Found, facts: Facts, policy: Policy, on: date) -> b
     overdue = False
     house = facts.house
     if house is not None and house.rating in ("C", "D"):
-        fix_by = house_fix_by(house.rated_on, policy)
-        overdue = on > fix_by
+        house_by = house_fix_by(house.rated_on, policy)
+        overdue = on > house_by
         found.add(
             "housing_unsafe",
-            f"house rated {house.rating} on {house.rated_on}, to be fixed by {fix_by}"
+            f"house rated {house.rating} on {house.rated_on}, to be fixed by {house_by}"
             + (" (overdue)" if overdue else ""),
             severity="critical" if house.rating == "D" else None,
             rating=house.rating,
             rated_on=house.rated_on,
-            fix_by=fix_by,
+            fix_by=house_by,
         )
     water = facts.water
+    water_late = False
     if water is not None and not water.meets_standard:
+        water_by = fix_by(water.checked_on, policy.water_fix_by)
+        water_late = on > water_by
         found.add(
             "water_unsafe",
-            f"drinking water fails the standard ({', '.join(water.failing)})",
+            f"drinking water fails the standard ({', '.join(water.failing)}), "
+            f"to be made safe by {water_by}" + (" (overdue)" if water_late else ""),
             failing=",".join(water.failing),
             checked_on=water.checked_on,
+            fix_by=water_by,
         )
-    return overdue
+    return Late(overdue, water_late)
 
 
 def reimbursement_factor(found: Found, facts: Facts, policy: Policy, start: date, on: date) -> None:

@@ -75,6 +75,10 @@ _TEXT = {
         f"{e.person_ref}: {e.change.replace('_', ' ')} on {e.effective_on}"
         + (", able to work" if e.able_to_work else "")
     ),
+    "DisabilityChanged": lambda e: (
+        f"{e.person_ref}'s disability certificate {e.status} from {e.effective_on}"
+        + (f": {e.category}, grade {e.grade}" if e.grade is not None else "")
+    ),
 }
 
 

@@ -38,6 +38,8 @@ FactorCode = Literal[
     "housing_unsafe",
     "water_unsafe",
     "assistance_missing",
+    "disability",
+    "labour_lacking",
 ]
 FACTOR_CODES: tuple[FactorCode, ...] = get_args(FactorCode)
 
@@ -55,6 +57,7 @@ Measure = Literal[
     "school_return",
     "insurance_enrolment",
     "water_works",
+    "disability_subsidy",
 ]
 MEASURES: tuple[Measure, ...] = get_args(Measure)
 

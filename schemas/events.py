@@ -22,6 +22,7 @@ from pydantic import (
 from domain.vocabulary import Card
 from schemas.standard import (
     AssistanceChange,
+    DisabilityChange,
     HousingRating,
     InsuranceChange,
     MembersChange,
@@ -213,6 +214,11 @@ class MembersChanged(_Envelope):
     data: MembersChange
 
 
+class DisabilityChanged(_Envelope):
+    type: Literal["disability.changed"]
+    data: DisabilityChange
+
+
 DepartmentEvent = Annotated[
     HouseholdRegistered
     | HouseholdCardChanged
@@ -228,7 +234,8 @@ DepartmentEvent = Annotated[
     | HousingRated
     | WaterChecked
     | AssistanceChanged
-    | MembersChanged,
+    | MembersChanged
+    | DisabilityChanged,
     Field(discriminator="type"),
 ]
 EVENT_MODELS: dict[str, type[_Envelope]] = {

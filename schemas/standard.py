@@ -1,7 +1,8 @@
 """The data of the messages from the departments that own the standard's
 guarantees (plan §3(1): 两不愁三保障 and safe water; §3(2) names each
 department): schooling, medical insurance, housing, water, social assistance,
-and the household's members changing."""
+the household's members changing, and a member's disability certificate
+(the disabled persons' federation, plan §3(2)6)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from schemas.values import EARLIEST, LATEST, Data, Day, PositiveMoney, Ref
 
 # People are named by the department's opaque reference only.
 SchoolStatus = Literal["enrolled", "dropped_out", "completed"]
-DropoutReason = Literal["poverty", "illness", "disability", "weariness", "work", "other"]
+# "unknown": the school has not found out why (counted as for poverty, plan §3(2)1).
+DropoutReason = Literal["poverty", "illness", "disability", "weariness", "work", "other", "unknown"]
 
 
 class SchoolingReport(Data):
@@ -105,4 +107,33 @@ class MembersChange(Data):
     def _newborn_cannot_work(self) -> MembersChange:
         if self.change == "birth" and self.able_to_work:
             raise ValueError("a newborn is not able to work")
+        return self
+
+
+# The certificate's categories (残疾人证: 视力、听力、言语、肢体、智力、精神、多重).
+DisabilityCategory = Literal[
+    "visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"
+]
+
+
+class DisabilityChange(Data):
+    """A member's disability certificate (残疾人证) as the disabled persons'
+    federation holds it: its category and grade (1 the most severe, 4 the
+    least) from a day, or its cancellation. A health detail: it stays in the
+    household's facts, read only by the roles that read households."""
+
+    person_ref: Ref
+    status: Literal["certified", "changed", "cancelled"]
+    effective_on: Day
+    category: DisabilityCategory | None = None
+    grade: int | None = Field(default=None, ge=1, le=4, strict=True)
+
+    @model_validator(mode="after")
+    def _certificate_named(self) -> DisabilityChange:
+        if (self.status == "cancelled") != (self.category is None and self.grade is None):
+            raise ValueError(
+                "category and grade are given when certified or changed, and not when cancelled"
+            )
+        if (self.category is None) != (self.grade is None):
+            raise ValueError("category and grade are given together")
         return self

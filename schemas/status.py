@@ -42,6 +42,7 @@ class RiskStatusOut(BaseModel):
     level: str
     guarantees: list[str] = []  # the standard's guarantees failing, domain.standard's order
     house_fix_overdue: bool = False
+    water_fix_overdue: bool = False  # unsafe water past its fix-by day (plan §3(2)5)
 
 
 class TimelineEntryOut(BaseModel):
@@ -69,6 +70,7 @@ class StandardRow(BaseModel):
     households: int
     failing: dict[str, int]  # guarantee -> households failing it
     houses_past_deadline: int  # C or D houses past their fix-by day (plan §3(2)3)
+    water_past_deadline: int = 0  # unsafe water past its fix-by day (plan §3(2)5)
 
 
 class StandardPicture(BaseModel):

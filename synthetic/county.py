@@ -72,6 +72,7 @@ class Rates:
     water_fails: float = 0.05
     water_fixed: float = 0.15
     assistance_change: float = 0.002
+    disability: float = 0.0005  # a member's certificate, in a month
     birth: float = 0.0008
     death: float = 0.0007
     move: float = 0.001

@@ -212,6 +212,29 @@ class Builder:
             source="poverty-office",
         )
 
+    def disability(
+        self,
+        hid: str,
+        on: date,
+        person: str,
+        grade: int | None,
+        category: str | None = "physical",
+        status: str = "certified",
+    ):
+        return self.event(
+            "disability.changed",
+            hid,
+            on,
+            {
+                "person_ref": person,
+                "status": status,
+                "effective_on": on.isoformat(),
+                "category": category if grade is not None else None,
+                "grade": grade,
+            },
+            source="disabled-persons-federation",
+        )
+
 
 def sample_events(today: date, prefix: str = "sample") -> list[dict[str, Any]]:
     b = Builder(prefix)

@@ -1,11 +1,12 @@
 """The synthetic county's feeds from the standard's departments (plan §3(2)):
-medical insurance, education, housing, water, civil affairs, and the
-registry's member changes. They report exceptions and their repair, at the
+medical insurance, education, housing, water, civil affairs, the disabled
+persons' federation, and the registry's member changes. They report exceptions and their repair, at the
 rates in ``synthetic.county.Rates`` (settings, not findings)."""
 
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -111,6 +112,7 @@ def standard_feeds(
                 "monthly_yuan": f"{h.dibao_yuan:.2f}",
             },
         )
+    yield from _disability(h, first, rates, emit)
     change = None
     r = rng.random()
     if r < rates.birth:
@@ -136,3 +138,26 @@ def standard_feeds(
                 "able_to_work": change == "move_in" and rng.random() < 0.5,
             },
         )
+
+
+def _disability(h: Any, first: date, rates: Any, emit: Emit) -> Iterator[dict[str, Any]]:
+    """Now and then a member's disability certificate (plan §3(2)6: every
+    disabled person certified). Drawn from the household and month, not from
+    the feeds' generator, so that the other feeds stay as they were."""
+    draw = zlib.crc32(f"{h.code}:{first.isoformat()}".encode()) / 2**32
+    if draw >= rates.disability:
+        return
+    grade = 1 + int(draw / rates.disability * 4)  # 1 to 4, the severe ones half
+    yield emit(
+        "disability.changed",
+        h,
+        first + timedelta(days=20),
+        "disabled-persons-federation",
+        {
+            "person_ref": f"m{h.members}",
+            "status": "certified",
+            "effective_on": (first + timedelta(days=19)).isoformat(),
+            "category": ("physical", "visual", "intellectual", "hearing")[grade - 1],
+            "grade": grade,
+        },
+    )

@@ -37,6 +37,7 @@ def county_facts() -> Iterator[tuple[str, str, FactRef, dict[str, Any]]]:
         b.water("R1", on, ["access"]),
         b.assistance("R1", on, "dibao", "granted", "300"),
         b.members("R1", on, "birth", "n1"),
+        b.disability("R1", on, "p2", 2),
     ]
     for m in [*messages(make_county(40, seed=5, months=12, start=date(2026, 1, 1))), *rare]:
         ev = parse_object(m)

@@ -67,6 +67,7 @@ _KINDS = {
     "check_water": "water.checked",
     "change_assistance": "assistance.changed",
     "change_members": "household.members_changed",
+    "change_disability": "disability.changed",
 }
 _BASE = {"originator_id", "originator_version", "timestamp", "ref"}
 

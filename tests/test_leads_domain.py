@@ -30,6 +30,8 @@ def test_a_household_declares_one_hardship_in_its_own_words():
     assert set(HARDSHIPS) == {
         "illness",
         "disaster",
+        "disability",
+        "labour_lacking",
         "job_loss",
         "business_failure",
         "schooling",

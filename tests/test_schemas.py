@@ -30,6 +30,7 @@ def every_type() -> list[dict]:
         b.water("H", ON, ["quality", "access"], supply="dispersed"),
         b.assistance("H", ON, "disability_living", "granted", "65", person="p-3"),
         b.members("H", ON, "move_out", "p-4", effective=ON + timedelta(days=1), able=True),
+        b.disability("H", ON, "p-3", 2, category="physical"),
     ]
 
 

@@ -30,7 +30,11 @@ def test_a_dropout_is_a_factor_until_the_child_is_back_at_school():
     h = household("yellow")
     h.report_schooling(ref(20), "c1", "dropped_out", "junior_secondary", "poverty")
     assert codes(h) == ["school_dropout"] and level(h) == "high"
-    assert factor(h, "school_dropout").figures == {"dropped_out": "1", "for_poverty": "1"}
+    assert factor(h, "school_dropout").figures == {
+        "dropped_out": "1",
+        "for_poverty": "1",
+        "reason_unknown": "0",
+    }
     h.report_schooling(ref(5), "c1", "enrolled", "junior_secondary")
     assert codes(h) == []
     # An older report arriving late does not undo the newer one.
@@ -41,8 +45,10 @@ def test_a_dropout_is_a_factor_until_the_child_is_back_at_school():
     # A reason that is a health detail stays in the facts, out of the factor.
     h.report_schooling(ref(1), "c3", "dropped_out", "primary", "illness")
     f = factor(h, "school_dropout")
-    assert f.figures == {"dropped_out": "1", "for_poverty": "0"}
+    assert f.figures == {"dropped_out": "1", "for_poverty": "0", "reason_unknown": "0"}
     assert "illness" not in f.reason
+    # Not for poverty: visible at watch, the guarantee not failed (plan §3(2)1).
+    assert f.severity == "watch" and status(h).guarantees == ()
 
 
 def test_guarantees_are_watched_for_registered_and_marginal_households_only():
@@ -256,7 +262,7 @@ def test_each_failing_guarantee_is_named_once_in_the_standards_order():
     h.check_water(ref(3), "central", False, ["quality"])
     h.change_insurance(ref(3), "p1", "lapsed", 2020)
     h.report_illness(ref(30), "p1", "major", Decimal("100"), Decimal("10"), True)
-    h.report_schooling(ref(3), "c1", "dropped_out", "primary", "illness")
+    h.report_schooling(ref(3), "c1", "dropped_out", "primary", "poverty")
     h.rate_house(ref(3), "C", date(2020, 12, 1))
     assert status(h).guarantees == (
         "income",

@@ -19,7 +19,7 @@ from domain.privacy import no_personal_numbers
 from services.cases.notice import _HINT, FontMissing, _face
 
 Size = Literal["A5", "A4"]
-HARDSHIPS_SHOWN = "因病、因灾或意外、失业、经营失败、因学或其他原因造成生活困难"
+HARDSHIPS_SHOWN = "因病、因灾或意外、因残、缺劳动力、失业、经营失败、因学或其他原因造成生活困难"
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ Kind = Literal["monitoring", "cases", "cleared", "tasks"]
 KINDS: tuple[Kind, ...] = ("monitoring", "cases", "cleared", "tasks")
 Term = Callable[[str, str | None], str]
 # Measures whose kind tells of a household member's health (see the docstring).
-HEALTH_MEASURES = frozenset({"medical_aid"})
+HEALTH_MEASURES = frozenset({"medical_aid", "disability_subsidy"})
 OTHER_HELP = "其他帮扶（不列明）"
 # The inbox's word for a household the registry does not know (no township, no card).
 UNREGISTERED = "未纳入建档"

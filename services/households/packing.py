@@ -18,6 +18,7 @@ from uuid import UUID
 from domain.facts import (
     Assistance,
     Cover,
+    Disability,
     Disaster,
     Facts,
     FactSheet,
@@ -58,6 +59,7 @@ LAYOUT = {
         "water",
         "assistance",
         "member_changes",
+        "disabilities",
     ),
     Income: ("amount_yuan", "period_start", "period_end", "kind"),
     Illness: (
@@ -86,6 +88,7 @@ LAYOUT = {
     Water: ("supply", "meets_standard", "failing", "checked_on"),
     Assistance: ("scheme", "person_ref", "monthly_yuan", "effective_from"),
     MemberChange: ("person_ref", "delta", "able_to_work", "effective_on"),
+    Disability: ("category", "grade", "effective_on"),
 }
 
 
@@ -159,7 +162,13 @@ def pack_sheet(h: FactSheet) -> bytes:
             f.registered_members,
             f.registered_labour,
             _standard(f)
-            if f.schooling or f.cover or f.house or f.water or f.assistance or f.member_changes
+            if f.schooling
+            or f.cover
+            or f.house
+            or f.water
+            or f.assistance
+            or f.member_changes
+            or f.disabilities
             else None,
         )
     )
@@ -182,11 +191,13 @@ def _standard(f: Facts) -> tuple[Any, ...]:
             (c.person_ref, c.delta, c.able_to_work, c.effective_on.toordinal())
             for c in f.member_changes
         ],
+        [(p, d.category, d.grade, d.effective_on.toordinal()) for p, d in f.disabilities.items()],
     )
 
 
 def _unpack_standard(f: Facts, packed: tuple[Any, ...]) -> None:
-    schooling, cover, house, water, assistance, changes = packed
+    # A copy packed before disabilities were kept has six parts.
+    schooling, cover, house, water, assistance, changes, *later = packed
     day = date.fromordinal
     f.schooling = {
         p: Schooling(st, stage, r, moment_of(since)) for p, st, stage, r, since in schooling
@@ -196,6 +207,8 @@ def _unpack_standard(f: Facts, packed: tuple[Any, ...]) -> None:
     f.water = Water(water[0], water[1], tuple(water[2]), day(water[3])) if water else None
     f.assistance = [Assistance(k, p, undec(m), day(d)) for k, p, m, d in assistance]
     f.member_changes = [MemberChange(p, d, a, day(o)) for p, d, a, o in changes]
+    if later:
+        f.disabilities = {p: Disability(c, g, day(o)) for p, c, g, o in later[0]}
 
 
 def unpack_sheet(key: UUID, data: bytes) -> FactSheet:

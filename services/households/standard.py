@@ -1,11 +1,11 @@
 """The county's picture of the standard (plan §3(1)): per township, the
-households failing each guarantee and the C or D houses past their fix-by
-day, from the bits of the risk status view's ``standard`` column in one
+households failing each guarantee, the C or D houses past their fix-by
+day (plan §3(2)3) and the unsafe water past its own (plan §3(2)5), from the bits of the risk status view's ``standard`` column in one
 grouped query."""
 
 from __future__ import annotations
 
-from domain.standard import GUARANTEES, HOUSE_LATE_BIT
+from domain.standard import GUARANTEES, HOUSE_LATE_BIT, WATER_LATE_BIT
 from schemas.status import StandardPicture, StandardRow
 from services.households.statusview import RiskStatusView
 from services.infra.viewreads import bits_by
@@ -14,7 +14,7 @@ from services.infra.viewreads import bits_by
 def standard_picture(view: RiskStatusView, township: str | None = None) -> StandardPicture:
     """Every township's row (or ``township``'s alone), and the county's."""
     rows = []
-    counted = bits_by(view, "standard", HOUSE_LATE_BIT + 1, "township")
+    counted = bits_by(view, "standard", WATER_LATE_BIT + 1, "township")
     for (t,), (households, bits) in sorted(counted.items(), key=lambda kv: kv[0][0] or ""):
         if t is None or (township is not None and t != township):
             continue  # streams the registry does not know have no township
@@ -24,6 +24,7 @@ def standard_picture(view: RiskStatusView, township: str | None = None) -> Stand
                 households=households,
                 failing=dict(zip(GUARANTEES, bits)),
                 houses_past_deadline=bits[HOUSE_LATE_BIT],
+                water_past_deadline=bits[WATER_LATE_BIT],
             )
         )
     totals = StandardRow(
@@ -31,5 +32,6 @@ def standard_picture(view: RiskStatusView, township: str | None = None) -> Stand
         households=sum(r.households for r in rows),
         failing={g: sum(r.failing[g] for r in rows) for g in GUARANTEES},
         houses_past_deadline=sum(r.houses_past_deadline for r in rows),
+        water_past_deadline=sum(r.water_past_deadline for r in rows),
     )
     return StandardPicture(guarantees=list(GUARANTEES), rows=rows, totals=totals)

@@ -22,8 +22,8 @@ RISK_STATUS = Table(
     # query (services/infra/viewreads.bits_by); its sum means nothing.
     derived={
         "standard": lambda doc: (
-            standard_bits(doc.guarantees, doc.house_fix_overdue)
-            if doc.guarantees or doc.house_fix_overdue
+            standard_bits(doc.guarantees, doc.house_fix_overdue, doc.water_fix_overdue)
+            if doc.guarantees or doc.house_fix_overdue or doc.water_fix_overdue
             else 0
         )
     },

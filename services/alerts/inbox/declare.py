@@ -35,6 +35,8 @@ FORM_AGE_S = 2 * 3600
 HARDSHIP_WORDS = (
     ("illness", "因病（看病、住院花费大）"),
     ("disaster", "因灾或意外事故"),
+    ("disability", "因残（家人残疾）"),
+    ("labour_lacking", "缺劳动力（家里没人能干活）"),
     ("job_loss", "失业、务工收入没了"),
     ("business_failure", "经营失败"),
     ("schooling", "因学（上学费用高）"),
