@@ -37,6 +37,9 @@ DEFAULT_SEVERITY: dict[str, str] = {
     # names the risk types without a severity; to confirm with the county office).
     "disability": "high",
     "labour_lacking": "high",
+    # 两不愁 failing (food or clothing), found at the home visit: a failing
+    # guarantee of the standard (plan §3(1)), high as the others.
+    "food_clothing": "high",
 }
 ASSISTANCE_SCHEMES = ("dibao", "tekun", "disability_living", "disability_care")
 

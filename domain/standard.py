@@ -3,7 +3,8 @@ social assistance do to per-capita income: pure functions of a household's
 facts, the policy and a date, called by ``domain.risk.assess``.
 
 The standard is 一超过、两不愁、三保障 and safe drinking water (plan §3(1)); each
-guarantee's department and figure is in plan §3(2):
+guarantee's department and figure is in plan §3(2) (两不愁, food and
+clothing, has no department: the home verification records it):
 - education: no child of compulsory-school age out of school for poverty
   (§3(2)1): a dropout for poverty, or for a reason the school does not know,
   fails the guarantee (high); one for another reason (illness, disability:
@@ -37,6 +38,9 @@ DAYS_A_MONTH = Decimal(365) / Decimal(12)
 # standard's 一超过. The county's picture counts households per guarantee.
 GUARANTEES: dict[str, tuple[str, ...]] = {
     "income": ("income_below_line",),
+    # 两不愁: no department publishes it; the home verification records it
+    # (its hardship list), and a lead or verification naming it fails it.
+    "food_clothing": ("food_clothing",),
     "education": ("school_dropout",),
     "medical": ("insurance_lapsed", "reimbursement_low"),
     "housing": ("housing_unsafe",),
@@ -75,17 +79,30 @@ def failing_of(factors: Iterable[_Coded]) -> tuple[str, ...]:
     )
 
 
-# A risk status's guarantees as the bits of one integer (bit k: GUARANTEES'
-# k-th failing; the bit after them: a C or D house past its day; the next:
-# unsafe water past its day), the one column the risk view keeps for them.
-# The bits keep their places: rows written before keep their meaning.
-HOUSE_LATE_BIT = len(GUARANTEES)
-WATER_LATE_BIT = HOUSE_LATE_BIT + 1
+# A risk status's guarantees as the bits of one integer, the one column the
+# risk view keeps for them: each guarantee's bit, a C or D house past its
+# day, unsafe water past its day. A bit keeps its place once given (rows
+# written before keep their meaning): a new one takes the next free bit.
+BIT_OF: dict[str, int] = {
+    "income": 0,
+    "education": 1,
+    "medical": 2,
+    "housing": 3,
+    "water": 4,
+    "safety_net": 5,
+    "food_clothing": 8,
+}
+HOUSE_LATE_BIT = 6
+WATER_LATE_BIT = 7
+BITS = 9
+assert set(BIT_OF) == set(GUARANTEES), "every guarantee has its bit"
+# What the county's picture counts from the risk view: the guarantees the
+# departments' facts assess (两不愁 is found at the home visit, not there).
+PICTURED: tuple[str, ...] = tuple(g for g in GUARANTEES if g != "food_clothing")
 
 
 def standard_bits(guarantees: Iterable[str], house_late: bool, water_late: bool = False) -> int:
-    order = list(GUARANTEES)
-    bits = sum(1 << order.index(g) for g in guarantees)
+    bits = sum(1 << BIT_OF[g] for g in guarantees)
     if house_late:
         bits |= 1 << HOUSE_LATE_BIT
     return bits | (1 << WATER_LATE_BIT) if water_late else bits

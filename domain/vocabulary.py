@@ -40,6 +40,7 @@ FactorCode = Literal[
     "assistance_missing",
     "disability",
     "labour_lacking",
+    "food_clothing",
 ]
 FACTOR_CODES: tuple[FactorCode, ...] = get_args(FactorCode)
 

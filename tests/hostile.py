@@ -136,7 +136,7 @@ def missing_field(m, rng):
         for k in m["data"]
         if k not in ("flags", "chronic_disease", "job_kind", "monthly_wage_yuan")
         # defaults of the standard's messages: leaving one out is still valid
-        and k not in ("failing", "able_to_work", "referred")
+        and k not in ("failing", "able_to_work", "referred", "category", "grade")
     ]
     field = rng.choice(required)
     if field in m:
@@ -209,6 +209,34 @@ _IMPOSSIBLE_STANDARD = [
             "reimbursed_yuan": "50.00",
             "in_county": True,
             "referred": False,
+        },
+    ),
+    (
+        "disability.changed",
+        {"person_ref": "p1", "status": "certified", "effective_on": "2026-01-01"},
+    ),
+    (
+        "disability.changed",
+        {
+            "person_ref": "p1",
+            "status": "cancelled",
+            "effective_on": "2026-01-01",
+            "category": "physical",
+            "grade": 2,
+        },
+    ),
+    (
+        "disability.changed",
+        {"person_ref": "p1", "status": "changed", "effective_on": "2026-01-01", "grade": 1},
+    ),
+    (
+        "disability.changed",
+        {
+            "person_ref": "p1",
+            "status": "certified",
+            "effective_on": "2026-01-01",
+            "category": "physical",
+            "grade": 0,
         },
     ),
 ]
@@ -299,6 +327,8 @@ def standard_messages() -> list[dict[str, Any]]:
         b.members("H1", on, "move_in", "p5", able=True),
         b.illness("H1", on, "9000.00", "4000.00", in_county=False, referred=False),
         b.illness("H1", on, "9000.00", "7300.00", in_county=False, referred=True),
+        b.disability("H1", on, "p3", 2, category="physical"),
+        b.disability("H1", on, "p3", None, status="cancelled"),
     ]
 
 

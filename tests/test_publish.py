@@ -241,3 +241,28 @@ def test_a_publisher_uploads_a_file_over_http_as_its_own_department(broker_setti
     households.close()
     accounts.close()
     view.datastore.close()
+
+
+def test_a_csv_of_disability_certificates_types_the_grade_and_reports_a_bad_row(
+    broker_settings, env, tmp_path
+):
+    file = tmp_path / "残疾人证.csv"
+    head = ["type", "household_id", "occurred_at", "person_ref", "status"]
+    head += ["effective_on", "category", "grade"]
+    at = "2026-05-01T09:00:00+08:00"
+    with file.open("w", newline="", encoding="utf-8-sig") as f:
+        w = csv.writer(f)
+        w.writerow(head)
+        w.writerow(
+            ["disability.changed", "H-1", at, "p1", "certified", "2026-04-20", "physical", 2]
+        )
+        w.writerow(["disability.changed", "H-2", at, "p2", "cancelled", "2026-04-20", "", ""])
+        w.writerow(["disability.changed", "H-3", at, "p3", "certified", "2026-04-20", "visual", ""])
+    result = run(env, file, "--source", "disabled-persons-federation")
+    assert "published 2" in result.output, result.output
+    (row,) = rejections(tmp_path / "残疾人证.csv.rejections.csv")
+    assert row["row"] == "4" and "category and grade" in row["reason"]
+    records = read_topic(broker_settings, broker_settings.events_topic, expect=2)
+    said = {r.key.decode(): json.loads(r.value)["data"] for r in records}
+    assert said["H-1"]["grade"] == 2 and said["H-1"]["category"] == "physical"
+    assert said["H-2"].get("grade") is None and said["H-2"]["status"] == "cancelled"

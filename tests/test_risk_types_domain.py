@@ -288,3 +288,29 @@ def test_a_certificate_reads_in_the_timeline():
     line = timeline(h.events)[-1]
     assert line.kind == "DisabilityChanged" and "grade 2" in line.text
     assert line.fields["category"] == "physical"
+
+
+# -- 两不愁 -------------------------------------------------------------------
+
+
+def test_food_and_clothing_is_a_guarantee_the_visit_records_and_the_bits_keep_their_places():
+    from domain.case_input import check_factors
+    from domain.standard import GUARANTEES, HOUSE_LATE_BIT, PICTURED, failing
+
+    # The home verification's hardship list and the staff lead form take it.
+    check_factors("hardship", ["food_clothing", "disability", "labour_lacking"])
+    assert staff_lead("s", ref().occurred_at, ["food_clothing"], "")["factors"] == ["food_clothing"]
+    # The standard's table counts it, in the standard's order (一超过、两不愁、三保障).
+    assert list(GUARANTEES)[:3] == ["income", "food_clothing", "education"]
+    assert failing(["water_unsafe", "food_clothing", "income_below_line"]) == (
+        "income",
+        "food_clothing",
+        "water",
+    )
+    # A row of the risk view written before keeps its meaning: the first six
+    # guarantees and the late house where they were.
+    assert HOUSE_LATE_BIT == 6
+    assert standard_bits(["income", "safety_net"], True) == 0b1100001
+    assert standard_bits(["food_clothing"], False, True) == (1 << 8) | (1 << 7)
+    # The county's picture from the departments' facts does not claim to count it.
+    assert "food_clothing" not in PICTURED and len(PICTURED) == 6
