@@ -28,8 +28,11 @@ DISABILITY_SUBSIDIES = ("disability_living", "disability_care")
 
 def disability_factor(found: Found, facts: Facts, on: date) -> None:
     """因残: a severely disabled member without the two subsidies, or with no
-    one in the household able to work (the issue's reading of the mechanism;
-    the policy gives its severity)."""
+    one in the household able to work; the policy gives its severity.
+    ASSUMPTION: "without the two subsidies" is read as neither paying the
+    member (the living subsidy is for low-income households only, so one
+    paying shows the member known to civil affairs); to confirm with the
+    county office."""
     severe = [
         person for person, d in facts.disabilities.items() if d.severe and d.effective_on <= on
     ]

@@ -248,6 +248,40 @@ def test_a_member_leaving_mid_year_counts_for_the_days_they_were_one(households,
     assert Decimal("9990") < status.per_capita_income_yuan < Decimal("10010")
 
 
+def test_unsafe_water_past_the_end_of_june_is_reported_past_due_per_township(
+    households, projection
+):
+    b = Builder("water-late")
+    feed(
+        households,
+        [
+            # Found unsafe in March: to be made safe by the end of June, past due now.
+            b.register("WL-1", date(2025, 1, 1), "yellow", township="三塘镇"),
+            b.water("WL-1", date(2026, 3, 2), ["quality"]),
+            # Found in July: its day is next June's.
+            b.register("WL-2", date(2025, 1, 1), "yellow", township="三塘镇"),
+            b.water("WL-2", TODAY - timedelta(days=5), ["access"]),
+            # Found unsafe in March and made safe since: nothing past due.
+            b.register("WL-3", date(2025, 1, 1), "yellow", township="金龙镇"),
+            b.water("WL-3", date(2026, 3, 2), ["quantity"]),
+            b.water("WL-3", date(2026, 7, 1)),
+        ],
+    )
+    projection.catch_up()
+    assert projection.view.get("WL-1").water_fix_overdue is True
+    assert projection.view.get("WL-2").water_fix_overdue is False
+    picture = standard_picture(projection.view)
+    rows = {r.township: r for r in picture.rows}
+    assert rows["三塘镇"].failing["water"] == 2 and rows["三塘镇"].water_past_deadline == 1
+    assert rows["金龙镇"].water_past_deadline == 0 and picture.totals.water_past_deadline == 1
+    assert rows["三塘镇"].houses_past_deadline == 0  # each day its own bit
+    gauges = {m.name: m for m in standard_gauges(picture)}
+    late = {
+        s.labels["township"]: s.value for s in gauges["povwatch_water_unsafe_past_deadline"].samples
+    }
+    assert late == {"三塘镇": 1, "金龙镇": 0}
+
+
 def test_a_view_made_before_the_guarantees_gains_their_columns(store_settings, households):
     view = open_view(store_settings)
     table = view.table.name

@@ -79,6 +79,13 @@ def standard_gauges(picture: StandardPicture):
         ["township"],
         (([r.township or ""], r.houses_past_deadline) for r in picture.rows),
     )
+    yield metrics.gauge(
+        "povwatch_water_unsafe_past_deadline",
+        "Households whose drinking water fails the standard past its fix-by day "
+        "(plan §3(2)5: the end of June), by township",
+        ["township"],
+        (([r.township or ""], r.water_past_deadline) for r in picture.rows),
+    )
 
 
 def create_app(
