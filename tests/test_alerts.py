@@ -108,7 +108,9 @@ def registered(w, hid, card, income, members=1, labour=1, **kw):
         ("yellow", "7000.00", [], "help"),  # below the line: high
         ("yellow", "8000.00", [], None),  # inside the band: only watch
         ("blue", "7000.00", [], "help"),
-        ("green", "7000.00", [], None),  # high is not enough for green
+        # Below the line: every household out of poverty is in scope (since 2021).
+        ("green", "7000.00", [], "help"),
+        ("green", "8000.00", [], None),  # inside the band: only watch
         ("green", "7000.00", ["flood-D"], "help"),  # critical: sudden severe hardship
         ("red", "7000.00", ["flood-D"], None),  # under help already: no new task
     ],

@@ -186,13 +186,17 @@ def test_every_default_rule_fires_or_not_from_the_broker(settings):
         "Y-high": ([reg("Y-high", "yellow"), low("Y-high")], "help"),
         "Y-watch": ([reg("Y-watch", "yellow"), band("Y-watch")], None),
         "B-high": ([reg("B-high", "blue"), low("B-high")], "help"),
-        "G-high": ([reg("G-high", "green"), low("G-high")], None),
+        # Out of poverty and below the line: a 脱贫不稳定户 candidate (since 2021).
+        "G-high": ([reg("G-high", "green"), low("G-high")], "help"),
+        "G-watch": ([reg("G-watch", "green"), band("G-watch")], None),
         "G-critical": (
             [reg("G-critical", "green"), band("G-critical"), flood("G-critical")],
             "help",
         ),
         "R-critical": ([reg("R-critical", "red"), low("R-critical"), flood("R-critical")], None),
         "U-high": ([b.illness("U-high", date(2026, 5, 30), "25000.00", "0.00")], None),
+        # An ordinary rural household below the line: a 边缘易致贫户 candidate.
+        "U-low": ([low("U-low")], "identify"),
         "U-critical": (
             [b.illness("U-critical", date(2026, 5, 30), "25000.00", "0.00"), flood("U-critical")],
             "identify",
@@ -205,7 +209,9 @@ def test_every_default_rule_fires_or_not_from_the_broker(settings):
         for messages, _ in cases.values():
             publish(settings, *messages)
         expected = {hid: kind for hid, (_, kind) in cases.items() if kind}
-        stored = 8 + sum(len(m) for m, _ in cases.values())  # each stream opens, then its facts
+        stored = len(cases) + sum(
+            len(m) for m, _ in cases.values()
+        )  # each stream opens, then its facts
         wait_for(
             lambda: alerts.triggers.position() == stored, what="every fact evaluated", timeout=60
         )

@@ -46,6 +46,9 @@ def test_a_village_s_cards_print_one_household_a_page_with_its_qr_code(size):
         text = page.extract_text()
         assert "防返贫监测明白卡" in text and card.household_id in text and "东风村" in text
         assert "城西镇人民政府" in text
+        # The risk types the mechanism names, 因残 and 缺劳动力 among them.
+        flat = "".join(text.split())
+        assert "因残" in flat and "缺劳动力" in flat and "因病" in flat
         [url] = decoded(page)
         assert url == card.link
         assert SIGNER.read(url.removeprefix(BASE)) == CardLink(

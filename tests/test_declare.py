@@ -91,6 +91,9 @@ def test_a_household_declares_and_its_page_says_received(world):
     client, path = app_of(decl), path_of(decl, "430624-0001")
     page = client.get(path)
     assert page.status_code == 200 and "430624-0001" in page.text and "尚未收到" in page.text
+    # The hardship list names the mechanism's 因残 and 缺劳动力.
+    assert '<option value="disability">因残' in page.text
+    assert '<option value="labour_lacking">缺劳动力' in page.text
     form = page.text.split('name="form" value="')[1].split('"')[0]
     sent = client.post(
         path, data={"form": form, "hardship": "illness", "description": "老人住院，花费很大"},

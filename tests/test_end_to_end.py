@@ -134,6 +134,7 @@ def test_every_type_is_stored_through_the_broker(settings, monitor):
         "WaterChecked",
         "AssistanceChanged",
         "MembersChanged",
+        "DisabilityChanged",
     ]
     status = wait_for(
         lambda: (s := monitor.view.get("H")) and s.members == 2 and s, what="the member moved out"

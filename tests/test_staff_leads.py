@@ -115,6 +115,10 @@ def test_the_inbox_form_records_a_lead_and_words_its_problems_in_chinese(store_s
     client = TestClient(app, cookies={COOKIE: token})
     form = client.get("/inbox/leads/new")
     assert form.status_code == 200 and "登记排查线索" in form.text and "东塘镇" not in form.text
+    # The hardship kinds name the mechanism's 因残 and 缺劳动力, and 两不愁.
+    for code, word in [("disability", "因残"), ("labour_lacking", "缺劳动力")]:
+        assert f'value="{code}"> {word}' in form.text, code
+    assert 'value="food_clothing"> 两不愁未保障' in form.text
     bad = client.post(
         "/inbox/leads", data={"household_id": "430624-9999", "factors": "income_drop"}
     )
