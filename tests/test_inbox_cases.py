@@ -132,6 +132,7 @@ def test_the_stages_in_chinese_through_to_the_overview(site, clock):  # noqa: F8
     jinlong = standard.split(f"<td>{T}</td>")[1].split("</tr>")[0]
     assert '<td class="num income">1</td>' in jinlong
     assert '<td class="num water">0</td>' in jinlong
+    assert '<td class="num water-late">0</td>' in jinlong  # unsafe water past June's end
     assert wang.get("/inbox/cases/overview").status_code == 403
     # The plan's form offers the departments the rule book gives measures to.
     form = wang.get("/inbox/monitoring/H").text.split('id="add-measure"')[1].split("</form>")[0]

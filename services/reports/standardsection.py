@@ -1,6 +1,7 @@
 """The monthly report's section on the standard (plan §3(1): 一超过、两不愁、
 三保障 and safe water): per township, the registered and marginal households
-failing each guarantee and the C or D houses past their fix-by day, from the
+failing each guarantee, the C or D houses and the unsafe water past their
+fix-by days, from the
 risk status view's per-guarantee columns as they stand when the figures are
 computed."""
 
@@ -22,6 +23,7 @@ def standard(risk: Any) -> Provider:
                 r.households,
                 *(r.failing[g] for g in picture.guarantees),
                 r.houses_past_deadline,
+                r.water_past_deadline,
             ]
             for r in [*picture.rows, picture.totals]
         ]
@@ -33,6 +35,7 @@ def standard(risk: Any) -> Provider:
                 "户数",
                 *(ctx.term("guarantee", g) for g in picture.guarantees),
                 "逾期未改造危房",
+                "逾期未解决饮水安全",
             ],
             rows=rows,
         )
@@ -40,6 +43,7 @@ def standard(risk: Any) -> Provider:
             "households": picture.totals.households,
             **{f"failing_{g}": n for g, n in picture.totals.failing.items()},
             "houses_past_deadline": picture.totals.houses_past_deadline,
+            "water_past_deadline": picture.totals.water_past_deadline,
         }
         return ReportSection(
             key="standard",
@@ -47,7 +51,8 @@ def standard(risk: Any) -> Provider:
             tables=[table],
             figures=figures,
             basis="方案§3(1)的脱贫标准（一超过、两不愁、三保障及饮水安全）；§3(2)1-6 各项保障的"
-            "牵头部门推送的数据；C、D级危房于6月底前改造到位（§3(2)3）。截至"
+            "牵头部门推送的数据；C、D级危房于6月底前改造到位（§3(2)3），饮水安全问题于6月底前解决"
+            "（§3(2)5）。截至"
             f"{ctx.as_of}的风险状态视图。",
         ), []
 
