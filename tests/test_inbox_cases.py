@@ -62,7 +62,7 @@ def test_village_staff_sign_in_to_their_cases_in_chinese(site):
     li = browser("li")
     home = li.get("/inbox")
     assert home.url.path == "/inbox/cases"
-    assert "监测案件" in home.text and "H" in home.text and "入户核实" in home.text
+    assert "识别和消除" in home.text and "H" in home.text and "入户核实" in home.text
     assert li.get("/inbox/tasks").status_code == 403  # the task pages are township staff's
     page = li.get(f"/inbox/cases/{case.case_id}").text
     assert 'id="verify"' in page and "收入低于监测线" in page  # the factor list, in Chinese
@@ -178,7 +178,7 @@ def test_township_staff_land_on_their_cases_and_a_task_links_to_its_case(site):
     assert home.url.path == "/inbox/cases" and case.household_id in home.text
     (task,) = service.tasks.search(limit=5).items
     page = wang.get(f"/inbox/tasks/{task.task_id}").text
-    assert "此线索已进入防返贫监测案件" in page and "入户核实" in page
+    assert "此线索已进入监测对象识别程序" in page and "入户核实" in page
     assert f'href="/inbox/cases/{case.case_id}"' in page
 
 
