@@ -165,9 +165,13 @@ def test_another_township_gets_403_in_pages(inbox):
     assert "无权查看" in zhou.get(f"/inbox/tasks/{tid}").text
     assert "H-1" not in zhou.get("/inbox/tasks").text
     assert zhou.get("/inbox/tasks", params={"offset": 2**63}).status_code == 200
-    # Operators have no work lists: signed in, they land on the what-if page.
+    # Operators have no work lists and no household: signed in, they land on
+    # the API's description; the what-if (it lists households) is not theirs.
     ops = browser("ops")
-    assert ops.get("/inbox/whatif").status_code == 200
+    landed = ops.post("/inbox/signin", data={"token": ops.cookies.get(COOKIE)})
+    assert landed.url.path == "/docs" and "swagger-ui" in landed.text
+    assert ops.get("/openapi.json").status_code == 200  # the Swagger page's request, by cookie
+    assert ops.get("/inbox/whatif").status_code == 403
     assert ops.get("/inbox/tasks").status_code == 403
     assert zhou.get("/inbox/whatif").status_code == 403  # township staff: not theirs
 

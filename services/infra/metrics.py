@@ -149,7 +149,7 @@ def service_registry(*collectors: Collector) -> CollectorRegistry:
 
 def mount(app, registry: CollectorRegistry, guard: Callable[..., object]) -> None:
     """Serves ``registry`` at /metrics to accounts that ``guard`` lets through
-    (operators; Prometheus scrapes with an operator's token)."""
+    (operators, and the metrics accounts Prometheus scrapes with)."""
 
     @app.get(
         "/metrics",

@@ -19,7 +19,7 @@ from services.households.app import Households
 from services.households.asof import as_of_out, household_as_of, page_as_of
 from services.households.standard import standard_picture
 from services.households.statusview import RiskStatusView
-from services.infra import metrics
+from services.infra import apidocs, metrics
 from services.infra.access import Accounts, allowed, require_visible, scoped_township, signed_in
 from services.infra.views import MAX_OFFSET
 from services.monitor.uploads import Uploads
@@ -95,6 +95,7 @@ def create_app(
         description="Households' risk statuses, kept current from department events. "
         "Every endpoint but /healthz and /readyz needs a token (Authorization: Bearer); township "
         "staff see their own township only.",
+        **apidocs.CLOSED,
     )
     current = signed_in(accounts)
     if policies is None:  # the packaged or configured policy file (the projection's own)
@@ -112,7 +113,8 @@ def create_app(
     registry = metrics.service_registry(
         metrics.ReadModelCollector(lambda: collect(households, view))
     )
-    metrics.mount(app, registry, allowed(current, Permission.READ_OPERATIONS))
+    metrics.mount(app, registry, allowed(current, Permission.SCRAPE_METRICS))
+    apidocs.mount(app, allowed(current, Permission.READ_API_SPEC))
     return app
 
 

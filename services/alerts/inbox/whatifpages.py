@@ -2,7 +2,7 @@
 uploaded as a form, checked by the services' loaders (a refusal shown with
 its line and field), run in the background while the page refreshes itself
 (no JavaScript), then the townships' table and the workbook of the
-households that change. The county office and operators only."""
+households that change. The county office's alone (``Permission.ASSESS_POLICY``)."""
 
 from __future__ import annotations
 
