@@ -36,7 +36,7 @@ from services.cases.jobs import case_gauges
 from services.cases.leadapi import lead_routes
 from services.cases.ledgerapi import ledger_routes
 from services.cases.ledgerbook import LedgerViews
-from services.cases.notice import find_font, notice_pdf
+from services.cases.notice import find_font, notice_pdf, printed
 from services.cases.views import (
     CaseView,
 )
@@ -93,7 +93,9 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
     )
 
     def pdf(notice: NoticeOut) -> bytes:
-        return notice_pdf(notice, find_font(parts.settings.pdf_font))
+        # The head's name and the household's size, read as the notice is printed.
+        shown = printed(notice, parts.names, parts.risk, parts.cases.procedure.notice)
+        return notice_pdf(shown, find_font(parts.settings.pdf_font))
 
     # The ledgers' words are the catalogue's Chinese, whatever the browser's language.
     ledgers = LedgerViews(parts.case_list, parts.monitoring, parts.tasks, Words("zh").term)

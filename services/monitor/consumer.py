@@ -24,6 +24,7 @@ from kafka.structs import OffsetAndMetadata
 from domain.household import FactRef
 from schemas.events import Rejection, parse_event
 from services.households.app import Fact, Households, Outcome, kafka_position
+from services.households.names import HeadNames, take_names
 from services.infra import kafka
 from services.infra.metrics import (
     CONSUMER_LAG,
@@ -63,9 +64,12 @@ class _ResumeFromStore(ConsumerRebalanceListener):
 class Ingestor:
     """One consumer in the monitor's consumer group."""
 
-    def __init__(self, settings: Settings, households: Households) -> None:
+    def __init__(
+        self, settings: Settings, households: Households, names: HeadNames | None = None
+    ) -> None:
         self.settings = settings
         self.households = households
+        self.names = names  # without a table, the heads' names are dropped, never stored
         self.healthy = True  # False while waiting for the store or the broker
         self.consumer = kafka.consumer(settings, settings.monitor_group)
         # Joining the group before the topic's partitions are known leaves
@@ -203,8 +207,14 @@ class Ingestor:
                 )
             )
             fact_records.append(record)
+        names = take_names(facts)
         staged = self.households.stage(facts)
         by_record = dict(zip((id(r) for r in fact_records), staged.outcomes))
+        if names and self.names is not None:
+            stored = {
+                f.household_id for f, o in zip(facts, staged.outcomes) if o.status == "stored"
+            }
+            self.names.keep({h: n for h, n in names.items() if h in stored})
         dead, outcomes, counts = [], [], []
         for record, item in parsed:
             if isinstance(item, Rejection):
