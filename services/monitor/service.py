@@ -78,7 +78,7 @@ class MonitorService:
             )
             self.scheduler.start()
         if "ingest" in roles:
-            ingestor = self.ingestor = Ingestor(self.settings, self.households)
+            ingestor = self.ingestor = Ingestor(self.settings, self.households, self.accounts)
             self.threads.append(
                 threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True)
             )
