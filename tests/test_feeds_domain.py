@@ -4,7 +4,7 @@ rejection's reason in Chinese naming the field, and whose a dead letter is."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -113,3 +113,29 @@ def test_only_an_active_publishers_own_signature_names_a_sender():
         assert sender_of(roster, headers, what, topic) == "topic:povwatch.events"
     roster.revoke("farm", at, "t")
     assert sender_of(roster, signed("farm", token, value), value, topic) == "topic:povwatch.events"
+
+
+def test_the_monthly_report_names_unsigned_dead_letters_by_their_topic():
+    from pathlib import Path
+
+    from schemas.feeds import FeedHealth, SourceHealth
+    from services.reports.feedsection import feeds
+    from services.reports.sections import ReportContext
+
+    def row(source: str) -> SourceHealth:
+        return SourceHealth(
+            source=source, month="2026-12", last_message_at=None, accepted=0, rejected=2,
+            rejection_rate=1.0, top_reasons=[], publishes_income=False,
+            stale_income_households=None, cadence_days=None, cadence_basis=None, silent=False,
+        )  # fmt: skip
+
+    health = FeedHealth(
+        month="2026-12", computed_at=datetime(2026, 12, 7, tzinfo=UTC),
+        stale_income_households=0, sources=[row("agriculture"), row("topic:povwatch.events")],
+    )  # fmt: skip
+    words = {"source.agriculture": "农业农村局"}
+    ctx = ReportContext(
+        "2026-12", date(2026, 12, 7), lambda k, v: words[f"{k}.{v}"], str, Path("font.ttf")
+    )
+    (table,) = feeds(lambda month: health)(ctx)[0].tables
+    assert [r[0] for r in table.rows] == ["农业农村局", "未署名消息（povwatch.events）"]

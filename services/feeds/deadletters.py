@@ -21,7 +21,7 @@ from schemas.feeds import ProblemOut, RejectionOut
 from services.infra import kafka
 from services.infra.metrics import source_label
 from services.infra.runner import follow
-from services.infra.senders import SENDER, topic_sender
+from services.infra.senders import SENDER, TOPIC, topic_sender
 from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _sender(headers: dict[str, str]) -> str:
     """The monitor's header; a dead letter written before it had one is its
     origin topic's, as an unsigned message is now."""
     sender = headers.get(SENDER) or topic_sender(headers.get("povwatch.origin.topic", "?"))
-    if sender.startswith("topic:") and len(sender) <= 255:
+    if sender.startswith(TOPIC) and len(sender) <= 255:
         return sender
     return source_label(sender)
 

@@ -41,8 +41,11 @@ def signed(account: str, token: str, value: bytes) -> list[tuple[str, bytes]]:
     return signed_with(account, hashlib.sha256(token.encode()).hexdigest(), value)
 
 
+TOPIC = "topic:"
+
+
 def topic_sender(topic: str) -> str:
-    return f"topic:{topic}"
+    return TOPIC + topic
 
 
 def sender_of(
