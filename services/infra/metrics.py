@@ -35,7 +35,7 @@ EVENTS = Counter(
 )
 DLQ = Counter(
     "povwatch_dlq_messages_total",
-    "Messages sent to the dead-letter topic, by reason and source",
+    "Messages sent to the dead-letter topic, by reason and sender (unknown: unsigned)",
     ["reason", "source"],
 )
 INGEST_LATENCY = Histogram(

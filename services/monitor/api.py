@@ -267,7 +267,7 @@ def upload_routes(uploads: Uploads | None, publisher: Callable[..., Principal]) 
             raise HTTPException(503, "uploads are not served by this process")
         assert who.source is not None  # a publisher always speaks for a department
         try:
-            report = uploads.publish(file.filename or "", file.file.read(), who.source)
+            report = uploads.publish(file.filename or "", file.file.read(), who.source, who.name)
         except ValueError as e:
             raise HTTPException(422, str(e)) from None
         return UploadReport(

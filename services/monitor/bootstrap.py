@@ -46,12 +46,13 @@ def monitor_parts(settings: Settings, today: Callable[[], date] = countyday.toda
     projection = RiskStatusProjection(
         households, view, load_policies(settings), today, cache=caches["project"]
     )
+    accounts = open_accounts(settings)
     return MonitorParts(
         households=households,
         view=view,
         projection=projection,
-        accounts=open_accounts(settings),
-        uploads=Uploads(settings),
+        accounts=accounts,
+        uploads=Uploads(settings, accounts),
         leadership=Leadership(settings, "risk-projection"),
         names=open_names(settings) if "ingest" in settings.roles() else None,
     )

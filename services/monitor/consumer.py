@@ -26,6 +26,7 @@ from schemas.events import Rejection, parse_event
 from services.households.app import Fact, Households, Outcome, kafka_position
 from services.households.names import HeadNames, take_names
 from services.infra import kafka
+from services.infra.access import Accounts
 from services.infra.metrics import (
     CONSUMER_LAG,
     DLQ,
@@ -34,6 +35,7 @@ from services.infra.metrics import (
     STORE_ERRORS,
     source_label,
 )
+from services.infra.senders import SENDER, sender_of
 from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,10 +67,15 @@ class Ingestor:
     """One consumer in the monitor's consumer group."""
 
     def __init__(
-        self, settings: Settings, households: Households, names: HeadNames | None = None
+        self,
+        settings: Settings,
+        households: Households,
+        accounts: Accounts | None = None,
+        names: HeadNames | None = None,
     ) -> None:
         self.settings = settings
         self.households = households
+        self.accounts = accounts  # whose signatures name a dead letter's sender
         self.names = names  # without a table, the heads' names are dropped, never stored
         self.healthy = True  # False while waiting for the store or the broker
         self.consumer = kafka.consumer(settings, settings.monitor_group)
@@ -255,6 +262,12 @@ class Ingestor:
         return outcomes
 
     def _dead_letter(self, dead: list[tuple[ConsumerRecord, dict]]) -> None:
+        if not dead:
+            return
+        # The sender is the account that signed the message, else the topic:
+        # never the source the message claims (services/infra/senders.py).
+        roster = self.accounts.roster() if self.accounts is not None else None
+        senders = [sender_of(roster, r.headers, r.value, r.topic) for r, _ in dead]
         self.dlq.send_all(
             self.settings.dlq_topic,
             (
@@ -266,16 +279,17 @@ class Ingestor:
                         ("povwatch.origin.topic", record.topic.encode()),
                         ("povwatch.origin.partition", str(record.partition).encode()),
                         ("povwatch.origin.offset", str(record.offset).encode()),
+                        (SENDER, sender.encode()),
                     ],
                 )
-                for record, reason in dead
+                for (record, reason), sender in zip(dead, senders)
             ),
         )
-        for record, reason in dead:
-            self._log_dead(record, reason)
+        for (record, reason), sender in zip(dead, senders):
+            self._log_dead(record, reason, sender)
 
-    def _log_dead(self, record: ConsumerRecord, reason: dict) -> None:
-        DLQ.labels(reason["code"], self._claimed_source(record)).inc()
+    def _log_dead(self, record: ConsumerRecord, reason: dict, sender: str) -> None:
+        DLQ.labels(reason["code"], source_label(sender)).inc()
         log.warning(
             "message dead-lettered",
             extra={
@@ -284,6 +298,7 @@ class Ingestor:
                 "offset": record.offset,
                 "reason": reason["code"],
                 "fields": [e["field"] for e in reason["errors"]],
+                "sender": sender,
             },
         )
 

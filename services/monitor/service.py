@@ -81,7 +81,9 @@ class MonitorService:
             )
             self.scheduler.start()
         if "ingest" in roles:
-            ingestor = self.ingestor = Ingestor(self.settings, self.households, self.parts.names)
+            ingestor = self.ingestor = Ingestor(
+                self.settings, self.households, self.accounts, self.parts.names
+            )
             self.threads.append(
                 threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True)
             )

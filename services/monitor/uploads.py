@@ -1,6 +1,8 @@
 """The department upload path: a publisher's file, validated and published
 to Kafka exactly as ``povwatch publish`` does, in the name of the department
-its token speaks for."""
+its token speaks for, each message signed for that account
+(``services/infra/senders.py``) so that a dead letter of it is filed under
+the uploader, whatever another producer claims."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import threading
 from pathlib import Path
 
 from services.infra import kafka
+from services.infra.access import Accounts
+from services.infra.senders import signed_with
 from services.infra.settings import Settings
 from services.monitor.publisher import Ledger, Report, publish_file
 
@@ -17,12 +21,12 @@ MAX_BYTES = 50 * 1024 * 1024
 
 
 class Uploads:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, accounts: Accounts | None = None) -> None:
+        self.settings, self.accounts = settings, accounts
         self._producer = None
         self._lock = threading.Lock()  # one file at a time: the ledger is one SQLite file
 
-    def publish(self, name: str, content: bytes, source: str) -> Report:
+    def publish(self, name: str, content: bytes, source: str, account: str | None = None) -> Report:
         suffix = Path(name).suffix.lower()
         if suffix not in SUFFIXES:
             raise ValueError(f"{name!r}: send a .jsonl, .csv or .xlsx file")
@@ -35,17 +39,29 @@ class Uploads:
                 kafka.ensure_topics(self.settings)
                 self._producer = kafka.producer(self.settings)
             producer, topic = self._producer, self.settings.events_topic
+            key = self._key(account)
+
+            def send(k: bytes, v: bytes):
+                headers = signed_with(account, key, v) if account and key else None
+                return producer.send(topic, key=k, value=v, headers=headers)
+
             ledger = Ledger(self.settings.state_dir / "publish-ledger.db")
             try:
                 return publish_file(
                     path,
                     source,
-                    send=lambda k, v: producer.send(topic, key=k, value=v),
+                    send=send,
                     flush=producer.flush,
                     ledger=ledger,
                 )
             finally:
                 ledger.close()
+
+    def _key(self, account: str | None) -> str | None:
+        """The signing key of ``account``: the hash of its current token."""
+        roster = self.accounts.roster() if self.accounts is not None and account else None
+        found = roster.accounts.get(account) if roster and account else None
+        return found.token_hash if found is not None and found.active else None
 
     def close(self) -> None:
         if self._producer is not None:
