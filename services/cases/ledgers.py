@@ -30,6 +30,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from domain.access import Permission
+from domain.health import HEALTH_MEASURES
 from domain.procedure import CATEGORIES, STAGES
 from schemas.cases import CaseOut, MeasureOut, MonitoringOut
 from schemas.tasks import TaskOut
@@ -39,8 +40,6 @@ Kind = Literal["monitoring", "cases", "cleared", "tasks"]
 KINDS: tuple[Kind, ...] = ("monitoring", "cases", "cleared", "tasks")
 Term = Callable[[str, str | None], str]
 CHINA = ZoneInfo("Asia/Shanghai")
-# Measures whose kind tells of a household member's health (see the docstring).
-HEALTH_MEASURES = frozenset({"medical_aid"})
 OTHER_HELP = "其他帮扶（不列明）"
 # The inbox's word for a household the registry does not know (no township, no card).
 UNREGISTERED = "未纳入建档"
