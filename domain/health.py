@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.access import Permission, Principal
+
 # Factors whose reason and figures state medical costs or reimbursement.
 HEALTH_FACTORS = frozenset({"medical_cost_high", "reimbursement_low"})
 # Measures whose kind tells of a member's health.
@@ -29,3 +31,8 @@ def without_amounts(code: str, factor: dict[str, Any]) -> dict[str, Any]:
     if code not in HEALTH_FACTORS:
         return factor
     return {**factor, "reason": PLAIN_REASONS[code], "figures": {}}
+
+
+def sees_health(who: Principal) -> bool:
+    """Whether ``who`` reads health details: the roles that read households."""
+    return who.may(Permission.READ_HOUSEHOLDS)
