@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from domain.case_input import DeclineReason
 from schemas.tasks import SHOWN
 
 __all__ = ["SHOWN", "CaseOut", "CasePage", "MonitoringOut", "NoticeOut", "StepOut"]
@@ -67,6 +68,8 @@ class CaseOut(BaseModel):
     objections: list[dict[str, Any]]
     records: dict[str, dict[str, Any]]
     reason: str
+    # A declined identification's category of reason: what the household is told.
+    reason_category: DeclineReason | None = None
     leads: list[LeadOut]
     opened_at: datetime
     updated_at: datetime

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from domain import countyday
 from domain.access import Permission
+from domain.health import HEALTH_MEASURES
 from domain.procedure import CATEGORIES, STAGES
 from schemas.cases import CaseOut, MeasureOut, MonitoringOut
 from schemas.tasks import TaskOut
@@ -38,8 +39,6 @@ from services.infra.excel import Column
 Kind = Literal["monitoring", "cases", "cleared", "tasks"]
 KINDS: tuple[Kind, ...] = ("monitoring", "cases", "cleared", "tasks")
 Term = Callable[[str, str | None], str]
-# Measures whose kind tells of a household member's health (see the docstring).
-HEALTH_MEASURES = frozenset({"medical_aid"})
 OTHER_HELP = "其他帮扶（不列明）"
 # The inbox's word for a household the registry does not know (no township, no card).
 UNREGISTERED = "未纳入建档"
