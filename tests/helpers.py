@@ -44,7 +44,7 @@ def county_facts() -> Iterator[tuple[str, str, FactRef, dict[str, Any]]]:
             ev.household_id,
             ev.type,
             FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
-            dict(ev.data),
+            ev.data.model_dump(),
         )
 
 
