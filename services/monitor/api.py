@@ -21,6 +21,8 @@ from services.households.standard import standard_picture
 from services.households.statusview import RiskStatusView
 from services.infra import apidocs, metrics
 from services.infra.access import Accounts, allowed, require_visible, scoped_township, signed_in
+from services.infra.bodylimit import KIB, MIB, BodyLimit, BodyLimits
+from services.infra.settings import Settings
 from services.infra.views import MAX_OFFSET
 from services.monitor.uploads import Uploads
 
@@ -88,7 +90,9 @@ def create_app(
     broker_ok: Callable[[], bool] | None = None,
     uploads: Uploads | None = None,
     policies: Callable[[], PolicyBook] | None = None,
+    settings: Settings | None = None,
 ) -> FastAPI:
+    settings = settings or (uploads.settings if uploads else Settings())
     app = FastAPI(
         title="povwatch monitor",
         version="1",
@@ -97,12 +101,14 @@ def create_app(
         "staff see their own township only.",
         **apidocs.CLOSED,
     )
+    # Every body is limited before a route reads it; a department's file is larger.
+    limits = BodyLimits(settings.form_max_kb * KIB, (("/uploads", settings.upload_max_mb * MIB),))
+    app.add_middleware(BodyLimit, limits=limits)
     current = signed_in(accounts)
     if policies is None:  # the packaged or configured policy file (the projection's own)
         from services.infra.policyfile import load_policies
-        from services.infra.settings import Settings
 
-        book = load_policies(Settings())
+        book = load_policies(settings)
         policies = lambda: book  # noqa: E731
     app.include_router(
         household_routes(households, view, allowed(current, Permission.READ_HOUSEHOLDS), policies)
@@ -267,7 +273,7 @@ def upload_routes(uploads: Uploads | None, publisher: Callable[..., Principal]) 
             raise HTTPException(503, "uploads are not served by this process")
         assert who.source is not None  # a publisher always speaks for a department
         try:
-            report = uploads.publish(file.filename or "", file.file.read(), who.source, who.name)
+            report = uploads.publish(file.filename or "", file.file, who.source, who.name)
         except ValueError as e:
             raise HTTPException(422, str(e)) from None
         return UploadReport(
