@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from domain.access import Permission, Principal, Role
 from domain.asof import AsOfError
@@ -262,20 +264,45 @@ def household_routes(
     return router
 
 
+# The form's one file, described here: the route reads the form itself, after the token.
+UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
 def upload_routes(uploads: Uploads | None, publisher: Callable[..., Principal]) -> APIRouter:
     router = APIRouter(tags=["departments"])
 
-    @router.post("/uploads", response_model=UploadReport)
-    def upload(file: UploadFile, who: Principal = Depends(publisher)) -> UploadReport:
-        """A department's JSONL, CSV or XLSX file, published as the department
-        the token speaks for; rows that fail validation are reported, not sent."""
+    @router.post("/uploads", response_model=UploadReport, openapi_extra=UPLOAD_FORM)
+    async def upload(request: Request, who: Principal = Depends(publisher)) -> UploadReport:
+        """A department's JSONL, CSV or XLSX file (the form's field ``file``),
+        published as the department the token speaks for; rows that fail
+        validation are reported, not sent. The token is checked before the
+        body is read."""
         if uploads is None:
             raise HTTPException(503, "uploads are not served by this process")
         assert who.source is not None  # a publisher always speaks for a department
-        try:
-            report = uploads.publish(file.filename or "", file.file, who.source, who.name)
-        except ValueError as e:
-            raise HTTPException(422, str(e)) from None
+        async with request.form(max_files=1, max_fields=1) as form:
+            file = form.get("file")
+            if not isinstance(file, StarletteUploadFile):
+                raise HTTPException(422, "send the file as the form's field 'file'")
+            try:
+                report = await run_in_threadpool(
+                    uploads.publish, file.filename or "", file.file, who.source, who.name
+                )
+            except ValueError as e:
+                raise HTTPException(422, str(e)) from None
         return UploadReport(
             published=report.published,
             already_published=report.already,
