@@ -115,6 +115,17 @@ def test_a_30_mib_sign_in_is_refused_before_its_body_is_read(running):
     assert "set-cookie" not in headers  # a valid token, never read: no sign-in
     page = body.decode()
     assert "内容过大" in page and "最多 64 KB" in page  # Chinese first, naming the limit
+    # The households' public page says it in Chinese too.
+    status, _, body, _ = exchange(
+        base["alerts"],
+        head(
+            "POST /declare",
+            Content_Type="application/x-www-form-urlencoded",
+            Content_Length=str(30 * MIB),
+        ),
+        [b"description=" + b"x" * KIB],
+    )
+    assert status == 413 and "内容太长" in body.decode() and "64 KB" in body.decode()
     # The service answers and signs in as before.
     with httpx.Client(base_url=base["alerts"]) as browser:
         r = browser.post("/inbox/signin", data={"token": tokens["wang"]})
