@@ -27,6 +27,7 @@ def publish(
     filed under the account's department; unsigned, under the topic."""
     from services.infra.senders import signed
     from services.monitor.publisher import Ledger, publish_file, write_report
+    from services.monitor.workbooks import WorkbookLimits
 
     if (account is None) != (token_file is None):
         console.print("[red]--account and --token-file go together[/red]")
@@ -51,6 +52,7 @@ def publish(
                 flush=producer.flush,
                 ledger=ledger,
                 progress=lambda n: progress.update(task, completed=n),
+                workbook=WorkbookLimits.of(settings),
             )
     except ValueError as e:
         console.print(f"[red]{e}[/red]")

@@ -111,6 +111,7 @@ class MonitorService:
                 self._ready,
                 self.uploads,
                 policies=lambda: self.projection.policies,
+                settings=self.settings,
             )
             self.server = httpserver.server(app, self.settings, self.settings.monitor_port)
             self.threads.append(threading.Thread(target=self.server.run, name="http", daemon=True))

@@ -9,32 +9,39 @@ from __future__ import annotations
 import tempfile
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 from services.infra import kafka
 from services.infra.access import Accounts
+from services.infra.bodylimit import MIB
 from services.infra.senders import signed_with
 from services.infra.settings import Settings
 from services.monitor.publisher import Ledger, Report, publish_file
+from services.monitor.workbooks import WorkbookLimits
 
 SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".xlsx")
-MAX_BYTES = 50 * 1024 * 1024
+CHUNK = MIB
 
 
 class Uploads:
     def __init__(self, settings: Settings, accounts: Accounts | None = None) -> None:
         self.settings, self.accounts = settings, accounts
+        self.max_bytes = settings.upload_max_mb * MIB
         self._producer = None
         self._lock = threading.Lock()  # one file at a time: the ledger is one SQLite file
 
-    def publish(self, name: str, content: bytes, source: str, account: str | None = None) -> Report:
+    def publish(
+        self, name: str, content: BinaryIO, source: str, account: str | None = None
+    ) -> Report:
+        """Publishes the file read from ``content``, copied a chunk at a time
+        to a temporary file (deleted afterwards) and refused past the limit:
+        the file is never held in memory whole."""
         suffix = Path(name).suffix.lower()
         if suffix not in SUFFIXES:
             raise ValueError(f"{name!r}: send a .jsonl, .csv or .xlsx file")
-        if len(content) > MAX_BYTES:
-            raise ValueError(f"{name!r} is larger than {MAX_BYTES // 2**20} MiB; split it")
         with self._lock, tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(content)
+            self._copy(name, content, path)
             if self._producer is None:
                 kafka.ensure_topics(self.settings)
                 self._producer = kafka.producer(self.settings)
@@ -53,9 +60,21 @@ class Uploads:
                     send=send,
                     flush=producer.flush,
                     ledger=ledger,
+                    workbook=WorkbookLimits.of(self.settings),
                 )
             finally:
                 ledger.close()
+
+    def _copy(self, name: str, content: BinaryIO, path: Path) -> None:
+        copied = 0
+        with path.open("wb") as out:
+            while chunk := content.read(CHUNK):
+                copied += len(chunk)
+                if copied > self.max_bytes:
+                    raise ValueError(
+                        f"{name!r} is larger than {self.max_bytes // MIB} MiB; split it"
+                    )
+                out.write(chunk)
 
     def _key(self, account: str | None) -> str | None:
         """The signing key of ``account``: the hash of its current token."""
