@@ -66,7 +66,10 @@ def test_the_new_risks_and_households_in_scope_become_tasks(settings):
     assert tasks["G-1"]["rule_id"] == "green-unstable" and tasks["G-1"]["kind"] == "help"
     assert tasks["U-1"]["rule_id"] == "identify-ordinary-income"
     assert tasks["U-1"]["kind"] == "identify"
-    # The certificate is a health detail: no category, grade or member on the topic.
+    # The certificate is a health detail: no category, grade or member on the
+    # topic, and the factor travels without its figures (domain.health).
+    (disability,) = tasks["D-1"]["factors"]
+    assert disability["figures"] == {} and disability["severity"] == "high"
     for word in ("mental", "p-3", "grade", "hearing"):
         assert word not in raw["D-1"], word
 

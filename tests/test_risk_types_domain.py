@@ -60,6 +60,18 @@ def test_a_severely_disabled_member_without_the_two_subsidies_is_a_factor():
     assert "disability" in codes(h)
 
 
+def test_the_disability_factor_travels_as_a_health_factor_and_its_measure_unnamed():
+    from domain.health import HEALTH_MEASURES, without_amounts
+
+    h = household("yellow", members=3, labour=2)
+    h.change_disability(ref(30), "p2", "certified", date(2020, 11, 1), "physical", 1)
+    f = factor(h, "disability")
+    told = {"severity": f.severity, "reason": f.reason, "figures": f.figures}
+    sent = without_amounts("disability", told)
+    assert sent["figures"] == {} and sent["severity"] == "high" and "member" in sent["reason"]
+    assert "disability_subsidy" in HEALTH_MEASURES
+
+
 def test_a_subsidy_for_another_member_does_not_answer_it():
     h = household("yellow", members=3, labour=2)
     h.change_disability(ref(30), "p2", "certified", date(2020, 11, 1), "visual", 1)
