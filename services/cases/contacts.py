@@ -8,7 +8,7 @@ contact record, which checks who asks and records the showing."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from eventsourcing.cipher import AESCipher
@@ -54,12 +54,25 @@ def new_key() -> str:
     return AESCipher.create_key(32)
 
 
+def _cipher(key: str) -> AESCipher:
+    return AESCipher(Environment(env={"CIPHER_KEY": key}))
+
+
 class ContactBook:
+    """Seals with the current key; opens with it or an earlier one (a
+    rotation under way), and ``reseal`` moves every contact to the current."""
+
     def __init__(
-        self, cases: Cases, view: ContactView, key: str, clock: Callable[[], datetime]
+        self,
+        cases: Cases,
+        view: ContactView,
+        key: str,
+        clock: Callable[[], datetime],
+        previous: Sequence[str] = (),
     ) -> None:
         self.cases, self.view, self.clock = cases, view, clock
-        self._cipher = AESCipher(Environment(env={"CIPHER_KEY": key}))
+        self._cipher = _cipher(key)
+        self._earlier = [_cipher(k) for k in previous]
 
     def leave(self, household_id: str, township: str, text: str) -> None:
         """Seals the contact before the lead is taken: a lead never exists
@@ -91,7 +104,43 @@ class ContactBook:
         row = self.view.get(household_id)
         if row is None or not row.sealed:
             raise TaskError("the contact was erased when the case was decided")
-        return self._cipher.decrypt(base64.b64decode(row.sealed)).decode()
+        return self._open(row.sealed)[0].decode()
+
+    def _open(self, sealed: str) -> tuple[bytes, bool]:
+        """The plain text and whether the current key opened it."""
+        data = base64.b64decode(sealed)
+        for i, cipher in enumerate([self._cipher, *self._earlier]):
+            try:
+                return cipher.decrypt(data), i == 0
+            except ValueError:  # the library's answer to a wrong key (GCM's tag)
+                continue
+        raise TaskError("the contact cannot be opened with the configured contact keys")
+
+    def reseal(self) -> int:
+        """Seals again with the current key every contact an earlier key
+        sealed; the number resealed. A contact no configured key opens
+        stops the run with TaskError before anything else changes for it."""
+        done, after = 0, None
+        while keys := self.view.keys(after):
+            for household_id in keys:
+                row = self.view.get(household_id)
+                if row is None or not row.sealed:
+                    continue
+                text, current = self._open(row.sealed)
+                if not current:
+                    sealed = base64.b64encode(self._cipher.encrypt(text)).decode()
+                    self.view.save([row.model_copy(update={"sealed": sealed})], None)
+                    done += 1
+                    self._forget_if_erased(row)
+            after = keys[-1]
+        return done
+
+    def _forget_if_erased(self, row: SealedContact) -> None:
+        """A decision that erased the contact while it was being resealed
+        wins: the resealed text is overwritten again."""
+        record = self.cases._get(ContactRecord.create_id(row.household_id))
+        if record is not None and record.erased_at is not None:
+            self.view.save([row.model_copy(update={"sealed": ""})], None)
 
     def erase(self, household_id: str, tracking: Tracking | None = None) -> bool:
         """Forgets the household's contact, if it left one: the sealed text

@@ -68,11 +68,12 @@ def configured(make):
     from domain.feeds import FeedError
     from domain.policy import PolicyError
     from services.alerts.rulefile import RulesError
+    from services.infra.keys import KeyMissing
     from services.infra.procedurefile import ProcedureError
 
     try:
         return make()
-    except (RulesError, PolicyError, ProcedureError, FeedError) as e:
+    except (RulesError, PolicyError, ProcedureError, FeedError, KeyMissing) as e:
         console.print(f"[red]configuration refused:[/red]\n{e}")
         raise typer.Exit(2) from None
 
