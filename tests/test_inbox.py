@@ -74,6 +74,37 @@ def test_signing_in_with_a_token_and_out(inbox):
     assert wang.get("/inbox/tasks").url.path == "/inbox/signin"
 
 
+def copied(app, cookie: str) -> TestClient:
+    """Another browser holding a copy of a sign-in cookie (a stolen one)."""
+    return TestClient(app, follow_redirects=True, cookies={COOKIE: cookie})
+
+
+def test_the_cookie_holds_a_session_that_ends_at_sign_out_and_revocation(inbox):
+    browser, _, service = inbox
+    app = service.web_app()
+    token = service.accounts.issue("chen", Role.STAFF, "test", township="Jinlong")
+    chen = TestClient(app, follow_redirects=True)
+    assert chen.post("/inbox/signin", data={"token": token}).status_code == 200
+    cookie = chen.cookies[COOKIE]
+    assert token not in cookie and not cookie.startswith("pw_") and cookie.startswith("ps_")
+    assert chen.get("/tasks").status_code == 200  # the API takes the session too
+    # The token itself in the cookie is refused, so the cookie is never a token.
+    assert copied(app, token).get("/inbox/tasks").url.path == "/inbox/signin"
+    assert copied(app, token).get("/tasks").status_code == 401
+    thief = copied(app, cookie)
+    assert thief.get("/inbox/tasks").url.path == "/inbox/tasks"
+    chen.post("/inbox/signout")
+    assert thief.get("/inbox/tasks").url.path == "/inbox/signin"  # sign-out ended it
+    assert thief.get("/tasks").status_code == 401
+    assert chen.post("/inbox/signin", data={"token": token}).status_code == 200
+    thief = copied(app, chen.cookies[COOKIE])
+    service.accounts.revoke("chen", "test")
+    assert thief.get("/inbox/tasks").url.path == "/inbox/signin"  # revocation ended it
+    assert chen.get("/inbox/tasks").url.path == "/inbox/signin"
+    r = chen.post("/inbox/signin", data={"token": token})
+    assert r.status_code == 401 and "令牌无效或已被吊销" in r.text
+
+
 def test_staff_see_their_townships_tasks_in_chinese_and_english(inbox):
     browser, task, _ = inbox
     wang = browser("wang")

@@ -238,7 +238,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
         households=households,
         tasks=tasks,
         risk=risk,
-        accounts=open_accounts(settings),
+        accounts=open_accounts(settings, clock),
         triggers=TriggerFollower(
             households, alerts, CacheSettings(spill_bytes=settings.alerts_cache_mb << 20)
         ),
