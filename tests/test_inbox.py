@@ -6,7 +6,7 @@ Chromium through the same flow against running services.)"""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from babel.messages.pofile import read_po
@@ -18,7 +18,7 @@ from domain.policy import DEFAULT_SEVERITY
 from domain.vocabulary import Measure
 from services.alerts.inbox.i18n import LOCALE
 from services.alerts.inbox.pages import HERE
-from services.infra.access import COOKIE
+from services.infra.access import COOKIE, open_accounts
 from tests.test_alerts import YEAR, clock, world  # noqa: F401
 
 
@@ -65,7 +65,7 @@ def test_signing_in_with_a_token_and_out(inbox):
     r = anonymous.get("/inbox/tasks")
     assert r.url.path == "/inbox/signin" and "登录码" in r.text  # Chinese first
     r = anonymous.post("/inbox/signin", data={"token": "pw_wrong"})
-    assert r.status_code == 401 and "登录码无效或已被吊销" in r.text
+    assert r.status_code == 401 and "登录码无效、已过期或已被吊销" in r.text
     wang = browser("wang")
     cookie = next(c for c in wang.cookies.jar if c.name == COOKIE)
     assert cookie.has_nonstandard_attr("HttpOnly")
@@ -102,7 +102,22 @@ def test_the_cookie_holds_a_session_that_ends_at_sign_out_and_revocation(inbox):
     assert thief.get("/inbox/tasks").url.path == "/inbox/signin"  # revocation ended it
     assert chen.get("/inbox/tasks").url.path == "/inbox/signin"
     r = chen.post("/inbox/signin", data={"token": token})
-    assert r.status_code == 401 and "令牌无效或已被吊销" in r.text
+    assert r.status_code == 401 and "登录码无效、已过期或已被吊销" in r.text
+
+
+def test_an_expired_token_signs_in_nowhere(inbox):
+    _, _, service = inbox
+    app = service.web_app()
+    then = datetime.now(UTC) - timedelta(days=2)
+    past = open_accounts(service.settings, lambda: then)
+    token = past.issue("gao", Role.STAFF, "test", township="Jinlong", lifetime=timedelta(days=1))
+    past.close()
+    r = TestClient(app).post("/inbox/signin", data={"token": token})
+    assert r.status_code == 401 and "登录码无效、已过期或已被吊销" in r.text
+    assert (
+        TestClient(app).get("/tasks", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
 
 
 def test_staff_see_their_townships_tasks_in_chinese_and_english(inbox):
