@@ -74,3 +74,30 @@ def test_prometheus_scrapes_with_a_metrics_only_token():
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     for job in config["scrape_configs"]:
         assert job["authorization"] == {"type": "Bearer", "credentials_file": token_file}
+
+
+def test_the_production_override_leaves_no_development_default():
+    from services.infra.production import development_defaults
+
+    base = compose()["services"]
+    override = yaml.safe_load((ROOT / "docker-compose.production.yml").read_text())
+    secrets = set(override["secrets"])
+    prefix = Settings.model_config["env_prefix"]
+    for name in ("monitor", "alerts"):
+        service = override["services"][name]
+        env = {**base[name]["environment"], **service["environment"]}
+        # A required value (${X:?...}) is one the host must set; any will do here.
+        required = {
+            k: re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "set-by-the-host", v) for k, v in env.items()
+        }
+        values = {k[len(prefix) :].lower(): interpolated(v) for k, v in required.items()}
+        settings = Settings(**{k: v for k, v in values.items() if v != ""})
+        assert settings.env == "production" and development_defaults(settings) == [], name
+        mounted = set(service["secrets"])
+        assert mounted <= secrets
+        files = [settings.kafka_ssl_cafile]
+        if name == "alerts":  # the keys are the alerts process's
+            files += [settings.link_secret_file, settings.contact_key_file]
+        for path in files:
+            assert path is not None and path.parent == Path("/run/secrets"), path
+            assert path.name in mounted, path
