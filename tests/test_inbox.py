@@ -55,6 +55,7 @@ def inbox(world):  # noqa: F811
             assert r.status_code == expect, r.text
         return client
 
+    browser.tokens = tokens  # type: ignore[attr-defined]  # to sign in again
     task = {t.household_id: t for t in w.tasks(phase="open")}
     return browser, task, service
 
@@ -214,7 +215,7 @@ def test_another_township_gets_403_in_pages(inbox):
     # Operators have no work lists and no household: signed in, they land on
     # the API's description; the what-if (it lists households) is not theirs.
     ops = browser("ops")
-    landed = ops.post("/inbox/signin", data={"token": ops.cookies.get(COOKIE)})
+    landed = ops.post("/inbox/signin", data={"token": browser.tokens["ops"]})
     assert landed.url.path == "/docs" and "swagger-ui" in landed.text
     assert ops.get("/openapi.json").status_code == 200  # the Swagger page's request, by cookie
     assert ops.get("/inbox/whatif").status_code == 403

@@ -145,7 +145,7 @@ def signed_in(settings: Settings, token_file: Path, permission: Permission) -> P
     finally:
         accounts.close()
     if who is None:
-        console.print("[red]refused: unknown or revoked token[/red]")
+        console.print("[red]refused: unknown, expired or revoked token[/red]")
         raise typer.Exit(3)
     if not who.may(permission):
         console.print(

@@ -37,16 +37,19 @@ class LinkSigner:
             raise ValueError("the link secret must be at least 16 characters")
         # itsdangerous signs with the last key of the list and verifies with any.
         self._s = URLSafeSerializer([*previous, secret], salt=SALT)
+        # Each key's own, for the one spelling it writes (``read``).
+        self._each = [URLSafeSerializer(k, salt=SALT) for k in (secret, *previous)]
 
     def token(self, link: CardLink) -> str:
-        return str(self._s.dumps([link.household_id, link.township, link.village, link.issue]))
+        return str(self._s.dumps(_payload(link)))
 
     def read(self, token: str) -> CardLink:
         """The card a token names, if it is exactly the token we made.
         itsdangerous decodes base64 leniently (extra padding, characters
         outside the alphabet are dropped), so many spellings carry one valid
         signature; only the one ``token`` would write is accepted, so a link
-        has one spelling and the limits keyed on it cannot be side-stepped."""
+        has one spelling and the limits keyed on it cannot be side-stepped
+        (during a rotation, one for each key still accepted)."""
         if len(token) > 400:
             raise BadLink("not a card link")
         try:
@@ -56,9 +59,14 @@ class LinkSigner:
         if not (isinstance(data, list) and len(data) == 4 and isinstance(data[3], int)):
             raise BadLink("not a card link")
         card = CardLink(str(data[0]), str(data[1]), str(data[2]), data[3])
-        if not secrets.compare_digest(self.token(card).encode(), token.encode()):
+        spellings = (str(each.dumps(_payload(card))).encode() for each in self._each)
+        if not any(secrets.compare_digest(made, token.encode()) for made in spellings):
             raise BadLink("not a card link")
         return card
+
+
+def _payload(link: CardLink) -> list[object]:
+    return [link.household_id, link.township, link.village, link.issue]
 
 
 def new_link_secret() -> str:
