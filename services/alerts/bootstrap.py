@@ -238,7 +238,6 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
         households=households,
         tasks=tasks,
         risk=risk,
-        # Tokens and sign-ins expire on the wall clock, whatever the procedure's clock says.
         accounts=open_accounts(settings),
         triggers=TriggerFollower(
             households, alerts, CacheSettings(spill_bytes=settings.alerts_cache_mb << 20)

@@ -149,6 +149,8 @@ class Accounts(Application[object]):
 
 
 def open_accounts(settings, clock: Callable[[], datetime] = utcnow) -> Accounts:
+    """The accounts, whose tokens and sign-ins expire on ``clock``: the wall
+    clock in the services, whatever the procedure's clock says."""
     lifetime = timedelta(hours=settings.session_hours)
     return settings.open_store(
         lambda: Accounts(settings.store_env("Accounts"), clock, lifetime), "the accounts"
