@@ -95,9 +95,9 @@ def test_the_production_override_leaves_no_development_default():
         assert settings.env == "production" and development_defaults(settings) == [], name
         mounted = set(service["secrets"])
         assert mounted <= secrets
-        files = [settings.kafka_ssl_cafile]
-        if name == "alerts":  # the keys are the alerts process's
-            files += [settings.link_secret_file, settings.contact_key_file]
+        files = [settings.kafka_ssl_cafile, settings.contact_key_file]  # heads' names
+        if name == "alerts":  # the card links are the alerts process's
+            files.append(settings.link_secret_file)
         for path in files:
             assert path is not None and path.parent == Path("/run/secrets"), path
             assert path.name in mounted, path

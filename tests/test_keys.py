@@ -1,8 +1,8 @@
 """The deployment's keys, on both stores: alerts processes started with the
 same key files verify each other's card links and open each other's sealed
 contacts (one with keys of its own does neither); a rotation keeps the
-earlier key working until the contacts are sealed again and the earlier key
-is dropped; keys made in the state directory under POVWATCH_ENV=production
+earlier key working until the contacts and heads' names are sealed again and
+the earlier key is dropped; keys made in the state directory under POVWATCH_ENV=production
 are logged as a warning at start."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from schemas.status import RiskStatusOut
 from services.alerts.bootstrap import open_cases
 from services.cases.contacts import new_key
 from services.cases.intake import Intake, open_intake
+from services.households.names import HeadNames, open_names
 from services.households.statusview import open_view
 from services.infra.keys import KeyMissing
 from services.infra.links import BadLink, new_link_secret
@@ -110,6 +111,17 @@ def test_a_rotation_keeps_the_earlier_keys_until_they_are_dropped(
     reference = before.declarations.declare_unregistered(
         PLACES, "城西镇", "东风村", "disaster", "房子被洪水冲坏", "13812345678", before.contacts
     )
+
+    def names(contact_key_file: Path) -> HeadNames:
+        return open_names(
+            store_settings.model_copy(
+                update={"state_dir": tmp_path / "n", "contact_key_file": contact_key_file}
+            )
+        )
+
+    old_names = names(tmp_path / "c1")
+    old_names.keep({"430624-0001": ("城西镇", "张三")})  # a head's name, sealed at ingest
+    old_names.close()
     rotating = {
         "link_secret_file": write(tmp_path / "l2", new_link, old_link),
         "contact_key_file": write(tmp_path / "c2", new_key_, old_key),
@@ -132,10 +144,10 @@ def test_a_rotation_keeps_the_earlier_keys_until_they_are_dropped(
     }
     from services.cli import app
 
-    r = CliRunner().invoke(app, ["keys", "reseal-contacts"], env=env)
-    assert r.exit_code == 0 and "1 contact(s) sealed again" in r.output, r.output
-    r = CliRunner().invoke(app, ["keys", "reseal-contacts"], env=env)
-    assert "0 contact(s)" in r.output  # nothing left under the earlier key
+    r = CliRunner().invoke(app, ["keys", "reseal"], env=env)
+    assert r.exit_code == 0 and "current key: 1 contact(s), 1 name(s)" in r.output, r.output
+    r = CliRunner().invoke(app, ["keys", "reseal"], env=env)
+    assert "0 contact(s), 0 name(s)" in r.output  # nothing left under the earlier key
 
     after = process(
         "after",
@@ -143,6 +155,9 @@ def test_a_rotation_keeps_the_earlier_keys_until_they_are_dropped(
         contact_key_file=write(tmp_path / "c3", new_key_),
     )
     assert after.contacts.show(reference, STAFF) == "13812345678"
+    new_names = names(tmp_path / "c3")
+    assert new_names.name("430624-0001") == "张三"
+    new_names.close()
     assert after.declarations.household_of(new_token).household_id == "430624-0001"
     with pytest.raises(BadLink):
         after.declarations.household_of(old_token)  # the cards printed before the rotation
@@ -191,12 +206,13 @@ def test_compose_keeps_the_keys_on_a_volume_every_alerts_process_shares():
 
     root = Path(__file__).resolve().parent.parent
     compose = yaml.safe_load((root / "docker-compose.yml").read_text())
-    alerts = compose["services"]["alerts"]
-    env = alerts["environment"]
-    mounts = {m.split(":")[1]: m.split(":")[0] for m in alerts["volumes"]}
-    for name in ("POVWATCH_LINK_SECRET_FILE", "POVWATCH_CONTACT_KEY_FILE"):
-        folder = str(Path(env[name]).parent)
-        assert folder in mounts and mounts[folder] in compose["volumes"], name
-    state = env["POVWATCH_STATE_DIR"]
-    assert state in mounts  # the publish ledger outlives the container too
+    for service in ("alerts", "monitor"):  # the monitor seals heads' names at ingest
+        env = compose["services"][service]["environment"]
+        volumes = compose["services"][service]["volumes"]
+        mounts = {m.split(":")[1]: m.split(":")[0] for m in volumes}
+        for name in ("POVWATCH_LINK_SECRET_FILE", "POVWATCH_CONTACT_KEY_FILE"):
+            folder = str(Path(env[name]).parent)
+            assert folder in mounts and mounts[folder] in compose["volumes"], (service, name)
+        state = env["POVWATCH_STATE_DIR"]
+        assert state in mounts  # the publish ledger outlives the container too
     assert Settings.model_fields["env"].default == "development"

@@ -70,7 +70,6 @@ from services.infra.leadership import Leadership
 from services.infra.notifyfile import load_notify
 from services.infra.policyfile import load_policies
 from services.infra.procedurefile import load_procedure
-from services.infra.production import warn_development_defaults
 from services.infra.runner import LogRunner
 from services.infra.settings import Settings
 from services.infra.workcalendar import work_calendar
@@ -195,7 +194,6 @@ class Parts:
 
 def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Parts:
     countyday.use(settings.county_zone)
-    warn_development_defaults(settings)
     households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
     alerts = open_alerts(settings, clock)
     tasks = open_task_view(settings)

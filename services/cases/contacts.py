@@ -7,13 +7,11 @@ contact record, which checks who asks and records the showing."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from eventsourcing.cipher import AESCipher
 from eventsourcing.persistence import Tracking
-from eventsourcing.utils import Environment
 from pydantic import BaseModel
 
 from domain.access import Principal
@@ -21,6 +19,7 @@ from domain.case_input import CaseForbidden
 from domain.contacts import NOT_YOURS, ContactRecord, contact_text, may_see
 from domain.task_input import TaskError
 from services.cases.app import Cases
+from services.infra.keys import Key, Sealer, Unreadable
 from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table
 
 
@@ -54,10 +53,6 @@ def new_key() -> str:
     return AESCipher.create_key(32)
 
 
-def _cipher(key: str) -> AESCipher:
-    return AESCipher(Environment(env={"CIPHER_KEY": key}))
-
-
 class ContactBook:
     """Seals with the current key; opens with it or an earlier one (a
     rotation under way), and ``reseal`` moves every contact to the current."""
@@ -71,19 +66,18 @@ class ContactBook:
         previous: Sequence[str] = (),
     ) -> None:
         self.cases, self.view, self.clock = cases, view, clock
-        self._cipher = _cipher(key)
-        self._earlier = [_cipher(k) for k in previous]
+        self._sealer = Sealer(Key(key, tuple(previous)))
 
     def leave(self, household_id: str, township: str, text: str) -> None:
         """Seals the contact before the lead is taken: a lead never exists
         whose contact was lost."""
-        sealed = self._cipher.encrypt(contact_text(text).encode())
+        sealed = self._sealer.seal(contact_text(text))
         self.view.save(
             [
                 SealedContact(
                     household_id=household_id,
                     township=township,
-                    sealed=base64.b64encode(sealed).decode(),
+                    sealed=sealed,
                 )
             ],
             None,
@@ -104,36 +98,17 @@ class ContactBook:
         row = self.view.get(household_id)
         if row is None or not row.sealed:
             raise TaskError("the contact was erased when the case was decided")
-        return self._open(row.sealed)[0].decode()
-
-    def _open(self, sealed: str) -> tuple[bytes, bool]:
-        """The plain text and whether the current key opened it."""
-        data = base64.b64decode(sealed)
-        for i, cipher in enumerate([self._cipher, *self._earlier]):
-            try:
-                return cipher.decrypt(data), i == 0
-            except ValueError:  # the library's answer to a wrong key (GCM's tag)
-                continue
-        raise TaskError("the contact cannot be opened with the configured contact keys")
+        try:
+            return self._sealer.open(row.sealed)[0]
+        except Unreadable:
+            raise TaskError(
+                "the contact cannot be opened with the configured contact keys"
+            ) from None
 
     def reseal(self) -> int:
         """Seals again with the current key every contact an earlier key
-        sealed; the number resealed. A contact no configured key opens
-        stops the run with TaskError before anything else changes for it."""
-        done, after = 0, None
-        while keys := self.view.keys(after):
-            for household_id in keys:
-                row = self.view.get(household_id)
-                if row is None or not row.sealed:
-                    continue
-                text, current = self._open(row.sealed)
-                if not current:
-                    sealed = base64.b64encode(self._cipher.encrypt(text)).decode()
-                    self.view.save([row.model_copy(update={"sealed": sealed})], None)
-                    done += 1
-                    self._forget_if_erased(row)
-            after = keys[-1]
-        return done
+        sealed; the number resealed (``Sealer.reseal``)."""
+        return self._sealer.reseal(self.view, self._forget_if_erased)
 
     def _forget_if_erased(self, row: SealedContact) -> None:
         """A decision that erased the contact while it was being resealed

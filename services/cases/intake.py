@@ -13,12 +13,11 @@ from services.cases.contacts import (
     ContactBook,
     PostgresContactView,
     SQLiteContactView,
-    new_key,
 )
 from services.cases.declarations import Declarations
 from services.households.statusview import RiskStatusView
 from services.infra import views
-from services.infra.keys import deployment_key
+from services.infra.keys import contact_key, deployment_key
 from services.infra.links import LinkSigner, new_link_secret
 from services.infra.ratelimit import Limiter, PublicLimits
 from services.infra.settings import Settings
@@ -65,14 +64,7 @@ def open_intake(
     declarations = Declarations(
         cases, signer, lambda h: registry_place(risk, h), settings.public_url, clock
     )
-    key = deployment_key(
-        "POVWATCH_CONTACT_KEY",
-        settings.contact_key,
-        settings.contact_key_file,
-        settings.state_dir / "contact-key",
-        new_key,
-        production,
-    )
+    key = contact_key(settings)
     contact_view = settings.open_store(
         lambda: views.open_view(
             settings.store_env("Contacts"), "Contacts", SQLiteContactView, PostgresContactView

@@ -1,5 +1,5 @@
 """The deployment's keys for operators: new ones, and resealing the
-contacts under a new contact key (docs/operations.md, "Rotating the keys")."""
+contacts and heads' names under a new contact key (docs/operations.md, "Rotating the keys")."""
 
 from __future__ import annotations
 
@@ -52,25 +52,32 @@ def make() -> None:
         console.print(f"{setting}: {path} ({'kept' if existed else 'made'})", highlight=False)
 
 
-@keys_app.command("reseal-contacts")
-def reseal_contacts() -> None:
+@keys_app.command("reseal")
+def reseal() -> None:
     """Seal again with the current contact key (the first configured) every
-    contact an earlier one (the others) sealed. Afterwards the earlier keys
-    can be removed from the configuration."""
+    contact and head of household's name an earlier one (the others)
+    sealed. Afterwards the earlier keys can be removed from the configuration."""
     from domain.task_input import TaskError
     from services.alerts.bootstrap import open_cases
     from services.cases.intake import open_intake
+    from services.households.names import open_names
     from services.households.statusview import open_view
+    from services.infra.keys import Unreadable
 
     settings = Settings()
     cases = configured(lambda: open_cases(settings))
+    names = configured(lambda: open_names(settings))
     try:
         risk = configured(lambda: open_view(settings))
         intake = configured(lambda: open_intake(settings, cases, risk, cases.clock))
-        n = intake.contacts.reseal()
-    except TaskError as e:
+        contacts, heads = intake.contacts.reseal(), names.reseal()
+    except (TaskError, Unreadable) as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
     finally:
         cases.close()
-    console.print(f"{n} contact(s) sealed again with the current key")
+        names.close()
+    console.print(
+        f"sealed again with the current key: {contacts} contact(s), {heads} name(s)",
+        highlight=False,
+    )

@@ -18,13 +18,19 @@ accepted to verify a link or open a contact while a rotation is under way
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from eventsourcing.cipher import AESCipher
+from eventsourcing.utils import Environment
 from pydantic import SecretStr
+
+from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +83,66 @@ def deployment_key(
             setting,
         )
     return Key.parse(made_once(state_file, make), str(state_file))
+
+
+def contact_key(settings: Settings) -> Key:
+    """The key that seals contacts and heads' names (every process that
+    reads or writes either needs it: the alerts process and ingesting monitors)."""
+    return deployment_key(
+        "POVWATCH_CONTACT_KEY",
+        settings.contact_key,
+        settings.contact_key_file,
+        settings.state_dir / "contact-key",
+        lambda: AESCipher.create_key(32),
+        settings.env == "production",
+    )
+
+
+class Unreadable(ValueError):
+    """A sealed text that no configured key opens."""
+
+
+class Sealer:
+    """Seals text with the current key (AES-256-GCM, the eventsourcing
+    library's cipher, base64 for a text column); opens it with the current
+    key or an earlier one, saying which."""
+
+    def __init__(self, key: Key) -> None:
+        self._ciphers = [
+            AESCipher(Environment(env={"CIPHER_KEY": k})) for k in (key.current, *key.previous)
+        ]
+
+    def seal(self, text: str) -> str:
+        return base64.b64encode(self._ciphers[0].encrypt(text.encode())).decode()
+
+    def open(self, sealed: str) -> tuple[str, bool]:
+        """The text and whether the current key opened it."""
+        data = base64.b64decode(sealed)
+        for i, cipher in enumerate(self._ciphers):
+            try:
+                return cipher.decrypt(data).decode(), i == 0
+            except ValueError:  # the library's answer to a wrong key (GCM's tag)
+                continue
+        raise Unreadable("cannot be opened with the configured keys")
+
+    def reseal(self, view: Any, after: Callable[[Any], None] = lambda row: None) -> int:
+        """Seals again with the current key every row of ``view`` (a document
+        view whose documents have a ``sealed`` text) an earlier key sealed;
+        the number resealed. ``after`` sees each resealed row. A row no key
+        opens stops the walk with ``Unreadable``, changing nothing for it."""
+        done, start = 0, None
+        while keys := view.keys(start):
+            for key in keys:
+                row = view.get(key)
+                if row is None or not row.sealed:
+                    continue
+                text, current = self.open(row.sealed)
+                if not current:
+                    view.save([row.model_copy(update={"sealed": self.seal(text)})], None)
+                    done += 1
+                    after(row)
+            start = keys[-1]
+        return done
 
 
 def made_once(path: Path, make: Callable[[], str]) -> str:
