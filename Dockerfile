@@ -8,7 +8,9 @@ COPY domain ./domain
 COPY schemas ./schemas
 COPY services ./services
 RUN pip install --no-cache-dir . \
-    # Tokens for other containers (Prometheus's); a new volume takes this owner.
-    && mkdir -p /run/povwatch && chown nobody /run/povwatch
+    # Tokens for other containers (Prometheus's), the deployment's keys and the
+    # state directory; a new volume takes the folder's owner.
+    && mkdir -p /run/povwatch /run/povwatch-keys /var/lib/povwatch \
+    && chown nobody /run/povwatch /run/povwatch-keys /var/lib/povwatch
 USER nobody
 ENTRYPOINT ["povwatch"]

@@ -3,14 +3,15 @@ households from another's staff.
 
 Deny by default: a permission not listed for a role is refused. Tokens are
 never kept, only their hashes (computed by the caller, so this module stays
-free of I/O and randomness).
+free of I/O and randomness). A token works until it expires or is revoked;
+an inbox sign-in is a ``Session`` that ends with its account's token.
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -74,6 +75,11 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# How long a token works unless its issue says otherwise (and, for accounts
+# issued before tokens expired, counted from their issue).
+DEFAULT_TOKEN_LIFETIME = timedelta(days=365)
+
+
 class AccessError(ValueError):
     """An account that cannot be issued or revoked as asked."""
 
@@ -127,10 +133,20 @@ class Account:
     revoked_at: datetime | None = None
     revoked_by: str | None = None
     village: str | None = None
+    expires_at: datetime | None = None  # None: issued before tokens expired
 
     @property
     def active(self) -> bool:
+        """Not revoked (an expired account can still be revoked)."""
         return self.revoked_at is None
+
+    @property
+    def expires(self) -> datetime:
+        return self.expires_at or self.issued_at + DEFAULT_TOKEN_LIFETIME
+
+    def valid(self, now: datetime) -> bool:
+        """Its token works at ``now``: not revoked and not expired."""
+        return self.active and now < self.expires
 
     def principal(self) -> Principal:
         return Principal(self.name, self.role, self.township, self.source, self.village)
@@ -160,7 +176,9 @@ class Roster(Aggregate):
         township: str | None = None,
         source: str | None = None,
         village: str | None = None,
+        expires_at: datetime | None = None,
     ) -> None:
+        """``expires_at``: when the token stops working (default: a year on)."""
         name = name.strip()
         if not name or len(name) > 100:
             raise AccessError("an account needs a name of 1 to 100 characters")
@@ -179,7 +197,10 @@ class Roster(Aggregate):
             raise AccessError("a publisher needs the department it speaks for (--source)")
         if role is not Role.PUBLISHER and source:
             raise AccessError("only publishers speak for a department")
-        self._issued(name, role.value, township, source, token_hash, at, by, village)
+        expires = expires_at or at + DEFAULT_TOKEN_LIFETIME
+        if expires <= at:
+            raise AccessError("a token must expire after it is issued")
+        self._issued(name, role.value, township, source, token_hash, at, by, village, expires)
 
     @event("Issued")
     def _issued(
@@ -192,9 +213,18 @@ class Roster(Aggregate):
         at: datetime,
         by: str,
         village: str | None = None,  # absent from accounts issued before village staff
+        expires_at: datetime | None = None,  # absent from accounts issued before expiry
     ) -> None:
         self.accounts[name] = Account(
-            name, Role(role), township, source, token_hash, at, by, village=village
+            name,
+            Role(role),
+            township,
+            source,
+            token_hash,
+            at,
+            by,
+            village=village,
+            expires_at=expires_at,
         )
 
     def revoke(self, name: str, at: datetime, by: str) -> None:
@@ -208,8 +238,56 @@ class Roster(Aggregate):
         account = self.accounts[name]
         account.revoked_at, account.revoked_by = at, by
 
-    def find(self, token_hash: str) -> Account | None:
+    def find(self, token_hash: str, now: datetime) -> Account | None:
+        """The account whose token this is, if it works at ``now``."""
         for account in self.accounts.values():
-            if account.active and hmac.compare_digest(account.token_hash, token_hash):
+            if account.valid(now) and hmac.compare_digest(account.token_hash, token_hash):
                 return account
         return None
+
+
+class Session(Aggregate):
+    """An inbox sign-in. The browser's cookie holds a random id; the store
+    keeps only its hash (which names the aggregate). It works until it
+    expires, is ended by signing out, or its account's token stops working:
+    revoked, expired or replaced by a new issue."""
+
+    @staticmethod
+    def create_id(id_hash: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"/povwatch/sessions/{id_hash}")
+
+    @event("Started")
+    def __init__(
+        self, id_hash: str, account: str, token_hash: str, at: datetime, expires_at: datetime
+    ) -> None:
+        self.id_hash, self.account, self.token_hash = id_hash, account, token_hash
+        self.started_at, self.expires_at = at, expires_at
+        self.ended_at: datetime | None = None
+
+    @classmethod
+    def start(cls, id_hash: str, account: Account, at: datetime, lifetime: timedelta) -> Session:
+        """A session for an account whose token works now, never outliving it."""
+        if not account.valid(at):
+            raise AccessError(f"the token of {account.name!r} does not work")
+        return cls(
+            id_hash, account.name, account.token_hash, at, min(at + lifetime, account.expires)
+        )
+
+    def end(self, at: datetime) -> None:
+        if self.ended_at is None:
+            self._ended(at)
+
+    @event("Ended")
+    def _ended(self, at: datetime) -> None:
+        self.ended_at = at
+
+    def principal(self, roster: Roster, now: datetime) -> Principal | None:
+        """The signed-in account, or None once the session no longer works."""
+        if self.ended_at is not None or now >= self.expires_at:
+            return None
+        account = roster.accounts.get(self.account)
+        if account is None or not account.valid(now):
+            return None
+        if not hmac.compare_digest(account.token_hash, self.token_hash):
+            return None  # a new token was issued: sessions of the old one end
+        return account.principal()

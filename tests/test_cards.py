@@ -15,7 +15,8 @@ from pypdf import PdfReader
 from domain.cards import CardIssue
 from services.cases.cards import CardFace, cards_pdf
 from services.cases.notice import find_font
-from services.infra.links import BadLink, CardLink, LinkSigner, link_secret
+from services.infra.keys import deployment_key
+from services.infra.links import BadLink, CardLink, LinkSigner, new_link_secret
 
 SIGNER = LinkSigner("a-secret-for-the-tests-only")
 BASE = "https://povwatch.example.cn/d/"
@@ -76,10 +77,17 @@ def test_issuing_a_village_s_cards_again_revokes_the_old_links():
 
 
 def test_the_link_secret_is_made_once_and_kept(tmp_path):
-    made = link_secret(None, tmp_path)
-    assert len(made) >= 32 and link_secret(None, tmp_path) == made
+    from pydantic import SecretStr
+
+    def secret(configured: str | None = None) -> str:
+        value = SecretStr(configured) if configured else None
+        key = deployment_key("S", value, None, tmp_path / "link-secret", new_link_secret, False)
+        return key.current
+
+    made = secret()
+    assert len(made) >= 32 and secret() == made
     assert (tmp_path / "link-secret").stat().st_mode & 0o077 == 0
-    assert link_secret("configured-secret-value", tmp_path) == "configured-secret-value"
+    assert secret("configured-secret-value") == "configured-secret-value"
 
 
 def status(household: str, village: str, card: str | None = "yellow"):

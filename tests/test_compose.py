@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -13,6 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def interpolated(value: str) -> str:
+    """A value as compose reads it from a host that sets nothing: ``${X:-d}`` is d."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
 
 
 def test_compose_names_the_stack_with_health_checks():
@@ -33,7 +39,8 @@ def test_every_variable_the_services_read_is_set():
         env = compose()["services"][name]["environment"]
         assert wanted <= set(env), f"{name} lacks {sorted(wanted - set(env))}"
         assert env["POVWATCH_STORE"] == "postgres"
-        assert Settings(**{k[len(prefix) :].lower(): v for k, v in env.items() if v != ""})
+        values = {k[len(prefix) :].lower(): interpolated(v) for k, v in env.items()}
+        assert Settings(**{k: v for k, v in values.items() if v != ""})
 
 
 def test_compose_mounts_the_prometheus_rules_and_the_dashboard_that_exist():
@@ -67,3 +74,30 @@ def test_prometheus_scrapes_with_a_metrics_only_token():
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     for job in config["scrape_configs"]:
         assert job["authorization"] == {"type": "Bearer", "credentials_file": token_file}
+
+
+def test_the_production_override_leaves_no_development_default():
+    from services.infra.production import development_defaults
+
+    base = compose()["services"]
+    override = yaml.safe_load((ROOT / "docker-compose.production.yml").read_text())
+    secrets = set(override["secrets"])
+    prefix = Settings.model_config["env_prefix"]
+    for name in ("monitor", "alerts"):
+        service = override["services"][name]
+        env = {**base[name]["environment"], **service["environment"]}
+        # A required value (${X:?...}) is one the host must set; any will do here.
+        required = {
+            k: re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "set-by-the-host", v) for k, v in env.items()
+        }
+        values = {k[len(prefix) :].lower(): interpolated(v) for k, v in required.items()}
+        settings = Settings(**{k: v for k, v in values.items() if v != ""})
+        assert settings.env == "production" and development_defaults(settings) == [], name
+        mounted = set(service["secrets"])
+        assert mounted <= secrets
+        files = [settings.kafka_ssl_cafile, settings.contact_key_file]  # heads' names
+        if name == "alerts":  # the card links are the alerts process's
+            files.append(settings.link_secret_file)
+        for path in files:
+            assert path is not None and path.parent == Path("/run/secrets"), path
+            assert path.name in mounted, path

@@ -6,7 +6,7 @@ Chromium through the same flow against running services.)"""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from babel.messages.pofile import read_po
@@ -18,7 +18,7 @@ from domain.policy import DEFAULT_SEVERITY
 from domain.vocabulary import Measure
 from services.alerts.inbox.i18n import LOCALE
 from services.alerts.inbox.pages import HERE
-from services.infra.access import COOKIE
+from services.infra.access import COOKIE, open_accounts
 from tests.test_alerts import YEAR, clock, world  # noqa: F401
 
 
@@ -55,6 +55,7 @@ def inbox(world):  # noqa: F811
             assert r.status_code == expect, r.text
         return client
 
+    browser.tokens = tokens  # type: ignore[attr-defined]  # to sign in again
     task = {t.household_id: t for t in w.tasks(phase="open")}
     return browser, task, service
 
@@ -65,13 +66,59 @@ def test_signing_in_with_a_token_and_out(inbox):
     r = anonymous.get("/inbox/tasks")
     assert r.url.path == "/inbox/signin" and "登录码" in r.text  # Chinese first
     r = anonymous.post("/inbox/signin", data={"token": "pw_wrong"})
-    assert r.status_code == 401 and "登录码无效或已被吊销" in r.text
+    assert r.status_code == 401 and "登录码无效、已过期或已被吊销" in r.text
     wang = browser("wang")
     cookie = next(c for c in wang.cookies.jar if c.name == COOKIE)
     assert cookie.has_nonstandard_attr("HttpOnly")
     assert wang.get("/inbox").url.path == "/inbox/cases"  # the procedure's work list
     wang.post("/inbox/signout")
     assert wang.get("/inbox/tasks").url.path == "/inbox/signin"
+
+
+def copied(app, cookie: str) -> TestClient:
+    """Another browser holding a copy of a sign-in cookie (a stolen one)."""
+    return TestClient(app, follow_redirects=True, cookies={COOKIE: cookie})
+
+
+def test_the_cookie_holds_a_session_that_ends_at_sign_out_and_revocation(inbox):
+    browser, _, service = inbox
+    app = service.web_app()
+    token = service.accounts.issue("chen", Role.STAFF, "test", township="Jinlong")
+    chen = TestClient(app, follow_redirects=True)
+    assert chen.post("/inbox/signin", data={"token": token}).status_code == 200
+    cookie = chen.cookies[COOKIE]
+    assert token not in cookie and not cookie.startswith("pw_") and cookie.startswith("ps_")
+    assert chen.get("/tasks").status_code == 200  # the API takes the session too
+    # The token itself in the cookie is refused, so the cookie is never a token.
+    assert copied(app, token).get("/inbox/tasks").url.path == "/inbox/signin"
+    assert copied(app, token).get("/tasks").status_code == 401
+    thief = copied(app, cookie)
+    assert thief.get("/inbox/tasks").url.path == "/inbox/tasks"
+    chen.post("/inbox/signout")
+    assert thief.get("/inbox/tasks").url.path == "/inbox/signin"  # sign-out ended it
+    assert thief.get("/tasks").status_code == 401
+    assert chen.post("/inbox/signin", data={"token": token}).status_code == 200
+    thief = copied(app, chen.cookies[COOKIE])
+    service.accounts.revoke("chen", "test")
+    assert thief.get("/inbox/tasks").url.path == "/inbox/signin"  # revocation ended it
+    assert chen.get("/inbox/tasks").url.path == "/inbox/signin"
+    r = chen.post("/inbox/signin", data={"token": token})
+    assert r.status_code == 401 and "登录码无效、已过期或已被吊销" in r.text
+
+
+def test_an_expired_token_signs_in_nowhere(inbox):
+    _, _, service = inbox
+    app = service.web_app()
+    then = datetime.now(UTC) - timedelta(days=2)
+    past = open_accounts(service.settings, lambda: then)
+    token = past.issue("gao", Role.STAFF, "test", township="Jinlong", lifetime=timedelta(days=1))
+    past.close()
+    r = TestClient(app).post("/inbox/signin", data={"token": token})
+    assert r.status_code == 401 and "登录码无效、已过期或已被吊销" in r.text
+    assert (
+        TestClient(app).get("/tasks", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
 
 
 def test_staff_see_their_townships_tasks_in_chinese_and_english(inbox):
@@ -168,7 +215,7 @@ def test_another_township_gets_403_in_pages(inbox):
     # Operators have no work lists and no household: signed in, they land on
     # the API's description; the what-if (it lists households) is not theirs.
     ops = browser("ops")
-    landed = ops.post("/inbox/signin", data={"token": ops.cookies.get(COOKIE)})
+    landed = ops.post("/inbox/signin", data={"token": browser.tokens["ops"]})
     assert landed.url.path == "/docs" and "swagger-ui" in landed.text
     assert ops.get("/openapi.json").status_code == 200  # the Swagger page's request, by cookie
     assert ops.get("/inbox/whatif").status_code == 403

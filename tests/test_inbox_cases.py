@@ -67,7 +67,7 @@ def test_village_staff_sign_in_to_their_cases_in_chinese(site):
     page = li.get(f"/inbox/cases/{case.case_id}").text
     assert 'id="verify"' in page and "收入低于监测线" in page  # the factor list, in Chinese
     # Which departments reported, not what (village staff read no household's facts).
-    assert 'id="sources"' in page and "扶贫办" in page and "农业农村局" in page
+    assert 'id="sources"' in page and "县乡村振兴局" in page and "农业农村局" in page
     assert 'id="timeline"' not in page
 
 

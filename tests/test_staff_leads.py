@@ -129,7 +129,8 @@ def test_the_inbox_form_records_a_lead_and_words_its_problems_in_chinese(store_s
     app = FastAPI()
     app.include_router(leadpages.router(leadpages.LeadSources(leads, accounts, lambda: PLACES)))
     token = accounts.issue("cun", Role.VILLAGE, "test", township="城西镇", village="东风村")
-    client = TestClient(app, cookies={COOKIE: token})
+    session, _ = accounts.sign_in(token)
+    client = TestClient(app, cookies={COOKIE: session})
     form = client.get("/inbox/leads/new")
     assert form.status_code == 200 and "登记排查线索" in form.text and "东塘镇" not in form.text
     # The hardship kinds name the mechanism's 因残 and 缺劳动力, and 两不愁.

@@ -55,7 +55,7 @@ def test_village_staff_read_no_health_details(world, people, clock):  # noqa: F8
     village = signed_in(service, "li-web", Role.VILLAGE, township=T, village=V)
     staff = signed_in(service, "wang-web", Role.STAFF, township=T)
     page = village.get(f"/inbox/cases/{cid}").text
-    assert 'id="sources"' in page and "医保局" in page and "扶贫办" in page
+    assert 'id="sources"' in page and "医保局" in page and "县乡村振兴局" in page
     assert 'id="timeline"' not in page
     for health in ("医疗费用", "43210", "12345", "30865"):
         assert health not in page, health

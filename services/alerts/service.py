@@ -27,6 +27,7 @@ from services.alerts import schedule as timetable
 from services.alerts.relay import TaskRelay
 from services.cases.relay import CaseRelay
 from services.infra import httpserver, kafka, workcalendar
+from services.infra.production import warn_development_defaults
 from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class AlertsService:
         self, settings: Settings, clock: Callable[[], datetime] = county_now, http: bool = False
     ) -> None:
         self.settings, self.clock, self.http = settings, clock, http
+        warn_development_defaults(settings)
         self.parts = p = bootstrap.build(settings, clock)
         # The parts tests and commands reach for by name.
         self.alerts, self.households, self.tasks, self.risk = (

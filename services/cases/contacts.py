@@ -7,13 +7,11 @@ contact record, which checks who asks and records the showing."""
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from eventsourcing.cipher import AESCipher
 from eventsourcing.persistence import Tracking
-from eventsourcing.utils import Environment
 from pydantic import BaseModel
 
 from domain.access import Principal
@@ -21,6 +19,7 @@ from domain.case_input import CaseForbidden
 from domain.contacts import NOT_YOURS, ContactRecord, contact_text, may_see
 from domain.task_input import TaskError
 from services.cases.app import Cases
+from services.infra.keys import Key, Sealer, Unreadable
 from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table
 
 
@@ -55,22 +54,30 @@ def new_key() -> str:
 
 
 class ContactBook:
+    """Seals with the current key; opens with it or an earlier one (a
+    rotation under way), and ``reseal`` moves every contact to the current."""
+
     def __init__(
-        self, cases: Cases, view: ContactView, key: str, clock: Callable[[], datetime]
+        self,
+        cases: Cases,
+        view: ContactView,
+        key: str,
+        clock: Callable[[], datetime],
+        previous: Sequence[str] = (),
     ) -> None:
         self.cases, self.view, self.clock = cases, view, clock
-        self._cipher = AESCipher(Environment(env={"CIPHER_KEY": key}))
+        self._sealer = Sealer(Key(key, tuple(previous)))
 
     def leave(self, household_id: str, township: str, text: str) -> None:
         """Seals the contact before the lead is taken: a lead never exists
         whose contact was lost."""
-        sealed = self._cipher.encrypt(contact_text(text).encode())
+        sealed = self._sealer.seal(contact_text(text))
         self.view.save(
             [
                 SealedContact(
                     household_id=household_id,
                     township=township,
-                    sealed=base64.b64encode(sealed).decode(),
+                    sealed=sealed,
                 )
             ],
             None,
@@ -91,7 +98,24 @@ class ContactBook:
         row = self.view.get(household_id)
         if row is None or not row.sealed:
             raise TaskError("the contact was erased when the case was decided")
-        return self._cipher.decrypt(base64.b64decode(row.sealed)).decode()
+        try:
+            return self._sealer.open(row.sealed)[0]
+        except Unreadable:
+            raise TaskError(
+                "the contact cannot be opened with the configured contact keys"
+            ) from None
+
+    def reseal(self) -> int:
+        """Seals again with the current key every contact an earlier key
+        sealed; the number resealed (``Sealer.reseal``)."""
+        return self._sealer.reseal(self.view, self._forget_if_erased)
+
+    def _forget_if_erased(self, row: SealedContact) -> None:
+        """A decision that erased the contact while it was being resealed
+        wins: the resealed text is overwritten again."""
+        record = self.cases._get(ContactRecord.create_id(row.household_id))
+        if record is not None and record.erased_at is not None:
+            self.view.save([row.model_copy(update={"sealed": ""})], None)
 
     def erase(self, household_id: str, tracking: Tracking | None = None) -> bool:
         """Forgets the household's contact, if it left one: the sealed text

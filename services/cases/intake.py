@@ -13,12 +13,12 @@ from services.cases.contacts import (
     ContactBook,
     PostgresContactView,
     SQLiteContactView,
-    new_key,
 )
 from services.cases.declarations import Declarations
 from services.households.statusview import RiskStatusView
 from services.infra import views
-from services.infra.links import LinkSigner, link_secret, local_secret
+from services.infra.keys import contact_key, deployment_key
+from services.infra.links import LinkSigner, new_link_secret
 from services.infra.ratelimit import Limiter, PublicLimits
 from services.infra.settings import Settings
 
@@ -51,18 +51,20 @@ def registry_places(risk: RiskStatusView) -> dict[str, list[str]]:
 def open_intake(
     settings: Settings, cases: Cases, risk: RiskStatusView, clock: Callable[[], datetime]
 ) -> Intake:
-    secret = link_secret(
-        settings.link_secret.get_secret_value() if settings.link_secret else None,
-        settings.state_dir,
+    production = settings.env == "production"
+    secret = deployment_key(
+        "POVWATCH_LINK_SECRET",
+        settings.link_secret,
+        settings.link_secret_file,
+        settings.state_dir / "link-secret",
+        new_link_secret,
+        production,
     )
+    signer = LinkSigner(secret.current, secret.previous)
     declarations = Declarations(
-        cases, LinkSigner(secret), lambda h: registry_place(risk, h), settings.public_url, clock
+        cases, signer, lambda h: registry_place(risk, h), settings.public_url, clock
     )
-    key = local_secret(
-        settings.contact_key.get_secret_value() if settings.contact_key else None,
-        settings.state_dir / "contact-key",
-        new_key,
-    )
+    key = contact_key(settings)
     contact_view = settings.open_store(
         lambda: views.open_view(
             settings.store_env("Contacts"), "Contacts", SQLiteContactView, PostgresContactView
@@ -71,8 +73,8 @@ def open_intake(
     )
     return Intake(
         declarations,
-        ContactBook(cases, contact_view, key, clock),
+        ContactBook(cases, contact_view, key.current, clock, key.previous),
         lambda: registry_places(risk),
         Limiter(PublicLimits.of(settings)),
-        secret + ":forms",
+        secret.current + ":forms",
     )

@@ -5,6 +5,7 @@ from services.cli import (  # noqa: F401  (they register their commands)
     cases,
     departments,
     exports,
+    keys,
     operators,
     reports,
     staff,

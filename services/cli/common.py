@@ -68,11 +68,12 @@ def configured(make):
     from domain.feeds import FeedError
     from domain.policy import PolicyError
     from services.alerts.rulefile import RulesError
+    from services.infra.keys import KeyMissing
     from services.infra.procedurefile import ProcedureError
 
     try:
         return make()
-    except (RulesError, PolicyError, ProcedureError, FeedError) as e:
+    except (RulesError, PolicyError, ProcedureError, FeedError, KeyMissing) as e:
         console.print(f"[red]configuration refused:[/red]\n{e}")
         raise typer.Exit(2) from None
 
@@ -144,7 +145,7 @@ def signed_in(settings: Settings, token_file: Path, permission: Permission) -> P
     finally:
         accounts.close()
     if who is None:
-        console.print("[red]refused: unknown or revoked token[/red]")
+        console.print("[red]refused: unknown, expired or revoked token[/red]")
         raise typer.Exit(3)
     if not who.may(permission):
         console.print(

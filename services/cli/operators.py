@@ -110,9 +110,14 @@ def accounts_issue(
     token_file: Path | None = typer.Option(
         None, help="write the token to this file (mode 600) instead of printing it"
     ),
+    days: int | None = typer.Option(
+        None, min=1, help="how many days the token works [POVWATCH_TOKEN_DAYS, 365]"
+    ),
 ) -> None:
     """Issue a token (a new one replaces the account's old one). It is shown once
-    and stored only as a hash."""
+    and stored only as a hash, and works until it expires or is revoked."""
+    from datetime import timedelta
+
     from domain.access import AccessError, Role
     from services.infra.access import open_accounts
 
@@ -120,9 +125,13 @@ def accounts_issue(
         role_ = Role(role)
     except ValueError:
         raise typer.BadParameter(f"{role!r}: one of {', '.join(r.value for r in Role)}") from None
-    accounts = open_accounts(Settings())
+    settings = Settings()
+    lifetime = timedelta(days=days or settings.token_days)
+    accounts = open_accounts(settings)
     try:
-        token = accounts.issue(name, role_, by, township=township, source=source, village=village)
+        token = accounts.issue(
+            name, role_, by, township=township, source=source, village=village, lifetime=lifetime
+        )
     except AccessError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
@@ -158,23 +167,27 @@ def accounts_revoke(
 
 @accounts_app.command("list")
 def accounts_list() -> None:
-    """Accounts, their roles and whether they are active (tokens are never shown)."""
+    """Accounts, their roles, when their tokens expire and whether they work
+    (tokens are never shown)."""
     from services.infra.access import open_accounts
 
     accounts = open_accounts(Settings())
+    now = accounts.clock()
     table = Table(title="Accounts")
-    for col in ("name", "role", "township", "village", "source", "issued", "by", "revoked"):
+    for col in ("name", "role", "area", "issued", "by", "expires", "revoked", "state"):
         table.add_column(col)
     for a in accounts.list():
+        area = a.source or "/".join(p for p in (a.township, a.village) if p) or "-"
+        state = "revoked" if not a.active else "active" if a.valid(now) else "expired"
         table.add_row(
             a.name,
             a.role.value,
-            a.township or "-",
-            a.village or "-",
-            a.source or "-",
+            area,
             f"{a.issued_at:%Y-%m-%d %H:%M}",
             a.issued_by,
+            f"{a.expires:%Y-%m-%d %H:%M}",
             f"{a.revoked_at:%Y-%m-%d %H:%M} by {a.revoked_by}" if a.revoked_at else "-",
+            state,
         )
     accounts.close()
     console.print(table)

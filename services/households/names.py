@@ -13,15 +13,12 @@ stored registration never lacks its head's name.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
 
-from eventsourcing.cipher import AESCipher
-from eventsourcing.utils import Environment
 from pydantic import BaseModel
 
 from services.households.app import Fact
-from services.infra.links import local_secret
+from services.infra.keys import Key, Sealer, contact_key
 from services.infra.settings import Settings
 from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table, open_view
 
@@ -64,9 +61,9 @@ class PostgresNameView(PostgresDocumentView[SealedName]):
 class HeadNames:
     """The sealed names of the registry's heads of households."""
 
-    def __init__(self, view: SQLiteNameView | PostgresNameView, key: str) -> None:
+    def __init__(self, view: SQLiteNameView | PostgresNameView, key: str | Key) -> None:
         self.view = view
-        self._cipher = AESCipher(Environment(env={"CIPHER_KEY": key}))
+        self._sealer = Sealer(key if isinstance(key, Key) else Key(key))
 
     def keep(self, names: dict[str, tuple[str, str]]) -> None:
         """Seals and keeps each household's head's name (the latest wins)."""
@@ -76,7 +73,7 @@ class HeadNames:
                     SealedName(
                         household_id=h,
                         township=township,
-                        sealed=base64.b64encode(self._cipher.encrypt(n.encode())).decode(),
+                        sealed=self._sealer.seal(n),
                     )
                     for h, (township, n) in names.items()
                 ],
@@ -87,7 +84,11 @@ class HeadNames:
         found = self.view.get(household_id)
         if found is None:
             return None
-        return self._cipher.decrypt(base64.b64decode(found.sealed)).decode()
+        return self._sealer.open(found.sealed)[0]
+
+    def reseal(self) -> int:
+        """Seals again with the current key every name an earlier key sealed."""
+        return self._sealer.reseal(self.view)
 
     def close(self) -> None:
         self.view.datastore.close()
@@ -96,11 +97,7 @@ class HeadNames:
 def open_names(settings: Settings) -> HeadNames:
     """The table on the households' store, under the contact key (the same
     key every process of the deployment is given, or the state directory's)."""
-    key = local_secret(
-        settings.contact_key.get_secret_value() if settings.contact_key else None,
-        settings.state_dir / "contact-key",
-        lambda: AESCipher.create_key(32),
-    )
+    key = contact_key(settings)
     view = settings.open_store(
         lambda: open_view(settings.store_env("Names"), "Names", SQLiteNameView, PostgresNameView),
         "the heads' names table",

@@ -4,17 +4,15 @@ nothing else (no personal number); it is signed with the deployment's link
 secret, so it cannot be made or changed without it. Whether its issue is
 still the village's current one is the cards' to say (``domain/cards.py``).
 
-The secret comes from POVWATCH_LINK_SECRET, or a file in the state
-directory made once at first use (like a host key): a deployment that loses
-it has to print its cards again."""
+The secret is the deployment's (``services/infra/keys.py``): a deployment
+that loses it has to print its cards again. Earlier secrets still verify
+links while a rotation is under way; only the current one signs."""
 
 from __future__ import annotations
 
-import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -34,20 +32,24 @@ class CardLink:
 
 
 class LinkSigner:
-    def __init__(self, secret: str) -> None:
-        if len(secret) < 16:
+    def __init__(self, secret: str, previous: Sequence[str] = ()) -> None:
+        if any(len(s) < 16 for s in (secret, *previous)):
             raise ValueError("the link secret must be at least 16 characters")
-        self._s = URLSafeSerializer(secret, salt=SALT)
+        # itsdangerous signs with the last key of the list and verifies with any.
+        self._s = URLSafeSerializer([*previous, secret], salt=SALT)
+        # Each key's own, for the one spelling it writes (``read``).
+        self._each = [URLSafeSerializer(k, salt=SALT) for k in (secret, *previous)]
 
     def token(self, link: CardLink) -> str:
-        return str(self._s.dumps([link.household_id, link.township, link.village, link.issue]))
+        return str(self._s.dumps(_payload(link)))
 
     def read(self, token: str) -> CardLink:
         """The card a token names, if it is exactly the token we made.
         itsdangerous decodes base64 leniently (extra padding, characters
         outside the alphabet are dropped), so many spellings carry one valid
         signature; only the one ``token`` would write is accepted, so a link
-        has one spelling and the limits keyed on it cannot be side-stepped."""
+        has one spelling and the limits keyed on it cannot be side-stepped
+        (during a rotation, one for each key still accepted)."""
         if len(token) > 400:
             raise BadLink("not a card link")
         try:
@@ -57,27 +59,15 @@ class LinkSigner:
         if not (isinstance(data, list) and len(data) == 4 and isinstance(data[3], int)):
             raise BadLink("not a card link")
         card = CardLink(str(data[0]), str(data[1]), str(data[2]), data[3])
-        if not secrets.compare_digest(self.token(card).encode(), token.encode()):
+        spellings = (str(each.dumps(_payload(card))).encode() for each in self._each)
+        if not any(secrets.compare_digest(made, token.encode()) for made in spellings):
             raise BadLink("not a card link")
         return card
 
 
-def link_secret(configured: str | None, state_dir: Path) -> str:
-    return local_secret(configured, state_dir / "link-secret", lambda: secrets.token_urlsafe(32))
+def _payload(link: CardLink) -> list[object]:
+    return [link.household_id, link.township, link.village, link.issue]
 
 
-def local_secret(configured: str | None, path: Path, make: Callable[[], str]) -> str:
-    """The configured secret, else the one kept at ``path`` (made at first
-    use, readable by this user only)."""
-    if configured:
-        return configured
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(make())
-    return path.read_text().strip()
+def new_link_secret() -> str:
+    return secrets.token_urlsafe(32)

@@ -16,6 +16,11 @@ from domain import countyday
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POVWATCH_", extra="ignore", env_ignore_empty=True)
 
+    env: Literal["development", "production"] = Field(
+        "development",
+        description="production: warn at start about every setting left at its development "
+        "default (passwords, PLAINTEXT Kafka, keys in the state directory)",
+    )
     state_dir: Path = Field(Path(".povwatch"), description="local state (publish ledger)")
     store: Literal["sqlite", "postgres"] = Field("sqlite", description="event store")
     sqlite_dir: Path = Field(Path(".povwatch/store"), description="folder of the SQLite files")
@@ -81,13 +86,27 @@ class Settings(BaseSettings):
     )
     link_secret: SecretStr | None = Field(
         None,
-        description="signs the links on household cards (default: a secret made once in the "
-        "state directory; losing it means printing the cards again)",
+        description="signs the links on household cards (default: link_secret_file, else a "
+        "secret made once in the state directory; losing it means printing the cards again); "
+        "earlier secrets after the first, separated by spaces, still verify links",
+    )
+    link_secret_file: Path | None = Field(
+        None, description="a file holding the link secret (a mounted secret), one key a line"
     )
     contact_key: SecretStr | None = Field(
         None,
         description="encrypts the contacts households outside the registry leave (default: "
-        "a key made once in the state directory; `povwatch cipher-key` makes one)",
+        "contact_key_file, else a key made once in the state directory; `povwatch cipher-key` "
+        "makes one); earlier keys after the first still open contacts",
+    )
+    contact_key_file: Path | None = Field(
+        None, description="a file holding the contact key (a mounted secret), one key a line"
+    )
+    token_days: int = Field(
+        365, ge=1, description="how long an issued token works (`accounts issue --days`)"
+    )
+    session_hours: int = Field(
+        12, ge=1, description="how long an inbox sign-in lasts (never past its token's expiry)"
     )
     notify_file: Path | None = Field(
         None, description="receivers of pushes (YAML); without one nothing is pushed"

@@ -15,6 +15,7 @@ from services.households.statusview import open_view
 from services.infra.access import open_accounts
 from services.infra.leadership import Leadership
 from services.infra.policyfile import load_policies
+from services.infra.production import warn_development_defaults
 from services.infra.settings import Settings
 from services.monitor.riskstatus import RiskStatusProjection
 from services.monitor.service import MonitorParts, MonitorService
@@ -38,6 +39,7 @@ def cache_settings(settings: Settings) -> dict[str, CacheSettings]:
 
 def monitor_parts(settings: Settings, today: Callable[[], date] = countyday.today) -> MonitorParts:
     countyday.use(settings.county_zone)
+    warn_development_defaults(settings)
     caches = cache_settings(settings)
     households = settings.open_store(
         lambda: Households(env=settings.store_env("Monitor"), cache=caches["ingest"])

@@ -73,10 +73,11 @@ def _here(request: Request) -> str:
 
 
 def signed_in_page(accounts: Accounts, request: Request) -> Principal:
-    """The account of the page's sign-in cookie; NotSignedIn (to the sign-in
-    page) without one. What the account may see is each page's to check."""
-    token = request.cookies.get(COOKIE)
-    who = accounts.authenticate(token) if token else None
+    """The account of the page's sign-in cookie (a session's id); NotSignedIn
+    (to the sign-in page) without one that works. What the account may see is
+    each page's to check."""
+    session = request.cookies.get(COOKIE)
+    who = accounts.session(session) if session else None
     if who is None:
         raise NotSignedIn
     return who
@@ -195,15 +196,22 @@ def _session_pages(pages: APIRouter, h: _Helpers, secure_cookies: bool) -> None:
         if not (inbox or publisher or operator):
             return h.render(request, "signin.html", status=403, error="role")
         target = "/inbox" if inbox else "/inbox/feed" if publisher else "/docs"
+        started = src.accounts.sign_in(token.strip())
+        if started is None:  # revoked in the meantime
+            return h.render(request, "signin.html", status=401, error="token")
         out = RedirectResponse(target, status_code=303)
-        # HttpOnly: no script reads it; SameSite=Strict: no other site's form posts with it.
+        # The cookie holds the session's id, never the token. HttpOnly: no
+        # script reads it; SameSite=Strict: no other site's form posts with it.
         out.set_cookie(
-            COOKIE, token.strip(), httponly=True, samesite="strict", secure=secure_cookies, path="/"
+            COOKIE, started[0], httponly=True, samesite="strict", secure=secure_cookies, path="/"
         )
         return out
 
     @pages.post("/signout")
-    def signout() -> Response:
+    def signout(request: Request) -> Response:
+        session = request.cookies.get(COOKIE)
+        if session:
+            src.accounts.sign_out(session)  # the id stops working, wherever it was copied
         out = RedirectResponse("/inbox/signin", status_code=303)
         out.delete_cookie(COOKIE, path="/")
         return out

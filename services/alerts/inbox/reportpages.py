@@ -25,8 +25,8 @@ def router(job: ReportJob, accounts: Accounts, clock: Callable[[], datetime]) ->
     pages = APIRouter(include_in_schema=False)
 
     def county(request: Request) -> Principal:
-        token = request.cookies.get(COOKIE)
-        who = accounts.authenticate(token) if token else None
+        session = request.cookies.get(COOKIE)
+        who = accounts.session(session) if session else None
         if who is None:
             raise NotSignedIn
         if not who.countywide:
