@@ -155,7 +155,8 @@ def notice_pdf(notice: NoticeOut, font: Path) -> bytes:
     pdf.multi_cell(
         w=0, text=f"公示期：{_day(notice.starts_on)}至{_day(notice.ends_on)}（共{days}天）", **lines
     )
-    pdf.multi_cell(w=0, text=_objections(notice, committee, township), **lines)
+    for line in _objections(notice, committee, township):
+        pdf.multi_cell(w=0, text=line, **lines)
     pdf.ln(14)
     pdf.cell(text=committee, w=0, h=8, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(text=_day(notice.starts_on), w=0, h=8, align="R", new_x="LMARGIN", new_y="NEXT")
@@ -191,11 +192,13 @@ def _rows(notice: NoticeOut) -> tuple[tuple[str, ...], ...]:
     return (("序号", "户主姓名", "家庭人口", "拟认定类别"), ("1", head, size, category))
 
 
-def _objections(notice: NoticeOut, committee: str, township: str) -> str:
+def _objections(notice: NoticeOut, committee: str, township: str) -> list[str]:
+    """Where objections go: the sentence, then each office's number on its own
+    line (so that no number breaks across lines)."""
     office = f"{township or '乡镇'}人民政府"
+    lines = [f"公示期内，如有异议，请以书面或口头形式向{committee}或{office}反映。"]
     if notice.office_phone:
-        office += f"（电话：{notice.office_phone}）"
-    text = f"公示期内，如有异议，请以书面或口头形式向{committee}或{office}反映"
+        lines.append(f"{office}电话：{notice.office_phone}")
     if notice.hotline:
-        text += f"，也可拨打全国防止返贫监测和乡村振兴咨询服务平台电话{notice.hotline}"
-    return text + "。"
+        lines.append(f"全国防止返贫监测和乡村振兴咨询服务平台：{notice.hotline}")
+    return lines
