@@ -95,6 +95,7 @@ class HelpTask(Aggregate):
         self.visits: list[dict[str, Any]] = []
         self.measures_given: list[dict[str, Any]] = []
         self.outcome: str | None = None
+        self.plan_factors: list[str] = []  # a plan task's new factors (kind "plan")
         self.history: list[dict[str, Any]] = [
             {"at": at, "by": "system", "what": "created", "detail": title}
         ]
@@ -114,7 +115,7 @@ class HelpTask(Aggregate):
         if not self.is_open:
             return None
         missed = []
-        if not self.visits and on > self.visit_due:
+        if self.kind != "plan" and not self.visits and on > self.visit_due:
             missed.append(self.visit_due)
         if not self.measures_given and on > self.measures_due:
             missed.append(self.measures_due)
@@ -148,12 +149,37 @@ class HelpTask(Aggregate):
     def resolve(self, by: str, at: datetime, outcome: str) -> None:
         plain_text("outcome", outcome, NOTE_MAX, least=1)
         self._require_open("resolve")
+        self._require_not_plan("resolve")
         self._resolved(by=by, at=at, outcome=outcome)
 
     def dismiss(self, by: str, at: datetime, reason: str) -> None:
         plain_text("reason", reason, NOTE_MAX, least=1)
         self._require_open("dismiss")
+        self._require_not_plan("dismiss")
         self._dismissed(by=by, at=at, reason=reason)
+
+    def _require_not_plan(self, action: str) -> None:
+        # A plan task is worked on the household's help plan (one work list):
+        # the plan's change closes it, through the plan-task follower.
+        if self.kind == "plan":
+            raise TaskError(f"cannot {action}: a plan task is closed on the household's help plan")
+
+    def move_to_plan(self, factors: list[str], at: datetime) -> None:
+        """The household is a monitoring object: this lead is a task on its
+        help plan (no identification case). Again after a restart: no change."""
+        if self.kind != "plan" and self.is_open:
+            self._moved_to_plan(factors=list(factors), at=at)
+
+    def close_on_plan(self, by: str, at: datetime, done: bool, detail: str) -> None:
+        """The plan task's end as the household's record saved it: resolved
+        by a measure answering it, dismissed with staff's reason. A task
+        closed already is left as it is."""
+        if self.kind != "plan" or not self.is_open:
+            return
+        if done:
+            self._resolved(by=by, at=at, outcome=detail)
+        else:
+            self._dismissed(by=by, at=at, reason=detail)
 
     def escalate(self, level: int, at: datetime, reason: str) -> None:
         if self.is_open and level > self.escalation:
@@ -193,6 +219,11 @@ class HelpTask(Aggregate):
     def _dismissed(self, by: str, at: datetime, reason: str) -> None:
         self.status, self.outcome = "dismissed", reason
         self._log(at, by, "dismissed", reason)
+
+    @event("MovedToPlan")
+    def _moved_to_plan(self, factors: list[str], at: datetime) -> None:
+        self.kind, self.plan_factors = "plan", list(factors)
+        self._log(at, "system", "moved to the help plan", ", ".join(factors))
 
     @event("Escalated")
     def _escalated(self, level: int, at: datetime, reason: str) -> None:

@@ -45,6 +45,7 @@ from services.cases.decided import DecidedFollower
 from services.cases.intake import Intake, open_intake
 from services.cases.jobs import CaseJobs
 from services.cases.leads import LeadFollower
+from services.cases.plantasks import PlanTaskFollower
 from services.cases.relay import CaseRelay
 from services.cases.staffleads import StaffLeads
 from services.cases.views import (
@@ -153,6 +154,7 @@ class Parts:
     monitoring: MonitoringView
     leads: LeadFollower
     decided: DecidedFollower  # a decision's lead tasks closed, its contact erased
+    plan_tasks: PlanTaskFollower  # a monitoring object's plan tasks on their help tasks
     case_followers: list[ViewFollower]
     case_relay_position: TrackingRecorder
     case_jobs: CaseJobs
@@ -182,7 +184,8 @@ class Parts:
     def followers(self) -> list[LogRunner[Any]]:
         """Every log follower the leading process runs, relays aside."""
         return [
-            self.triggers, self.task_view, self.leads, self.decided, *self.case_followers,
+            self.triggers, self.task_view, self.leads, self.decided, self.plan_tasks,
+            *self.case_followers,
             self.feeds.counter,
             self.notices, *self.pushes.view_followers,
         ]  # fmt: skip
@@ -244,6 +247,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
         monitoring=monitoring,
         leads=LeadFollower(alerts, cases, alerts.task_at, is_task_event),
         decided=DecidedFollower(cases, intake.contacts, partial(close_leads, alerts)),
+        plan_tasks=PlanTaskFollower(cases, alerts),
         case_followers=[
             ViewFollower(
                 cases,

@@ -44,7 +44,7 @@ def is_task_event(note: Notification) -> bool:
 def task_doc(task: HelpTask) -> TaskOut:
     pending = []
     if task.is_open:
-        if not task.visits:
+        if not task.visits and task.kind != "plan":
             pending.append(task.visit_due)
         if not task.measures_given:
             pending.append(task.measures_due)
@@ -76,6 +76,7 @@ def task_doc(task: HelpTask) -> TaskOut:
         measures_given=task.measures_given,
         outcome=task.outcome,
         history=[HistoryEntry(**h) for h in task.history],
+        plan_factors=task.plan_factors,
     )
 
 

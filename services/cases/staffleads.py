@@ -50,7 +50,7 @@ class StaffLeads:
         if place.card is None:
             lead["unregistered"] = True
         case = self.cases.take_lead(place, lead)
-        assert case is not None  # no tracking: always taken
+        assert isinstance(case, Case)  # no tracking nor plan: always a case
         return case
 
     def _place(self, household_id: str, township: str, village: str, note: str) -> Place:

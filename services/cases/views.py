@@ -14,7 +14,7 @@ from domain.access import Principal
 from domain.cases import Case
 from domain.monitoring import MonitoringRecord
 from domain.task_input import TaskError
-from schemas.cases import SHOWN, CaseOut, MeasureOut, MonitoringOut, NoticeOut
+from schemas.cases import SHOWN, CaseOut, MeasureOut, MonitoringOut, NoticeOut, PlanTaskOut
 from services.infra.access import require_area
 from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table
 
@@ -108,6 +108,8 @@ def monitoring_doc(record: MonitoringRecord) -> MonitoringOut:
         plan=[MeasureOut(**vars(m)) for m in record.plan.values()],
         measures_done=record.measures_done(),
         updated_at=record.updated_at,
+        plan_tasks=[PlanTaskOut(**vars(t)) for t in record.plan_tasks.values()],
+        category_changes=record.category_changes,
     )
 
 
