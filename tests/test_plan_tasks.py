@@ -27,12 +27,12 @@ def monitored(service, w, people, clock):  # noqa: F811
     assert ok(people["county"].get("/monitoring/H"))["status"] == "monitored"
 
 
-def ill(w, clock):
-    """A major illness whose self-paid cost is above the threshold, reimbursed at more than 85%."""
+def ill(w, clock):  # noqa: F811
+    """A major illness: self-paid above the threshold, reimbursed above 85%."""
     w.send(w.b.illness("H", clock.now.date(), "300000.00", "275000.00"))
 
 
-def plan_task(people):
+def plan_task(people):  # noqa: F811
     record = ok(people["wang"].get("/monitoring/H"))
     (task,) = [t for t in record["plan_tasks"] if t["state"] == "open"]
     return record, task

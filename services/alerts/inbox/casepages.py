@@ -66,6 +66,9 @@ class CaseSources:
     standard: Callable[[], Any] = lambda: None
     # The departments the rule book gives the measures to, offered on the plan's form.
     departments: Callable[[], list[str]] = lambda: []
+    # The open plan tasks (help tasks of kind "plan") an account's area holds:
+    # with its cases, the one work list.
+    plan_tasks: Callable[[Principal], list[Any]] = lambda who: []
 
 
 # -- pages -------------------------------------------------------------------------
@@ -149,8 +152,9 @@ class _Pages:
     ) -> Response:
         who = self.user(request)
         record = self.record(household_id, who)
-        plan_roles = self.src.cases.procedure.plan.roles
-        clearance_roles = self.src.cases.procedure.clearance.roles
+        p = self.src.cases.procedure
+        plan_roles, clearance_roles = p.plan.roles, p.clearance.roles
+        acts = who.may(Permission.ACT_ON_CASES)
         return self.render(
             request,
             "monitoring.html",
@@ -159,8 +163,11 @@ class _Pages:
             record=record,
             done=done,
             error=error,
-            plans=who.role.value in plan_roles and who.may(Permission.ACT_ON_CASES),
-            proposes=who.role.value in clearance_roles and who.may(Permission.ACT_ON_CASES),
+            plans=who.role.value in plan_roles and acts,
+            proposes=who.role.value in clearance_roles and acts,
+            decides=who.role.value in p.roles("county_decision") and acts,
+            factors=FACTOR_CODES,
+            categories=CATEGORIES,
             measures=MEASURES,
             states=MEASURE_STATES,
             departments=self.src.departments(),
@@ -188,7 +195,10 @@ def _list_pages(pages: APIRouter, h: _Pages) -> None:
             village=scoped_village(who, None), stage=acting_stages(who, src.cases),
             phase="open",
         )  # fmt: skip
-        return h.render(request, "cases.html", who=who, page=found, offset=offset, limit=PAGE)
+        return h.render(
+            request, "cases.html", who=who, page=found, offset=offset, limit=PAGE,
+            plan_tasks=src.plan_tasks(who),
+        )  # fmt: skip
 
     @pages.get("/cases/overview", response_class=HTMLResponse)
     def case_overview(request: Request) -> Response:
@@ -288,7 +298,7 @@ def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
                 return src.cases.plan(
                     household_id, who, "add_measure", kind=text_of(form, "kind"),
                     department=text_of(form, "department"), due_on=date_of(form, "due_on"),
-                    note=text_of(form, "note"),
+                    note=text_of(form, "note"), answers=text_of(form, "answers") or None,
                 )  # fmt: skip
             return src.cases.plan(
                 household_id, who, "update_measure", measure_id=measure_id,
@@ -306,6 +316,32 @@ def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
     async def update_measure(request: Request, household_id: str, measure_id: str) -> Any:
         form = await request.form()
         return await run_in_threadpool(plan_step, request, household_id, form, measure_id)
+
+    def record_change(request: Request, household_id: str, form: Any, what: str, **kw: Any) -> Any:
+        who = h.user(request)
+        reason = text_of(form, "reason")
+        if what == "close_plan_task":
+            kw["reason"] = reason
+        else:
+            kw.update(category=text_of(form, "category"), reason=reason)
+        return change(
+            request, household_id, what,
+            lambda: src.cases.plan(household_id, who, what, **kw),
+        )  # fmt: skip
+
+    @pages.post("/monitoring/{household_id}/tasks/{task_id}/close")
+    async def close_plan_task(request: Request, household_id: str, task_id: str) -> Any:
+        form = await request.form()
+        return await run_in_threadpool(
+            record_change, request, household_id, form, "close_plan_task", task_id=task_id
+        )
+
+    @pages.post("/monitoring/{household_id}/category")
+    async def change_category(request: Request, household_id: str) -> Any:
+        form = await request.form()
+        return await run_in_threadpool(
+            record_change, request, household_id, form, "change_category"
+        )
 
     def clearance(request: Request, household_id: str, form: Any) -> Any:
         who = h.user(request)
