@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
+from services.infra.access import COOKIE
 from tests.test_alerts import MONDAY, clock, registered, world  # noqa: F401 (fixtures)
 from tests.test_cases import T, ok, one_case, people, through_notice  # noqa: F401 (fixtures)
 
@@ -30,6 +29,15 @@ def monitored(service, w, people, clock):  # noqa: F811
 def ill(w, clock):  # noqa: F811
     """A major illness: self-paid above the threshold, reimbursed above 85%."""
     w.send(w.b.illness("H", clock.now.date(), "300000.00", "275000.00"))
+
+
+def work_list(client) -> str:
+    """The township's work list page (cases and plan tasks), as its account sees it."""
+    token = client.headers["Authorization"].split()[1]
+    client.cookies.set(COOKIE, token)
+    page = client.get("/inbox/cases")
+    assert page.status_code == 200, page.text
+    return page.text
 
 
 def plan_task(people):  # noqa: F811
@@ -61,6 +69,8 @@ def test_a_new_illness_is_a_plan_task_answered_by_a_measure(world, people, clock
     listed = ok(people["wang"].get("/tasks"))["items"]
     assert [t["household_id"] for t in listed if t["status"] != "resolved"] == ["H"]
     assert ok(people["wang"].get("/cases?mine=true"))["total"] == 0
+    assert work_list(people["wang"]).count('data-household="H"') == 1
+    assert 'data-case="' not in work_list(people["wang"])
     # It is closed on the plan, not on its own.
     wang = people["wang"]
     refused = wang.post(f"/tasks/{task['task_id']}/resolve", json={"outcome": "已帮扶"})
@@ -80,6 +90,7 @@ def test_a_new_illness_is_a_plan_task_answered_by_a_measure(world, people, clock
     service.catch_up()
     (closed,) = [t for t in w.tasks() if t.task_id == task["task_id"]]
     assert closed.kind == "plan" and closed.status == "resolved"
+    assert 'data-household="H"' not in work_list(wang)
     assert service.case_list.search(limit=10).total == 1  # still no second case
 
 
@@ -132,12 +143,11 @@ def test_the_county_changes_the_category_without_a_notice(world, people, clock):
     assert record["periods"] == ok(people["county"].get("/monitoring/H"))["periods"]
 
 
-@pytest.mark.parametrize("kind", ["identification"])
-def test_a_household_not_monitored_still_gets_a_case(world, people, clock, kind):  # noqa: F811
+def test_a_household_not_monitored_still_gets_a_case(world, people, clock):  # noqa: F811
     service, w = world
     w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
     case = one_case(service)
-    assert case.kind == kind
+    assert case.kind == "identification"
     assert ok(people["county"].get("/monitoring/H"))["plan_tasks"] == []
     (task,) = w.tasks()
     assert task.kind == "help" and task.plan_factors == []
