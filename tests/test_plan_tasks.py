@@ -151,3 +151,31 @@ def test_a_household_not_monitored_still_gets_a_case(world, people, clock):  # n
     assert ok(people["county"].get("/monitoring/H"))["plan_tasks"] == []
     (task,) = w.tasks()
     assert task.kind == "help" and task.plan_factors == []
+
+
+def test_plan_tasks_from_the_terminal(world, people, clock, store_settings):  # noqa: F811
+    """The CLI lists the plan task among the tasks, shows the record's plan
+    tasks, and refuses to resolve a plan task on its own."""
+    from typer.testing import CliRunner
+
+    from services.cli import app
+
+    service, w = world
+    monitored(service, w, people, clock)
+    ill(w, clock)
+    _, task = plan_task(people)
+    env = {
+        "POVWATCH_STORE": store_settings.store,
+        "POVWATCH_SQLITE_DIR": str(store_settings.sqlite_dir),
+        "POVWATCH_POSTGRES_SCHEMA": store_settings.postgres_schema,
+    }
+    run = lambda *args: CliRunner().invoke(app, list(args), env=env)  # noqa: E731
+    listed = run("tasks", "list", "--kind", "plan")
+    assert listed.exit_code == 0 and "H" in listed.output and "1 of 1" in listed.output
+    shown = run("tasks", "show", task["task_id"])
+    assert shown.exit_code == 0 and "help plan (new: medical_cost_high)" in shown.output
+    refused = run("tasks", "resolve", task["task_id"], "--by", "wang", "--outcome", "已帮扶")
+    assert refused.exit_code == 1 and "help plan" in refused.output
+    record = run("cases", "record", "H")
+    assert record.exit_code == 0 and "Plan tasks" in record.output
+    assert "medical_cost_high" in record.output and "open" in record.output
