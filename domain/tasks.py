@@ -109,6 +109,8 @@ class HelpTask(Aggregate):
     def _require_open(self, action: str) -> None:
         if not self.is_open:
             raise TaskError(f"cannot {action}: the task is {self.status}")
+        if self.kind == "plan" and action in ("resolve", "dismiss"):  # one work list: the plan
+            raise TaskError(f"cannot {action}: a plan task is closed on the household's help plan")
 
     def overdue_since(self, on: date) -> date | None:
         """The first missed deadline, if the task is open and late on ``on``."""
@@ -149,36 +151,24 @@ class HelpTask(Aggregate):
     def resolve(self, by: str, at: datetime, outcome: str) -> None:
         plain_text("outcome", outcome, NOTE_MAX, least=1)
         self._require_open("resolve")
-        self._require_not_plan("resolve")
         self._resolved(by=by, at=at, outcome=outcome)
 
     def dismiss(self, by: str, at: datetime, reason: str) -> None:
         plain_text("reason", reason, NOTE_MAX, least=1)
         self._require_open("dismiss")
-        self._require_not_plan("dismiss")
         self._dismissed(by=by, at=at, reason=reason)
 
-    def _require_not_plan(self, action: str) -> None:
-        # A plan task is worked on the household's help plan (one work list):
-        # the plan's change closes it, through the plan-task follower.
-        if self.kind == "plan":
-            raise TaskError(f"cannot {action}: a plan task is closed on the household's help plan")
-
     def move_to_plan(self, factors: list[str], at: datetime) -> None:
-        """The household is a monitoring object: this lead is a task on its
-        help plan (no identification case). Again after a restart: no change."""
+        """The household is a monitoring object: this lead is a task on its plan."""
         if self.kind != "plan" and self.is_open:
             self._moved_to_plan(factors=list(factors), at=at)
 
     def close_on_plan(self, by: str, at: datetime, done: bool, detail: str) -> None:
-        """The plan task's end as the household's record saved it: resolved
-        by a measure answering it, dismissed with staff's reason. A task
-        closed already is left as it is."""
-        if self.kind != "plan" or not self.is_open:
-            return
-        if done:
+        """Closed as its plan task was: resolved by a measure, or dismissed
+        with staff's reason; a task closed already is left as it is."""
+        if self.kind == "plan" and self.is_open and done:
             self._resolved(by=by, at=at, outcome=detail)
-        else:
+        elif self.kind == "plan" and self.is_open:
             self._dismissed(by=by, at=at, reason=detail)
 
     def escalate(self, level: int, at: datetime, reason: str) -> None:
