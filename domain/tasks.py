@@ -213,7 +213,7 @@ class HelpTask(Aggregate):
     @event("MovedToPlan")
     def _moved_to_plan(self, factors: list[str], at: datetime) -> None:
         self.kind, self.plan_factors = "plan", list(factors)
-        self._log(at, "system", "moved to the help plan", ", ".join(factors))
+        self._log(at, "system", "moved to the help plan")
 
     @event("Escalated")
     def _escalated(self, level: int, at: datetime, reason: str) -> None:

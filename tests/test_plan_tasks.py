@@ -107,7 +107,13 @@ def test_a_plan_task_closed_with_a_reason(world, people, clock):  # noqa: F811
     number = wang.post(url, json={"reason": "身份证 430624199001011234"})
     assert number.status_code == 422  # no personal numbers in a reason
     reason = "大病保险已二次报销，自付已降至线下，无需新增措施"
-    record = ok(wang.post(url, json={"reason": reason}))
+    # Closed through the plan page's form, as township staff do in the inbox.
+    work_list(wang)  # signs the client in
+    form = f"/inbox/monitoring/H/tasks/{task['task_id']}/close"
+    assert 'action="' + form + '"' in wang.get("/inbox/monitoring/H").text
+    page = wang.post(form, data={"reason": reason})
+    assert page.status_code == 200 and "无需新增措施" in page.text and reason in page.text
+    record = ok(wang.get("/monitoring/H"))
     (closed,) = record["plan_tasks"]
     assert (closed["state"], closed["reason"], closed["closed_by"]) == ("closed", reason, "wang")
     assert wang.post(url, json={"reason": reason}).status_code == 409  # closed already
@@ -129,7 +135,13 @@ def test_the_county_changes_the_category_without_a_notice(world, people, clock):
     assert people["chen"].post("/monitoring/H/category", json=body).status_code == 403
     odd = people["zhou"].post("/monitoring/H/category", json={**body, "category": "x"})
     assert odd.status_code == 422
-    record = ok(people["zhou"].post("/monitoring/H/category", json=body))
+    zhou = people["zhou"]
+    work_list(zhou)  # signs the client in: the county's form on the plan page
+    blank = zhou.post("/inbox/monitoring/H/category", data={"category": "sudden", "reason": ""})
+    assert blank.status_code == 422
+    page = zhou.post("/inbox/monitoring/H/category", data=body)
+    assert page.status_code == 200 and "县级审定：脱贫不稳定户 → 突发严重困难户" in page.text
+    record = ok(zhou.get("/monitoring/H"))
     assert record["category"] == "sudden"
     (change,) = record["category_changes"]
     assert (change["from"], change["to"], change["by"], change["role"]) == (

@@ -197,7 +197,9 @@ def _list_pages(pages: APIRouter, h: _Pages) -> None:
         )  # fmt: skip
         return h.render(
             request, "cases.html", who=who, page=found, offset=offset, limit=PAGE,
-            plan_tasks=src.plan_tasks(who),
+            # The plan tasks are on the work list of those who keep the plans.
+            plan_tasks=src.plan_tasks(who)
+            if who.role.value in src.cases.procedure.plan.roles else [],
         )  # fmt: skip
 
     @pages.get("/cases/overview", response_class=HTMLResponse)
