@@ -109,8 +109,6 @@ class HelpTask(Aggregate):
     def _require_open(self, action: str) -> None:
         if not self.is_open:
             raise TaskError(f"cannot {action}: the task is {self.status}")
-        if self.kind == "plan" and action in ("resolve", "dismiss"):  # one work list: the plan
-            raise TaskError(f"cannot {action}: a plan task is closed on the household's help plan")
 
     def overdue_since(self, on: date) -> date | None:
         """The first missed deadline, if the task is open and late on ``on``."""
@@ -162,14 +160,6 @@ class HelpTask(Aggregate):
         """The household is a monitoring object: this lead is a task on its plan."""
         if self.kind != "plan" and self.is_open:
             self._moved_to_plan(factors=list(factors), at=at)
-
-    def close_on_plan(self, by: str, at: datetime, done: bool, detail: str) -> None:
-        """Closed as its plan task was: resolved by a measure, or dismissed
-        with staff's reason; a task closed already is left as it is."""
-        if self.kind == "plan" and self.is_open and done:
-            self._resolved(by=by, at=at, outcome=detail)
-        elif self.kind == "plan" and self.is_open:
-            self._dismissed(by=by, at=at, reason=detail)
 
     def escalate(self, level: int, at: datetime, reason: str) -> None:
         if self.is_open and level > self.escalation:

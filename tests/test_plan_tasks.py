@@ -71,6 +71,9 @@ def test_a_new_illness_is_a_plan_task_answered_by_a_measure(world, people, clock
     assert ok(people["wang"].get("/cases?mine=true"))["total"] == 0
     assert work_list(people["wang"]).count('data-household="H"') == 1
     assert 'data-case="' not in work_list(people["wang"])
+    # A new risk not yet answered blocks clearance.
+    refused = people["wang"].post("/monitoring/H/clearance", json={"reason": "收入稳定"})
+    assert refused.status_code == 409 and "plan task" in refused.json()["detail"]
     # It is closed on the plan, not on its own.
     wang = people["wang"]
     refused = wang.post(f"/tasks/{task['task_id']}/resolve", json={"outcome": "已帮扶"})

@@ -303,6 +303,30 @@ def monitoring_routes(
         )
         return visible_record(household_id, who)
 
+    plan_task_routes(app, cases, actor, visible_record)
+
+    @app.post(
+        "/monitoring/{household_id}/clearance",
+        response_model=CaseOut,
+        status_code=201,
+        tags=["monitoring"],
+    )
+    def propose_clearance(
+        household_id: str, body: ClearanceIn, who: Principal = Depends(actor)
+    ) -> CaseOut:
+        visible_record(household_id, who)
+        case = translated(lambda: cases.propose_clearance(household_id, who, body.reason))
+        return case_doc(case)
+
+
+def plan_task_routes(
+    app: FastAPI,
+    cases: Cases,
+    actor: Callable[..., Principal],
+    visible_record: Callable[[str, Principal], MonitoringOut],
+) -> None:
+    """A plan task closed with its reason; the county's change of category."""
+
     @app.post(
         "/monitoring/{household_id}/tasks/{task_id}/close",
         response_model=MonitoringOut,
@@ -331,16 +355,3 @@ def monitoring_routes(
         visible_record(household_id, who)
         translated(lambda: cases.plan(household_id, who, "change_category", **body.model_dump()))
         return visible_record(household_id, who)
-
-    @app.post(
-        "/monitoring/{household_id}/clearance",
-        response_model=CaseOut,
-        status_code=201,
-        tags=["monitoring"],
-    )
-    def propose_clearance(
-        household_id: str, body: ClearanceIn, who: Principal = Depends(actor)
-    ) -> CaseOut:
-        visible_record(household_id, who)
-        case = translated(lambda: cases.propose_clearance(household_id, who, body.reason))
-        return case_doc(case)

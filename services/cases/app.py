@@ -192,6 +192,9 @@ class Cases(ProcessApplication):
             raise TaskError("cannot propose clearance: the household is not a monitoring object")
         if record.open_case is not None:
             raise TaskError("cannot propose clearance: the household has an open case")
+        if record.open_plan_tasks():
+            # A new risk not yet answered on the plan: the risk is not gone.
+            raise TaskError("cannot propose clearance: a plan task of a new risk is open")
         lead = {
             "channel": "staff" if who else "job",
             "at": self.clock(),

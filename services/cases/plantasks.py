@@ -75,11 +75,13 @@ class PlanTaskFollower(LogRunner[Work]):
         if name == "PlanTaskOpened":
             task.move_to_plan(plan.factors, plan.opened_at)
             return [task]
-        was_open = task.is_open
-        at = plan.closed_at or plan.opened_at
-        task.close_on_plan(plan.closed_by or "system", at, name == "PlanTaskDone", plan.reason)
-        if not was_open or task.is_open:
-            return [task]
+        if not task.is_open:
+            return []  # closed before a restart: left as it is
+        at, by = plan.closed_at or plan.opened_at, plan.closed_by or "system"
+        if name == "PlanTaskDone":
+            task.resolve(by, at, plan.reason)
+        else:
+            task.dismiss(by, at, plan.reason)
         watch: Watch = self.alerts.repository.get(Watch.create_id(task.household_id))
         severities = {code: f["severity"] for code, f in task.factors.items()}
         watch.task_closed(task.id, at, task.level, severities, len(task.measures_given))

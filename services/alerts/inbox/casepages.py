@@ -173,6 +173,25 @@ class _Pages:
             departments=self.src.departments(),
         )
 
+    def change(
+        self, request: Request, household_id: str, what: str, call: Callable[[], Any]
+    ) -> Any:
+        """A change of the record (``call``), its refusal shown on the record's page."""
+        who = self.user(request)
+        self.record(household_id, who)
+        try:
+            result = call()
+        except TaskInputError as e:
+            return self.monitoring_page(request, household_id, error=Problem.of(e), status=422)
+        except CaseForbidden as e:
+            raise HTTPException(403, str(e)) from None
+        except TaskError as e:
+            problem = Problem("state", message=str(e))
+            return self.monitoring_page(request, household_id, error=problem, status=409)
+        if what == "clearance":
+            return RedirectResponse(f"/inbox/cases/{result.id}", status_code=303)
+        return RedirectResponse(f"/inbox/monitoring/{household_id}?done={what}", status_code=303)
+
 
 def router(src: CaseSources) -> APIRouter:
     pages = APIRouter(prefix="/inbox", include_in_schema=False)
@@ -180,6 +199,7 @@ def router(src: CaseSources) -> APIRouter:
     _list_pages(pages, h)
     _case_pages(pages, h)
     _monitoring_pages(pages, h)
+    _plan_task_pages(pages, h)
     return pages
 
 
@@ -276,21 +296,7 @@ def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
     def monitoring_view(request: Request, household_id: str, done: str | None = None) -> Response:
         return h.monitoring_page(request, household_id, done=done)
 
-    def change(request: Request, household_id: str, what: str, call: Callable[[], Any]) -> Any:
-        who = h.user(request)
-        h.record(household_id, who)
-        try:
-            result = call()
-        except TaskInputError as e:
-            return h.monitoring_page(request, household_id, error=Problem.of(e), status=422)
-        except CaseForbidden as e:
-            raise HTTPException(403, str(e)) from None
-        except TaskError as e:
-            problem = Problem("state", message=str(e))
-            return h.monitoring_page(request, household_id, error=problem, status=409)
-        if what == "clearance":
-            return RedirectResponse(f"/inbox/cases/{result.id}", status_code=303)
-        return RedirectResponse(f"/inbox/monitoring/{household_id}?done={what}", status_code=303)
+    change = h.change
 
     def plan_step(request: Request, household_id: str, form: Any, measure_id: str | None) -> Any:
         who = h.user(request)
@@ -319,6 +325,24 @@ def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
         form = await request.form()
         return await run_in_threadpool(plan_step, request, household_id, form, measure_id)
 
+    def clearance(request: Request, household_id: str, form: Any) -> Any:
+        who = h.user(request)
+        reason = text_of(form, "reason")
+        return change(
+            request, household_id, "clearance",
+            lambda: src.cases.propose_clearance(household_id, who, reason),
+        )  # fmt: skip
+
+    @pages.post("/monitoring/{household_id}/clearance")
+    async def propose_clearance(request: Request, household_id: str) -> Any:
+        form = await request.form()
+        return await run_in_threadpool(clearance, request, household_id, form)
+
+
+def _plan_task_pages(pages: APIRouter, h: _Pages) -> None:
+    """A plan task closed with its reason; the county's change of category."""
+    src = h.src
+
     def record_change(request: Request, household_id: str, form: Any, what: str, **kw: Any) -> Any:
         who = h.user(request)
         reason = text_of(form, "reason")
@@ -326,7 +350,7 @@ def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
             kw["reason"] = reason
         else:
             kw.update(category=text_of(form, "category"), reason=reason)
-        return change(
+        return h.change(
             request, household_id, what,
             lambda: src.cases.plan(household_id, who, what, **kw),
         )  # fmt: skip
@@ -344,16 +368,3 @@ def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
         return await run_in_threadpool(
             record_change, request, household_id, form, "change_category"
         )
-
-    def clearance(request: Request, household_id: str, form: Any) -> Any:
-        who = h.user(request)
-        reason = text_of(form, "reason")
-        return change(
-            request, household_id, "clearance",
-            lambda: src.cases.propose_clearance(household_id, who, reason),
-        )  # fmt: skip
-
-    @pages.post("/monitoring/{household_id}/clearance")
-    async def propose_clearance(request: Request, household_id: str) -> Any:
-        form = await request.form()
-        return await run_in_threadpool(clearance, request, household_id, form)
