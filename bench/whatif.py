@@ -78,11 +78,26 @@ class TreeSampler(threading.Thread):
             self.peak_mb = max(self.peak_mb, _tree_rss_mb(self.pid))
 
 
+def county_token(settings_env: dict[str, str], tmp: Path) -> str:
+    """A county office's token in a file: the command is the office's alone."""
+    path = tmp / "county.token"
+    subprocess.run(
+        [sys.executable, "-m", "services.cli", "accounts", "issue", "bench-county"]
+        + ["--role", "county", "--by", "bench", "--token-file", str(path)],
+        cwd=ROOT,
+        env=settings_env,
+        check=True,
+        capture_output=True,
+    )
+    return str(path)
+
+
 def whatif_command(settings_env: dict[str, str], workers: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         policy, out = Path(tmp) / "proposal.toml", Path(tmp) / "changes.xlsx"
         policy.write_text(proposal(DEFAULT_POLICY.read_text(encoding="utf-8")), encoding="utf-8")
         args = ["--policy", str(policy), "--on", TODAY.isoformat(), "--out", str(out)]
+        args += ["--token-file", county_token(settings_env, Path(tmp))]
         started = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "whatif", *args, "--workers", str(workers)],

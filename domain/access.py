@@ -23,8 +23,9 @@ class Role(str, Enum):
     VILLAGE = "village"  # village staff: one village's households and cases
     REVIEWER = "reviewer"  # township reviewer: approves or returns one township's cases
     APPROVER = "approver"  # county approver: decides every township's cases
-    OPERATOR = "operator"  # silences, health details, metrics
+    OPERATOR = "operator"  # runs the services: silences, feeds, pushes, metrics; no household
     PUBLISHER = "publisher"  # a department: uploads its own files
+    METRICS = "metrics"  # a scraper (Prometheus): /metrics and nothing else
 
 
 class Permission(str, Enum):
@@ -32,11 +33,17 @@ class Permission(str, Enum):
     READ_TASKS = "read_tasks"
     ACT_ON_TASKS = "act_on_tasks"
     MANAGE_SILENCES = "manage_silences"
-    READ_OPERATIONS = "read_operations"  # metrics, readiness details
+    READ_OPERATIONS = "read_operations"  # departments' feeds, pushes' deliveries
+    SCRAPE_METRICS = "scrape_metrics"  # /metrics: counts per township, never a household
+    READ_API_SPEC = "read_api_spec"  # /docs and /openapi.json
     PUBLISH = "publish"
     READ_CASES = "read_cases"  # cases, notices, monitoring records and plans
     ACT_ON_CASES = "act_on_cases"  # which stage is the procedure's rule (domain.cases)
-    ASSESS_POLICY = "assess_policy"  # what-if: a proposed policy over every household
+    # What-if: a proposed policy over every household, the county office's
+    # alone: moving a threshold step by step narrows down one household's
+    # figures (its medical spending), in the workbook and, for a small
+    # township, in the townships' totals too.
+    ASSESS_POLICY = "assess_policy"
 
 
 _CASES = frozenset({Permission.READ_CASES, Permission.ACT_ON_CASES})
@@ -49,15 +56,21 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         {Permission.READ_HOUSEHOLDS, Permission.READ_TASKS, Permission.ACT_ON_TASKS}
     )
     | _CASES
-    | {Permission.ASSESS_POLICY},
+    | {Permission.ASSESS_POLICY, Permission.READ_API_SPEC},
     # Village staff see their village's cases only; the household lists are township-wide.
     Role.VILLAGE: _CASES,
     Role.REVIEWER: frozenset({Permission.READ_HOUSEHOLDS}) | _CASES,
     Role.APPROVER: frozenset({Permission.READ_HOUSEHOLDS}) | _CASES,
     Role.OPERATOR: frozenset(
-        {Permission.MANAGE_SILENCES, Permission.READ_OPERATIONS, Permission.ASSESS_POLICY}
+        {
+            Permission.MANAGE_SILENCES,
+            Permission.READ_OPERATIONS,
+            Permission.SCRAPE_METRICS,
+            Permission.READ_API_SPEC,
+        }
     ),
     Role.PUBLISHER: frozenset({Permission.PUBLISH}),
+    Role.METRICS: frozenset({Permission.SCRAPE_METRICS}),
 }
 
 

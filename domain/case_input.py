@@ -6,13 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from domain.access import Principal
 from domain.procedure import CATEGORIES, Procedure
 from domain.task_input import TaskError, TaskInputError
 from domain.vocabulary import FACTOR_CODES, MEASURES
 from domain.workdays import WorkCalendar
+
+# Why the county declines to make a household a monitoring object, in the
+# mechanism's terms: its income is above the monitoring range, no risk of
+# falling (back) into poverty was found, the hardship is already met by the
+# policies in force, the verification did not find what was declared, or
+# another reason. The household is told the category only; the decision's
+# own words stay with staff.
+DeclineReason = Literal[
+    "income_above_range", "no_risk_found", "met_by_policy", "not_as_declared", "other"
+]
+DECLINE_REASONS: tuple[DeclineReason, ...] = get_args(DeclineReason)
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,16 @@ def check_count(name: str, value: int, least: int, most: int, most_is: str = "")
 def check_category(name: str, category: str | None) -> None:
     if category not in CATEGORIES:
         raise TaskInputError(name, "unknown_category", f"one of {', '.join(CATEGORIES)}")
+
+
+def check_decline_reason(declines: bool, value: str | None) -> None:
+    """A declined identification's category of reason; nothing else has one."""
+    if declines and value not in DECLINE_REASONS:
+        raise TaskInputError(
+            "reason_category", "unknown_reason", f"one of {', '.join(DECLINE_REASONS)}"
+        )
+    if not declines and value is not None:
+        raise TaskInputError("reason_category", "not_here", "only a declined identification")
 
 
 def check_factors(name: str, codes: Sequence[str]) -> None:

@@ -23,6 +23,7 @@ from domain.case_input import (
     CaseForbidden,
     check_category,
     check_count,
+    check_decline_reason,
     check_factors,
     check_on_or_before,
     stamp,
@@ -47,6 +48,8 @@ OUTCOMES: dict[str, tuple[str, str]] = {
 
 
 class Case(Aggregate):
+    reason_category: str | None = None  # a declined identification's (none decided before)
+
     @staticmethod
     def create_id(household_id: str, number: int) -> UUID:
         return uuid5(NAMESPACE_URL, f"/povwatch/cases/{household_id}/{number}")
@@ -261,17 +264,20 @@ class Case(Aggregate):
         )  # fmt: skip
 
     def decide(
-        self, step: Acting, *, approve: bool, reason: str = "", category: str | None = None
-    ) -> None:
+        self, step: Acting, *, approve: bool, reason: str = "", category: str | None = None,
+        reason_category: str | None = None,
+    ) -> None:  # fmt: skip
         """The county's decision. An identification approved makes a
         monitoring object of one category; a clearance approved clears the
         risk, never for a household the verification found no one able to
-        work in. Refusing needs the reason given back."""
+        work in. Refusing needs the reason given back; declining an
+        identification, its category too (the household sees only that)."""
         plain_text("reason", reason, NOTE_MAX, least=0 if approve else 1)
         if self.kind == "identification" and approve:
             check_category("category", category)
         elif category is not None:
             raise TaskInputError("category", "not_here", "only an identification has a category")
+        check_decline_reason(self.kind == "identification" and not approve, reason_category)
         self._allow(step, "county_decision")
         self._at("county_decision", "decide")
         if self.kind == "clearance" and approve:
@@ -282,7 +288,7 @@ class Case(Aggregate):
         approved, refused = OUTCOMES[self.kind]
         self._decided(
             **stamp(step), outcome=approved if approve else refused,
-            category=category, reason=reason,
+            category=category, reason=reason, reason_category=reason_category,
         )  # fmt: skip
 
     def escalate(self, level: int, at: datetime, reason: str) -> None:
@@ -372,10 +378,15 @@ class Case(Aggregate):
 
     @event("Decided")
     def _decided(
-        self, by: str, role: str, at: datetime, outcome: str, category: str | None, reason: str
-    ) -> None:
-        self.records["county_decision"] = {"outcome": outcome, "reason": reason, "by": by, "at": at}
+        self, by: str, role: str, at: datetime, outcome: str, category: str | None, reason: str,
+        reason_category: str | None = None,  # absent from decisions recorded before it
+    ) -> None:  # fmt: skip
+        record = {"outcome": outcome, "reason": reason, "by": by, "at": at}
+        self.records["county_decision"] = record | (
+            {"reason_category": reason_category} if reason_category else {}
+        )
         self.outcome, self.reason = outcome, reason
+        self.reason_category = reason_category
         if category is not None:
             self.category = category
         self._log(at, by, role, outcome, reason)

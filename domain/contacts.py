@@ -33,6 +33,15 @@ def contact_text(text: str) -> str:
     return text
 
 
+NOT_YOURS = "only the township's staff see a household's contact"
+
+
+def may_see(who: Principal, township: str | None) -> bool:
+    """Whether ``who`` may see the contact of a household of ``township``
+    (and so hear whether it left one)."""
+    return who.role.value in CONTACT_ROLES and who.sees(township, None)
+
+
 class ContactRecord(Aggregate):
     @staticmethod
     def create_id(household_id: str) -> UUID:
@@ -46,8 +55,8 @@ class ContactRecord(Aggregate):
         self.erased_at: datetime | None = None
 
     def show(self, who: Principal, at: datetime) -> None:
-        if who.role.value not in CONTACT_ROLES or not who.sees(self.township, None):
-            raise CaseForbidden("only the township's staff see a household's contact")
+        if not may_see(who, self.township):
+            raise CaseForbidden(NOT_YOURS)
         if self.erased_at is not None:
             raise TaskError("the contact was erased when the case was decided")
         self._shown(by=who.name, role=who.role.value, at=at)

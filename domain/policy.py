@@ -39,15 +39,19 @@ ASSISTANCE_SCHEMES = ("dibao", "tekun", "disability_living", "disability_care")
 DEFAULT_BASIS: dict[str, str] = {
     "income_drop_ratio": "ASSUMPTION: the national mechanism names a large income drop "
     "as a trigger without a figure",
-    "medical_threshold_registered_yuan": "county practice in the national mechanism: "
-    "5,000 yuan self-paid for people out of poverty",
-    "medical_threshold_others_yuan": "county practice in the national mechanism: "
-    "20,000 yuan for other rural people",
+    "medical_threshold_registered_yuan": "ASSUMPTION: 5,000 yuan self-paid in 12 months "
+    "for households out of poverty; no public source found (county pages describe a monthly "
+    "push of single stays over 6,000 yuan self-paid for monitoring objects)",
+    "medical_threshold_others_yuan": "national practice (Yantai): a yearly personal medical "
+    "burden over 20,000 yuan for other rural residents (county pages push single stays "
+    "over 10,000 yuan self-paid)",
     "disaster_income_fraction": "ASSUMPTION: a loss over half a year's income as a major "
     "disaster (plan §3(1) gives no figure)",
     "loan_overdue_high_days": "ASSUMPTION: 90 days overdue as high (plan §3(2)8 sets a rate)",
-    "reimbursement_in_county_ratio": "plan §3(2)2: 85% in the county",
-    "reimbursement_referred_ratio": "plan §3(2)2: 80% outside it after referral",
+    "reimbursement_in_county_ratio": "ASSUMPTION: plan §3(2)2's 85% in the county, "
+    "a 2020 measure, carried into later years",
+    "reimbursement_referred_ratio": "ASSUMPTION: plan §3(2)2's 80% outside it after "
+    "referral, a 2020 measure, carried into later years",
     "dibao_line_yuan": "plan §3(2)6: at least 4,000 yuan a year (2020)",
     "transfer_schemes": "ASSUMPTION: the allowance and extreme-poverty support count "
     "as transfer income, the disability subsidies do not",

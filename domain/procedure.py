@@ -64,9 +64,18 @@ class StageRule(_Strict):
     source: str = Field(min_length=1, description="the practice or plan section it follows")
 
 
+# An office's telephone as a notice prints it: digits, a hyphen between the
+# area code and the number, or a short service number (12317).
+OfficePhone = Annotated[str, Field(pattern=r"^(\d{3,4}-\d{7,8}|\d{5})$")]
+
+
 class Notice(_Strict):
     min_days: int = Field(5, ge=1, le=60)
     source: str = Field(min_length=1)
+    # Where villagers' objections go: each township office's telephone (an
+    # office's, never a person's) and the national hotline.
+    offices: dict[str, OfficePhone] = Field(default_factory=dict)
+    hotline: OfficePhone | None = "12317"
 
 
 class Plan(_Strict):

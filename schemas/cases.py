@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from domain.case_input import DeclineReason
 from schemas.tasks import SHOWN
 
 __all__ = ["SHOWN", "CaseOut", "CasePage", "MonitoringOut", "NoticeOut", "StepOut"]
@@ -67,6 +68,8 @@ class CaseOut(BaseModel):
     objections: list[dict[str, Any]]
     records: dict[str, dict[str, Any]]
     reason: str
+    # A declined identification's category of reason: what the household is told.
+    reason_category: DeclineReason | None = None
     leads: list[LeadOut]
     opened_at: datetime
     updated_at: datetime
@@ -91,8 +94,10 @@ class CasePage(BaseModel):
 
 
 class NoticeOut(BaseModel):
-    """What the village notice shows: never an ID, phone or bank number, a
-    name, or any health detail."""
+    """What the village notice shows: never an ID, phone or bank number, or
+    any health detail. The head's name and the household's size come from
+    the registry when the notice is printed (``head_name``, ``members``), and
+    where objections go from the procedure file (an office's telephone)."""
 
     case_id: str
     kind: Literal["identification", "clearance"]
@@ -104,6 +109,10 @@ class NoticeOut(BaseModel):
     ends_on: date
     posted_by_role: str
     objections: int
+    head_name: str | None = None
+    members: int | None = None
+    office_phone: str | None = None
+    hotline: str | None = None
 
 
 class MeasureOut(BaseModel):

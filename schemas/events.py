@@ -28,7 +28,17 @@ from schemas.standard import (
     SchoolingReport,
     WaterCheck,
 )
-from schemas.values import Code, Data, Day, Moment, Money, PositiveMoney, Ref, Text
+from schemas.values import (
+    Code,
+    Data,
+    Day,
+    Moment,
+    Money,
+    PersonName,
+    PositiveMoney,
+    Ref,
+    Text,
+)
 
 SCHEMA_VERSION = 1
 
@@ -42,6 +52,9 @@ class Registration(Data):
     labour_capable: int = Field(ge=0, le=50, strict=True)
     card: Card
     flags: list[Flag] = Field(default_factory=list, max_length=4)
+    # The head of household (户主姓名), for the village notice alone: taken
+    # out and sealed at ingest, never stored in the event (services/households/names.py).
+    head_name: PersonName | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
     def _labour_within_members(self) -> Registration:

@@ -20,7 +20,7 @@ class RejectionOut(BaseModel):
     never its data."""
 
     key: str  # newest first in key order
-    source: str  # what the message claims; "unknown" when it names none
+    source: str  # who sent it: the signing account's department, else "topic:<name>"
     month: str  # YYYY-MM, China time, of when it was rejected
     reason: str  # its first problem's "field|type", for the top reasons
     rejected_at: datetime

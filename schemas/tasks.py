@@ -14,8 +14,14 @@ SHOWN = {0: "normal", 1: "orange", 2: "red"}  # escalation as the county office 
 class TaskFactor(BaseModel):
     code: str
     severity: str
-    reason: str
-    figures: dict[str, str] = Field(default_factory=dict)
+    reason: str = Field(
+        description="in plain words; on povwatch.tasks a health factor's reason states no amount"
+    )
+    figures: dict[str, str] = Field(
+        default_factory=dict,
+        description="the factor's figures; on povwatch.tasks a health factor "
+        "(medical_cost_high, reimbursement_low) carries none",
+    )
 
 
 class HistoryEntry(BaseModel):

@@ -40,6 +40,11 @@ Text = Annotated[
     AfterValidator(no_personal_numbers),
 ]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+# A person's name as the registry writes it (Chinese, or Latin letters with
+# a middle dot or a space): no digits, so never a number in disguise.
+PersonName = Annotated[
+    str, Field(min_length=1, max_length=30, pattern=r"^[^\x00-\x1f\x7f0-9０-９]+$")
+]
 Ref = Annotated[Code, AfterValidator(check_ref)]
 
 

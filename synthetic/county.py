@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -207,6 +208,18 @@ def _message(
     }
 
 
+_SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗"
+_GIVEN = "建国秀英志强桂兰德明玉梅国华春生海燕红军凤英小平金花"
+
+
+def head_name(household_id: str) -> str:
+    """A head of household's name, the same for a household every run (drawn
+    from its id, not the county's random stream, so the rest stays as it was)."""
+    n = zlib.crc32(household_id.encode())
+    given = _GIVEN[n // 20 % len(_GIVEN)] + _GIVEN[n // 700 % len(_GIVEN)]
+    return _SURNAMES[n % len(_SURNAMES)] + given
+
+
 def messages(
     county: County, rates: Rates | None = None, last_year_income: bool = False
 ) -> Iterator[dict[str, Any]]:
@@ -252,6 +265,7 @@ def messages(
                     "labour_capable": h.labour,
                     "card": h.card,
                     "flags": h.flags,
+                    "head_name": head_name(h.code),
                 },
             )
             if last_year_income:

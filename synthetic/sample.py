@@ -41,6 +41,7 @@ class Builder:
         township: str = "Jinlong",
         village: str = "Xinquan",
         flags: list[str] | None = None,
+        head_name: str | None = None,
     ):
         return self.event(
             "household.registered",
@@ -53,6 +54,7 @@ class Builder:
                 "labour_capable": labour,
                 "card": card,
                 "flags": flags or [],
+                **({"head_name": head_name} if head_name else {}),
             },
             source="poverty-office",
         )

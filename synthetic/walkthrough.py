@@ -20,9 +20,11 @@ from rich.table import Table
 from domain import countyday
 from domain.access import Principal, Role
 from services.alerts.bootstrap import open_cases
-from services.cases.notice import FontMissing, find_font, notice_pdf
+from services.cases.notice import FontMissing, find_font, notice_pdf, printed
 from services.cases.views import case_doc, notice_doc
 from services.cli.common import console
+from services.households.names import open_names
+from services.households.statusview import open_view
 from services.infra.settings import Settings
 
 STAGE_ZH = {
@@ -97,13 +99,16 @@ def walk(settings: Settings, alerts, case_id: str, people: dict[str, Principal])
 
 def _write_notice(settings: Settings, cases, cid: UUID) -> None:
     path = Path(settings.sqlite_dir) / f"notice-{cid}.pdf"
+    names, risk = open_names(settings), open_view(settings)
     try:
-        path.write_bytes(
-            notice_pdf(notice_doc(case_doc(cases.case(cid))), find_font(settings.pdf_font))
-        )
+        notice = printed(notice_doc(case_doc(cases.case(cid))), names, risk, cases.procedure.notice)
+        path.write_bytes(notice_pdf(notice, find_font(settings.pdf_font)))
         console.print(f"village notice (A4 PDF): {path}", highlight=False)
     except FontMissing as e:
         console.print(f"[yellow]notice not printed: {e}[/yellow]")
+    finally:
+        names.close()
+        risk.datastore.close()
 
 
 def _plan(cases, household_id: str, staff: Principal, clock: Callable[[], datetime]) -> None:

@@ -44,7 +44,7 @@ def county_facts() -> Iterator[tuple[str, str, FactRef, dict[str, Any]]]:
             ev.household_id,
             ev.type,
             FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
-            dict(ev.data),
+            ev.data.model_dump(),
         )
 
 
@@ -81,13 +81,24 @@ def wait_for(
         time.sleep(0.1)
 
 
-def publish(settings: Settings, *messages: dict[str, Any] | tuple[bytes | None, bytes]) -> None:
+def publish(settings: Settings, *messages: dict[str, Any] | tuple) -> None:
+    """Messages as dicts, (key, value) or (key, value, headers)."""
     producer = kafka.producer(settings)
     for m in messages:
-        key, value = encode(m) if isinstance(m, dict) else m
-        producer.send(settings.events_topic, key=key, value=value)
+        key, value, *headers = encode(m) if isinstance(m, dict) else m
+        producer.send(
+            settings.events_topic, key=key, value=value, headers=headers[0] if headers else None
+        )
     producer.flush()
     producer.close()
+
+
+def signed(message: dict[str, Any], account: str, token: str) -> tuple:
+    """``message`` as a department's producer signs it with its token."""
+    from services.infra.senders import signed as headers
+
+    key, value = encode(message)
+    return key, value, headers(account, token, value)
 
 
 def read_topic(settings: Settings, topic: str, expect: int, timeout: float = 30.0) -> list:

@@ -136,7 +136,7 @@ def missing_field(m, rng):
         for k in m["data"]
         if k not in ("flags", "chronic_disease", "job_kind", "monthly_wage_yuan")
         # defaults of the standard's messages: leaving one out is still valid
-        and k not in ("failing", "able_to_work", "referred")
+        and k not in ("failing", "able_to_work", "referred", "head_name")
     ]
     field = rng.choice(required)
     if field in m:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from domain.access import AccessError, Permission, Principal, Role
+from domain.access import GRANTS, AccessError, Permission, Principal, Role
 from services.cli import app
 from services.infra.access import open_accounts, token_hash
 
@@ -54,6 +54,7 @@ def test_a_revocation_by_another_process_is_seen_at_the_next_request(store_setti
         (dict(role=Role.COUNTY, township="Jinlong"), "only township staff"),
         (dict(role=Role.PUBLISHER), "department"),
         (dict(role=Role.OPERATOR, source="banks"), "only publishers"),
+        (dict(role=Role.METRICS, township="Jinlong"), "only township staff"),
     ],
 )
 def test_an_account_must_fit_its_role(accounts, kwargs, reason):
@@ -69,6 +70,12 @@ def test_roles_grant_only_what_they_name():
     assert Principal("c", Role.COUNTY).sees_township(None)
     operator = Principal("o", Role.OPERATOR)
     assert not operator.may(Permission.READ_HOUSEHOLDS) and not operator.sees_township("Jinlong")
+    # What-if lists households (and its totals narrow one down): the county office's alone.
+    assert not operator.may(Permission.ASSESS_POLICY)
+    assert Principal("c", Role.COUNTY).may(Permission.ASSESS_POLICY)
+    # A scraper's token opens /metrics and nothing else.
+    assert GRANTS[Role.METRICS] == {Permission.SCRAPE_METRICS}
+    assert not Principal("m", Role.METRICS).sees_township(None)
     assert Principal("p", Role.PUBLISHER, source="banks").may(Permission.PUBLISH)
 
 
@@ -83,11 +90,12 @@ def test_cli_issues_lists_and_revokes(store_settings, tmp_path, monkeypatch):
     assert r.exit_code == 0 and r.stdout.strip().startswith("pw_")
     token_file = tmp_path / "secrets" / "prom.token"
     r = runner.invoke(
-        app, ["accounts", "issue", "prom", "--role", "operator", "--token-file", str(token_file)]
+        app, ["accounts", "issue", "prom", "--role", "metrics", "--token-file", str(token_file)]
     )
     assert r.exit_code == 0 and oct(token_file.stat().st_mode)[-3:] == "600"
     accounts = open_accounts(store_settings)
-    assert accounts.authenticate(token_file.read_text().strip()).name == "prom"
+    prom = accounts.authenticate(token_file.read_text().strip())
+    assert prom.name == "prom" and prom.role is Role.METRICS
     accounts.close()
     r = runner.invoke(app, ["accounts", "issue", "x", "--role", "staff"])
     assert r.exit_code == 2 and "township" in r.stdout

@@ -216,3 +216,49 @@ def test_every_default_rule_fires_or_not_from_the_broker(settings):
         messages = read_topic(settings, settings.tasks_topic, expect=100, timeout=3)
         got = {json.loads(m.value)["household_id"]: json.loads(m.value)["kind"] for m in messages}
         assert got == expected
+
+
+def test_a_consumer_of_the_tasks_topic_reads_health_factors_without_their_amounts(settings):
+    """Whoever reads povwatch.tasks learns that a household's medical cost is
+    high and its stay reimbursed too little, never the costs or the share;
+    the township's staff still read them through the API."""
+    b = Builder("e2e-health")
+    with (
+        open_monitor(settings, today=lambda: NOW.date()),
+        AlertsService(settings, clock=lambda: NOW) as alerts,
+    ):
+        publish(
+            settings,
+            b.register("M-1", date(2025, 1, 1), "yellow", members=2, labour=1, village="Hekou"),
+            b.income("M-1", date(2026, 5, 31), "40000.00", *YEAR),
+            b.illness("M-1", date(2026, 5, 20), "43210.00", "12345.00"),
+        )
+        wait_for(lambda: alerts.triggers.position() == 4, what="every fact evaluated")
+        wait_for(
+            lambda: alerts.relay.position() == alerts.alerts.recorder.max_notification_id(),
+            what="every task change published",
+        )
+        found = read_topic(settings, settings.tasks_topic, expect=100, timeout=3)
+        # The case the task's lead opened travels on povwatch.cases with codes only.
+        wait_for(
+            lambda: alerts.case_relay.position() == alerts.cases.recorder.max_notification_id(),
+            what="every case change published",
+        )
+        cases = read_topic(settings, settings.cases_topic, expect=100, timeout=3)
+        staff = clients(alerts.web_app(), alerts.accounts, s=("staff", "Jinlong"))["s"]
+        tid = json.loads(found[-1].value)["task_id"]
+        seen = staff.get(f"/tasks/{tid}").json()
+    task = json.loads(found[-1].value)
+    factors = {f["code"]: f for f in task["factors"]}
+    assert {"medical_cost_high", "reimbursement_low"} <= set(factors)
+    for code in ("medical_cost_high", "reimbursement_low"):
+        assert factors[code]["figures"] == {} and factors[code]["severity"]
+    (case,) = [json.loads(m.value) for m in cases if b'"kind_of_message":"case"' in m.value]
+    assert "medical_cost_high" in case["leads"][0]["factors"]
+    text = b"".join(m.value for m in found + cases).decode()
+    for amount in ("30865", "43210", "12345", "28.6%", "28.57", "85%"):
+        assert amount not in text, amount
+    # The township's staff read the amounts as before.
+    staff_factors = {f["code"]: f for f in seen["factors"]}
+    assert staff_factors["medical_cost_high"]["figures"]["self_paid_yuan"] == "30865.00"
+    assert "30865" in staff_factors["medical_cost_high"]["reason"]

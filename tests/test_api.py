@@ -36,6 +36,7 @@ def who(app, accounts):
         other=("staff", "Yuanjiang"),
         ops=("operator", None),
         dept=("publisher", "civil-affairs"),
+        prometheus=("metrics", None),
     )
 
 
@@ -90,7 +91,7 @@ def test_health_openapi_and_metrics(app, who):
     assert anyone.get("/readyz").json() == {
         "status": "ready"
     }  # probes need no token, get no figures
-    paths = anyone.get("/openapi.json").json()["paths"]
+    paths = who["ops"].get("/openapi.json").json()["paths"]
     assert {
         "/households",
         "/households/{household_id}",
@@ -100,6 +101,17 @@ def test_health_openapi_and_metrics(app, who):
     assert "povwatch_households" in who["ops"].get("/metrics").text
     assert anyone.get("/metrics").status_code == 401
     assert who["county"].get("/metrics").status_code == 403
+    # Prometheus's account scrapes and reads no household, no description.
+    assert "povwatch_households" in who["prometheus"].get("/metrics").text
+    for path in ("/households", "/households/430624-0004", "/standard", "/openapi.json", "/docs"):
+        assert who["prometheus"].get(path).status_code == 403, path
+    # The description: operators and the county office, signed in.
+    for path in ("/openapi.json", "/docs"):
+        assert anyone.get(path).status_code == 401, path
+        assert who["jinlong"].get(path).status_code == 403, path
+        assert who["county"].get(path).status_code == 200, path
+    assert "swagger-ui" in who["ops"].get("/docs").text
+    assert anyone.get("/redoc").status_code == 404
 
 
 def test_no_token_no_households(app):

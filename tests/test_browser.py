@@ -61,7 +61,7 @@ def county(broker_settings, tmp_path):
 def sign_in(page: Page, base: str, token: str) -> None:
     page.goto(base + "/inbox")
     expect(page).to_have_url(base + "/inbox/signin")
-    page.get_by_label("令牌").fill(token)
+    page.get_by_label("登录码").fill(token)
     page.get_by_role("button", name="登录").click()
 
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, expect
 from domain.access import Role
 from domain.household import Household
 from synthetic.sample import Builder
-from tests.helpers import publish, serving, wait_for
+from tests.helpers import publish, serving, signed, wait_for
 from tests.test_alerts import Clock
 from tests.test_browser import ARTIFACTS, NOW, YEAR, chromium, sign_in  # noqa: F401 (fixture)
 
@@ -82,13 +82,13 @@ def test_a_department_sees_and_downloads_its_own_rejections(chromium, county, tm
     mine = b.illness("H-8", date(2026, 5, 10), "1000", "800")
     del mine["data"]["reimbursed_yuan"]
     theirs = b.income("H-8", date(2026, 5, 10), "x", *YEAR)
-    publish(settings, mine, theirs)
+    token = alerts.accounts.issue("yibao", Role.PUBLISHER, "test", source="medical-insurance")
+    publish(settings, signed(mine, "yibao", token), theirs)  # theirs: unsigned, the topic's
     wait_for(
         lambda: alerts.parts.feeds.views.rejections.search(limit=5).total == 2,
         timeout=60,
         what="the rejections kept",
     )
-    token = alerts.accounts.issue("yibao", Role.PUBLISHER, "test", source="medical-insurance")
     page = page_without_script(chromium, base, token)
     expect(page).to_have_url(f"{base}/inbox/feed")
     rejection = page.locator("#rejections li.rejection")

@@ -81,7 +81,7 @@ def through_the_village(page: Page, base: str, cid: str) -> None:
     form = page.locator("#verify")
     form.get_by_label("家庭人口").fill("3")
     form.get_by_label("有劳动能力人数").fill("2")
-    form.get_by_label("年收入估算（元）").fill("9000")
+    form.get_by_label("家庭年纯收入（估算，元）").fill("9000")
     form.get_by_label("收入低于监测线").check()
     form.get_by_label("农户同意授权部门信息比对").check()
     form.get_by_label("情况记录").fill("入户核实：务工收入减少")
@@ -205,7 +205,7 @@ def test_a_lead_becomes_a_monitoring_object_with_a_plan_in_the_browser(chromium,
     form = village.locator("#verify")
     form.get_by_label("家庭人口").fill("3")
     form.get_by_label("有劳动能力人数").fill("2")
-    form.get_by_label("年收入估算（元）").fill("30000")
+    form.get_by_label("家庭年纯收入（估算，元）").fill("30000")
     form.get_by_role("button").click()
     expect(village.locator("#status")).to_contain_text("民主评议")  # no cross-check
     review = village.locator("#village-review")

@@ -89,13 +89,13 @@ def test_the_county_office_and_township_staff_download_their_ledgers(chromium, c
     assert since.date() == clock().date()
 
     name, (sheets, rows) = downloaded(office, office.locator("#ledger-cases"))
-    assert name.startswith("办理中案件台账_全县_") and sheets == ["全县汇总", D, T]
+    assert name.startswith("识别和消除办理台账_全县_") and sheets == ["全县汇总", D, T]
     assert [(r[0], r[5]) for r in rows[T]] == [("H-9", "入户核实")]
     assert [r[0] for r in rows[D]] == ["D-1"]
     form = office.locator('section[data-ledger="cases"] form')
     form.get_by_label("乡镇").select_option(D)
     name, (sheets, rows) = downloaded(office, form.get_by_role("button"))
-    assert name.startswith(f"办理中案件台账_{D}_") and sheets == [D]
+    assert name.startswith(f"识别和消除办理台账_{D}_") and sheets == [D]
     office.context.close()
 
     staff = person(chromium, base, tokens["wang"], phone=True)

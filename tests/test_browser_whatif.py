@@ -45,7 +45,9 @@ def between_the_lines(settings) -> set[str]:
             ev.household_id, Household.open(ev.household_id)
         )
         h.receive(
-            ev.type, FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()), dict(ev.data)
+            ev.type,
+            FactRef(ev.source, ev.event_id, ev.occurred_at, ev.digest()),
+            ev.data.model_dump(),
         )
     policy = load_policies(settings).in_force(ON)
     out = set()

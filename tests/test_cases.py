@@ -221,10 +221,16 @@ def test_a_returned_case_a_declined_lead_and_objections(world, people, clock):  
               "note": "评议不同意"},
     ))  # fmt: skip
     ok(chen.post(f"/cases/{cid}/township-review", json={"approve": True}))
+    refused = zhou.post(f"/cases/{cid}/decision", json={"approve": False, "reason": "收入达标"})
+    assert refused.status_code == 422 and "reason_category" in refused.text
     declined = ok(
-        zhou.post(f"/cases/{cid}/decision", json={"approve": False, "reason": "收入达标"})
+        zhou.post(
+            f"/cases/{cid}/decision",
+            json={"approve": False, "reason": "收入达标", "reason_category": "income_above_range"},
+        )
     )
     assert declined["status"] == "declined" and declined["reason"] == "收入达标"
+    assert declined["reason_category"] == "income_above_range"
     service.catch_up()
     (task,) = service.tasks.search(limit=5).items
     assert task.status == "dismissed"

@@ -184,8 +184,19 @@ def test_a_declined_lead_and_a_review_that_does_not_agree() -> None:
     with pytest.raises(TaskInputError) as no_reason:
         case.decide(act(APPROVER, T0), approve=False)
     assert no_reason.value.field == "reason"
-    case.decide(act(APPROVER, T0), approve=False, reason="收入高于监测线")
+    # Declining names the reason's category, the one thing the household is told.
+    for given, problem in ((None, "unknown_reason"), ("too_rich", "unknown_reason")):
+        with pytest.raises(TaskInputError) as no_category:
+            case.decide(
+                act(APPROVER, T0), approve=False, reason="收入高于监测线", reason_category=given
+            )
+        assert (no_category.value.field, no_category.value.problem) == ("reason_category", problem)
+    case.decide(
+        act(APPROVER, T0), approve=False, reason="收入高于监测线",
+        reason_category="income_above_range",
+    )  # fmt: skip
     assert case.outcome == "declined" and case.reason == "收入高于监测线"
+    assert case.reason_category == "income_above_range"
 
 
 def test_cross_check_needs_consent_and_input_is_checked() -> None:
@@ -221,8 +232,11 @@ def test_clearance_never_for_a_household_no_one_can_work_in() -> None:
     case.township_review(act(REVIEWER, at), approve=True)
     with pytest.raises(TaskError, match="no one in the household can work"):
         case.decide(act(APPROVER, at), approve=True)
+    with pytest.raises(TaskInputError) as not_here:
+        case.decide(act(APPROVER, at), approve=False, reason="继续监测", reason_category="other")
+    assert not_here.value.problem == "not_here"
     case.decide(act(APPROVER, at), approve=False, reason="继续监测")
-    assert case.outcome == "kept"
+    assert case.outcome == "kept" and case.reason_category is None
 
 
 def test_a_stage_past_its_deadline_is_overdue() -> None:

@@ -53,3 +53,17 @@ def test_compose_mounts_the_prometheus_rules_and_the_dashboard_that_exist():
         f"alerts:{env['POVWATCH_ALERTS_PORT']}",
     }
     assert "/etc/prometheus/alerts.yml" in config["rule_files"]
+
+
+def test_prometheus_scrapes_with_a_metrics_only_token():
+    """The token compose issues for Prometheus is of the metrics role (it
+    opens /metrics and nothing else, tests/test_roles_scope.py), and it is
+    the file both scrape jobs send."""
+    services = compose()["services"]
+    issue = services["accounts"]["command"]
+    assert issue[:3] == ["accounts", "issue", "prometheus"]
+    assert issue[issue.index("--role") + 1] == "metrics"
+    token_file = issue[issue.index("--token-file") + 1]
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    for job in config["scrape_configs"]:
+        assert job["authorization"] == {"type": "Bearer", "credentials_file": token_file}

@@ -105,6 +105,34 @@ def test_a_household_declares_and_its_page_says_received(world):
     assert case.leads[0]["hardship"] == "illness"
 
 
+def test_whoever_holds_the_card_reads_the_category_of_a_decline_not_its_words(world):
+    cases, decl = world
+    path = path_of(decl, "430624-0001")
+    case = decl.declare(path.removeprefix("/d/"), "illness", "老人住院，花费很大")
+    village = Principal("cun", Role.VILLAGE, "城西镇", village="东风村")
+    today = NOW.date()
+    cases.act(
+        case.id, "verify", village, visited_on=today, members=3, labour_capable=2,
+        income_estimate_yuan=15000, hardship=[], consent=True,
+    )  # fmt: skip
+    cases.act(case.id, "cross_check", Principal("wang", Role.STAFF, "城西镇"), matches=True)
+    cases.act(
+        case.id, "village_review", village, held_on=today, attendees=11, agreed=False,
+        note="评议认为收入稳定",
+    )  # fmt: skip
+    cases.act(case.id, "township_review", Principal("chen", Role.REVIEWER, "城西镇"), approve=True)
+    words = "其子患白血病，新农合已报销大部分"  # what the county wrote, for staff
+    cases.act(
+        case.id, "decide", Principal("zhou", Role.APPROVER), approve=False, reason=words,
+        reason_category="met_by_policy",
+    )  # fmt: skip
+    page = app_of(decl).get(path).text
+    assert 'id="state-declined"' in page
+    assert '<span id="reason">困难已通过现有帮扶政策解决</span>' in page
+    assert words not in page and "白血病" not in page
+    assert cases.case(case.id).reason == words  # kept for staff
+
+
 def test_bad_input_names_its_field_and_stores_nothing(world):
     cases, decl = world
     client, path = app_of(decl), path_of(decl, "430624-0001")

@@ -98,6 +98,7 @@ def test_invalid_messages_go_to_the_dead_letter_topic_and_ingestion_goes_on(sett
     origin = headers(by_code["key_mismatch"])
     assert origin["povwatch.origin.topic"] == settings.events_topic
     assert int(origin["povwatch.origin.offset"]) >= 0
+    assert origin["povwatch.sender"] == f"topic:{settings.events_topic}"  # unsigned
     assert monitor.households.household("H-4") is None
 
 

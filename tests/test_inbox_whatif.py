@@ -78,5 +78,13 @@ def test_a_run_is_followed_to_its_table_and_workbook(inbox):  # noqa: F811
     zhou = browser("zhou")  # township staff: not theirs
     assert zhou.get("/inbox/whatif").status_code == 403
     assert zhou.get(where).status_code == 403
+    # Nor the operators': the run's table, its workbook (each household that
+    # changes) and a new run of their own are refused.
+    ops = browser("ops")
+    for path in ("/inbox/whatif", where, where + "/changes.xlsx"):
+        r = ops.get(path)
+        assert r.status_code == 403 and "户编号" not in r.text, path
+    assert post(ops, raised("9000").encode()).status_code == 403
+    assert "new.toml" not in ops.get("/inbox/whatif").text
     assert zhou.get(where + "/changes.xlsx").status_code == 403
     assert post(zhou, raised("9000").encode()).status_code == 403

@@ -50,7 +50,7 @@ def test_a_monitoring_object_as_its_row():
     assert row[5:7] == (3, 1)  # the cancelled measure is not counted
     assert row[7] == (
         "产业帮扶（乡镇人社站）：已落实；其他帮扶（不列明）：计划中；"
-        "教育资助：已取消；扶贫车间（乡镇人社站）：落实中"
+        "教育资助：已取消；帮扶车间（乡镇人社站）：落实中"
     )
     assert row[8] == date(2026, 7, 2)  # the earliest measure still to do
     assert row[9:] == ("无", date(2026, 6, 2))  # updated, on China's calendar
@@ -72,7 +72,7 @@ def test_the_county_sheet_counts_each_township_and_the_county():
 
 def test_the_download_is_named_in_chinese():
     today = date(2026, 6, 1)
-    assert file_name("cases", Area(), today) == "办理中案件台账_全县_2026-06-01.xlsx"
+    assert file_name("cases", Area(), today) == "识别和消除办理台账_全县_2026-06-01.xlsx"
     assert file_name("tasks", Area("Jinlong"), today) == "帮扶任务台账_Jinlong_2026-06-01.xlsx"
     header = content_disposition("monitoring", Area("城关镇", "新村"), today)
     assert header.startswith('attachment; filename="ledger-monitoring-2026-06-01.xlsx"; ')

@@ -19,8 +19,8 @@ from services.cases import notice as notice_module
 from services.cases.notice import FontMissing, find_font, notice_pdf
 from services.infra.settings import Settings
 
-IDENTIFICATION_TITLE = "防止返贫监测对象拟纳入公示"
-CLEARANCE_TITLE = "防止返贫监测对象拟风险消除公示"
+IDENTIFICATION_TITLE = "拟纳入防止返贫监测对象公示"
+CLEARANCE_TITLE = "拟标注风险消除公示"
 HEALTH_WORDS = re.compile(r"[病疾残诊医药]")
 LONG_DIGITS = re.compile(r"\d{11,}")
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
@@ -58,15 +58,16 @@ def _text(pdf: bytes) -> str:
 
 
 def test_the_notice_shows_the_household_its_place_category_and_period(font):
-    text = _text(notice_pdf(_notice(), font))
+    text = _text(notice_pdf(_notice(head_name="李秀英", members=4, hotline="12317"), font))
     assert IDENTIFICATION_TITLE in text
-    assert "HH-XY-000123" in text
+    assert "户主姓名" in text and "李秀英" in text and "4人" in text
+    assert "HH-XY-000123" not in text  # the code means nothing to neighbours
     assert "金龙镇" in text and "石塘村" in text
     assert "边缘易致贫户" in text
     assert "公示期：2026年3月2日至2026年3月8日（共7天）" in text
     assert "石塘村村民委员会" in text
-    assert "异议" in text and "金龙镇人民政府" in text
-    assert "Villagenotice,casec0ffee00-aaaa-4bbb-8ccc-deadbeefcafe" in text
+    assert "异议" in text and "金龙镇人民政府" in text and "12317" in text
+    assert "c0ffee00" not in text and "case" not in text  # no case id, no English
 
 
 @pytest.mark.parametrize(
@@ -87,7 +88,7 @@ def test_the_notice_holds_no_personal_number_nor_health_detail(font):
             assert not HEALTH_WORDS.search(text)
 
 
-def test_a_registry_code_names_the_household_as_given(font):
+def test_without_a_name_the_registry_code_names_the_household(font):
     text = _text(notice_pdf(_notice(household_id="43062400000123"), font))
     assert "43062400000123" in text
 

@@ -52,7 +52,7 @@ def running(broker_settings, tmp_path):
         wait_for(lambda: alerts.tasks.search().total == 1, what="a task")
         wait_for(lambda: monitor.view.get("H-1") is not None, what="the risk status")
         alerts.run_job("escalate")
-        token = alerts.accounts.issue("prometheus", Role.OPERATOR, "test")
+        token = alerts.accounts.issue("prometheus", Role.METRICS, "test")
         yield settings, base, alerts, token
 
 

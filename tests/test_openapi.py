@@ -69,7 +69,8 @@ SERVES = {
     "/leads": {Role.VILLAGE, Role.STAFF, Role.REVIEWER, Role.COUNTY},
     # A household outside the registry's contact: its township's staff only.
     "/contacts/{household_id}": {Role.STAFF, Role.REVIEWER},
-    "/metrics": {Role.OPERATOR},
+    # Prometheus scrapes with a metrics account: /metrics and nothing else.
+    "/metrics": {Role.OPERATOR, Role.METRICS},
     **dict.fromkeys(CASE_PATHS, CASE_ROLES),
     # Every role of the procedure has its area's ledgers (the help tasks' too
     # for staff and the county; the others' answer to that one is 403).
@@ -102,6 +103,7 @@ def apps(world, broker_settings):  # noqa: F811
         ),
         Role.REVIEWER: accounts.issue("reviewer", Role.REVIEWER, "test", township="Jinlong"),
         Role.APPROVER: accounts.issue("approver", Role.APPROVER, "test"),
+        Role.METRICS: accounts.issue("prometheus", Role.METRICS, "test"),
     }
     uploads = Uploads(broker_settings.model_copy(update={"state_dir": service.settings.sqlite_dir}))
     monitor = monitor_app(service.households, service.risk, accounts, uploads=uploads)
@@ -127,8 +129,11 @@ def _roles_tried(case, tokens):
 
 @pytest.mark.parametrize("service", ["alerts", "monitor"])
 def test_every_operation_denies_by_default_and_never_errs(apps, service):
-    schema = schemathesis.openapi.from_asgi("/openapi.json", apps[0][service])
     tokens = apps[1]
+    # The description itself is for operators and the county office (tests/test_roles_scope.py).
+    schema = schemathesis.openapi.from_asgi(
+        "/openapi.json", apps[0][service], headers=bearer(tokens[Role.OPERATOR])
+    )
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 5
     for operation in operations:

@@ -61,6 +61,10 @@ def test_a_new_illness_is_a_plan_task_answered_by_a_measure(world, people, clock
     # The deadline is the rules' measures_days (15) from the lead.
     assert task["due_on"] == (clock.now.date() + timedelta(days=15)).isoformat()
 
+    # Village staff read no health details: the task's deadline, not its risk.
+    (seen,) = ok(people["li"].get("/monitoring/H"))["plan_tasks"]
+    assert seen["factors"] == [] and seen["due_on"] == task["due_on"] and not seen["title"]
+
     # Its help task is the plan task, the one item on the township's work list.
     (help_task,) = w.tasks(phase="open")
     assert help_task.kind == "plan" and help_task.plan_factors == ["medical_cost_high"]

@@ -52,7 +52,8 @@ def test_every_default_cites_its_source():
 
 
 def test_an_empty_source_is_refused():
-    cited = next(line for line in TEXT.splitlines() if line.startswith('  source: "plan'))
+    escalation = TEXT.split("\nescalation:", 1)[1]
+    cited = next(line for line in escalation.splitlines() if line.startswith("  source: "))
     text = TEXT.replace(cited, '  source: ""')
     line = line_of(text, '  source: ""')
     assert f"procedure.yaml:{line}: escalation.source: String should have at least 1" in (

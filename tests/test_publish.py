@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import Workbook
@@ -61,6 +61,30 @@ def test_jsonl_publishes_valid_rows_reports_the_rest_and_reruns_publish_nothing(
     assert "published 0, already published 3" in again.output
     records = read_topic(broker_settings, broker_settings.events_topic, expect=4, timeout=8)
     assert sorted(r.key for r in records) == [b"H-0", b"H-1", b"H-2"]
+
+
+def test_a_signed_file_names_its_account_and_its_report_runs_no_formula(
+    broker_settings, env, tmp_path
+):
+    from domain.access import Role, Roster
+    from services.infra.access import token_hash
+    from services.infra.senders import sender_of
+
+    b, token = Builder("signed"), "pw_" + "t" * 43
+    formula = {**b.illness("H-8", ON, "10.00", "5.00"), '=HYPERLINK("http://evil.example")': 1}
+    file, token_file = tmp_path / "signed.jsonl", tmp_path / "token"
+    file.write_text(json.dumps(b.illness("H-7", ON, "9.00", "7.00")) + "\n" + json.dumps(formula))
+    token_file.write_text(token + "\n")
+    args = ("--source", "medical-insurance", "--account", "mi", "--token-file", token_file)
+    assert run(env, file, *args).exit_code == 1
+    (report,) = rejections(tmp_path / "signed.jsonl.rejections.csv")
+    assert report["field"] == '\'=HYPERLINK("http://evil.example")'  # text in Excel
+    roster = Roster()
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    roster.issue("mi", Role.PUBLISHER, token_hash(token), at, "t", source="medical-insurance")
+    (record,) = read_topic(broker_settings, broker_settings.events_topic, expect=1, timeout=8)
+    assert sender_of(roster, record.headers, record.value, "t") == "medical-insurance"
+    assert run(env, file, "--source", "medical-insurance", "--account", "mi").exit_code == 2
 
 
 def test_csv_rows_are_typed_by_the_contract(broker_settings, env, tmp_path):
@@ -202,6 +226,7 @@ def test_a_publisher_uploads_a_file_over_http_as_its_own_department(broker_setti
     from services.households.app import Households
     from services.households.statusview import open_view
     from services.infra.access import open_accounts
+    from services.infra.senders import sender_of
     from services.monitor.api import create_app
     from services.monitor.uploads import Uploads
     from tests.helpers import clients
@@ -218,7 +243,7 @@ def test_a_publisher_uploads_a_file_over_http_as_its_own_department(broker_setti
         open_view(settings),
         open_accounts(settings),
     )
-    uploads = Uploads(settings)
+    uploads = Uploads(settings, accounts)
     app = create_app(households, view, accounts, uploads=uploads)
     who = clients(app, accounts, mi=("publisher", "medical-insurance"), county=("county", None))
     b = Builder("up")
@@ -232,6 +257,11 @@ def test_a_publisher_uploads_a_file_over_http_as_its_own_department(broker_setti
     assert {x["row"]: x["field"] for x in report["rejected"]} == {2: "data", 3: "source"}
     (message,) = read_topic(settings, settings.events_topic, expect=1)
     assert json.loads(message.value)["source"] == "medical-insurance"
+    # Signed for the account that uploaded it: a dead letter of it is that account's.
+    roster, topic = accounts.roster(), settings.events_topic
+    assert sender_of(roster, message.headers, message.value, topic) == "medical-insurance"
+    tampered = message.value.replace(b"medical-insurance", b"civil-affairs")
+    assert sender_of(roster, message.headers, tampered, topic) == f"topic:{topic}"
     again = who["mi"].post("/uploads", files={"file": ("feed.jsonl", body)}).json()
     assert again["published"] == 0 and again["already_published"] == 1
     r = who["mi"].post("/uploads", files={"file": ("feed.exe", b"MZ")})

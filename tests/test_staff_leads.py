@@ -78,11 +78,28 @@ def test_a_household_outside_the_registry_needs_its_village_and_a_description(ap
         ({"village": "新华村", "factors": ["disaster_loss"], "note": ""}, "note"),
         ({"village": "新华村", "factors": [], "note": "房屋受损"}, "factors"),
         ({"village": "新华村", "factors": ["luck"], "note": "房屋受损"}, "factors"),
-        ({"household_id": "430624-9999", "factors": ["income_drop"]}, "household_id"),
         ({"village": "新华村", "factors": ["income_drop"], "note": "电话13812345678"}, "note"),
     ):
         r = who["wang"].post("/leads", json=body)
         assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == field, r.text
+
+
+def test_a_code_outside_the_area_and_an_unknown_code_get_the_same_answer(api):
+    """Another township's staff cannot tell its households from made-up codes:
+    both are 403 with the same body; only the county hears that a code is unknown."""
+    _, who = api
+    answers = [
+        who["li"].post("/leads", json={"household_id": code, "factors": ["income_drop"]})
+        for code in ("430624-0001", "430624-9999")
+    ]
+    assert [r.status_code for r in answers] == [403, 403]
+    assert answers[0].json() == answers[1].json()
+    r = who["cun"].post("/leads", json={"household_id": "430624-9999", "factors": ["income_drop"]})
+    assert r.status_code == 403
+    unknown = who["county"].post(
+        "/leads", json={"household_id": "430624-9999", "factors": ["income_drop"]}
+    )
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"][-1] == "household_id"
 
 
 def test_each_role_records_leads_in_its_own_area_only(api):
@@ -118,7 +135,7 @@ def test_the_inbox_form_records_a_lead_and_words_its_problems_in_chinese(store_s
     bad = client.post(
         "/inbox/leads", data={"household_id": "430624-9999", "factors": "income_drop"}
     )
-    assert bad.status_code == 422 and "没有这个户编号的建档农户" in bad.text
+    assert bad.status_code == 403 and "您的辖区内没有这个户编号的建档农户" in bad.text
     ok = client.post(
         "/inbox/leads",
         data={
@@ -143,4 +160,20 @@ def test_only_the_township_s_staff_see_a_contact_through_the_api(api):
     assert r.status_code == 200 and r.json()["contact"] == "村口小卖部转告"
     for other in ("li", "county", "cun", "op"):
         assert who[other].post("/contacts/U-00000000AA").status_code == 403, other
-    assert who["wang"].post("/contacts/U-0000000XYZ").status_code == 409  # none left
+
+
+def test_a_contact_outside_the_township_and_no_household_get_the_same_answer(api):
+    """Another township's staff cannot tell a household that left a contact
+    from a made-up reference; the township's own staff hear that none was left."""
+    _, who = api
+    seen = who["wang"].post(
+        "/leads",
+        json={"village": "新华村", "factors": ["disaster_loss"], "note": "房屋受损，未建档"},
+    )
+    none_left = seen.json()["household_id"]  # recorded by staff: no contact
+    answers = [who["li"].post(f"/contacts/{ref}") for ref in ("U-00000000AA", "U-0000000XYZ")]
+    answers.append(who["li"].post(f"/contacts/{none_left}"))
+    assert [r.status_code for r in answers] == [403, 403, 403]
+    assert answers[0].json() == answers[1].json() == answers[2].json()
+    assert who["wang"].post("/contacts/U-0000000XYZ").status_code == 403  # no such household
+    assert who["wang"].post(f"/contacts/{none_left}").status_code == 409  # its own: none left

@@ -150,3 +150,22 @@ def test_the_cli_exits_2_for_bad_input_and_1_for_a_state_conflict(worked, store_
     assert r.exit_code == 2 and "at most 2000 characters" in r.output
     assert run("tasks", "dismiss", tid, "--by", "s", "--reason", "duplicate").exit_code == 0
     assert run("tasks", "dismiss", tid, "--by", "s", "--reason", "again").exit_code == 1
+
+
+def test_a_staff_form_refuses_numbers_written_with_other_separators(worked):
+    from tests.test_privacy import DISGUISED
+
+    service, task, _ = worked
+    token = service.accounts.issue("wang", Role.STAFF, "test", township="Jinlong")
+    browser = TestClient(service.web_app(), follow_redirects=True)
+    browser.post("/inbox/signin", data={"token": token})
+    api = TestClient(service.web_app(), headers=bearer(token))
+    for number in DISGUISED:
+        r = browser.post(
+            f"/inbox/tasks/{task.task_id}/measure",
+            data={"kind": "workshop", "department": f"人社局 {number}"},
+        )
+        assert r.status_code == 422 and "请勿填写身份证号" in r.text and number not in r.text
+        r = api.post(f"/tasks/{task.task_id}/resolve", json={"outcome": f"已联系 {number}"})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "outcome"]
+    assert service.alerts.task(__import__("uuid").UUID(task.task_id)).version == 1

@@ -13,12 +13,14 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from domain.access import Role
 from domain.risk import assess
 from domain.whatif import Regime
 from services.alerts.rulefile import load_rules
 from services.cli import app
 from services.households.app import Households
 from services.households.statusview import open_view
+from services.infra.access import open_accounts
 from services.infra.policyfile import load_policies
 from services.monitor.riskstatus import RiskStatusProjection
 from services.whatif.files import FileRefused, read_policy, read_rules
@@ -41,6 +43,15 @@ def county(store_settings):
     yield store_settings, households, view
     view.datastore.close()
     households.close()
+
+
+def token_file(settings, tmp_path, role: Role) -> str:
+    """A file holding a new token of ``role``, as `accounts issue --token-file` writes it."""
+    accounts = open_accounts(settings)
+    path = tmp_path / f"{role.value}.token"
+    path.write_text(accounts.issue(f"the-{role.value}", role, "test") + "\n")
+    accounts.close()
+    return str(path)
 
 
 def between_the_lines(settings, households: Households, view) -> set[str]:
@@ -91,7 +102,10 @@ def test_the_command_writes_the_households_that_change(county, tmp_path):
     policy, out = tmp_path / "new.toml", tmp_path / "changes.xlsx"
     policy.write_text(raised(str(NEW)), encoding="utf-8")
     args = ["whatif", "--policy", str(policy), "--on", ON.isoformat(), "--out", str(out)]
-    result = CliRunner().invoke(app, [*args, "--workers", "2"], env=env)
+    county_token = token_file(settings, tmp_path, Role.COUNTY)
+    result = CliRunner().invoke(
+        app, [*args, "--workers", "2", "--token-file", county_token], env=env
+    )
     assert result.exit_code == 0, result.output
     assert "收入低于监测线" in result.output and "households" in result.output
     sheet = load_workbook(out, read_only=True)["变化农户"]
@@ -102,6 +116,36 @@ def test_the_command_writes_the_households_that_change(county, tmp_path):
     for r in rows[1:]:
         assert r[5] == "收入低于监测线" and r[6] == "收入处于监测区间"
         assert r[4] in ("高", "紧急")
+
+
+def test_the_command_refuses_whoever_is_not_the_county_office(county, tmp_path):
+    """Whoever runs the services (an operator) or scrapes them gets neither
+    the workbook nor the townships' table: exit 3 before the store is read."""
+    settings, _, _ = county
+    env = {
+        "POVWATCH_STORE": settings.store,
+        "POVWATCH_SQLITE_DIR": str(settings.sqlite_dir),
+        "POVWATCH_POSTGRES_SCHEMA": settings.postgres_schema,
+    }
+    policy, out = tmp_path / "new.toml", tmp_path / "changes.xlsx"
+    policy.write_text(raised(str(NEW)), encoding="utf-8")
+    args = ["whatif", "--policy", str(policy), "--on", ON.isoformat(), "--out", str(out)]
+    forged = tmp_path / "forged.token"
+    forged.write_text("pw_forged\n")
+    for role, token in (
+        (Role.OPERATOR, token_file(settings, tmp_path, Role.OPERATOR)),
+        (Role.METRICS, token_file(settings, tmp_path, Role.METRICS)),
+        (None, str(forged)),
+    ):
+        result = CliRunner().invoke(app, [*args, "--token-file", token], env=env)
+        assert result.exit_code == 3, (role, result.output)
+        assert "refused" in result.output
+        if role is not None:
+            assert f"the {role.value} role may not assess_policy" in result.output
+        assert not out.exists() and "households" not in result.output
+    result = CliRunner().invoke(app, args, env=env)  # no token at all
+    assert result.exit_code == 2 and "--token-file" in result.output
+    assert not out.exists()
 
 
 def test_a_bad_policy_file_is_refused_with_its_line_and_field(store_settings, tmp_path):
@@ -118,9 +162,16 @@ def test_a_bad_policy_file_is_refused_with_its_line_and_field(store_settings, tm
     # The command refuses it before reading the store, exit 2 with the loader's words.
     path = tmp_path / "bad.toml"
     path.write_text(bad, encoding="utf-8")
-    env = {"POVWATCH_STORE": store_settings.store, "POVWATCH_SQLITE_DIR": str(tmp_path)}
+    env = {
+        "POVWATCH_STORE": store_settings.store,
+        "POVWATCH_SQLITE_DIR": str(store_settings.sqlite_dir),
+        "POVWATCH_POSTGRES_SCHEMA": store_settings.postgres_schema,
+    }
+    county_token = token_file(store_settings, tmp_path, Role.COUNTY)
     result = CliRunner().invoke(
-        app, ["whatif", "--policy", str(path), "--on", "2026-12-31"], env=env
+        app,
+        ["whatif", "--policy", str(path), "--on", "2026-12-31", "--token-file", county_token],
+        env=env,
     )
     assert result.exit_code == 2
     assert "poverty_line_yuan" in result.output and "#2" in result.output

@@ -19,7 +19,7 @@ from domain.vocabulary import FactorCode, Measure
 from schemas.tasks import TaskOut, TaskPage
 from services.alerts.app import Alerts
 from services.alerts.views import TaskView, task_doc, visible_task
-from services.infra import metrics
+from services.infra import apidocs, metrics
 from services.infra.access import Accounts, allowed, scoped_township, signed_in
 from services.infra.metrics import ReadModelCollector, service_registry
 from services.infra.views import MAX_OFFSET
@@ -99,6 +99,7 @@ def create_app(
         "Every endpoint but /healthz and /readyz needs a token (Authorization: Bearer); "
         "township staff see and act on their own township's tasks only. "
         "The township inbox (web pages) is served under /inbox.",
+        **apidocs.CLOSED,
     )
     current = signed_in(accounts)
     task_routes(app, alerts, tasks, clock, current)
@@ -116,8 +117,9 @@ def create_app(
             raise HTTPException(503, problem)
         return {"status": "ready"}
 
-    watcher = allowed(current, Permission.READ_OPERATIONS)
-    metrics.mount(app, service_registry(ReadModelCollector(gauges)), watcher)
+    scraper = allowed(current, Permission.SCRAPE_METRICS)
+    metrics.mount(app, service_registry(ReadModelCollector(gauges)), scraper)
+    apidocs.mount(app, allowed(current, Permission.READ_API_SPEC))
     return app
 
 

@@ -61,6 +61,7 @@ from services.feeds.health import feed_health
 from services.feeds.wiring import FeedParts, feed_parts
 from services.households.app import Households
 from services.households.cache import CacheSettings
+from services.households.names import HeadNames, open_names
 from services.households.statusview import RiskStatusView
 from services.households.statusview import open_view as open_risk_view
 from services.infra import views
@@ -164,6 +165,7 @@ class Parts:
     intake: Intake  # cards, households' declarations, sealed contacts
     staff_leads: StaffLeads
     report_job: ReportJob | None = None  # the monthly report (services/reports/)
+    names: HeadNames | None = None  # the heads' sealed names, for the printed notices
 
     def close(self) -> None:
         self.alerts.close()
@@ -180,6 +182,8 @@ class Parts:
             v.datastore.close()
         if self.report_job is not None:
             self.report_job.view.datastore.close()
+        if self.names is not None:
+            self.names.close()
 
     def followers(self) -> list[LogRunner[Any]]:
         """Every log follower the leading process runs, relays aside."""
@@ -228,6 +232,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
         ),
     }
     return Parts(
+        names=open_names(settings),
         settings=settings,
         clock=clock,
         alerts=alerts,

@@ -1,6 +1,8 @@
 """Publishes every task change to ``povwatch.tasks``, one message per task
 version (header ``povwatch.task`` = task_id:version), through the alerts
-store's log as the outbox (services/infra/relay.py)."""
+store's log as the outbox (services/infra/relay.py). A message is the task's
+document with its health factors' amounts left out (``domain.health``):
+whoever reads the topic learns the factor, not the costs."""
 
 from __future__ import annotations
 
@@ -10,11 +12,22 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, TrackingRecorder
 
+from domain.health import without_amounts
+from schemas.tasks import TaskFactor, TaskOut
 from services.alerts.app import Alerts
 from services.alerts.views import is_task_event, task_doc
 from services.infra.metrics import TASK_LATENCY, seconds_since
 from services.infra.relay import Outgoing, Relay
 from services.infra.settings import Settings
+
+
+def message_doc(doc: TaskOut) -> TaskOut:
+    """The task as ``povwatch.tasks`` carries it."""
+    factors = [
+        TaskFactor(code=f.code, **without_amounts(f.code, f.model_dump(exclude={"code"})))
+        for f in doc.factors
+    ]
+    return doc.model_copy(update={"factors": factors})
 
 
 class TaskRelay(Relay):
@@ -30,7 +43,7 @@ class TaskRelay(Relay):
             if not is_task_event(n):
                 continue
             task = self.alerts.task_at(cast(UUID, n.originator_id), n.originator_version)
-            doc = task_doc(task)
+            doc = message_doc(task_doc(task))
             out.append(
                 Outgoing(
                     doc.household_id,

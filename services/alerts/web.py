@@ -27,6 +27,7 @@ from services.alerts.inbox import (
     leadpages,
     ledgerpages,
     reportpages,
+    toolarge,
     whatifpages,
 )
 from services.alerts.inbox.i18n import Words
@@ -37,7 +38,7 @@ from services.cases.jobs import case_gauges
 from services.cases.leadapi import lead_routes
 from services.cases.ledgerapi import ledger_routes
 from services.cases.ledgerbook import LedgerViews
-from services.cases.notice import find_font, notice_pdf
+from services.cases.notice import find_font, notice_pdf, printed
 from services.cases.views import (
     CaseView,
 )
@@ -45,6 +46,7 @@ from services.feeds.wiring import feed_gauges
 from services.households.standard import standard_picture
 from services.infra import kafka
 from services.infra.access import allowed, signed_in
+from services.infra.bodylimit import KIB, BodyLimit, BodyLimits
 from services.infra.workcalendar import calendar_gauges
 from services.notify.api import push_routes
 from services.reports.api import report_routes
@@ -94,7 +96,9 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
     )
 
     def pdf(notice: NoticeOut) -> bytes:
-        return notice_pdf(notice, find_font(parts.settings.pdf_font))
+        # The head's name and the household's size, read as the notice is printed.
+        shown = printed(notice, parts.names, parts.risk, parts.cases.procedure.notice)
+        return notice_pdf(shown, find_font(parts.settings.pdf_font))
 
     # The ledgers' words are the catalogue's Chinese, whatever the browser's language.
     ledgers = LedgerViews(parts.case_list, parts.monitoring, parts.tasks, Words("zh").term)
@@ -111,6 +115,10 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         case_of=partial(lead_case, parts.case_list),
     )
     feedpages.install(app, parts)
+    # Every body is limited before a route reads it; the what-if form takes its two files.
+    settings = parts.settings
+    limits = BodyLimits(settings.form_max_kb * KIB, (("/inbox/whatif", whatifpages.BODY_LIMIT),))
+    app.add_middleware(BodyLimit, limits=limits, refuse=toolarge.refusal)
     case_routes(
         app,
         parts.cases,

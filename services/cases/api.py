@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from domain import countyday
 from domain.access import Permission, Principal, Role
-from domain.case_input import CaseForbidden
+from domain.case_input import CaseForbidden, DeclineReason
 from domain.procedure import Category, Stage
 from domain.task_input import TaskError, TaskInputError
 from domain.vocabulary import FactorCode, Measure
@@ -30,8 +30,10 @@ from services.cases.views import (
     CaseView,
     MonitoringView,
     case_doc,
+    case_for,
     monitoring_doc,
     notice_doc,
+    record_for,
     visible_case,
 )
 from services.infra.access import allowed, require_area, scoped_township, scoped_village
@@ -85,6 +87,8 @@ class Decision(BaseModel):
     approve: bool
     reason: str = ""
     category: Category | None = None
+    # Declining an identification: the category of the reason, the household's to see.
+    reason_category: DeclineReason | None = None
 
 
 class MeasureIn(BaseModel):
@@ -166,7 +170,8 @@ def case_routes(
             limit=limit, offset=offset, before=before, township=township, village=village,
             stage=stages, phase="open" if overdue else phase,
         )  # fmt: skip
-        return CasePage(items=page.items, total=page.total, limit=limit, offset=offset)
+        items = [case_for(who, c) for c in page.items]
+        return CasePage(items=items, total=page.total, limit=limit, offset=offset)
 
     @app.get("/cases/overview", response_model=Overview, tags=["cases"])
     def case_overview(who: Principal = Depends(reader)) -> Overview:
@@ -200,7 +205,7 @@ def stage_routes(app: FastAPI, cases: Cases, actor: Callable[..., Principal]) ->
     def act(case_id: UUID, who: Principal, action: str, **kwargs: Any) -> CaseOut:
         visible_case(cases, case_id, who)
         done = translated(lambda: cases.act(case_id, action, who, **kwargs))
-        return case_doc(done.case)
+        return case_for(who, case_doc(done.case))
 
     @app.post("/cases/{case_id}/verification", response_model=CaseOut, tags=["cases"])
     def verify(case_id: UUID, body: Verify, who: Principal = Depends(actor)) -> CaseOut:
@@ -256,7 +261,9 @@ def monitoring_routes(
             f"no monitoring record for {household_id}",
         )  # fmt: skip
         assert record is not None
-        return monitoring_doc(record) if doc is None or doc.version < record.version else doc
+        if doc is None or doc.version < record.version:
+            doc = monitoring_doc(record)
+        return record_for(who, doc)
 
     @app.get("/monitoring", tags=["monitoring"])
     def list_monitoring(
@@ -273,7 +280,8 @@ def monitoring_routes(
             limit=limit, offset=offset, township=township, village=village, status=status,
             category=category,
         )  # fmt: skip
-        return {"items": page.items, "total": page.total, "limit": limit, "offset": offset}
+        items = [record_for(who, r) for r in page.items]
+        return {"items": items, "total": page.total, "limit": limit, "offset": offset}
 
     @app.get("/monitoring/{household_id}", response_model=MonitoringOut, tags=["monitoring"])
     def get_record(household_id: str, who: Principal = Depends(reader)) -> MonitoringOut:
@@ -316,7 +324,7 @@ def monitoring_routes(
     ) -> CaseOut:
         visible_record(household_id, who)
         case = translated(lambda: cases.propose_clearance(household_id, who, body.reason))
-        return case_doc(case)
+        return case_for(who, case_doc(case))
 
 
 def plan_task_routes(

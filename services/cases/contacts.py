@@ -17,7 +17,8 @@ from eventsourcing.utils import Environment
 from pydantic import BaseModel
 
 from domain.access import Principal
-from domain.contacts import ContactRecord, contact_text
+from domain.case_input import CaseForbidden
+from domain.contacts import NOT_YOURS, ContactRecord, contact_text, may_see
 from domain.task_input import TaskError
 from services.cases.app import Cases
 from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table
@@ -77,13 +78,18 @@ class ContactBook:
         self.cases.save(ContactRecord(household_id, township, self.clock()))
 
     def show(self, household_id: str, who: Principal) -> str:
+        """The contact, to the staff of the household's township; anyone
+        else hears 403 whether or not the household exists or left one."""
         record = self.cases._get(ContactRecord.create_id(household_id))
-        row = self.view.get(household_id)
-        if record is None or row is None:
+        if record is None:
+            household = self.cases.record(household_id)
+            if household is None or not may_see(who, household.township):
+                raise CaseForbidden(NOT_YOURS)
             raise TaskError("no contact was left for this household")
         record.show(who, self.clock())  # checks who may see it
         self.cases.save(record)
-        if not row.sealed:
+        row = self.view.get(household_id)
+        if row is None or not row.sealed:
             raise TaskError("the contact was erased when the case was decided")
         return self._cipher.decrypt(base64.b64decode(row.sealed)).decode()
 

@@ -4,7 +4,9 @@ household sees of it afterwards; the printing of a village's cards.
 The link names the household; whether it still works is the village's card
 issue (printing the cards again revokes the old links). What the household
 sees is where its latest case stands, in plain words: received, being
-verified, decided (monitored or not, with the county's reason)."""
+verified, decided (monitored or not, with the category of the county's
+reason: whoever holds the card reads it, so the reason's own words, which
+may tell of the household's members, stay with staff)."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ class Standing:
 
     state: str  # none, received, verifying, monitored, declined, cleared, kept
     category: str | None = None
-    reason: str = ""
+    reason_category: str | None = None  # a declined case's (domain.case_input.DECLINE_REASONS)
     since: datetime | None = None
 
 
@@ -133,4 +135,6 @@ class Declarations:
         if case.is_open:
             state = "received" if case.stage == case.stages[0] else "verifying"
             return Standing(state, since=case.opened_at)
-        return Standing(case.outcome or "none", case.category, case.reason, case.updated_at)
+        # A case declined before reasons had categories: "other" (ask the village).
+        reason = (case.reason_category or "other") if case.outcome == "declined" else None
+        return Standing(case.outcome or "none", case.category, reason, case.updated_at)

@@ -14,7 +14,7 @@ from schemas.cases import CaseOut
 from services.cases.api import translated
 from services.cases.contacts import ContactBook
 from services.cases.staffleads import RECORDERS, StaffLeads
-from services.cases.views import case_doc
+from services.cases.views import case_doc, case_for
 
 
 class StaffLeadIn(BaseModel):
@@ -51,7 +51,7 @@ def lead_routes(
                 who, body.factors, body.note, body.household_id, body.township, body.village
             )
         )
-        return case_doc(case)
+        return case_for(who, case_doc(case))
 
     def township_staff(who: Principal = Depends(user)) -> Principal:
         if who.role.value not in CONTACT_ROLES:

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from domain import countyday
 from domain.access import Permission
+from domain.health import HEALTH_MEASURES
 from domain.procedure import CATEGORIES, STAGES
 from schemas.cases import CaseOut, MeasureOut, MonitoringOut
 from schemas.tasks import TaskOut
@@ -38,8 +39,6 @@ from services.infra.excel import Column
 Kind = Literal["monitoring", "cases", "cleared", "tasks"]
 KINDS: tuple[Kind, ...] = ("monitoring", "cases", "cleared", "tasks")
 Term = Callable[[str, str | None], str]
-# Measures whose kind tells of a household member's health (see the docstring).
-HEALTH_MEASURES = frozenset({"medical_aid"})
 OTHER_HELP = "其他帮扶（不列明）"
 # The inbox's word for a household the registry does not know (no township, no card).
 UNREGISTERED = "未纳入建档"
@@ -173,15 +172,15 @@ LEDGERS: dict[Kind, Ledger] = {
         "monitoring", "监测对象台账", "monitoring", {"status": "monitored"},
         (*_PLACE, Column("监测对象类别", 16), Column("识别纳入日期", 13), Column("帮扶措施数", 11),
          Column("已落实措施数", 12), Column("帮扶措施及落实情况", 60), Column("最近措施期限", 13),
-         Column("办理中案件", 11), Column("更新日期", 12)),
+         Column("办理中事项", 11), Column("更新日期", 12)),
         monitoring_row, breakdown=("category", CATEGORIES, "category"),
     ),
     "cases": Ledger(
-        "cases", "办理中案件台账", "cases", {"phase": "open"},
-        (*_PLACE, Column("案件类型", 13), Column("线索来源", 13), Column("当前环节", 11),
+        "cases", "识别和消除办理台账", "cases", {"phase": "open"},
+        (*_PLACE, Column("事项类型", 13), Column("线索来源", 13), Column("当前环节", 11),
          Column("环节开始日期", 13), Column("环节办理期限", 13), Column("环节是否逾期", 12),
          Column("审定期限", 12), Column("审定是否逾期", 12), Column("督办", 14),
-         Column("立案日期", 12), Column("该户第几件", 11)),
+         Column("启动日期", 12), Column("该户第几次", 11)),
         case_row, breakdown=("stage", STAGES, "stage"), walks=("stage", STAGES),
     ),
     "cleared": Ledger(

@@ -1,8 +1,11 @@
 """The village notice (村级公示) as a printable A4 PDF, posted in the village.
 
-It shows only what ``NoticeOut`` holds: the household's reference code, never
-an ID, phone or bank number, a name, or any health detail. Objections go to
-the village committee or the township government, named by their office.
+A notice exists so that neighbours can object, so it names the household as
+they know it: the head's name (from the registry, unsealed for the notice
+alone) and the household's size, with the category or the clearance and the
+dates. It shows only what ``NoticeOut`` holds: never an ID, phone or bank
+number, or any health detail. Objections go to the village committee or the
+township government, by the office's telephone, and to the hotline 12317.
 The Chinese font is embedded (subset), so the text can be copied and searched.
 """
 
@@ -17,17 +20,20 @@ from fontTools.ttLib import TTCollection
 from fpdf import FPDF, FontFace
 
 from domain.privacy import no_personal_numbers
+from domain.procedure import Notice
 from schemas.cases import NoticeOut
+from services.households.names import HeadNames
+from services.households.statusview import RiskStatusView
 
-__all__ = ["FontMissing", "find_font", "notice_pdf"]
+__all__ = ["FontMissing", "find_font", "for_print", "notice_pdf", "printed"]
 
 EMBEDDABLE = (".ttf", ".otf", ".ttc", ".otc")
 _HINT = "install fonts-noto-cjk or fonts-wqy-microhei, or set POVWATCH_PDF_FONT"
 _ZH_CN = 0x0804  # Windows language id of Chinese (PRC) in a font's name table
 
 TITLES = {
-    "identification": "防止返贫监测对象拟纳入公示",
-    "clearance": "防止返贫监测对象拟风险消除公示",
+    "identification": "拟纳入防止返贫监测对象公示",
+    "clearance": "拟标注风险消除公示",
 }
 CATEGORIES = {"unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden": "突发严重困难户"}
 
@@ -91,23 +97,38 @@ def _day(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def for_print(
+    notice: NoticeOut, head_name: str | None, members: int | None, rule: Notice
+) -> NoticeOut:
+    """The notice with what only its printing adds: the registry's head's name
+    and household size, and where objections go (the procedure file's)."""
+    return notice.model_copy(
+        update={
+            "head_name": head_name,
+            "members": members,
+            "office_phone": rule.offices.get(notice.township or ""),
+            "hotline": rule.hotline,
+        }
+    )
+
+
+def printed(
+    notice: NoticeOut, names: HeadNames | None, risk: RiskStatusView, rule: Notice
+) -> NoticeOut:
+    """``for_print`` with the head's name unsealed and the size the risk view holds."""
+    status = risk.get(notice.household_id)
+    name = names.name(notice.household_id) if names is not None else None
+    return for_print(notice, name, status.members if status else None, rule)
+
+
 def notice_pdf(notice: NoticeOut, font: Path) -> bytes:
-    """The notice as PDF bytes: A4, Chinese first, one page."""
+    """The notice as PDF bytes: A4, in Chinese, one page."""
     if not notice.village:
         raise ValueError(f"case {notice.case_id}: a village notice needs the household's village")
-    # The registry's own code for the household (validated as a code where it
-    # entered); the notice names the household by it and by nothing else.
-    household = notice.household_id
     village = no_personal_numbers(notice.village)
     township = no_personal_numbers(notice.township or "")
     committee = village + ("居民委员会" if village.endswith("社区") else "村民委员会")
     days = (notice.ends_on - notice.starts_on).days + 1
-    if notice.kind == "clearance":
-        what, column, value = "拟风险消除的监测对象", "拟办事项", "风险消除"
-    else:
-        what, column = "拟纳入监测对象的农户", "拟认定类别"
-        value = CATEGORIES.get(notice.category or "", "待认定")
-
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title(TITLES[notice.kind])
     pdf.set_lang("zh-CN")
@@ -122,38 +143,59 @@ def notice_pdf(notice: NoticeOut, font: Path) -> bytes:
     pdf.ln(6)
     pdf.set_font(size=13)
     lines = dict(h=8, new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(
-        w=0,
-        text=f"根据防止返贫动态监测和帮扶工作要求，经入户核实和民主评议，现将{what}公示如下：",
-        **lines,
-    )
+    pdf.multi_cell(w=0, text=_opening(notice), **lines)
     pdf.ln(4)
     heading = FontFace(emphasis="", fill_color=(235, 235, 235))
     with pdf.table(
-        col_widths=(15, 55, 50), text_align="CENTER", line_height=10, headings_style=heading
+        col_widths=(14, 40, 26, 46), text_align="CENTER", line_height=10, headings_style=heading
     ) as table:
-        for row in (("序号", "户编号", column), ("1", household, value)):
+        for row in _rows(notice):
             table.row(row)
     pdf.ln(6)
     pdf.multi_cell(
         w=0, text=f"公示期：{_day(notice.starts_on)}至{_day(notice.ends_on)}（共{days}天）", **lines
     )
-    objections_to = f"{committee}或{township or '乡镇'}人民政府"
-    pdf.multi_cell(
-        w=0,
-        text=f"公示期内，村民如有异议，可以书面或口头形式向{objections_to}反映。"
-        "为保护农户隐私，本公示只列户编号，不列个人信息。",
-        **lines,
-    )
+    pdf.multi_cell(w=0, text=_objections(notice, committee, township), **lines)
     pdf.ln(14)
     pdf.cell(text=committee, w=0, h=8, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(text=_day(notice.starts_on), w=0, h=8, align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(-20)
-    pdf.set_font(size=8)
-    pdf.cell(text=f"Village notice, case {notice.case_id}", w=0, h=5, align="C")
     out = bytes(pdf.output())
     missing = pdf.fonts["notice"].missing_glyphs
     if missing:
         shown = "".join(sorted({chr(c) for c in missing}))[:20]
         raise FontMissing(f"{font} has no glyph for {shown!r}: {_HINT}")
     return out
+
+
+def _opening(notice: NoticeOut) -> str:
+    """The steps taken, in the mechanism's words."""
+    if notice.kind == "clearance":
+        return (
+            "根据防止返贫动态监测和帮扶工作要求，经入户核实、民主评议，"
+            "现将拟标注风险消除的监测对象公示如下："
+        )
+    return (
+        "根据防止返贫动态监测和帮扶工作要求，经入户核实、信息比对、民主评议，"
+        "现将拟纳入防止返贫监测对象的农户公示如下："
+    )
+
+
+def _rows(notice: NoticeOut) -> tuple[tuple[str, ...], ...]:
+    # The head's name as the registry gives it (its code where the registry
+    # gave none); the household's size; what is proposed.
+    head = no_personal_numbers(notice.head_name) if notice.head_name else notice.household_id
+    size = f"{notice.members}人" if notice.members else "—"
+    if notice.kind == "clearance":
+        return (("序号", "户主姓名", "家庭人口", "拟办事项"), ("1", head, size, "风险消除"))
+    category = CATEGORIES.get(notice.category or "", "待认定")
+    return (("序号", "户主姓名", "家庭人口", "拟认定类别"), ("1", head, size, category))
+
+
+def _objections(notice: NoticeOut, committee: str, township: str) -> str:
+    office = f"{township or '乡镇'}人民政府"
+    if notice.office_phone:
+        office += f"（电话：{notice.office_phone}）"
+    text = f"公示期内，如有异议，请以书面或口头形式向{committee}或{office}反映"
+    if notice.hotline:
+        text += f"，也可拨打全国防止返贫监测和乡村振兴咨询服务平台电话{notice.hotline}"
+    return text + "。"

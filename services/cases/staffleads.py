@@ -2,7 +2,10 @@
 registry code), or one the registry does not know (its village and a short
 description), with the hardship kinds seen. Each starts a case like any other
 lead, marked as staff's. Who may record one: village staff in their village,
-township staff in their township, the county office anywhere."""
+township staff in their township, the county office anywhere. A code that
+names no household is refused as one outside the account's area (403), so
+that the answer cannot tell another township's households from no household;
+only the county hears that a code is unknown."""
 
 from __future__ import annotations
 
@@ -43,8 +46,9 @@ class StaffLeads:
             raise CaseForbidden(f"the {who.role.value} role does not record leads")
         lead = staff_lead(who.name, self.clock(), factors, note)  # the input's rules, once
         place = self._place(
-            household_id.strip(), township or who.township or "", village or who.village or "", note
-        )
+            who, household_id.strip(), township or who.township or "",
+            village or who.village or "", note,
+        )  # fmt: skip
         if not who.sees(place.township, place.village):
             raise CaseForbidden("outside your area")
         if place.card is None:
@@ -53,9 +57,13 @@ class StaffLeads:
         assert isinstance(case, Case)  # no tracking nor plan: always a case
         return case
 
-    def _place(self, household_id: str, township: str, village: str, note: str) -> Place:
+    def _place(
+        self, who: Principal, household_id: str, township: str, village: str, note: str
+    ) -> Place:
         if household_id:
             place = self.place_of(household_id)
+            if place is None and not who.countywide:
+                raise CaseForbidden("outside your area")
             if place is None:
                 raise TaskInputError(
                     "household_id", "unknown", "no registered household has this code"

@@ -1,5 +1,9 @@
 """The cases and monitoring read models, how a case or a monitoring record
-becomes its document, and which documents an account may see."""
+becomes its document, and which documents an account may see and how much
+of them: a role that reads no households (village staff) reads no health
+details (``domain.health``), so a case's leads say which channel and
+department raised them, not what they found, and a help plan leaves its
+health measures out."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from eventsourcing.utils import get_topic
 
 from domain.access import Principal
 from domain.cases import Case
+from domain.health import HEALTH_FACTORS, HEALTH_MEASURES, sees_health
 from domain.monitoring import MonitoringRecord
 from domain.task_input import TaskError
 from schemas.cases import SHOWN, CaseOut, MeasureOut, MonitoringOut, NoticeOut, PlanTaskOut
@@ -85,6 +90,7 @@ def case_doc(case: Case) -> CaseOut:
         objections=case.objections,
         records=case.records,
         reason=case.reason,
+        reason_category=case.reason_category,  # type: ignore[arg-type]
         leads=case.leads,  # type: ignore[arg-type]
         opened_at=case.opened_at,
         updated_at=case.updated_at,
@@ -157,9 +163,46 @@ def docs(
     return [monitoring_doc(load_record(i)) for i in ids]  # type: ignore[arg-type]
 
 
+def case_for(who: Principal, case: CaseOut) -> CaseOut:
+    """The case as ``who`` may read it."""
+    if sees_health(who):
+        return case
+    hidden = {"rule_id": None, "title": None, "level": None, "factors": []}
+    return case.model_copy(
+        update={"leads": [lead.model_copy(update=hidden) for lead in case.leads]}
+    )
+
+
+def record_for(who: Principal, record: MonitoringOut) -> MonitoringOut:
+    """The monitoring record as ``who`` may read it."""
+    if sees_health(who):
+        return record
+    plan = [
+        m.model_copy(update={"answers": None}) if m.answers in HEALTH_FACTORS else m
+        for m in record.plan
+        if m.kind not in HEALTH_MEASURES
+    ]
+    done = sum(1 for m in plan if m.state == "done")  # as MonitoringRecord.measures_done
+    # A plan task of a health risk keeps its deadline and state, not what the risk is.
+    tasks = [
+        t.model_copy(
+            update={
+                "title": "",
+                "reason": "",  # staff's words on a health risk
+                "factors": [f for f in t.factors if f not in HEALTH_FACTORS],
+                "answered": {f: m for f, m in t.answered.items() if f not in HEALTH_FACTORS},
+            }
+        )
+        if HEALTH_FACTORS & set(t.factors)
+        else t
+        for t in record.plan_tasks
+    ]
+    return record.model_copy(update={"plan": plan, "measures_done": done, "plan_tasks": tasks})
+
+
 def visible_case(cases: Any, case_id: UUID, who: Principal) -> CaseOut:
-    """The case's current document when ``who`` may see it (else 403, or
-    404 for the county when there is no such case)."""
+    """The case's current document as ``who`` may read it, when ``who`` may
+    see it (else 403, or 404 for the county when there is no such case)."""
     try:
         case = case_doc(cases.case(case_id))
     except TaskError:
@@ -168,4 +211,4 @@ def visible_case(cases: Any, case_id: UUID, who: Principal) -> CaseOut:
         who, case is not None, case and case.township, case and case.village, f"no case {case_id}"
     )
     assert case is not None
-    return case
+    return case_for(who, case)

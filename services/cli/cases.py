@@ -130,16 +130,26 @@ def cases_notice(
 ) -> None:
     """The village notice of a case whose notice is posted, as the PDF the village prints."""
     from domain.task_input import TaskError
-    from services.cases.notice import FontMissing, find_font, notice_pdf
+    from services.alerts.bootstrap import configuration
+    from services.cases.notice import FontMissing, find_font, notice_pdf, printed
     from services.cases.views import notice_doc
+    from services.households.names import open_names
+    from services.households.statusview import open_view
 
+    settings = Settings()
     with cases_store() as cases:
         c = _case(cases, case_id)
+    names, risk = open_names(settings), open_view(settings)
     try:
-        data = notice_pdf(notice_doc(c), find_font(Settings().pdf_font))
+        rule = configuration(settings)[2].notice
+        shown = printed(notice_doc(c), names, risk, rule)
+        data = notice_pdf(shown, find_font(settings.pdf_font))
     except (TaskError, FontMissing) as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
+    finally:
+        names.close()
+        risk.datastore.close()
     pdf.write_bytes(data)
     console.print(f"notice of {c.household_id} written to {pdf} ({len(data)} bytes)")
 

@@ -7,6 +7,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -14,6 +16,9 @@ from rich.table import Table
 
 from schemas.status import RiskStatusOut
 from services.infra.settings import Settings
+
+if TYPE_CHECKING:
+    from domain.access import Permission, Principal
 
 app = typer.Typer(
     help="povwatch: early warning against falling back into poverty", no_args_is_help=True
@@ -120,3 +125,31 @@ def tasks_view() -> Iterator:
         yield view
     finally:
         view.datastore.close()
+
+
+def signed_in(settings: Settings, token_file: Path, permission: Permission) -> Principal:
+    """The account whose token ``token_file`` holds, if its role grants
+    ``permission``; otherwise the command stops (exit 3) before it reads
+    anything else. For commands whose output is one office's alone."""
+    from services.infra.access import open_accounts
+
+    try:
+        token = token_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as e:
+        console.print(f"[red]{token_file}: cannot read the token ({type(e).__name__})[/red]")
+        raise typer.Exit(3) from None
+    accounts = open_accounts(settings)
+    try:
+        who = accounts.authenticate(token)
+    finally:
+        accounts.close()
+    if who is None:
+        console.print("[red]refused: unknown or revoked token[/red]")
+        raise typer.Exit(3)
+    if not who.may(permission):
+        console.print(
+            f"[red]refused: the {who.role.value} role may not {permission.value}[/red]",
+            highlight=False,
+        )
+        raise typer.Exit(3)
+    return who

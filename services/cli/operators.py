@@ -97,7 +97,9 @@ def rebuild(
 def accounts_issue(
     name: str = typer.Argument(..., help="the account, e.g. jinlong-wang (a person or a system)"),
     role: str = typer.Option(
-        ..., help="staff, village, reviewer, approver, county, operator or publisher"
+        ...,
+        help="staff, village, reviewer, approver, county, operator, publisher or metrics "
+        "(a scraper: /metrics only)",
     ),
     township: str | None = typer.Option(
         None, help="township staff, reviewers and village staff: their township"

@@ -1,5 +1,7 @@
-"""What-if for operators: a proposed policy (and rules) beside the ones in
-force, over every household, read only."""
+"""What-if for the county office: a proposed policy (and rules) beside the
+ones in force, over every household, read only. The command asks for the
+office's token, as the inbox's page does: whoever runs the services is not
+the office (domain.access: ``ASSESS_POLICY``)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from services.cli.common import app, configured, console
+from services.cli.common import app, configured, console, signed_in
 from services.infra.settings import Settings
 
 
@@ -33,10 +35,17 @@ def whatif(
     on: str = typer.Option(..., help="the date every household is assessed on (YYYY-MM-DD)"),
     out: Path | None = typer.Option(None, help="write the households that change here (.xlsx)"),
     workers: int | None = typer.Option(None, min=1, help="processes reading the store [the cores]"),
+    token_file: Path = typer.Option(
+        ...,
+        envvar="POVWATCH_TOKEN_FILE",
+        help="a file holding the county office's token (accounts issue --token-file)",
+    ),
 ) -> None:
     """Every household under the policy and rules in force and under proposed
     ones, side by side, per township: level changes, leads, the factors
-    driving them. Reads the store only; a refused file exits 2."""
+    driving them. The county office's only: another role's token exits 3.
+    Reads the store only; a refused file exits 2."""
+    from domain.access import Permission
     from domain.whatif import Regime
     from services.alerts.rulefile import load_rules
     from services.infra.policyfile import load_policies
@@ -44,6 +53,7 @@ def whatif(
     from services.whatif.run import run
 
     settings, day = Settings(), _when(on)
+    signed_in(settings, token_file, Permission.ASSESS_POLICY)
     current = configured(lambda: Regime(load_policies(settings), load_rules(settings.rules_file)))
     try:
         proposed = Regime(

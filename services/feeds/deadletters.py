@@ -2,7 +2,9 @@
 consumer group of its own and keeps each rejected message's envelope codes
 and reasons (never its data) in the rejections table. A row's key is the
 dead-letter record's own position, so a re-read writes the same row again:
-offsets are committed to Kafka only after the rows are stored."""
+offsets are committed to Kafka only after the rows are stored. A row is
+filed under the sender the monitor established (the signing account's
+department, else the topic), never under the source the message claims."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from schemas.feeds import ProblemOut, RejectionOut
 from services.infra import kafka
 from services.infra.metrics import source_label
 from services.infra.runner import follow
+from services.infra.senders import SENDER, TOPIC, topic_sender
 from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,15 @@ def _text(value: object) -> str:
         return no_personal_numbers(text)
     except PersonalNumber:
         return WITHHELD
+
+
+def _sender(headers: dict[str, str]) -> str:
+    """The monitor's header; a dead letter written before it had one is its
+    origin topic's, as an unsigned message is now."""
+    sender = headers.get(SENDER) or topic_sender(headers.get("povwatch.origin.topic", "?"))
+    if sender.startswith(TOPIC) and len(sender) <= 255:
+        return sender
+    return source_label(sender)
 
 
 def rejection_of(record: Any) -> RejectionOut:
@@ -75,7 +87,7 @@ def rejection_of(record: Any) -> RejectionOut:
     return RejectionOut(
         # Newest first in key order: the time counted down, then the position.
         key=f"{10**13 - record.timestamp:013d}-{record.partition:04d}-{record.offset:012d}",
-        source=source_label(envelope.get("source")),
+        source=_sender(headers),
         month=month_of(at),
         reason=f"{first.field}|{first.type}",
         rejected_at=at,

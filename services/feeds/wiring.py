@@ -69,7 +69,7 @@ def feed_gauges(parts: FeedParts, clock: Callable[[], datetime]) -> Iterator[Met
     rejected = parts.views.rejections.counts("source", month=month)
     yield metrics.gauge(
         "povwatch_feed_rejected_this_month",
-        "Messages dead-lettered this month (China time), by the source they claim",
+        "Messages dead-lettered this month (China time), by sender (a department, or topic:NAME)",
         ["source"],
         (([s or "unknown"], n) for (s,), n in rejected.items()),
     )

@@ -179,7 +179,11 @@ class Households(Application[UUID]):
     def stage(self, facts: list[Fact]) -> Staged:
         """Applies facts, in order, to their households (from the cache, or
         read in one query) through ``Household.receive``; nothing is stored
-        until ``commit``."""
+        until ``commit``. A registration's head's name never enters a stream:
+        the ingestor seals it apart first (``services/households/names.py``)."""
+        for f in facts:
+            if f.kind == "household.registered":
+                f.data.pop("head_name", None)
         ids = {f.household_id: id_of(f.household_id) for f in facts}
         codes = {aggregate_id: code for code, aggregate_id in ids.items()}
         working: dict[UUID, Household] = {}

@@ -8,7 +8,8 @@ its Chinese headers, a frozen header row and its columns' widths; dates stay
 dates (a cell Excel can sort and filter), not text. Every text cell passes
 the personal-number check on its way out: an export is one of the places
 such a number must never reach. Text is never read as a formula or a link:
-a cell that begins with "=" stays the text it was.
+every string is a text cell, and one a spreadsheet would run (``textcells``)
+also carries Excel's quote prefix, so that editing it keeps it text.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from domain.privacy import no_personal_numbers
+from services.infra.textcells import runs_as_formula
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -87,6 +89,7 @@ class _Formats:
     def __init__(self, wb: Any) -> None:
         self.wb = wb
         self.bold = wb.add_format({"bold": True})
+        self.quoted = wb.add_format({"quote_prefix": True})
         self._dates: dict[str, Any] = {}
 
     def date(self, pattern: str) -> Any:
@@ -117,16 +120,18 @@ def _fill(wb: Any, sheets: Iterable[Sheet]) -> tuple[int, bool]:
                     f"row {r} of {sheet.title!r} has {len(row)} cells, not {len(columns)}"
                 )
             for i, value in enumerate(row):
-                _write(ws, r, i, value, dates[i], stamps[i], columns[i].code)
+                _write(ws, r, i, value, (dates[i], stamps[i], formats.quoted), columns[i].code)
         written += r
     return written, bool(taken)
 
 
-def _write(ws: Any, r: int, i: int, value: Any, day: Any, stamp: Any, code: bool) -> None:
+def _write(ws: Any, r: int, i: int, value: Any, formats: tuple[Any, Any, Any], code: bool) -> None:
+    day, stamp, quoted = formats
     if value is None:
         return
     if isinstance(value, str):
-        ws.write_string(r, i, value if code else no_personal_numbers(value))
+        text = value if code else no_personal_numbers(value)
+        ws.write_string(r, i, text, quoted if runs_as_formula(text) else None)
     elif isinstance(value, bool):
         ws.write_boolean(r, i, value)
     elif isinstance(value, int | float | Decimal):

@@ -35,7 +35,7 @@ EVENTS = Counter(
 )
 DLQ = Counter(
     "povwatch_dlq_messages_total",
-    "Messages sent to the dead-letter topic, by reason and source",
+    "Messages sent to the dead-letter topic, by reason and sender (unknown: unsigned)",
     ["reason", "source"],
 )
 INGEST_LATENCY = Histogram(
@@ -149,7 +149,7 @@ def service_registry(*collectors: Collector) -> CollectorRegistry:
 
 def mount(app, registry: CollectorRegistry, guard: Callable[..., object]) -> None:
     """Serves ``registry`` at /metrics to accounts that ``guard`` lets through
-    (operators; Prometheus scrapes with an operator's token)."""
+    (operators, and the metrics accounts Prometheus scrapes with)."""
 
     @app.get(
         "/metrics",

@@ -123,6 +123,22 @@ class Settings(BaseSettings):
         200, ge=1, description="declarations /declare takes in an hour, every address together"
     )
 
+    # Request bodies and workbooks (docs/security.md): refused before they are parsed.
+    form_max_kb: int = Field(
+        64, ge=1, description="the largest body of sign-in, a form or a JSON request (KiB)"
+    )
+    upload_max_mb: int = Field(
+        50, ge=1, description="the largest department file `POST /uploads` takes (MiB)"
+    )
+    workbook_max_mb: int = Field(
+        256,
+        ge=1,
+        description="the most a department's XLSX may declare it inflates to, all its parts (MiB)",
+    )
+    workbook_max_ratio: int = Field(
+        100, ge=2, description="the most one part of an XLSX may inflate to, times its packed size"
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_addresses(cls, value: str) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from domain.access import Permission, Principal, Role
 from domain.asof import AsOfError
@@ -19,8 +21,10 @@ from services.households.app import Households
 from services.households.asof import as_of_out, household_as_of, page_as_of
 from services.households.standard import standard_picture
 from services.households.statusview import RiskStatusView
-from services.infra import metrics
+from services.infra import apidocs, metrics
 from services.infra.access import Accounts, allowed, require_visible, scoped_township, signed_in
+from services.infra.bodylimit import KIB, MIB, BodyLimit, BodyLimits
+from services.infra.settings import Settings
 from services.infra.views import MAX_OFFSET
 from services.monitor.uploads import Uploads
 
@@ -88,20 +92,25 @@ def create_app(
     broker_ok: Callable[[], bool] | None = None,
     uploads: Uploads | None = None,
     policies: Callable[[], PolicyBook] | None = None,
+    settings: Settings | None = None,
 ) -> FastAPI:
+    settings = settings or (uploads.settings if uploads else Settings())
     app = FastAPI(
         title="povwatch monitor",
         version="1",
         description="Households' risk statuses, kept current from department events. "
         "Every endpoint but /healthz and /readyz needs a token (Authorization: Bearer); township "
         "staff see their own township only.",
+        **apidocs.CLOSED,
     )
+    # Every body is limited before a route reads it; a department's file is larger.
+    limits = BodyLimits(settings.form_max_kb * KIB, (("/uploads", settings.upload_max_mb * MIB),))
+    app.add_middleware(BodyLimit, limits=limits)
     current = signed_in(accounts)
     if policies is None:  # the packaged or configured policy file (the projection's own)
         from services.infra.policyfile import load_policies
-        from services.infra.settings import Settings
 
-        book = load_policies(Settings())
+        book = load_policies(settings)
         policies = lambda: book  # noqa: E731
     app.include_router(
         household_routes(households, view, allowed(current, Permission.READ_HOUSEHOLDS), policies)
@@ -112,7 +121,8 @@ def create_app(
     registry = metrics.service_registry(
         metrics.ReadModelCollector(lambda: collect(households, view))
     )
-    metrics.mount(app, registry, allowed(current, Permission.READ_OPERATIONS))
+    metrics.mount(app, registry, allowed(current, Permission.SCRAPE_METRICS))
+    apidocs.mount(app, allowed(current, Permission.READ_API_SPEC))
     return app
 
 
@@ -254,20 +264,45 @@ def household_routes(
     return router
 
 
+# The form's one file, described here: the route reads the form itself, after the token.
+UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
 def upload_routes(uploads: Uploads | None, publisher: Callable[..., Principal]) -> APIRouter:
     router = APIRouter(tags=["departments"])
 
-    @router.post("/uploads", response_model=UploadReport)
-    def upload(file: UploadFile, who: Principal = Depends(publisher)) -> UploadReport:
-        """A department's JSONL, CSV or XLSX file, published as the department
-        the token speaks for; rows that fail validation are reported, not sent."""
+    @router.post("/uploads", response_model=UploadReport, openapi_extra=UPLOAD_FORM)
+    async def upload(request: Request, who: Principal = Depends(publisher)) -> UploadReport:
+        """A department's JSONL, CSV or XLSX file (the form's field ``file``),
+        published as the department the token speaks for; rows that fail
+        validation are reported, not sent. The token is checked before the
+        body is read."""
         if uploads is None:
             raise HTTPException(503, "uploads are not served by this process")
         assert who.source is not None  # a publisher always speaks for a department
-        try:
-            report = uploads.publish(file.filename or "", file.file.read(), who.source)
-        except ValueError as e:
-            raise HTTPException(422, str(e)) from None
+        async with request.form(max_files=1, max_fields=1) as form:
+            file = form.get("file")
+            if not isinstance(file, StarletteUploadFile):
+                raise HTTPException(422, "send the file as the form's field 'file'")
+            try:
+                report = await run_in_threadpool(
+                    uploads.publish, file.filename or "", file.file, who.source, who.name
+                )
+            except ValueError as e:
+                raise HTTPException(422, str(e)) from None
         return UploadReport(
             published=report.published,
             already_published=report.already,

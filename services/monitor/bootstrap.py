@@ -10,6 +10,7 @@ from datetime import date
 from domain import countyday
 from services.households.app import Households
 from services.households.cache import CacheSettings
+from services.households.names import open_names
 from services.households.statusview import open_view
 from services.infra.access import open_accounts
 from services.infra.leadership import Leadership
@@ -45,13 +46,15 @@ def monitor_parts(settings: Settings, today: Callable[[], date] = countyday.toda
     projection = RiskStatusProjection(
         households, view, load_policies(settings), today, cache=caches["project"]
     )
+    accounts = open_accounts(settings)
     return MonitorParts(
         households=households,
         view=view,
         projection=projection,
-        accounts=open_accounts(settings),
-        uploads=Uploads(settings),
+        accounts=accounts,
+        uploads=Uploads(settings, accounts),
         leadership=Leadership(settings, "risk-projection"),
+        names=open_names(settings) if "ingest" in settings.roles() else None,
     )
 
 

@@ -24,7 +24,9 @@ from kafka.structs import OffsetAndMetadata
 from domain.household import FactRef
 from schemas.events import Rejection, parse_event
 from services.households.app import Fact, Households, Outcome, kafka_position
+from services.households.names import HeadNames, take_names
 from services.infra import kafka
+from services.infra.access import Accounts
 from services.infra.metrics import (
     CONSUMER_LAG,
     DLQ,
@@ -33,6 +35,7 @@ from services.infra.metrics import (
     STORE_ERRORS,
     source_label,
 )
+from services.infra.senders import SENDER, sender_of
 from services.infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,9 +66,17 @@ class _ResumeFromStore(ConsumerRebalanceListener):
 class Ingestor:
     """One consumer in the monitor's consumer group."""
 
-    def __init__(self, settings: Settings, households: Households) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        households: Households,
+        accounts: Accounts | None = None,
+        names: HeadNames | None = None,
+    ) -> None:
         self.settings = settings
         self.households = households
+        self.accounts = accounts  # whose signatures name a dead letter's sender
+        self.names = names  # without a table, the heads' names are dropped, never stored
         self.healthy = True  # False while waiting for the store or the broker
         self.consumer = kafka.consumer(settings, settings.monitor_group)
         # Joining the group before the topic's partitions are known leaves
@@ -203,8 +214,14 @@ class Ingestor:
                 )
             )
             fact_records.append(record)
+        names = take_names(facts)
         staged = self.households.stage(facts)
         by_record = dict(zip((id(r) for r in fact_records), staged.outcomes))
+        if names and self.names is not None:
+            stored = {
+                f.household_id for f, o in zip(facts, staged.outcomes) if o.status == "stored"
+            }
+            self.names.keep({h: n for h, n in names.items() if h in stored})
         dead, outcomes, counts = [], [], []
         for record, item in parsed:
             if isinstance(item, Rejection):
@@ -245,6 +262,12 @@ class Ingestor:
         return outcomes
 
     def _dead_letter(self, dead: list[tuple[ConsumerRecord, dict]]) -> None:
+        if not dead:
+            return
+        # The sender is the account that signed the message, else the topic:
+        # never the source the message claims (services/infra/senders.py).
+        roster = self.accounts.roster() if self.accounts is not None else None
+        senders = [sender_of(roster, r.headers, r.value, r.topic) for r, _ in dead]
         self.dlq.send_all(
             self.settings.dlq_topic,
             (
@@ -256,16 +279,17 @@ class Ingestor:
                         ("povwatch.origin.topic", record.topic.encode()),
                         ("povwatch.origin.partition", str(record.partition).encode()),
                         ("povwatch.origin.offset", str(record.offset).encode()),
+                        (SENDER, sender.encode()),
                     ],
                 )
-                for record, reason in dead
+                for (record, reason), sender in zip(dead, senders)
             ),
         )
-        for record, reason in dead:
-            self._log_dead(record, reason)
+        for (record, reason), sender in zip(dead, senders):
+            self._log_dead(record, reason, sender)
 
-    def _log_dead(self, record: ConsumerRecord, reason: dict) -> None:
-        DLQ.labels(reason["code"], self._claimed_source(record)).inc()
+    def _log_dead(self, record: ConsumerRecord, reason: dict, sender: str) -> None:
+        DLQ.labels(reason["code"], source_label(sender)).inc()
         log.warning(
             "message dead-lettered",
             extra={
@@ -274,6 +298,7 @@ class Ingestor:
                 "offset": record.offset,
                 "reason": reason["code"],
                 "fields": [e["field"] for e in reason["errors"]],
+                "sender": sender,
             },
         )
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from schemas.events import EVENT_MODELS, Rejection, parse_object
 from services.infra.rejectioncsv import report_csv
+from services.monitor.workbooks import WorkbookLimits, check_workbook
 
 ENVELOPE = ("event_id", "type", "household_id", "occurred_at", "source", "schema_version")
 TRUE, FALSE = {"true", "1", "yes", "y", "是"}, {"false", "0", "no", "n", "否"}
@@ -36,9 +37,12 @@ class Report:
         return len({row for row, _, _ in self.rejected})
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Rejection]]:
+def read_rows(
+    path: Path, workbook: WorkbookLimits = WorkbookLimits()
+) -> Iterator[tuple[int, dict[str, Any] | Rejection]]:
     """Yields (row number, row) with rows numbered as a person sees them in
-    the file (a CSV or XLSX header is row 1)."""
+    the file (a CSV or XLSX header is row 1). A workbook past ``workbook``'s
+    limits is refused (WorkbookRefused, a ValueError) before it is opened."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
         with path.open("rb") as f:
@@ -94,6 +98,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Rejection]]:
     elif suffix == ".xlsx":
         from openpyxl import load_workbook
 
+        check_workbook(path, workbook)
         sheet = load_workbook(path, read_only=True, data_only=True).active
         rows = sheet.iter_rows(values_only=True)
         header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
@@ -186,11 +191,12 @@ def publish_file(
     flush: Callable[[], None],
     ledger: Ledger,
     progress: Callable[[int], None] = lambda n: None,
+    workbook: WorkbookLimits = WorkbookLimits(),
 ) -> Report:
     report = Report()
     pending: list[tuple[int, Any, tuple[str, str, str]]] = []
     seen: dict[tuple[str, str], str] = {}
-    for n, row in read_rows(path):
+    for n, row in read_rows(path, workbook):
         progress(n)
         if isinstance(row, Rejection):
             report.rejected.extend((n, e["field"], e["message"]) for e in row.errors)

@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from domain import countyday
 from services.households.app import Households
+from services.households.names import HeadNames
 from services.households.statusview import RiskStatusView
 from services.infra import httpserver, kafka
 from services.infra.access import Accounts
@@ -38,6 +39,7 @@ class MonitorParts:
     accounts: Accounts
     uploads: Uploads
     leadership: Leadership
+    names: HeadNames | None = None
 
 
 class MonitorService:
@@ -49,6 +51,7 @@ class MonitorService:
         self.ingestor: Ingestor | None = None
         self.leadership = parts.leadership
         self.leading = threading.Event()
+        self.parts = parts
         self.households = parts.households
         self.view = parts.view
         self.accounts = parts.accounts
@@ -78,7 +81,9 @@ class MonitorService:
             )
             self.scheduler.start()
         if "ingest" in roles:
-            ingestor = self.ingestor = Ingestor(self.settings, self.households)
+            ingestor = self.ingestor = Ingestor(
+                self.settings, self.households, self.accounts, self.parts.names
+            )
             self.threads.append(
                 threading.Thread(target=self._guard(ingestor.run), name="ingest", daemon=True)
             )
@@ -106,6 +111,7 @@ class MonitorService:
                 self._ready,
                 self.uploads,
                 policies=lambda: self.projection.policies,
+                settings=self.settings,
             )
             self.server = httpserver.server(app, self.settings, self.settings.monitor_port)
             self.threads.append(threading.Thread(target=self.server.run, name="http", daemon=True))
@@ -155,6 +161,8 @@ class MonitorService:
         self.households.close()
         self.view.datastore.close()
         self.accounts.close()
+        if self.parts.names is not None:
+            self.parts.names.close()
 
     def __enter__(self) -> MonitorService:
         return self.start()

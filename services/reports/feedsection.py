@@ -11,7 +11,15 @@ from collections.abc import Callable
 from domain import countyday
 from schemas.feeds import FeedHealth
 from schemas.report import Cell, ReportSection, ReportTable
+from services.infra.senders import TOPIC
 from services.reports.sections import Provided, Provider, ReportContext
+
+
+def _name(ctx: ReportContext, source: str) -> str:
+    # Unsigned dead letters are their topic's, not a department's.
+    if source.startswith(TOPIC):
+        return f"未署名消息（{source.removeprefix(TOPIC)}）"
+    return ctx.term("source", source)
 
 
 def feeds(health: Callable[[str], FeedHealth]) -> Provider:
@@ -23,7 +31,7 @@ def feeds(health: Callable[[str], FeedHealth]) -> Provider:
             last = countyday.day(s.last_message_at).isoformat() if s.last_message_at else "-"
             rows.append(
                 [
-                    ctx.term("source", s.source), last, s.accepted, s.rejected,
+                    _name(ctx, s.source), last, s.accepted, s.rejected,
                     f"{s.rejection_rate * 100:.1f}%", reasons or "-", "是" if s.silent else "否",
                 ]
             )  # fmt: skip

@@ -189,7 +189,7 @@ def leads(case_view: Any) -> Provider:
                 tally.add(case.township, case.channel, countyday.day(case.opened_at))
         towns = _towns([t for t, _ in tally.channels])
         table = ReportTable(
-            key="leads", title="本月线索：按来源渠道（新立案件）",
+            key="leads", title="本月线索：按来源渠道（新启动识别）",
             columns=["乡镇", "合计", *(ctx.term("channel", c) for c in CHANNELS)],
             rows=_rows(ctx, towns, lambda t: [
                 sum(n for (tt, _), n in tally.channels.items() if tt == t),
@@ -199,7 +199,7 @@ def leads(case_view: Any) -> Provider:
         figures = {c: sum(n for (_, cc), n in tally.channels.items() if cc == c) for c in CHANNELS}
         return ReportSection(
             key="leads", title="线索来源", tables=[table], figures={"by_channel": figures},
-            basis="本月立案的纳入监测案件，按首条线索的渠道计。",
+            basis="本月启动的监测对象识别，按首条线索的渠道计。",
         ), []  # fmt: skip
 
     return provide
@@ -233,7 +233,7 @@ def stages(case_view: Any) -> Provider:
         return ReportSection(
             key="stages", title="办理时限", tables=[table, per_town], charts=["stages"],
             figures={"by_stage": figures},
-            basis=f"案件视图的分组计数：截至{ctx.as_of}仍在办的环节，期限早于当日的为超期。",
+            basis=f"识别和消除事项视图的分组计数：截至{ctx.as_of}仍在办的环节，期限早于当日的为超期。",
         ), [chart]  # fmt: skip
 
     return provide
@@ -299,7 +299,7 @@ def loans(risk: Any) -> Provider:
         ]
         rows.append([ctx.word("Whole county"), *ratio_cell(open_all, late_all)])
         table = ReportTable(
-            key="loans", title="扶贫小额信贷逾期率（目标：1%以下）",
+            key="loans", title="脱贫人口小额信贷逾期率（目标：1%以下）",
             columns=["乡镇", "未结清贷款（笔）", "逾期贷款（笔）", "逾期率", "低于1%"], rows=rows,
         )  # fmt: skip
         county = overdue_ratio(open_all, late_all)
@@ -308,14 +308,14 @@ def loans(risk: Any) -> Provider:
             float(overdue_ratio(sums[(t,)]["open_loans"], sums[(t,)]["overdue_loans"]) or 0)
             for t in towns
         ] + [float(county or 0)]
-        chart = charts.loans_chart(ctx.font, places, values, "扶贫小额信贷逾期率与1%控制线")
+        chart = charts.loans_chart(ctx.font, places, values, "脱贫人口小额信贷逾期率与1%控制线")
         figures = {
             "open_loans": open_all, "overdue_loans": late_all,
             "ratio": None if county is None else str(county), "limit": str(LOAN_OVERDUE_LIMIT),
             "within_limit": within_limit(county), "basis": "count",
         }  # fmt: skip
         return ReportSection(
-            key="loans", title="扶贫小额信贷", tables=[table], charts=["loans"], figures=figures,
+            key="loans", title="脱贫人口小额信贷", tables=[table], charts=["loans"], figures=figures,
             basis="方案§3(2)8：“将逾期率严格控制在1%以下”。逾期率按笔数计：逾期未结清贷款笔数÷"
             f"未结清贷款笔数（风险状态视图的合计列，截至{ctx.as_of}）。",
         ), [chart]  # fmt: skip

@@ -89,10 +89,12 @@ def _township_review(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
 def _decide(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
     approve = text_of(form, "decision") != "decline"
     category = text_of(form, "category") or None
+    declines = not approve and case.kind == "identification"
     return {
         "approve": approve,
         "reason": text_of(form, "reason"),
         "category": category if approve and case.kind == "identification" else None,
+        "reason_category": (text_of(form, "reason_category") or None) if declines else None,
     }
 
 

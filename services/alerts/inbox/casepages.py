@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from domain import countyday
 from domain.access import Permission, Principal
-from domain.case_input import CaseForbidden
+from domain.case_input import DECLINE_REASONS, CaseForbidden
+from domain.health import sees_health
 from domain.procedure import CATEGORIES
 from domain.task_input import TaskError, TaskInputError
 from domain.timeline import timeline
@@ -30,7 +31,14 @@ from services.alerts.views import reaches
 from services.cases.api import acting_stages
 from services.cases.app import Cases
 from services.cases.overview import overview
-from services.cases.views import CaseView, MonitoringView, monitoring_doc, notice_doc, visible_case
+from services.cases.views import (
+    CaseView,
+    MonitoringView,
+    monitoring_doc,
+    notice_doc,
+    record_for,
+    visible_case,
+)
 from services.infra.access import Accounts, require_area, scoped_township, scoped_village
 from services.infra.views import MAX_OFFSET
 from services.reports.api import chart_url
@@ -129,8 +137,9 @@ class _Pages:
             return_to=before,
             factors=FACTOR_CODES,
             categories=CATEGORIES,
+            decline_reasons=DECLINE_REASONS,
             notice_days=p.notice.min_days,
-            events=timeline(self.src.history(case.household_id)),
+            **_reported(who, self.src.history(case.household_id)),
         )
 
     def record(self, household_id: str, who: Principal) -> MonitoringOut:
@@ -140,7 +149,7 @@ class _Pages:
             f"no monitoring record for {household_id}",
         )  # fmt: skip
         assert record is not None
-        return monitoring_doc(record)
+        return record_for(who, monitoring_doc(record))
 
     def monitoring_page(
         self,
@@ -191,6 +200,15 @@ class _Pages:
         if what == "clearance":
             return RedirectResponse(f"/inbox/cases/{result.id}", status_code=303)
         return RedirectResponse(f"/inbox/monitoring/{household_id}?done={what}", status_code=303)
+
+
+def _reported(who: Principal, history: Sequence[Any]) -> dict[str, Any]:
+    """What the departments reported (the timeline) to a role that reads
+    health details; to any other, which departments reported, not what."""
+    events = timeline(list(history))
+    if sees_health(who):
+        return {"events": events, "sources": None}
+    return {"events": [], "sources": sorted({e.source for e in events if e.source})}
 
 
 def router(src: CaseSources) -> APIRouter:

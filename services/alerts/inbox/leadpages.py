@@ -78,7 +78,8 @@ def router(src: LeadSources) -> APIRouter:
         except TaskInputError as e:
             return form(request, who, values, Problem(e.problem, e.field, e.limit, e.message), 422)
         except CaseForbidden:
-            return form(request, who, values, Problem("outside", "village"), 403)
+            field = "household_id" if values["household_id"].strip() else "village"
+            return form(request, who, values, Problem("outside", field), 403)
         return RedirectResponse(f"/inbox/cases/{case.id}?done=lead", status_code=303)
 
     @pages.post("/contacts/{household_id}", response_class=HTMLResponse)

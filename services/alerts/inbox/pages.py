@@ -190,10 +190,11 @@ def _session_pages(pages: APIRouter, h: _Helpers, secure_cookies: bool) -> None:
             return h.render(request, "signin.html", status=401, error="token")
         inbox = who.may(Permission.READ_TASKS) or who.may(Permission.READ_CASES)
         publisher = who.may(Permission.PUBLISH)  # a department: its own feed's page
-        if not (inbox or publisher or who.may(Permission.ASSESS_POLICY)):
+        # Operators have no work lists and no household: their page is the API's.
+        operator = who.may(Permission.READ_API_SPEC)
+        if not (inbox or publisher or operator):
             return h.render(request, "signin.html", status=403, error="role")
-        # Operators have no work lists: their page is the what-if.
-        target = "/inbox" if inbox else "/inbox/feed" if publisher else "/inbox/whatif"
+        target = "/inbox" if inbox else "/inbox/feed" if publisher else "/docs"
         out = RedirectResponse(target, status_code=303)
         # HttpOnly: no script reads it; SameSite=Strict: no other site's form posts with it.
         out.set_cookie(
