@@ -253,20 +253,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
         leads=LeadFollower(alerts, cases, alerts.task_at, is_task_event),
         decided=DecidedFollower(cases, intake.contacts, partial(close_leads, alerts)),
         plan_tasks=PlanTaskFollower(cases, alerts),
-        case_followers=[
-            ViewFollower(
-                cases,
-                case_list,
-                partial(docs, cases.case, cases.repository.get, kind="case"),
-                "case_list",
-            ),
-            ViewFollower(
-                cases,
-                monitoring,
-                partial(docs, cases.case, cases.repository.get, kind="monitoring"),
-                "monitoring_list",
-            ),
-        ],  # fmt: skip
+        case_followers=case_view_followers(cases, case_list, monitoring),
         case_relay_position=open_relay_position(settings, "CaseRelay"),
         case_jobs=case_jobs,
         feeds=feeds,
@@ -276,6 +263,22 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
         staff_leads=StaffLeads(cases, intake.declarations.place_of, intake.places, clock),
         report_job=report_job,
     )
+
+
+def case_view_followers(
+    cases: Cases, case_list: CaseView, monitoring: MonitoringView
+) -> list[ViewFollower]:
+    """The followers that write the cases' two views."""
+
+    def follower(view: Any, kind: str, name: str) -> ViewFollower:
+        return ViewFollower(
+            cases, view, partial(docs, cases.case, cases.repository.get, kind=kind), name
+        )
+
+    return [
+        follower(case_list, "case", "case_list"),
+        follower(monitoring, "monitoring", "monitoring_list"),
+    ]
 
 
 def open_case_docs(case_list: CaseView) -> Iterator[CaseOut]:
