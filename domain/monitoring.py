@@ -4,7 +4,12 @@ its risk was cleared. One per household, kept after clearance with its whole
 history; a cleared household can become a lead again.
 
 The record is also what keeps one open case per household: a lead for a
-household with an open case joins that case.
+household with an open case joins that case. Cases identify and clear; help
+tasks help monitoring objects: a department's new risk for a monitoring
+object is a plan task on this record (its new factors, its township's
+deadline), done when a measure answering each new factor joins the plan or
+when staff record why none is needed; a change of category is the county's
+decision recorded here, with no new case and no notice.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.case_input import Acting, CaseForbidden, check_measure
+from domain.case_input import Acting, CaseForbidden, check_measure, stamp
 from domain.countyday import day
+from domain.procedure import CATEGORIES
 from domain.task_input import DEPARTMENT_MAX, NOTE_MAX, TaskError, TaskInputError, plain_text
+from domain.vocabulary import FACTOR_CODES
 
 MeasureState = Literal["planned", "in_progress", "done", "cancelled"]
 MEASURE_STATES: tuple[MeasureState, ...] = get_args(MeasureState)
@@ -36,6 +43,31 @@ class PlanMeasure:
     added_at: datetime
     updated_at: datetime
     changes: list[dict[str, Any]] = field(default_factory=list)
+    answers: str | None = None  # the risk factor the measure answers (none before plan tasks)
+
+
+@dataclass
+class PlanTask:
+    """A monitoring object's new risk, to be answered on its help plan by
+    its township: ``factors`` are the new ones, each answered by a measure
+    (``answered``: factor -> measure id) or the task closed with a reason."""
+
+    task_id: str
+    title: str
+    level: str
+    factors: list[str]
+    township: str | None
+    due_on: date
+    opened_at: datetime
+    state: str = "open"  # open, done (every factor answered), closed (no measure needed)
+    answered: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
 
 
 class MonitoringRecord(Aggregate):
@@ -56,6 +88,8 @@ class MonitoringRecord(Aggregate):
         self.cleared_on: date | None = None
         self.periods: list[dict[str, Any]] = []  # each monitoring period, kept after clearance
         self.plan: dict[str, PlanMeasure] = {}
+        self.plan_tasks: dict[str, PlanTask] = {}
+        self.category_changes: list[dict[str, Any]] = []
         self.updated_at = at
 
     # -- queries -------------------------------------------------------------------
@@ -66,6 +100,17 @@ class MonitoringRecord(Aggregate):
 
     def measures_done(self) -> int:
         return sum(1 for m in self.plan.values() if m.state == "done")
+
+    def open_plan_tasks(self) -> list[PlanTask]:
+        return [t for t in self.plan_tasks.values() if t.is_open]
+
+    def new_factors(self, factors: list[str], known: set[str]) -> list[str]:
+        """The factors a lead brings that neither identified the household
+        (``known``: its cases' leads) nor a measure of its plan answers; all
+        of them when none is new (a known risk back after its task closed)."""
+        answered = {m.answers for m in self.plan.values() if m.answers}
+        new = [f for f in factors if f not in known and f not in answered]
+        return new or list(factors)
 
     # -- commands ------------------------------------------------------------------
 
@@ -80,6 +125,28 @@ class MonitoringRecord(Aggregate):
         if self.open_case == case_id:
             self._case_decided(case_id=case_id, outcome=outcome, category=category, on=on, at=at)
 
+    def open_plan_task(
+        self,
+        *,
+        task_id: str,
+        title: str,
+        level: str,
+        factors: list[str],
+        due_on: date,
+        at: datetime,
+    ) -> PlanTask:
+        """A department's lead for a monitoring object with no open case: a
+        plan task for its township, never a second identification."""
+        if not self.monitored or self.open_case is not None:
+            raise TaskError("a plan task is for a monitoring object with no open case")
+        if task_id in self.plan_tasks:
+            return self.plan_tasks[task_id]
+        self._plan_task_opened(
+            task_id=task_id, title=title, level=level, factors=list(factors),
+            township=self.township, due_on=due_on, at=at,
+        )  # fmt: skip
+        return self.plan_tasks[task_id]
+
     def add_measure(
         self,
         step: Acting,
@@ -88,10 +155,13 @@ class MonitoringRecord(Aggregate):
         department: str,
         due_on: date,
         note: str = "",
+        answers: str | None = None,
     ) -> str:
         check_measure("kind", kind)
         plain_text("department", department, DEPARTMENT_MAX, least=1)
         plain_text("note", note, NOTE_MAX)
+        if answers is not None and answers not in FACTOR_CODES:
+            raise TaskInputError("answers", "unknown_factor", f"unknown factor {answers!r}")
         who, at = step.who, step.at
         if due_on < day(at):
             raise TaskInputError("due_on", "past", "a measure is due today or later")
@@ -101,9 +171,43 @@ class MonitoringRecord(Aggregate):
         measure_id = f"m{len(self.plan) + 1}"
         self._measure_added(
             measure_id=measure_id, kind=kind, department=department, due_on=due_on,
-            note=note, by=who.name, at=at,
+            note=note, by=who.name, at=at, answers=answers,
         )  # fmt: skip
+        # Saved with the measure: the plan tasks it completes (every new factor answered).
+        for task in self.open_plan_tasks():
+            if answers in task.factors and set(task.factors) <= {*task.answered, answers}:
+                self._plan_task_done(task_id=task.task_id, measure_id=measure_id, at=at)
         return measure_id
+
+    def close_plan_task(self, step: Acting, *, task_id: str, reason: str) -> None:
+        """Staff record why the new risk needs no measure."""
+        plain_text("reason", reason, NOTE_MAX, least=1)
+        self._allow(step)
+        task = self.plan_tasks.get(task_id)
+        if task is None:
+            raise TaskError(f"no plan task {task_id}")
+        if not task.is_open:
+            raise TaskError(f"cannot close the plan task: it is {task.state}")
+        self._plan_task_closed(task_id=task_id, reason=reason, **stamp(step))
+
+    def change_category(self, step: Acting, *, category: str, reason: str) -> None:
+        """The county's decision to change a monitoring object's category (by
+        the roles of the county decision): recorded here, no case, no notice."""
+        if category not in CATEGORIES:
+            raise TaskInputError("category", "unknown_category", f"one of {', '.join(CATEGORIES)}")
+        plain_text("reason", reason, NOTE_MAX, least=1)
+        who = step.who
+        if who.role.value not in step.procedure.roles("county_decision"):
+            raise CaseForbidden(f"the {who.role.value} role does not decide categories")
+        if not who.sees(self.township, self.village):
+            raise CaseForbidden("outside your area")
+        if not self.monitored:
+            raise TaskError("cannot change the category: the household is not a monitoring object")
+        if category == self.category:
+            raise TaskError(f"the category is {category} already")
+        self._category_changed(
+            category=category, before=self.category, reason=reason, on=day(step.at), **stamp(step)
+        )
 
     def update_measure(
         self,
@@ -165,11 +269,15 @@ class MonitoringRecord(Aggregate):
         note: str,
         by: str,
         at: datetime,
+        answers: str | None = None,  # a default: measures stored before it load
     ) -> None:
         self.plan[measure_id] = PlanMeasure(
             measure_id, kind, department, due_on, "planned", note, by, at, at,
-            [{"at": at, "by": by, "state": "planned", "note": note}],
+            [{"at": at, "by": by, "state": "planned", "note": note}], answers,
         )  # fmt: skip
+        for task in self.open_plan_tasks():
+            if answers in task.factors:
+                task.answered.setdefault(answers, measure_id)
         self.updated_at = at
 
     @event("MeasureUpdated")
@@ -181,4 +289,50 @@ class MonitoringRecord(Aggregate):
         if note:
             m.note = note
         m.changes.append({"at": at, "by": by, "state": state, "note": note})
+        self.updated_at = at
+
+    @event("PlanTaskOpened")
+    def _plan_task_opened(
+        self,
+        task_id: str,
+        title: str,
+        level: str,
+        factors: list[str],
+        township: str | None,
+        due_on: date,
+        at: datetime,
+    ) -> None:
+        self.plan_tasks[task_id] = PlanTask(task_id, title, level, factors, township, due_on, at)
+        self.updated_at = at
+
+    @event("PlanTaskDone")
+    def _plan_task_done(self, task_id: str, measure_id: str, at: datetime) -> None:
+        task = self.plan_tasks[task_id]
+        task.state, task.closed_at = "done", at
+        task.reason = f"answered by {measure_id}"
+        self.updated_at = at
+
+    @event("PlanTaskClosed")
+    def _plan_task_closed(
+        self, task_id: str, reason: str, by: str, role: str, at: datetime
+    ) -> None:
+        task = self.plan_tasks[task_id]
+        task.state, task.reason, task.closed_by, task.closed_at = "closed", reason, by, at
+        self.updated_at = at
+
+    @event("CategoryChanged")
+    def _category_changed(
+        self,
+        category: str,
+        before: str | None,
+        reason: str,
+        on: date,
+        by: str,
+        role: str,
+        at: datetime,
+    ) -> None:
+        self.category = category
+        self.category_changes.append(
+            {"on": on, "from": before, "to": category, "reason": reason, "by": by, "role": role}
+        )
         self.updated_at = at

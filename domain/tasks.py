@@ -95,6 +95,7 @@ class HelpTask(Aggregate):
         self.visits: list[dict[str, Any]] = []
         self.measures_given: list[dict[str, Any]] = []
         self.outcome: str | None = None
+        self.plan_factors: list[str] = []  # a plan task's new factors (kind "plan")
         self.history: list[dict[str, Any]] = [
             {"at": at, "by": "system", "what": "created", "detail": title}
         ]
@@ -114,7 +115,7 @@ class HelpTask(Aggregate):
         if not self.is_open:
             return None
         missed = []
-        if not self.visits and on > self.visit_due:
+        if self.kind != "plan" and not self.visits and on > self.visit_due:
             missed.append(self.visit_due)
         if not self.measures_given and on > self.measures_due:
             missed.append(self.measures_due)
@@ -155,6 +156,11 @@ class HelpTask(Aggregate):
         self._require_open("dismiss")
         self._dismissed(by=by, at=at, reason=reason)
 
+    def move_to_plan(self, factors: list[str], at: datetime) -> None:
+        """The household is a monitoring object: this lead is a task on its plan."""
+        if self.kind != "plan" and self.is_open:
+            self._moved_to_plan(factors=list(factors), at=at)
+
     def escalate(self, level: int, at: datetime, reason: str) -> None:
         if self.is_open and level > self.escalation:
             self._escalated(level=level, at=at, reason=reason)
@@ -193,6 +199,11 @@ class HelpTask(Aggregate):
     def _dismissed(self, by: str, at: datetime, reason: str) -> None:
         self.status, self.outcome = "dismissed", reason
         self._log(at, by, "dismissed", reason)
+
+    @event("MovedToPlan")
+    def _moved_to_plan(self, factors: list[str], at: datetime) -> None:
+        self.kind, self.plan_factors = "plan", list(factors)
+        self._log(at, "system", "moved to the help plan")
 
     @event("Escalated")
     def _escalated(self, level: int, at: datetime, reason: str) -> None:

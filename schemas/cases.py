@@ -126,6 +126,24 @@ class MeasureOut(BaseModel):
     added_at: datetime
     updated_at: datetime
     changes: list[dict[str, Any]]
+    answers: str | None = None  # the risk factor the measure answers
+
+
+class PlanTaskOut(BaseModel):
+    """A monitoring object's new risk, a task on its help plan for its township."""
+
+    task_id: str
+    title: str
+    level: str
+    factors: list[str]  # the new factors, each to be answered by a measure
+    township: str | None
+    due_on: date
+    opened_at: datetime
+    state: Literal["open", "done", "closed"]
+    answered: dict[str, str]  # factor -> the measure that answers it
+    reason: str  # why no measure is needed (closed), or which measure answered it (done)
+    closed_by: str | None
+    closed_at: datetime | None
 
 
 class MonitoringOut(BaseModel):
@@ -144,6 +162,9 @@ class MonitoringOut(BaseModel):
     plan: list[MeasureOut]
     measures_done: int
     updated_at: datetime
+    plan_tasks: list[PlanTaskOut] = Field(default_factory=list)
+    # The county's changes of category, each with its day, reason, who and role.
+    category_changes: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
     def since_month(self) -> str | None:

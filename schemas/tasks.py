@@ -38,7 +38,8 @@ class TaskOut(BaseModel):
     township: str | None
     village: str | None
     card: str | None
-    kind: Literal["help", "identify", "review"]
+    # "plan": a monitoring object's new risk, worked on its help plan.
+    kind: Literal["help", "identify", "review", "plan"]
     rule_id: str
     title: str
     source: str
@@ -59,6 +60,7 @@ class TaskOut(BaseModel):
     measures_given: list[dict[str, Any]]
     outcome: str | None
     history: list[HistoryEntry]
+    plan_factors: list[str] = Field(default_factory=list)  # a plan task's new factors
 
     @property
     def due_key(self) -> str:

@@ -39,6 +39,8 @@ CASE_PATHS = [
     "/monitoring/{household_id}/plan",
     "/monitoring/{household_id}/plan/{measure_id}",
     "/monitoring/{household_id}/clearance",
+    "/monitoring/{household_id}/tasks/{task_id}/close",
+    "/monitoring/{household_id}/category",
 ]
 REPORT_PATHS = [
     "/reports/monthly/{month}",

@@ -193,6 +193,11 @@ class Alerts(ProcessApplication):
         for attempt in range(3):
             now = self.clock()
             task = self.task(task_id)
+            if task.kind == "plan" and action in ("resolve", "dismiss"):
+                # One work list: a plan task closes with its plan task (plantasks.py).
+                raise TaskError(
+                    f"cannot {action}: a plan task is closed on the household's help plan"
+                )
             getattr(task, action)(by, now, **kwargs)
             objs: list[Any] = [task]
             if not task.is_open:

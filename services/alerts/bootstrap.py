@@ -45,6 +45,7 @@ from services.cases.decided import DecidedFollower
 from services.cases.intake import Intake, open_intake
 from services.cases.jobs import CaseJobs
 from services.cases.leads import LeadFollower
+from services.cases.plantasks import PlanTaskFollower
 from services.cases.relay import CaseRelay
 from services.cases.staffleads import StaffLeads
 from services.cases.views import (
@@ -154,6 +155,7 @@ class Parts:
     monitoring: MonitoringView
     leads: LeadFollower
     decided: DecidedFollower  # a decision's lead tasks closed, its contact erased
+    plan_tasks: PlanTaskFollower  # a monitoring object's plan tasks on their help tasks
     case_followers: list[ViewFollower]
     case_relay_position: TrackingRecorder
     case_jobs: CaseJobs
@@ -186,7 +188,8 @@ class Parts:
     def followers(self) -> list[LogRunner[Any]]:
         """Every log follower the leading process runs, relays aside."""
         return [
-            self.triggers, self.task_view, self.leads, self.decided, *self.case_followers,
+            self.triggers, self.task_view, self.leads, self.decided, self.plan_tasks,
+            *self.case_followers,
             self.feeds.counter,
             self.notices, *self.pushes.view_followers,
         ]  # fmt: skip
@@ -249,20 +252,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
         monitoring=monitoring,
         leads=LeadFollower(alerts, cases, alerts.task_at, is_task_event),
         decided=DecidedFollower(cases, intake.contacts, partial(close_leads, alerts)),
-        case_followers=[
-            ViewFollower(
-                cases,
-                case_list,
-                partial(docs, cases.case, cases.repository.get, kind="case"),
-                "case_list",
-            ),
-            ViewFollower(
-                cases,
-                monitoring,
-                partial(docs, cases.case, cases.repository.get, kind="monitoring"),
-                "monitoring_list",
-            ),
-        ],  # fmt: skip
+        plan_tasks=PlanTaskFollower(cases, alerts),
+        case_followers=case_view_followers(cases, case_list, monitoring),
         case_relay_position=open_relay_position(settings, "CaseRelay"),
         case_jobs=case_jobs,
         feeds=feeds,
@@ -272,6 +263,22 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
         staff_leads=StaffLeads(cases, intake.declarations.place_of, intake.places, clock),
         report_job=report_job,
     )
+
+
+def case_view_followers(
+    cases: Cases, case_list: CaseView, monitoring: MonitoringView
+) -> list[ViewFollower]:
+    """The followers that write the cases' two views."""
+
+    def follower(view: Any, kind: str, name: str) -> ViewFollower:
+        return ViewFollower(
+            cases, view, partial(docs, cases.case, cases.repository.get, kind=kind), name
+        )
+
+    return [
+        follower(case_list, "case", "case_list"),
+        follower(monitoring, "monitoring", "monitoring_list"),
+    ]
 
 
 def open_case_docs(case_list: CaseView) -> Iterator[CaseOut]:

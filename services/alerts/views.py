@@ -44,7 +44,7 @@ def is_task_event(note: Notification) -> bool:
 def task_doc(task: HelpTask) -> TaskOut:
     pending = []
     if task.is_open:
-        if not task.visits:
+        if not task.visits and task.kind != "plan":
             pending.append(task.visit_due)
         if not task.measures_given:
             pending.append(task.measures_due)
@@ -76,6 +76,7 @@ def task_doc(task: HelpTask) -> TaskOut:
         measures_given=task.measures_given,
         outcome=task.outcome,
         history=[HistoryEntry(**h) for h in task.history],
+        plan_factors=task.plan_factors,
     )
 
 
@@ -107,3 +108,11 @@ def reaches(view: TaskView, upstream: str, position: int, timeout: float = 5.0) 
             return False
         time.sleep(0.02)
     return True
+
+
+def open_plan_tasks(view: TaskView, who: Principal, limit: int = 200) -> list[TaskOut]:
+    """The open plan tasks of ``who``'s area (a village account's own
+    village's), deadline first: on the work list beside the cases."""
+    township = None if who.countywide else who.township
+    found = view.search(limit=limit, kind="plan", phase="open", township=township).items
+    return [t for t in found if who.village is None or t.village == who.village]

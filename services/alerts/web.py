@@ -32,6 +32,7 @@ from services.alerts.inbox import (
 )
 from services.alerts.inbox.i18n import Words
 from services.alerts.jobs import task_gauges
+from services.alerts.views import open_plan_tasks
 from services.cases.api import case_routes
 from services.cases.jobs import case_gauges
 from services.cases.leadapi import lead_routes
@@ -154,6 +155,7 @@ def inbox_pages(
             report=parts.report_job.latest if parts.report_job else lambda: None,
             standard=lambda: standard_picture(parts.risk),
             departments=lambda: sorted({d.name for d in parts.alerts.rules.departments.values()}),
+            plan_tasks=partial(open_plan_tasks, parts.tasks),
         )
     )
     report_pages = (

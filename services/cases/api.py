@@ -96,6 +96,16 @@ class MeasureIn(BaseModel):
     department: str
     due_on: date
     note: str = ""
+    answers: FactorCode | None = None  # the risk factor it answers (a plan task's)
+
+
+class PlanTaskClose(BaseModel):
+    reason: str  # why the new risk needs no measure
+
+
+class CategoryChange(BaseModel):
+    category: Category
+    reason: str
 
 
 class MeasureChange(BaseModel):
@@ -301,6 +311,8 @@ def monitoring_routes(
         )
         return visible_record(household_id, who)
 
+    plan_task_routes(app, cases, actor, visible_record)
+
     @app.post(
         "/monitoring/{household_id}/clearance",
         response_model=CaseOut,
@@ -313,3 +325,41 @@ def monitoring_routes(
         visible_record(household_id, who)
         case = translated(lambda: cases.propose_clearance(household_id, who, body.reason))
         return case_for(who, case_doc(case))
+
+
+def plan_task_routes(
+    app: FastAPI,
+    cases: Cases,
+    actor: Callable[..., Principal],
+    visible_record: Callable[[str, Principal], MonitoringOut],
+) -> None:
+    """A plan task closed with its reason; the county's change of category."""
+
+    @app.post(
+        "/monitoring/{household_id}/tasks/{task_id}/close",
+        response_model=MonitoringOut,
+        tags=["monitoring"],
+    )
+    def close_plan_task(
+        household_id: str, task_id: str, body: PlanTaskClose, who: Principal = Depends(actor)
+    ) -> MonitoringOut:
+        """A plan task closed with the reason no measure is needed."""
+        visible_record(household_id, who)
+        translated(
+            lambda: cases.plan(
+                household_id, who, "close_plan_task", task_id=task_id, reason=body.reason
+            )
+        )
+        return visible_record(household_id, who)
+
+    @app.post(
+        "/monitoring/{household_id}/category", response_model=MonitoringOut, tags=["monitoring"]
+    )
+    def change_category(
+        household_id: str, body: CategoryChange, who: Principal = Depends(actor)
+    ) -> MonitoringOut:
+        """The county's decision to change a monitoring object's category: on
+        the record, with no case and no notice."""
+        visible_record(household_id, who)
+        translated(lambda: cases.plan(household_id, who, "change_category", **body.model_dump()))
+        return visible_record(household_id, who)

@@ -2,7 +2,10 @@
 
 A lead (a department's data raising a help task, staff, a household, the
 clearance job) opens a case for its household, or joins the open one: the
-household's monitoring record keeps one open case at a time. A lead taken
+household's monitoring record keeps one open case at a time. Cases identify
+and clear; help tasks help monitoring objects: a department's lead for a
+monitoring object with no open case opens no case but a plan task on its
+record (``domain/monitoring.py``). A lead taken
 from the alerts' log is recorded with a tracking record of its notification
 in the same transaction, so it is taken exactly once whatever restarts happen.
 A decision is saved with the household's monitoring record; what it promises
@@ -26,7 +29,7 @@ from domain import countyday
 from domain.access import Principal
 from domain.case_input import Acting, CaseForbidden
 from domain.cases import Case, Lead
-from domain.monitoring import MonitoringRecord
+from domain.monitoring import MonitoringRecord, PlanTask
 from domain.procedure import CaseKind, Procedure
 from domain.task_input import NOTE_MAX, TaskError, plain_text
 from domain.workdays import WorkCalendar
@@ -46,6 +49,9 @@ ACTIONS = (
     "township_review",
     "decide",
 )
+
+
+PLAN_CHANGES = ("add_measure", "update_measure", "close_plan_task", "change_category")
 
 
 @dataclass(frozen=True)
@@ -91,22 +97,30 @@ class Cases(ProcessApplication):
         lead: Lead,
         kind: CaseKind = "identification",
         tracking: Tracking | None = None,
-    ) -> Case | None:
+        plan_due: date | None = None,
+    ) -> Case | PlanTask | None:
         """Opens a case for the household, or adds the lead to its open one;
-        None when ``tracking`` was already recorded (the lead was taken)."""
+        a department's lead (``plan_due``: when its help task wants measures)
+        for a monitoring object with no open case opens a plan task on its
+        record instead. None when ``tracking`` was already recorded (the lead
+        was taken)."""
         for attempt in range(3):
             now = self.clock()
             record = self.record(place.household_id) or MonitoringRecord(
                 place.household_id, place.township, place.village, at=now
             )
             processing = ProcessingEvent[UUID](tracking=tracking)
-            if record.open_case is not None:
-                case = self.case(record.open_case)
-                case.add_lead(lead, now)
-                processing.collect_events(case)
+            taken: Case | PlanTask
+            if plan_due is not None and record.monitored and record.open_case is None:
+                taken = self._plan_task(record, lead, plan_due, now)
+                processing.collect_events(record)
+            elif record.open_case is not None:
+                taken = self.case(record.open_case)
+                taken.add_lead(lead, now)
+                processing.collect_events(taken)
             else:
-                case = self._open(record, place, lead, kind, now)
-                processing.collect_events(record, case)
+                taken = self._open(record, place, lead, kind, now)
+                processing.collect_events(record, taken)
             try:
                 self._commit(processing)
             except IntegrityError:
@@ -118,8 +132,24 @@ class Cases(ProcessApplication):
                     raise
                 STORE_RETRIES.labels("cases").inc()
                 continue  # the record or case changed under us: take the lead again
-            return case
+            return taken
         raise AssertionError("unreachable")
+
+    def _plan_task(
+        self, record: MonitoringRecord, lead: Lead, due: date, now: datetime
+    ) -> PlanTask:
+        """The lead's new factors (those none of the household's cases was led
+        by) as a task on its plan, due when the lead's help task wants measures."""
+        known: set[str] = set()
+        for number in range(1, record.cases_opened + 1):
+            for earlier in self.case(Case.create_id(record.household_id, number)).leads:
+                known.update(earlier.get("factors") or ())
+        return record.open_plan_task(
+            task_id=str(lead["task_id"]), title=str(lead.get("title", "")),
+            level=str(lead.get("level", "")),
+            factors=record.new_factors(list(lead.get("factors") or ()), known),
+            due_on=due, at=now,
+        )  # fmt: skip
 
     def _open(
         self, record: MonitoringRecord, place: Place, lead: Lead, kind: CaseKind, now: datetime
@@ -162,6 +192,9 @@ class Cases(ProcessApplication):
             raise TaskError("cannot propose clearance: the household is not a monitoring object")
         if record.open_case is not None:
             raise TaskError("cannot propose clearance: the household has an open case")
+        if record.open_plan_tasks():
+            # A new risk not yet answered on the plan: the risk is not gone.
+            raise TaskError("cannot propose clearance: a plan task of a new risk is open")
         lead = {
             "channel": "staff" if who else "job",
             "at": self.clock(),
@@ -171,7 +204,7 @@ class Cases(ProcessApplication):
         last = self.case(Case.create_id(household_id, record.cases_opened))
         place = Place(household_id, record.township, record.village, last.card)
         case = self.take_lead(place, lead, kind="clearance")
-        assert case is not None
+        assert isinstance(case, Case)
         return case
 
     # -- steps ------------------------------------------------------------------------
@@ -199,8 +232,10 @@ class Cases(ProcessApplication):
         raise AssertionError("unreachable")
 
     def plan(self, household_id: str, who: Principal, change: str, **kwargs: Any) -> Any:
-        """Adds (``change="add_measure"``) or updates a help plan's measure."""
-        if change not in ("add_measure", "update_measure"):
+        """Adds (``change="add_measure"``) or updates a help plan's measure,
+        closes a plan task with a reason (``close_plan_task``), or records the
+        county's change of category (``change_category``)."""
+        if change not in PLAN_CHANGES:
             raise TaskError(f"unknown plan change {change!r}")
         for attempt in range(3):
             record = self.record(household_id)
@@ -215,6 +250,10 @@ class Cases(ProcessApplication):
                 continue
             return result
         raise AssertionError("unreachable")
+
+    def plan_tasks_of(self, household_id: str) -> list[PlanTask]:
+        record = self.record(household_id)
+        return list(record.plan_tasks.values()) if record else []
 
     def escalations(self, case_ids: list[UUID], on: date) -> list[Case]:
         """Open cases whose stage is past its deadline: orange from the next

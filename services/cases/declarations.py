@@ -100,7 +100,7 @@ class Declarations:
         place = self.household_of(token)
         lead = declared_lead(self.clock(), hardship, description)  # the rules, once
         case = self.cases.take_lead(place, lead)
-        assert case is not None  # no tracking: always taken
+        assert isinstance(case, Case)  # no tracking nor plan: always a case
         return case
 
     def declare_unregistered(

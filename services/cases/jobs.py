@@ -68,8 +68,8 @@ class CaseJobs:
         for doc in list(every(self.monitoring, status="monitored")):
             record = self.cases.record(doc.household_id)
             found = self.assess(doc.household_id, now)
-            if record is None or found is None:
-                continue
+            if record is None or found is None or record.open_plan_tasks():
+                continue  # an open plan task: a new risk not yet answered
             status, line = found
             if why_not_cleared(record, status, line, rule, countyday.day(now)) is None:
                 self.cases.propose_clearance(doc.household_id, None, "stable above the line")

@@ -1,5 +1,7 @@
 """Leads from the departments' data: each help task the alert rules open
-becomes a lead that opens a case for its household (or joins its open case).
+becomes a lead that opens a case for its household (or joins its open case),
+or, for a monitoring object with no open case, a task on its help plan (due
+when the help task wants its measures): it is never identified again.
 
 The follower reads the alerts' log; each lead is taken in one transaction
 with a tracking record of its task's notification, and a batch without leads
@@ -68,7 +70,10 @@ class LeadFollower(LogRunner[list[tuple[Notification, HelpTask]]]):
             if self.cases.recorder.has_tracking_id(upstream, note.id):
                 continue  # taken before a restart
             place = Place(task.household_id, task.township, task.village, task.card)
-            self.cases.take_lead(place, lead_of(task), tracking=Tracking(upstream, note.id))
+            self.cases.take_lead(
+                place, lead_of(task), tracking=Tracking(upstream, note.id),
+                plan_due=task.measures_due,
+            )  # fmt: skip
         if not work or work[-1][0].id != tracking.notification_id:
             # A batch's last notification that was not a lead: its position alone.
             self.cases.finish_job(upstream, tracking.notification_id, position=True)

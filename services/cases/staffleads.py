@@ -54,7 +54,7 @@ class StaffLeads:
         if place.card is None:
             lead["unregistered"] = True
         case = self.cases.take_lead(place, lead)
-        assert case is not None  # no tracking: always taken
+        assert isinstance(case, Case)  # no tracking nor plan: always a case
         return case
 
     def _place(

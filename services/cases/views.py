@@ -16,10 +16,10 @@ from eventsourcing.utils import get_topic
 
 from domain.access import Principal
 from domain.cases import Case
-from domain.health import HEALTH_MEASURES, sees_health
+from domain.health import HEALTH_FACTORS, HEALTH_MEASURES, sees_health
 from domain.monitoring import MonitoringRecord
 from domain.task_input import TaskError
-from schemas.cases import SHOWN, CaseOut, MeasureOut, MonitoringOut, NoticeOut
+from schemas.cases import SHOWN, CaseOut, MeasureOut, MonitoringOut, NoticeOut, PlanTaskOut
 from services.infra.access import require_area
 from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table
 
@@ -114,6 +114,8 @@ def monitoring_doc(record: MonitoringRecord) -> MonitoringOut:
         plan=[MeasureOut(**vars(m)) for m in record.plan.values()],
         measures_done=record.measures_done(),
         updated_at=record.updated_at,
+        plan_tasks=[PlanTaskOut(**vars(t)) for t in record.plan_tasks.values()],
+        category_changes=record.category_changes,
     )
 
 
@@ -175,9 +177,27 @@ def record_for(who: Principal, record: MonitoringOut) -> MonitoringOut:
     """The monitoring record as ``who`` may read it."""
     if sees_health(who):
         return record
-    plan = [m for m in record.plan if m.kind not in HEALTH_MEASURES]
+    plan = [
+        m.model_copy(update={"answers": None}) if m.answers in HEALTH_FACTORS else m
+        for m in record.plan
+        if m.kind not in HEALTH_MEASURES
+    ]
     done = sum(1 for m in plan if m.state == "done")  # as MonitoringRecord.measures_done
-    return record.model_copy(update={"plan": plan, "measures_done": done})
+    # A plan task of a health risk keeps its deadline and state, not what the risk is.
+    tasks = [
+        t.model_copy(
+            update={
+                "title": "",
+                "reason": "",  # staff's words on a health risk
+                "factors": [f for f in t.factors if f not in HEALTH_FACTORS],
+                "answered": {f: m for f, m in t.answered.items() if f not in HEALTH_FACTORS},
+            }
+        )
+        if HEALTH_FACTORS & set(t.factors)
+        else t
+        for t in record.plan_tasks
+    ]
+    return record.model_copy(update={"plan": plan, "measures_done": done, "plan_tasks": tasks})
 
 
 def visible_case(cases: Any, case_id: UUID, who: Principal) -> CaseOut:

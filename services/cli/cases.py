@@ -170,12 +170,26 @@ def cases_record(household_id: str) -> None:
         f"{f', {r.category}' if r.category else ''}, since {r.monitored_since or '-'}, "
         f"cleared {r.cleared_on or '-'}, {r.cases_opened} case(s)"
     )
+    for c in r.category_changes:
+        console.print(
+            f"{c['on']} county decision: {c['from']} -> {c['to']} ({c['by']}): {c['reason']}"
+        )
     table = Table(title="Help plan")
-    for col in ("measure", "kind", "department", "due", "state", "note"):
+    for col in ("measure", "kind", "answers", "department", "due", "state", "note"):
         table.add_column(col)
     for m in r.plan:
-        table.add_row(m.id, m.kind, m.department, str(m.due_on), m.state, m.note)
+        table.add_row(m.id, m.kind, m.answers or "-", m.department, str(m.due_on), m.state, m.note)
     console.print(table)
+    if r.plan_tasks:
+        tasks = Table(title="Plan tasks (new risks)")
+        for col in ("task", "new factors", "township", "due", "state", "answered by / reason"):
+            tasks.add_column(col)
+        for t in r.plan_tasks:
+            answer = ", ".join(t.answered.values()) if t.state == "done" else t.reason
+            tasks.add_row(
+                t.task_id, ", ".join(t.factors), t.township or "-", str(t.due_on), t.state, answer
+            )
+        console.print(tasks)
 
 
 def case_steps(household_id: str) -> list[tuple[Any, str, str]]:

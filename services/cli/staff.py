@@ -102,6 +102,9 @@ def tasks_list(
     status: str | None = typer.Option(None, help="open, acknowledged, resolved or dismissed"),
     overdue: bool = typer.Option(False, help="only open tasks past a deadline"),
     closed: bool = typer.Option(False, help="closed tasks instead of open ones"),
+    kind: str | None = typer.Option(
+        None, help="help, identify, review or plan (a monitoring object's new risk)"
+    ),
     limit: int = 50,
     offset: int = 0,
 ) -> None:
@@ -123,6 +126,7 @@ def tasks_list(
             township=township,
             status=status,
             phase=None if status else ("closed" if closed else "open"),
+            kind=kind,
         )
     table = Table(title="Help tasks")
     for col in (
@@ -173,6 +177,11 @@ def tasks_show(task_id: str) -> None:
     for f in t.factors:
         console.print(f"  - {f.reason}")
     console.print("suggested measures: " + ", ".join(t.suggested_measures))
+    if t.kind == "plan":
+        console.print(
+            f"a task on the household's help plan (new: {', '.join(t.plan_factors)}): "
+            f"see `povwatch cases record {t.household_id}`; it closes with the plan task"
+        )
     for h in t.history:
         console.print(f"  {h.at:%Y-%m-%d %H:%M} {h.by}: {h.what} {h.detail}")
 

@@ -74,6 +74,9 @@ class CaseSources:
     standard: Callable[[], Any] = lambda: None
     # The departments the rule book gives the measures to, offered on the plan's form.
     departments: Callable[[], list[str]] = lambda: []
+    # The open plan tasks (help tasks of kind "plan") an account's area holds:
+    # with its cases, the one work list.
+    plan_tasks: Callable[[Principal], list[Any]] = lambda who: []
 
 
 # -- pages -------------------------------------------------------------------------
@@ -158,8 +161,9 @@ class _Pages:
     ) -> Response:
         who = self.user(request)
         record = self.record(household_id, who)
-        plan_roles = self.src.cases.procedure.plan.roles
-        clearance_roles = self.src.cases.procedure.clearance.roles
+        p = self.src.cases.procedure
+        plan_roles, clearance_roles = p.plan.roles, p.clearance.roles
+        acts = who.may(Permission.ACT_ON_CASES)
         return self.render(
             request,
             "monitoring.html",
@@ -168,12 +172,34 @@ class _Pages:
             record=record,
             done=done,
             error=error,
-            plans=who.role.value in plan_roles and who.may(Permission.ACT_ON_CASES),
-            proposes=who.role.value in clearance_roles and who.may(Permission.ACT_ON_CASES),
+            plans=who.role.value in plan_roles and acts,
+            proposes=who.role.value in clearance_roles and acts,
+            decides=who.role.value in p.roles("county_decision") and acts,
+            factors=FACTOR_CODES,
+            categories=CATEGORIES,
             measures=MEASURES,
             states=MEASURE_STATES,
             departments=self.src.departments(),
         )
+
+    def change(
+        self, request: Request, household_id: str, what: str, call: Callable[[], Any]
+    ) -> Any:
+        """A change of the record (``call``), its refusal shown on the record's page."""
+        who = self.user(request)
+        self.record(household_id, who)
+        try:
+            result = call()
+        except TaskInputError as e:
+            return self.monitoring_page(request, household_id, error=Problem.of(e), status=422)
+        except CaseForbidden as e:
+            raise HTTPException(403, str(e)) from None
+        except TaskError as e:
+            problem = Problem("state", message=str(e))
+            return self.monitoring_page(request, household_id, error=problem, status=409)
+        if what == "clearance":
+            return RedirectResponse(f"/inbox/cases/{result.id}", status_code=303)
+        return RedirectResponse(f"/inbox/monitoring/{household_id}?done={what}", status_code=303)
 
 
 def _reported(who: Principal, history: Sequence[Any]) -> dict[str, Any]:
@@ -191,6 +217,7 @@ def router(src: CaseSources) -> APIRouter:
     _list_pages(pages, h)
     _case_pages(pages, h)
     _monitoring_pages(pages, h)
+    _plan_task_pages(pages, h)
     return pages
 
 
@@ -206,7 +233,12 @@ def _list_pages(pages: APIRouter, h: _Pages) -> None:
             village=scoped_village(who, None), stage=acting_stages(who, src.cases),
             phase="open",
         )  # fmt: skip
-        return h.render(request, "cases.html", who=who, page=found, offset=offset, limit=PAGE)
+        return h.render(
+            request, "cases.html", who=who, page=found, offset=offset, limit=PAGE,
+            # The plan tasks are on the work list of those who keep the plans.
+            plan_tasks=src.plan_tasks(who)
+            if who.role.value in src.cases.procedure.plan.roles else [],
+        )  # fmt: skip
 
     @pages.get("/cases/overview", response_class=HTMLResponse)
     def case_overview(request: Request) -> Response:
@@ -282,21 +314,7 @@ def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
     def monitoring_view(request: Request, household_id: str, done: str | None = None) -> Response:
         return h.monitoring_page(request, household_id, done=done)
 
-    def change(request: Request, household_id: str, what: str, call: Callable[[], Any]) -> Any:
-        who = h.user(request)
-        h.record(household_id, who)
-        try:
-            result = call()
-        except TaskInputError as e:
-            return h.monitoring_page(request, household_id, error=Problem.of(e), status=422)
-        except CaseForbidden as e:
-            raise HTTPException(403, str(e)) from None
-        except TaskError as e:
-            problem = Problem("state", message=str(e))
-            return h.monitoring_page(request, household_id, error=problem, status=409)
-        if what == "clearance":
-            return RedirectResponse(f"/inbox/cases/{result.id}", status_code=303)
-        return RedirectResponse(f"/inbox/monitoring/{household_id}?done={what}", status_code=303)
+    change = h.change
 
     def plan_step(request: Request, household_id: str, form: Any, measure_id: str | None) -> Any:
         who = h.user(request)
@@ -306,7 +324,7 @@ def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
                 return src.cases.plan(
                     household_id, who, "add_measure", kind=text_of(form, "kind"),
                     department=text_of(form, "department"), due_on=date_of(form, "due_on"),
-                    note=text_of(form, "note"),
+                    note=text_of(form, "note"), answers=text_of(form, "answers") or None,
                 )  # fmt: skip
             return src.cases.plan(
                 household_id, who, "update_measure", measure_id=measure_id,
@@ -337,3 +355,34 @@ def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
     async def propose_clearance(request: Request, household_id: str) -> Any:
         form = await request.form()
         return await run_in_threadpool(clearance, request, household_id, form)
+
+
+def _plan_task_pages(pages: APIRouter, h: _Pages) -> None:
+    """A plan task closed with its reason; the county's change of category."""
+    src = h.src
+
+    def record_change(request: Request, household_id: str, form: Any, what: str, **kw: Any) -> Any:
+        who = h.user(request)
+        reason = text_of(form, "reason")
+        if what == "close_plan_task":
+            kw["reason"] = reason
+        else:
+            kw.update(category=text_of(form, "category"), reason=reason)
+        return h.change(
+            request, household_id, what,
+            lambda: src.cases.plan(household_id, who, what, **kw),
+        )  # fmt: skip
+
+    @pages.post("/monitoring/{household_id}/tasks/{task_id}/close")
+    async def close_plan_task(request: Request, household_id: str, task_id: str) -> Any:
+        form = await request.form()
+        return await run_in_threadpool(
+            record_change, request, household_id, form, "close_plan_task", task_id=task_id
+        )
+
+    @pages.post("/monitoring/{household_id}/category")
+    async def change_category(request: Request, household_id: str) -> Any:
+        form = await request.form()
+        return await run_in_threadpool(
+            record_change, request, household_id, form, "change_category"
+        )
