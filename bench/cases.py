@@ -265,7 +265,7 @@ def measure(
     clients = {name: Client(port, token) for name, token in tokens.items()}
     staff_clients = {t: Client(port, token) for t, token in staff.items()}
     body = {
-        "visited_on": date.today().isoformat(), "members": 2, "labour_capable": 1,
+        "visited_on": countyday.today().isoformat(), "members": 2, "labour_capable": 1,
         "income_estimate_yuan": 6000, "hardship": ["income_below_line"], "consent": True,
         "note": "入户核实",
     }  # fmt: skip

@@ -6,6 +6,7 @@ from datetime import date
 
 from typer.testing import CliRunner
 
+from domain import countyday
 from services.cli import app
 from services.households.app import Households
 from synthetic.sample import Builder
@@ -23,7 +24,7 @@ def test_work_a_task_from_the_terminal(store_settings):
     for i, m in enumerate(
         [
             b.register("H-1", date(2025, 1, 1), "yellow", members=1, labour=1),
-            b.income("H-1", date.today(), "100.00", *YEAR),
+            b.income("H-1", countyday.today(), "100.00", *YEAR),
         ]
     ):
         feed_at(households, m, i)
@@ -122,7 +123,7 @@ def test_the_procedure_from_the_terminal(store_settings, tmp_path):
     for i, m in enumerate(
         [
             b.register("H-2", date(2025, 1, 1), "yellow", members=1, labour=1),
-            b.income("H-2", date.today(), "100.00", *YEAR),
+            b.income("H-2", countyday.today(), "100.00", *YEAR),
         ]
     ):
         feed_at(households, m, i)
@@ -134,7 +135,7 @@ def test_the_procedure_from_the_terminal(store_settings, tmp_path):
     (case,) = service.case_list.search().items
     village = Principal("li", Role.VILLAGE, "Jinlong", village="Xinquan")
     staff = Principal("wang", Role.STAFF, "Jinlong")
-    cid, today = UUID(case.case_id), date.today()
+    cid, today = UUID(case.case_id), countyday.today()
     service.cases.act(
         cid, "verify", village, visited_on=today, members=1, labour_capable=1,
         income_estimate_yuan=100, hardship=[], consent=True,

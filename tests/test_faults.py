@@ -12,12 +12,12 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
 
 import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
+from domain import countyday
 from services.alerts.rulefile import load_rules
 from services.alerts.service import AlertsService
 from services.households.app import Households
@@ -138,7 +138,7 @@ def expected_tasks(settings) -> set[str]:
 
     rules, policies = load_rules(settings.rules_file), load_policies(settings)
     households = Households(env=settings.store_env("Monitor"))
-    today = date.today()
+    today = countyday.today()
     out = set()
     for h, _ in replay(households, households.recorder.max_notification_id() or 0):
         rule = rules.match(assess(h.facts, policies.in_force(today), today))
@@ -236,7 +236,7 @@ def test_alerts_killed_during_stage_changes_loses_and_doubles_no_step(pg, tmp_pa
         def verify_all() -> None:
             for c in cases:
                 body = {
-                    "visited_on": date.today().isoformat(), "members": 2, "labour_capable": 1,
+                    "visited_on": countyday.today().isoformat(), "members": 2, "labour_capable": 1,
                     "income_estimate_yuan": 6000, "hardship": [], "consent": True,
                 }  # fmt: skip
                 for _ in range(200):  # the process may be down: try again

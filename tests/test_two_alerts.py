@@ -14,6 +14,7 @@ from uuid import UUID
 import httpx
 import pytest
 
+from domain import countyday
 from domain.access import Role
 from services.alerts.bootstrap import open_alerts
 from services.households.app import Households
@@ -45,7 +46,7 @@ def open_tasks_for(settings, n: int) -> None:
         hid = f"H-{i:04d}"
         for m in (
             b.register(hid, date(2025, 1, 1), "yellow", members=1, labour=1),
-            b.income(hid, date.today(), "100.00", *YEAR),
+            b.income(hid, countyday.today(), "100.00", *YEAR),
         ):
             feed_at(households, m, offset)
             offset += 1
