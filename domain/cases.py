@@ -21,7 +21,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.case_input import (
     Acting,
     CaseForbidden,
-    check_category,
+    check_category_fits,
     check_count,
     check_factors,
     check_on_or_before,
@@ -37,6 +37,11 @@ __all__ = ["CATEGORIES", "Case", "CaseForbidden", "Lead", "Outcome"]
 
 Lead = dict[str, Any]  # channel, at, rule_id, title, source, level, factors, task_id
 Outcome = str  # monitored, declined (identification); cleared, kept (clearance)
+# Who signed the authorisation: the head (户主), a member for the head, or a
+# proxy filling it in for a household that cannot write (it still presses
+# its fingerprint).
+SIGNERS = ("head", "member", "proxy")
+PLACE_MAX = 100  # where the signed form is kept
 # A case returned to one of these stages posts its notice again.
 BEFORE_NOTICE = frozenset({"verify", "crosscheck", "village_review", "notice"})
 OUTCOMES: dict[str, tuple[str, str]] = {
@@ -90,6 +95,8 @@ class Case(Aggregate):
         self.escalation = 0
         self.escalated_stage: Stage | None = None
         self.history: list[dict[str, Any]] = []
+        # 帮扶消除 or 自然消除, chosen where the clearance was proposed.
+        self.clearance_kind: str | None = lead.get("clearance_kind")
         self._log(at, "system", "", "opened", self.channel)
 
     # -- state ------------------------------------------------------------------
@@ -159,12 +166,55 @@ class Case(Aggregate):
         }
         self._advance(step, "verify", "verified", record)
 
+    def authorise(
+        self,
+        step: Acting,
+        *,
+        signed: bool,
+        signed_on: date | None = None,
+        signer: str = "head",
+        kept_at: str = "",
+        reason: str = "",
+    ) -> None:
+        """The household's signed authorisation of the departments' checks
+        (承诺授权书): on which day, by whom (the head, or a member or proxy
+        for them), and where the signed form is kept. A household that
+        declines ends its case with that reason: the county cannot check
+        what it is not authorised to."""
+        if signed:
+            if signed_on is None:
+                raise TaskInputError("signed_on", "missing", "the day it was signed")
+            check_on_or_before("signed_on", signed_on, day(step.at))
+            if signer not in SIGNERS:
+                raise TaskInputError("signer", "unknown_signer", f"one of {', '.join(SIGNERS)}")
+            plain_text("kept_at", kept_at, PLACE_MAX, least=1)
+        elif signed_on is not None or kept_at:
+            raise TaskInputError("signed_on", "not_here", "only a signed authorisation has a day")
+        plain_text("reason", reason, NOTE_MAX, least=0 if signed else 1)
+        who = step.who
+        if who.role.value not in step.procedure.consent.roles:
+            raise CaseForbidden(f"the {who.role.value} role does not record the authorisation")
+        if not who.sees(self.township, self.village):
+            raise CaseForbidden("outside your area")
+        self._at("crosscheck", "record the authorisation")
+        if self.records.get("consent", {}).get("signed"):
+            raise TaskError("cannot record the authorisation: it is signed")
+        self._authorised(
+            **stamp(step), signed=signed, signed_on=signed_on,
+            signer=signer if signed else "", kept_at=kept_at, reason=reason,
+        )  # fmt: skip
+        if not signed:
+            self._decided(
+                **stamp(step), outcome=OUTCOMES[self.kind][1], category=None,
+                reason=f"declined to sign the authorisation: {reason}", ended_at="crosscheck",
+            )  # fmt: skip
+
     def cross_check(self, step: Acting, *, matches: bool, differences: str = "") -> None:
         plain_text("differences", differences, NOTE_MAX, least=0 if matches else 1)
         self._allow(step, "crosscheck")
         self._at("crosscheck", "record the cross-check")
-        if not self.records.get("verify", {}).get("consent"):
-            raise TaskError("cannot cross-check: the household has not consented to the checks")
+        if not self.records.get("consent", {}).get("signed"):
+            raise TaskError("cannot cross-check: the household has not signed the authorisation")
         record = {"matches": matches, "differences": differences}
         self._advance(step, "crosscheck", "cross-checked", record)
 
@@ -185,7 +235,7 @@ class Case(Aggregate):
         check_on_or_before("held_on", held_on, day(step.at))
         check_count("attendees", attendees, 3, 500)
         if self.kind == "identification" and agreed:
-            check_category("category", category)
+            check_category_fits("category", category, self.card)
         elif category is not None:
             raise TaskInputError(
                 "category", "not_here", "only an agreed identification proposes one"
@@ -269,7 +319,7 @@ class Case(Aggregate):
         work in. Refusing needs the reason given back."""
         plain_text("reason", reason, NOTE_MAX, least=0 if approve else 1)
         if self.kind == "identification" and approve:
-            check_category("category", category)
+            check_category_fits("category", category, self.card)
         elif category is not None:
             raise TaskInputError("category", "not_here", "only an identification has a category")
         self._allow(step, "county_decision")
@@ -370,11 +420,38 @@ class Case(Aggregate):
             self.notice, self.objections = None, []
         self._enter(to, day(at), due, assumed)
 
+    @event("Authorised")
+    def _authorised(
+        self,
+        by: str,
+        role: str,
+        at: datetime,
+        signed: bool,
+        signed_on: date | None,
+        signer: str,
+        kept_at: str,
+        reason: str,
+    ) -> None:
+        record = {"signed": signed, "signed_on": signed_on, "signer": signer, "kept_at": kept_at}
+        self.records["consent"] = dict(record, reason=reason, by=by, at=at)
+        self._log(
+            at, by, role, "authorised" if signed else "declined to authorise", summary(record)
+        )
+
     @event("Decided")
     def _decided(
-        self, by: str, role: str, at: datetime, outcome: str, category: str | None, reason: str
+        self,
+        by: str,
+        role: str,
+        at: datetime,
+        outcome: str,
+        category: str | None,
+        reason: str,
+        ended_at: str = "county_decision",
     ) -> None:
-        self.records["county_decision"] = {"outcome": outcome, "reason": reason, "by": by, "at": at}
+        """``ended_at``: the stage the case ended at (the county's decision,
+        or the cross-check when the household declined to authorise it)."""
+        self.records[ended_at] = {"outcome": outcome, "reason": reason, "by": by, "at": at}
         self.outcome, self.reason = outcome, reason
         if category is not None:
             self.category = category

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from domain import countyday
 from domain.access import Permission, Principal, Role
 from domain.case_input import CaseForbidden
-from domain.procedure import Category, Stage
+from domain.procedure import Category, ClearanceKind, Stage
 from domain.task_input import TaskError, TaskInputError
 from domain.vocabulary import FactorCode, Measure
 from schemas.cases import CaseOut, CasePage, MonitoringOut, NoticeOut
@@ -46,6 +46,14 @@ class Verify(BaseModel):
     hardship: list[FactorCode] = []
     consent: bool
     note: str = ""
+
+
+class Authorisation(BaseModel):
+    signed: bool
+    signed_on: date | None = None
+    signer: Literal["head", "member", "proxy"] = "head"
+    kept_at: str = ""
+    reason: str = ""
 
 
 class CrossCheck(BaseModel):
@@ -101,6 +109,7 @@ class MeasureChange(BaseModel):
 
 class ClearanceIn(BaseModel):
     reason: str
+    kind: ClearanceKind = "helped"  # 帮扶消除; "natural": 自然消除
 
 
 def translated(call: Callable[[], Any]) -> Any:
@@ -195,6 +204,10 @@ def stage_routes(app: FastAPI, cases: Cases, actor: Callable[..., Principal]) ->
     @app.post("/cases/{case_id}/verification", response_model=CaseOut, tags=["cases"])
     def verify(case_id: UUID, body: Verify, who: Principal = Depends(actor)) -> CaseOut:
         return act(case_id, who, "verify", **body.model_dump())
+
+    @app.post("/cases/{case_id}/authorisation", response_model=CaseOut, tags=["cases"])
+    def authorise(case_id: UUID, body: Authorisation, who: Principal = Depends(actor)) -> CaseOut:
+        return act(case_id, who, "authorise", **body.model_dump())
 
     @app.post("/cases/{case_id}/crosscheck", response_model=CaseOut, tags=["cases"])
     def cross_check(case_id: UUID, body: CrossCheck, who: Principal = Depends(actor)) -> CaseOut:
@@ -303,5 +316,7 @@ def monitoring_routes(
         household_id: str, body: ClearanceIn, who: Principal = Depends(actor)
     ) -> CaseOut:
         visible_record(household_id, who)
-        case = translated(lambda: cases.propose_clearance(household_id, who, body.reason))
+        case = translated(
+            lambda: cases.propose_clearance(household_id, who, body.reason, body.kind)
+        )
         return case_doc(case)

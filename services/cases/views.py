@@ -81,6 +81,7 @@ def case_doc(case: Case) -> CaseOut:
         shown=SHOWN[case.escalation],  # type: ignore[arg-type]
         proposal=case.proposal,
         category=case.category,  # type: ignore[arg-type]
+        clearance_kind=case.clearance_kind,  # type: ignore[arg-type]
         notice=case.notice,
         objections=case.objections,
         records=case.records,
@@ -123,6 +124,7 @@ def notice_doc(case: CaseOut) -> NoticeOut:
         village=case.village,
         household_id=case.household_id,
         category=case.category,
+        clearance_kind=case.clearance_kind,
         starts_on=case.notice["starts_on"],
         ends_on=case.notice["ends_on"],
         posted_by_role=next(
