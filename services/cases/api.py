@@ -19,13 +19,16 @@ from pydantic import BaseModel
 from domain import countyday
 from domain.access import Permission, Principal, Role
 from domain.case_input import CaseForbidden
-from domain.procedure import Category, ClearanceKind, Stage
+from domain.procedure import CaseKind, Category, ClearanceKind, Stage
 from domain.task_input import TaskError, TaskInputError
 from domain.vocabulary import FactorCode, Measure
 from schemas.cases import CaseOut, CasePage, MonitoringOut, NoticeOut
 from services.alerts.api import refused
+from services.cases.announcement import ANNOUNCED, Announced, announced
 from services.cases.app import Cases
+from services.cases.jobs import every
 from services.cases.overview import Overview, overview
+from services.cases.printer import Printer
 from services.cases.views import (
     CaseView,
     MonitoringView,
@@ -129,7 +132,10 @@ def acting_stages(who: Principal, cases: Cases) -> list[str] | None:
     if who.role is Role.COUNTY:
         return None
     p = cases.procedure
-    return [s for s in p.stages if who.role.value in p.roles(s)]  # type: ignore[misc]
+    stages = [s for s in p.stages if who.role.value in p.roles(s)]
+    if who.role.value in p.consent.roles and "crosscheck" not in stages:
+        stages.insert(1, "crosscheck")  # the household's authorisation, before the check
+    return stages  # type: ignore[return-value]
 
 
 def case_routes(
@@ -139,7 +145,7 @@ def case_routes(
     monitoring: MonitoringView,
     clock: Callable[[], datetime],
     current: Callable[..., Principal],
-    notice_pdf: Callable[[NoticeOut], bytes],
+    printer: Printer,
 ) -> None:
     reader = allowed(current, Permission.READ_CASES)
     actor = allowed(current, Permission.ACT_ON_CASES)
@@ -185,14 +191,57 @@ def case_routes(
     @app.get("/cases/{case_id}/notice.pdf", tags=["cases"], response_class=Response)
     def get_notice_pdf(case_id: UUID, who: Principal = Depends(reader)) -> Response:
         notice = translated(lambda: notice_doc(visible_case(cases, case_id, who)))
-        return Response(
-            notice_pdf(notice),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="notice-{case_id}.pdf"'},
-        )
+        return pdf_response(printer.notice(notice), f"notice-{case_id}.pdf")
+
+    @app.get("/cases/{case_id}/authorisation.pdf", tags=["cases"], response_class=Response)
+    def get_authorisation_pdf(case_id: UUID, who: Principal = Depends(reader)) -> Response:
+        case = visible_case(cases, case_id, who)
+        return pdf_response(printer.authorisation(case), f"authorisation-{case_id}.pdf")
+
+    @app.get("/announcements.pdf", tags=["cases"], response_class=Response)
+    def get_announcement(
+        township: str,
+        village: str,
+        kind: CaseKind = "identification",
+        first: date | None = Query(None, alias="from", description="default: the month's first"),
+        last: date | None = Query(None, alias="to", description="default: today"),
+        who: Principal = Depends(reader),
+    ) -> Response:
+        """The results announcement (结果公告) of a village's decisions."""
+        today = countyday.day(clock())
+        township = scoped_township(who, township) or township
+        village = scoped_village(who, village) or village
+        rows = village_results(view, township, village, kind, first, last, today)
+        data = printer.announcement(township, village, kind, rows, today)
+        return pdf_response(data, f"announcement-{kind}-{today.isoformat()}.pdf")
 
     stage_routes(app, cases, actor)
     monitoring_routes(app, cases, monitoring, reader, actor)
+
+
+def pdf_response(data: bytes, name: str) -> Response:
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+def village_results(
+    view: CaseView,
+    township: str,
+    village: str,
+    kind: str,
+    first: date | None,
+    last: date | None,
+    today: date,
+) -> list[Announced]:
+    """A village's approved decisions of ``kind`` from ``first`` (the month's
+    first day) to ``last`` (today)."""
+    first, last = first or today.replace(day=1), last or today
+    status = ANNOUNCED[kind]
+    closed = every(view, township=township, village=village, kind=kind, status=status)
+    return announced(closed, kind, first, last)
 
 
 def stage_routes(app: FastAPI, cases: Cases, actor: Callable[..., Principal]) -> None:

@@ -48,6 +48,17 @@ def _verify(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
     }
 
 
+def _authorise(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
+    signed = text_of(form, "signed") != "no"
+    return {
+        "signed": signed,
+        "signed_on": date_of(form, "signed_on") if signed else None,
+        "signer": text_of(form, "signer") or "head",
+        "kept_at": text_of(form, "kept_at") if signed else "",
+        "reason": text_of(form, "reason"),
+    }
+
+
 def _cross_check(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
     return {"matches": _yes(form, "matches"), "differences": text_of(form, "differences")}
 
@@ -100,6 +111,7 @@ Reader = Callable[[Any, CaseOut, Cases], dict[str, Any]]
 # Form path -> (the case command, how its form reads).
 ACTIONS: dict[str, tuple[str, Reader]] = {
     "verification": ("verify", _verify),
+    "authorisation": ("authorise", _authorise),
     "crosscheck": ("cross_check", _cross_check),
     "village-review": ("village_review", _village_review),
     "notice": ("post_notice", _post_notice),
