@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from fpdf import FontFace
@@ -44,7 +44,8 @@ def announced(cases: Iterable[CaseOut], kind: str, first: date, last: date) -> l
         decision = case.records.get("county_decision")
         if case.kind != kind or case.status != ANNOUNCED[kind] or decision is None:
             continue
-        on = countyday.day(decision["at"])
+        at = decision["at"]  # a datetime, or its ISO text in a stored document
+        on = countyday.day(datetime.fromisoformat(at) if isinstance(at, str) else at)
         if not first <= on <= last:
             continue
         if kind == "identification":
