@@ -115,7 +115,8 @@ def through_to_decline(alerts, case_id: str) -> None:
         cid, "verify", village, visited_on=today, members=3, labour_capable=2,
         income_estimate_yuan=15000, hardship=[], consent=True,
     )  # fmt: skip
-    cases.act(cid, "cross_check", staff, matches=True)
+    cases.act(cid, "authorise", staff, signed=True, signed_on=today, kept_at="村委会")
+    cases.act(cid, "cross_check", Principal("xu", Role.COUNTY), matches=True)
     cases.act(
         cid, "village_review", village, held_on=today, attendees=11, agreed=False,
         note="评议认为收入稳定",
