@@ -133,7 +133,6 @@ def test_the_procedure_from_the_terminal(store_settings, tmp_path):
     service.catch_up()
     (case,) = service.case_list.search().items
     village = Principal("li", Role.VILLAGE, "Jinlong", village="Xinquan")
-    staff = Principal("wang", Role.STAFF, "Jinlong")
     cid, today = UUID(case.case_id), date.today()
     service.cases.act(
         cid, "verify", village, visited_on=today, members=1, labour_capable=1,

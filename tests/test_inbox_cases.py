@@ -202,7 +202,7 @@ def test_township_staff_land_on_their_cases_and_a_task_links_to_its_case(site):
 
 def test_an_objection_during_the_notice_needs_its_handling_said(site, clock):  # noqa: F811
     browser, case, _ = site
-    li, wang, cid = browser("li"), browser("wang"), case.case_id
+    li, cid = browser("li"), case.case_id
     li.post(f"/inbox/cases/{cid}/verification", data=verification())
     li.post(f"/inbox/cases/{cid}/authorisation", data=SIGNED)
     browser("county").post(f"/inbox/cases/{cid}/crosscheck", data={"matches": "yes"})
