@@ -21,6 +21,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.case_input import (
     Acting,
     CaseForbidden,
+    check_measure,
     check_category_fits,
     check_count,
     check_factors,
@@ -30,7 +31,7 @@ from domain.case_input import (
 )
 from domain.countyday import day
 from domain.procedure import CATEGORIES, CaseKind, Stage
-from domain.task_input import NOTE_MAX, TaskError, TaskInputError, plain_text
+from domain.task_input import DEPARTMENT_MAX, NOTE_MAX, TaskError, TaskInputError, plain_text
 from domain.workdays import Due
 
 __all__ = ["CATEGORIES", "Case", "CaseForbidden", "Lead", "Outcome"]
@@ -42,6 +43,9 @@ Outcome = str  # monitored, declined (identification); cleared, kept (clearance)
 # its fingerprint).
 SIGNERS = ("head", "member", "proxy")
 PLACE_MAX = 100  # where the signed form is kept
+# Sudden severe hardship (突发严重困难): a major illness's cost, a disaster or
+# an accident's loss. Its case may take the green channel (先帮后认).
+SUDDEN_FACTORS = frozenset({"medical_cost_high", "disaster_loss"})
 # A case returned to one of these stages posts its notice again.
 BEFORE_NOTICE = frozenset({"verify", "crosscheck", "village_review", "notice"})
 OUTCOMES: dict[str, tuple[str, str]] = {
@@ -97,6 +101,7 @@ class Case(Aggregate):
         self.history: list[dict[str, Any]] = []
         # 帮扶消除 or 自然消除, chosen where the clearance was proposed.
         self.clearance_kind: str | None = lead.get("clearance_kind")
+        self.helped_first: list[dict[str, Any]] = []  # 绿色通道: help before the decision
         self._log(at, "system", "", "opened", self.channel)
 
     # -- state ------------------------------------------------------------------
@@ -104,6 +109,13 @@ class Case(Aggregate):
     @property
     def is_open(self) -> bool:
         return self.outcome is None
+
+    @property
+    def sudden(self) -> bool:
+        """A lead or the visit found sudden severe hardship."""
+        found = {f for lead in self.leads for f in lead.get("factors", ())}
+        found |= set(self.records.get("verify", {}).get("hardship", ()))
+        return bool(found & SUDDEN_FACTORS)
 
     def overdue_since(self, on: date) -> date | None:
         """The stage's deadline when it has passed on ``on``."""
@@ -208,6 +220,34 @@ class Case(Aggregate):
                 **stamp(step), outcome=OUTCOMES[self.kind][1], category=None,
                 reason=f"declined to sign the authorisation: {reason}", ended_at="crosscheck",
             )  # fmt: skip
+
+    def help_first(
+        self, step: Acting, *, kind: str, department: str, due_on: date, note: str = ""
+    ) -> None:
+        """绿色通道 (先帮后认): a help measure given to a household in sudden
+        severe hardship before the county decides, marked on the case (and
+        pushed to the township). Only while an identification is open."""
+        check_measure("kind", kind)
+        plain_text("department", department, DEPARTMENT_MAX, least=1)
+        plain_text("note", note, NOTE_MAX)
+        if due_on < day(step.at):
+            raise TaskInputError("due_on", "past", "a measure is due today or later")
+        who = step.who
+        if who.role.value not in step.procedure.green_channel.roles:
+            raise CaseForbidden(f"the {who.role.value} role does not give help first")
+        if not who.sees(self.township, self.village):
+            raise CaseForbidden("outside your area")
+        if not self.is_open or self.kind != "identification":
+            raise TaskError("cannot help first: only before an identification's decision")
+        if not self.sudden:
+            raise TaskError(
+                "cannot help first: the green channel is for sudden severe hardship"
+                " (a major illness, a disaster or an accident)"
+            )
+        self._helped_first(
+            **stamp(step), measure_id=f"g{len(self.helped_first) + 1}", kind=kind,
+            department=department, due_on=due_on, note=note,
+        )  # fmt: skip
 
     def cross_check(self, step: Acting, *, matches: bool, differences: str = "") -> None:
         plain_text("differences", differences, NOTE_MAX, least=0 if matches else 1)
@@ -419,6 +459,24 @@ class Case(Aggregate):
         if to in BEFORE_NOTICE:
             self.notice, self.objections = None, []
         self._enter(to, day(at), due, assumed)
+
+    @event("HelpedFirst")
+    def _helped_first(
+        self,
+        by: str,
+        role: str,
+        at: datetime,
+        measure_id: str,
+        kind: str,
+        department: str,
+        due_on: date,
+        note: str,
+    ) -> None:
+        self.helped_first.append(
+            {"id": measure_id, "kind": kind, "department": department, "due_on": due_on,
+             "note": note, "by": by, "at": at}
+        )  # fmt: skip
+        self._log(at, by, role, "helped first", f"{kind}（{department}）")
 
     @event("Authorised")
     def _authorised(

@@ -98,16 +98,21 @@ class Notice(_Strict):
     source: str = Field(min_length=1)
 
 
-class Consent(_Strict):
-    """The household's signed authorisation (承诺授权书): who records it."""
+class Duty(_Strict):
+    """A step beside the stages and who takes it: the household's signed
+    authorisation (承诺授权书), help given before the decision (绿色通道)."""
 
     roles: list[ActingRole] = Field(min_length=1)
     source: str = Field(min_length=1)
 
 
-DEFAULT_CONSENT = Consent(
+DEFAULT_CONSENT = Duty(
     roles=["village", "staff"],
     source="national practice: the household signs the authorisation at the home visit",
+)
+DEFAULT_GREEN_CHANNEL = Duty(
+    roles=["staff"],
+    source="national practice: for sudden severe hardship, help first, identify after (先帮后认)",
 )
 
 
@@ -163,7 +168,8 @@ class Procedure(_Strict):
     kinds: dict[CaseKind, Annotated[list[Stage], AfterValidator(_in_order)]]
     decision_within: Span
     decision_source: str = Field(min_length=1)
-    consent: Consent = DEFAULT_CONSENT
+    consent: Duty = DEFAULT_CONSENT
+    green_channel: Duty = DEFAULT_GREEN_CHANNEL
     notice: Notice
     plan: Plan
     clearance: Clearance

@@ -415,3 +415,45 @@ def test_a_natural_clearance_by_the_village_and_the_results_announced(world, peo
     cleared = li.get("/announcements.pdf", params={**query, "kind": "clearance"})
     text = _text(cleared.content)
     assert "风险消除结果公告" in text and "自然消除" in text
+
+
+def test_help_first_for_a_sudden_hardship_is_on_the_case_the_ledger_and_a_push(
+    world,  # noqa: F811
+    people,
+    clock,  # noqa: F811
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from services.notify.messages import line
+    from services.notify.notices import news
+
+    service, w = world
+    w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
+    cid = one_case(service).case_id
+    due = (clock.now.date() + timedelta(days=7)).isoformat()
+    measure = {"kind": "relief_fund", "department": "县应急管理局", "due_on": due}
+    # An income lead is no sudden hardship: no green channel.
+    refused = people["wang"].post(f"/cases/{cid}/help-first", json=measure)
+    assert refused.status_code == 409 and "sudden severe hardship" in refused.text
+    # The home visit finds the flood's damage: sudden severe hardship.
+    visit = {**verification(clock.now.date()), "hardship": ["disaster_loss"]}
+    ok(people["li"].post(f"/cases/{cid}/verification", json=visit))
+    assert people["li"].post(f"/cases/{cid}/help-first", json=measure).status_code == 403
+    case = ok(people["wang"].post(f"/cases/{cid}/help-first", json=measure))
+    assert case["stage"] == "crosscheck" and case["help_first"][0]["kind"] == "relief_fund"
+    assert case["history"][-1]["what"] == "helped first"
+    service.catch_up()
+    response = people["county"].get("/ledgers/cases.xlsx")
+    wb = load_workbook(BytesIO(response.content))
+    (row,) = [list(r) for r in wb[T].iter_rows(min_row=2, values_only=True)]
+    assert row[0] == "H" and row[-1] == "先帮后认（1项）"
+    # The township hears of it: the push names the help, nothing personal.
+    pushed = news(service.cases.case(_u(cid)), "HelpedFirst", clock.now, service.cases.procedure)
+    assert pushed is not None and pushed.topic == "help_first" and "staff" in pushed.roles
+    assert line(pushed, lambda kind, code: code) == f"{V} H 绿色通道先帮后认：relief_fund"
+    medical = {**measure, "kind": "medical_aid", "department": "县医保局"}
+    ok(people["wang"].post(f"/cases/{cid}/help-first", json=medical))
+    pushed = news(service.cases.case(_u(cid)), "HelpedFirst", clock.now, service.cases.procedure)
+    assert pushed is not None and pushed.detail == ""  # a health condition's help, unnamed

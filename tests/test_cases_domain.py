@@ -384,3 +384,30 @@ def test_the_category_fits_the_household(card, fits, unfit) -> None:
         assert decision.value.field == "category"
         case.decide(act(APPROVER, at), approve=True, category=category)
         assert case.category == category
+
+
+def test_help_first_only_for_sudden_severe_hardship_before_the_decision() -> None:
+    case = opened()
+    due = T0.date() + timedelta(days=10)
+    with pytest.raises(TaskError, match="sudden severe hardship"):
+        case.help_first(act(STAFF), kind="relief_fund", department="县应急管理局", due_on=due)
+    sudden = opened()
+    sudden.add_lead({"channel": "department", "at": T0, "factors": ["disaster_loss"]}, T0)
+    with pytest.raises(CaseForbidden):
+        sudden.help_first(act(VILLAGER), kind="relief_fund", department="县应急管理局", due_on=due)
+    with pytest.raises(TaskInputError) as bad:
+        sudden.help_first(act(STAFF), kind="cash", department="县应急管理局", due_on=due)
+    assert bad.value.field == "kind"
+    sudden.help_first(act(STAFF), kind="relief_fund", department="县应急管理局", due_on=due)
+    sudden.help_first(act(STAFF), kind="housing_repair", department="县住建局", due_on=due)
+    assert [m["id"] for m in sudden.helped_first] == ["g1", "g2"]
+    assert sudden.history[-1]["what"] == "helped first" and sudden.stage == "verify"
+    # The visit's finding counts too: a major illness's cost found at home.
+    case.verify(
+        act(VILLAGER), visited_on=T0.date(), members=4, labour_capable=2,
+        income_estimate_yuan=8000, hardship=["medical_cost_high"], consent=True,
+    )  # fmt: skip
+    case.help_first(act(STAFF), kind="medical_aid", department="县医保局", due_on=due)
+    case.authorise(act(VILLAGER), signed=False, reason="不愿授权")
+    with pytest.raises(TaskError, match="before an identification's decision"):
+        case.help_first(act(STAFF), kind="relief_fund", department="县应急管理局", due_on=due)

@@ -233,3 +233,15 @@ def test_a_household_that_declines_in_the_inbox_ends_its_case(site):
     r = li.post(f"/inbox/cases/{cid}/authorisation", data={"signed": "no", "reason": "户主不同意"})
     assert r.status_code == 200 and "不纳入监测" in r.text and "农户拒绝签订承诺授权书" in r.text
     assert 'id="actions"' not in r.text  # closed: no next step
+
+
+def test_township_staff_help_first_in_the_inbox_for_a_sudden_hardship(site):
+    browser, case, _ = site
+    li, wang, cid = browser("li"), browser("wang"), case.case_id
+    assert 'id="help-first-form"' not in wang.get(f"/inbox/cases/{cid}").text  # no sudden hardship
+    li.post(f"/inbox/cases/{cid}/verification", data=verification(hardship=["disaster_loss"]))
+    assert 'id="help-first-form"' not in li.get(f"/inbox/cases/{cid}").text  # the township's
+    help_first = {"kind": "relief_fund", "department": "县应急管理局", "due_on": "2026-06-10"}
+    r = wang.post(f"/inbox/cases/{cid}/help-first", data=help_first)
+    assert r.status_code == 200 and "绿色通道" in r.text and "防贫救助基金" in r.text
+    assert "县应急管理局" in li.get(f"/inbox/cases/{cid}").text  # the village sees it too

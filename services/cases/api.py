@@ -258,6 +258,11 @@ def stage_routes(app: FastAPI, cases: Cases, actor: Callable[..., Principal]) ->
     def authorise(case_id: UUID, body: Authorisation, who: Principal = Depends(actor)) -> CaseOut:
         return act(case_id, who, "authorise", **body.model_dump())
 
+    @app.post("/cases/{case_id}/help-first", response_model=CaseOut, tags=["cases"])
+    def help_first(case_id: UUID, body: MeasureIn, who: Principal = Depends(actor)) -> CaseOut:
+        """绿色通道 (先帮后认): help for sudden severe hardship before the decision."""
+        return act(case_id, who, "help_first", **body.model_dump())
+
     @app.post("/cases/{case_id}/crosscheck", response_model=CaseOut, tags=["cases"])
     def cross_check(case_id: UUID, body: CrossCheck, who: Principal = Depends(actor)) -> CaseOut:
         return act(case_id, who, "cross_check", **body.model_dump())

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 ACTIONS = (
     "verify",
     "authorise",
+    "help_first",
     "cross_check",
     "village_review",
     "post_notice",

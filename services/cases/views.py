@@ -82,6 +82,7 @@ def case_doc(case: Case) -> CaseOut:
         proposal=case.proposal,
         category=case.category,  # type: ignore[arg-type]
         clearance_kind=case.clearance_kind,  # type: ignore[arg-type]
+        help_first=case.helped_first,
         notice=case.notice,
         objections=case.objections,
         records=case.records,

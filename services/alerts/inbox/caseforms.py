@@ -59,6 +59,15 @@ def _authorise(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
     }
 
 
+def _help_first(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
+    return {
+        "kind": text_of(form, "kind"),
+        "department": text_of(form, "department"),
+        "due_on": date_of(form, "due_on"),
+        "note": text_of(form, "note"),
+    }
+
+
 def _cross_check(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
     return {"matches": _yes(form, "matches"), "differences": text_of(form, "differences")}
 
@@ -112,6 +121,7 @@ Reader = Callable[[Any, CaseOut, Cases], dict[str, Any]]
 ACTIONS: dict[str, tuple[str, Reader]] = {
     "verification": ("verify", _verify),
     "authorisation": ("authorise", _authorise),
+    "help-first": ("help_first", _help_first),
     "crosscheck": ("cross_check", _cross_check),
     "village-review": ("village_review", _village_review),
     "notice": ("post_notice", _post_notice),

@@ -121,7 +121,15 @@ class _Pages:
         who = self.user(request)
         case = self.case(case_id, who)
         p = self.src.cases.procedure
-        stages = self.src.cases.case(UUID(case.case_id)).stages
+        aggregate = self.src.cases.case(UUID(case.case_id))
+        stages = aggregate.stages
+        helps_first = (
+            case.phase == "open"
+            and case.kind == "identification"
+            and aggregate.sudden
+            and who.may(Permission.ACT_ON_CASES)
+            and who.role.value in p.green_channel.roles
+        )
         before = stages[: stages.index("township_review")] if "township_review" in stages else []
         return self.render(
             request,
@@ -132,6 +140,8 @@ class _Pages:
             done=done,
             error=error,
             forms=self.forms(who, case),
+            helps_first=helps_first,
+            measures=MEASURES,
             stages=stages,
             return_to=before,
             factors=FACTOR_CODES,
