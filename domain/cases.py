@@ -21,10 +21,10 @@ from eventsourcing.domain import Aggregate, event
 from domain.case_input import (
     Acting,
     CaseForbidden,
-    check_measure,
     check_category_fits,
     check_count,
     check_factors,
+    check_measure,
     check_on_or_before,
     stamp,
     summary,
