@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain.case_input import (
     Acting,
@@ -24,28 +24,19 @@ from domain.case_input import (
     check_category_fits,
     check_count,
     check_factors,
-    check_measure,
     check_on_or_before,
     stamp,
     summary,
 )
+from domain.casesteps import SIGNERS, SUDDEN_FACTORS, CaseSteps, Lead
 from domain.countyday import day
 from domain.procedure import CATEGORIES, CaseKind, Stage
-from domain.task_input import DEPARTMENT_MAX, NOTE_MAX, TaskError, TaskInputError, plain_text
+from domain.task_input import NOTE_MAX, TaskError, TaskInputError, plain_text
 from domain.workdays import Due
 
-__all__ = ["CATEGORIES", "Case", "CaseForbidden", "Lead", "Outcome"]
+__all__ = ["CATEGORIES", "SIGNERS", "SUDDEN_FACTORS", "Case", "CaseForbidden", "Lead", "Outcome"]
 
-Lead = dict[str, Any]  # channel, at, rule_id, title, source, level, factors, task_id
 Outcome = str  # monitored, declined (identification); cleared, kept (clearance)
-# Who signed the authorisation: the head (户主), a member for the head, or a
-# proxy filling it in for a household that cannot write (it still presses
-# its fingerprint).
-SIGNERS = ("head", "member", "proxy")
-PLACE_MAX = 100  # where the signed form is kept
-# Sudden severe hardship (突发严重困难): a major illness's cost, a disaster or
-# an accident's loss. Its case may take the green channel (先帮后认).
-SUDDEN_FACTORS = frozenset({"medical_cost_high", "disaster_loss"})
 # A case returned to one of these stages posts its notice again.
 BEFORE_NOTICE = frozenset({"verify", "crosscheck", "village_review", "notice"})
 OUTCOMES: dict[str, tuple[str, str]] = {
@@ -55,7 +46,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
 }
 
 
-class Case(Aggregate):
+class Case(CaseSteps):
     @staticmethod
     def create_id(household_id: str, number: int) -> UUID:
         return uuid5(NAMESPACE_URL, f"/povwatch/cases/{household_id}/{number}")
@@ -106,17 +97,6 @@ class Case(Aggregate):
 
     # -- state ------------------------------------------------------------------
 
-    @property
-    def is_open(self) -> bool:
-        return self.outcome is None
-
-    @property
-    def sudden(self) -> bool:
-        """A lead or the visit found sudden severe hardship."""
-        found = {f for lead in self.leads for f in lead.get("factors", ())}
-        found |= set(self.records.get("verify", {}).get("hardship", ()))
-        return bool(found & SUDDEN_FACTORS)
-
     def overdue_since(self, on: date) -> date | None:
         """The stage's deadline when it has passed on ``on``."""
         if self.is_open and on > self.stage_due:
@@ -131,11 +111,11 @@ class Case(Aggregate):
         if not who.sees(self.township, self.village):
             raise CaseForbidden("outside your area")
 
-    def _at(self, stage: Stage, action: str) -> None:
-        if not self.is_open:
-            raise TaskError(f"cannot {action}: the case is {self.outcome}")
-        if self.stage != stage:
-            raise TaskError(f"cannot {action}: the case is at {self.stage}")
+    def _decline(self, step: Acting, reason: str) -> None:
+        self._decided(
+            **stamp(step), outcome=OUTCOMES[self.kind][1], category=None,
+            reason=reason, ended_at="crosscheck",
+        )  # fmt: skip
 
     def _next(self, stage: Stage, step: Acting) -> Due:
         return step.procedure.stages[stage].due.after(day(step.at), step.calendar)
@@ -177,77 +157,6 @@ class Case(Aggregate):
             "note": note,
         }
         self._advance(step, "verify", "verified", record)
-
-    def authorise(
-        self,
-        step: Acting,
-        *,
-        signed: bool,
-        signed_on: date | None = None,
-        signer: str = "head",
-        kept_at: str = "",
-        reason: str = "",
-    ) -> None:
-        """The household's signed authorisation of the departments' checks
-        (承诺授权书): on which day, by whom (the head, or a member or proxy
-        for them), and where the signed form is kept. A household that
-        declines ends its case with that reason: the county cannot check
-        what it is not authorised to."""
-        if signed:
-            if signed_on is None:
-                raise TaskInputError("signed_on", "missing", "the day it was signed")
-            check_on_or_before("signed_on", signed_on, day(step.at))
-            if signer not in SIGNERS:
-                raise TaskInputError("signer", "unknown_signer", f"one of {', '.join(SIGNERS)}")
-            plain_text("kept_at", kept_at, PLACE_MAX, least=1)
-        elif signed_on is not None or kept_at:
-            raise TaskInputError("signed_on", "not_here", "only a signed authorisation has a day")
-        plain_text("reason", reason, NOTE_MAX, least=0 if signed else 1)
-        who = step.who
-        if who.role.value not in step.procedure.consent.roles:
-            raise CaseForbidden(f"the {who.role.value} role does not record the authorisation")
-        if not who.sees(self.township, self.village):
-            raise CaseForbidden("outside your area")
-        self._at("crosscheck", "record the authorisation")
-        if self.records.get("consent", {}).get("signed"):
-            raise TaskError("cannot record the authorisation: it is signed")
-        self._authorised(
-            **stamp(step), signed=signed, signed_on=signed_on,
-            signer=signer if signed else "", kept_at=kept_at, reason=reason,
-        )  # fmt: skip
-        if not signed:
-            self._decided(
-                **stamp(step), outcome=OUTCOMES[self.kind][1], category=None,
-                reason=f"declined to sign the authorisation: {reason}", ended_at="crosscheck",
-            )  # fmt: skip
-
-    def help_first(
-        self, step: Acting, *, kind: str, department: str, due_on: date, note: str = ""
-    ) -> None:
-        """绿色通道 (先帮后认): a help measure given to a household in sudden
-        severe hardship before the county decides, marked on the case (and
-        pushed to the township). Only while an identification is open."""
-        check_measure("kind", kind)
-        plain_text("department", department, DEPARTMENT_MAX, least=1)
-        plain_text("note", note, NOTE_MAX)
-        if due_on < day(step.at):
-            raise TaskInputError("due_on", "past", "a measure is due today or later")
-        who = step.who
-        if who.role.value not in step.procedure.green_channel.roles:
-            raise CaseForbidden(f"the {who.role.value} role does not give help first")
-        if not who.sees(self.township, self.village):
-            raise CaseForbidden("outside your area")
-        if not self.is_open or self.kind != "identification":
-            raise TaskError("cannot help first: only before an identification's decision")
-        if not self.sudden:
-            raise TaskError(
-                "cannot help first: the green channel is for sudden severe hardship"
-                " (a major illness, a disaster or an accident)"
-            )
-        self._helped_first(
-            **stamp(step), measure_id=f"g{len(self.helped_first) + 1}", kind=kind,
-            department=department, due_on=due_on, note=note,
-        )  # fmt: skip
 
     def cross_check(self, step: Acting, *, matches: bool, differences: str = "") -> None:
         plain_text("differences", differences, NOTE_MAX, least=0 if matches else 1)
@@ -400,12 +309,6 @@ class Case(Aggregate):
 
     # -- events: they only change state ---------------------------------------------
 
-    def _log(self, at: datetime, by: str, role: str, what: str, detail: str = "") -> None:
-        self.history.append(
-            {"at": at, "by": by, "role": role, "stage": self.stage, "what": what, "detail": detail}
-        )
-        self.updated_at = at
-
     def _enter(self, stage: Stage, started: date, due: date, assumed: bool) -> None:
         self.stage, self.stage_started = stage, started
         self.stage_due, self.due_assumed = due, assumed
@@ -459,42 +362,6 @@ class Case(Aggregate):
         if to in BEFORE_NOTICE:
             self.notice, self.objections = None, []
         self._enter(to, day(at), due, assumed)
-
-    @event("HelpedFirst")
-    def _helped_first(
-        self,
-        by: str,
-        role: str,
-        at: datetime,
-        measure_id: str,
-        kind: str,
-        department: str,
-        due_on: date,
-        note: str,
-    ) -> None:
-        self.helped_first.append(
-            {"id": measure_id, "kind": kind, "department": department, "due_on": due_on,
-             "note": note, "by": by, "at": at}
-        )  # fmt: skip
-        self._log(at, by, role, "helped first", f"{kind}（{department}）")
-
-    @event("Authorised")
-    def _authorised(
-        self,
-        by: str,
-        role: str,
-        at: datetime,
-        signed: bool,
-        signed_on: date | None,
-        signer: str,
-        kept_at: str,
-        reason: str,
-    ) -> None:
-        record = {"signed": signed, "signed_on": signed_on, "signer": signer, "kept_at": kept_at}
-        self.records["consent"] = dict(record, reason=reason, by=by, at=at)
-        self._log(
-            at, by, role, "authorised" if signed else "declined to authorise", summary(record)
-        )
 
     @event("Decided")
     def _decided(

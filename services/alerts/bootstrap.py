@@ -187,15 +187,11 @@ class Parts:
         ]  # fmt: skip
 
 
-def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Parts:
-    countyday.use(settings.county_zone)
-    households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
-    alerts = open_alerts(settings, clock)
-    tasks = open_task_view(settings)
-    risk = settings.open_store(lambda: open_risk_view(settings), "the risk status view")
-    cases = open_cases(settings, clock)
-    case_list, monitoring = open_case_views(settings)
-    intake = open_intake(settings, cases, risk, clock)
+def assessor(
+    households: Households, alerts: Alerts, cases: Cases
+) -> Callable[[str, datetime], Assessed | None]:
+    """A household's risk now, its income over the procedure's stable months
+    (clearance) and the line in force: what the clearance job reads."""
 
     def assess(household_id: str, now: datetime) -> Assessed | None:
         sheet = households.household(household_id)
@@ -207,7 +203,20 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
         stable = recent_per_capita(sheet.facts, policy, on, months)
         return Assessed(alerts.assess(sheet, on), stable, policy.poverty_line_yuan)
 
-    case_jobs = CaseJobs(cases, case_list, monitoring, assess, clock)
+    return assess
+
+
+def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Parts:
+    countyday.use(settings.county_zone)
+    households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
+    alerts = open_alerts(settings, clock)
+    tasks = open_task_view(settings)
+    risk = settings.open_store(lambda: open_risk_view(settings), "the risk status view")
+    cases = open_cases(settings, clock)
+    case_list, monitoring = open_case_views(settings)
+    intake = open_intake(settings, cases, risk, clock)
+
+    case_jobs = CaseJobs(cases, case_list, monitoring, assessor(households, alerts, cases), clock)
     words = Words("zh")  # the report is written in Chinese, whoever reads it
     feeds = feed_parts(settings, households)
 
