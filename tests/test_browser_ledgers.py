@@ -87,7 +87,7 @@ def test_the_county_office_and_township_staff_download_their_ledgers(chromium, c
     name, (sheets, rows) = downloaded(office, office.locator("#ledger-monitoring"))
     assert name == f"监测对象台账_全县_{clock().date().isoformat()}.xlsx"
     assert sheets == ["全县汇总", T]
-    assert rows["全县汇总"] == [[T, 1, 0, 1, 0], ["全县", 1, 0, 1, 0]]
+    assert rows["全县汇总"] == [[T, 1, 1, 0, 0], ["全县", 1, 1, 0, 0]]
     ((hid, town, village, category, since, *_),) = rows[T]
     assert (hid, town, village, category) == ("H-7", T, V, "脱贫不稳定户")
     assert since.date() == clock().date()

@@ -457,3 +457,12 @@ def test_help_first_for_a_sudden_hardship_is_on_the_case_the_ledger_and_a_push(
     ok(people["wang"].post(f"/cases/{cid}/help-first", json=medical))
     pushed = news(service.cases.case(_u(cid)), "HelpedFirst", clock.now, service.cases.procedure)
     assert pushed is not None and pushed.detail == ""  # a health condition's help, unnamed
+
+
+def test_an_announcement_for_a_place_no_page_can_print_is_refused(people):
+    county = people["county"]
+    for bad in ("\x1f", "", "村\x00", "🏠村"):
+        r = county.get("/announcements.pdf", params={"township": T, "village": bad})
+        assert r.status_code == 422, (bad, r.status_code)
+    r = county.get("/announcements.pdf", params={"township": T, "village": V, "kind": "clearance"})
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")  # none yet: 本期无

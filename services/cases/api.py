@@ -200,8 +200,8 @@ def case_routes(
 
     @app.get("/announcements.pdf", tags=["cases"], response_class=Response)
     def get_announcement(
-        township: str,
-        village: str,
+        township: str = Query(max_length=100, pattern=PLACE),
+        village: str = Query(max_length=100, pattern=PLACE),
         kind: CaseKind = "identification",
         first: date | None = Query(None, alias="from", description="default: the month's first"),
         last: date | None = Query(None, alias="to", description="default: today"),
@@ -217,6 +217,11 @@ def case_routes(
 
     stage_routes(app, cases, actor)
     monitoring_routes(app, cases, monitoring, reader, actor)
+
+
+# A place named on a printed page: Chinese, Latin letters, digits, a few
+# marks (what a township's or village's name holds, in glyphs the font has).
+PLACE = r"^[A-Za-z0-9\u4e00-\u9fff·（）() -]+$"
 
 
 def pdf_response(data: bytes, name: str) -> Response:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -27,7 +27,7 @@ from schemas.cases import CaseOut, MonitoringOut
 from services.alerts.inbox.caseforms import ACTIONS, date_of, text_of
 from services.alerts.inbox.pages import Problem, page, signed_in_page
 from services.alerts.views import reaches
-from services.cases.api import acting_stages, village_results
+from services.cases.api import PLACE, acting_stages, village_results
 from services.cases.app import Cases
 from services.cases.overview import overview
 from services.cases.printer import Printer
@@ -256,7 +256,10 @@ def _case_pages(pages: APIRouter, h: _Pages) -> None:
 
     @pages.get("/announcements.pdf")
     def announcement_file(
-        request: Request, township: str, village: str, kind: CaseKind = "identification"
+        request: Request,
+        township: str = Query(max_length=100, pattern=PLACE),
+        village: str = Query(max_length=100, pattern=PLACE),
+        kind: CaseKind = "identification",
     ) -> Response:
         who = h.user(request)
         township = scoped_township(who, township) or township
