@@ -6,6 +6,7 @@ from datetime import date
 
 from typer.testing import CliRunner
 
+from domain import countyday
 from services.cli import app
 from services.households.app import Households
 from synthetic.sample import Builder
@@ -133,7 +134,9 @@ def test_the_procedure_from_the_terminal(store_settings, tmp_path):
     service.catch_up()
     (case,) = service.case_list.search().items
     village = Principal("li", Role.VILLAGE, "Jinlong", village="Xinquan")
-    cid, today = UUID(case.case_id), date.today()
+    # The county's day: the steps' dates are checked against it (after 16:00
+    # UTC the county is already on the next day).
+    cid, today = UUID(case.case_id), countyday.day(countyday.now())
     service.cases.act(
         cid, "verify", village, visited_on=today, members=1, labour_capable=1,
         income_estimate_yuan=100, hardship=[], consent=True,
