@@ -411,3 +411,29 @@ def test_help_first_only_for_sudden_severe_hardship_before_the_decision() -> Non
     case.authorise(act(VILLAGER), signed=False, reason="不愿授权")
     with pytest.raises(TaskError, match="before an identification's decision"):
         case.help_first(act(STAFF), kind="relief_fund", department="县应急管理局", due_on=due)
+
+
+def test_the_stable_income_is_read_over_the_procedure_files_months() -> None:
+    from domain.facts import Facts, Income
+    from domain.incomes import recent_per_capita
+    from services.infra.policyfile import load_policies
+    from services.infra.settings import Settings
+
+    on = date(2026, 9, 1)
+    policy = load_policies(Settings()).in_force(on)
+    # 1,000 a month until June, then 300 a month: the last 3 months are low.
+    months = [(date(2026, m, 1), date(2026, m + 1, 1) - timedelta(1)) for m in range(1, 9)]
+    facts = Facts(
+        code="HH-1", members=1,
+        incomes=[Income(Decimal(1000 if m[0].month < 6 else 300), *m, "wage") for m in months],
+    )  # fmt: skip
+    assert recent_per_capita(facts, policy, on, 3) == Decimal("3600.00")  # 300 x 12
+    six = recent_per_capita(facts, policy, on, 6)
+    assert six is not None and six > Decimal(3600)
+    assert recent_per_capita(Facts(code="HH-2", members=1), policy, on, 6) is None
+    rule = PROCEDURE.clearance.model_copy(update={"stable_months": 3})
+    record = monitored_record(date(2026, 1, 5))
+    low = recent_per_capita(facts, policy, on, rule.stable_months)
+    assert "3 months" in (
+        why_not_cleared(record, status(), low, Decimal(3000) + 1000, rule, on) or ""
+    )
