@@ -360,6 +360,8 @@ def test_the_category_must_fit_the_household(world, people, clock):  # noqa: F81
     li, today = people["li"], clock.now.date()
     ok(li.post(f"/cases/{cid}/verification", json=verification(today)))
     ok(li.post(f"/cases/{cid}/authorisation", json=signed(today)))
+    # The cases view follows the authorisation (an event of the case's steps).
+    assert one_case(service).records["consent"]["kept_at"] == "村委会档案室"
     ok(people["county"].post(f"/cases/{cid}/crosscheck", json={"matches": True}))
     review = {"held_on": today.isoformat(), "attendees": 9, "agreed": True}
     # A household registered as out of poverty (yellow) is no 边缘易致贫户.

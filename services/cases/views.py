@@ -12,6 +12,7 @@ from eventsourcing.utils import get_topic
 
 from domain.access import Principal
 from domain.cases import Case
+from domain.casesteps import CaseSteps
 from domain.monitoring import MonitoringRecord
 from domain.task_input import TaskError
 from schemas.cases import SHOWN, CaseOut, MeasureOut, MonitoringOut, NoticeOut
@@ -35,7 +36,8 @@ MONITORING = Table(
     model=MonitoringOut,
     order="household_id",
 )
-CASE_TOPIC = get_topic(Case) + "."
+# A case's events: Case's own and those of the steps it is built on.
+CASE_TOPICS = (get_topic(Case) + ".", get_topic(CaseSteps) + ".")
 RECORD_TOPIC = get_topic(MonitoringRecord) + "."
 
 
@@ -136,7 +138,7 @@ def notice_doc(case: CaseOut) -> NoticeOut:
 
 
 def is_case_event(note: Notification) -> bool:
-    return note.topic.startswith(CASE_TOPIC)
+    return note.topic.startswith(CASE_TOPICS)
 
 
 def is_record_event(note: Notification) -> bool:
