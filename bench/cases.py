@@ -34,6 +34,7 @@ from bench.common import ROOT, Run, log, peak_rss_mb, stop
 from bench.measures import end_to_end
 from domain import countyday
 from domain.access import Principal, Role
+from domain.vocabulary import OUT_OF_POVERTY_CARDS
 from services.alerts.bootstrap import open_alerts, open_cases
 from services.cases.app import Cases, Place
 from services.infra.access import open_accounts
@@ -109,6 +110,16 @@ class Clock:
         return self.now
 
 
+def fitting(category: str, card: str | None) -> str:
+    """``category``, or the one that fits the household (domain.case_input)."""
+    out = card in OUT_OF_POVERTY_CARDS
+    if category == "unstable" and not out:
+        return "marginal"
+    if category == "marginal" and out:
+        return "unstable"
+    return category
+
+
 def advance(cases: Cases, clock: Clock, case_id: UUID, place: Place, to: str, d0: date) -> None:
     """Takes an opened case through its stages up to ``to``, each on its day."""
     village = Principal(f"village-{place.township}-{place.village}", Role.VILLAGE,
@@ -118,18 +129,21 @@ def advance(cases: Cases, clock: Clock, case_id: UUID, place: Place, to: str, d0
             "visited_on": d0, "members": 3, "labour_capable": 1, "income_estimate_yuan": 6500,
             "hardship": ["income_below_line"], "consent": True, "note": "",
         }),
-        (1, "cross_check", village, {"matches": True}),
+        (1, "authorise", village, {
+            "signed": True, "signed_on": d0 + timedelta(days=1), "kept_at": "村委会",
+        }),
+        (1, "cross_check", Principal("county", Role.COUNTY), {"matches": True}),
         (2, "village_review", village, {
             "held_on": d0 + timedelta(days=2), "attendees": 15, "agreed": True,
-            "category": "unstable",
+            "category": fitting("unstable", place.card),
         }),
         (2, "post_notice", village, {"starts_on": d0 + timedelta(days=2), "days": 5}),
         (7, "close_notice", village, {}),
         (8, "township_review", Principal(f"reviewer-{place.township}", Role.REVIEWER,
                                          township=place.township), {"approve": True}),
     ]  # fmt: skip
-    reached = {"verify": 0, "crosscheck": 1, "village_review": 2, "notice": 4,
-               "township_review": 5, "county_decision": 6}[to]  # fmt: skip
+    reached = {"verify": 0, "crosscheck": 1, "village_review": 3, "notice": 5,
+               "township_review": 6, "county_decision": 7}[to]  # fmt: skip
     for day, action, who, kwargs in steps[:reached]:
         clock.on(d0 + timedelta(days=day), 10)
         cases.act(case_id, action, who, **kwargs)

@@ -32,7 +32,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench.cases import Clock, advance
+from bench.cases import Clock, advance, fitting
 from bench.common import ROOT, Run, log
 from domain import countyday
 from domain.access import Principal, Role
@@ -74,7 +74,7 @@ def real_objects(cases: Cases, clock: Clock, count: int, today: date) -> None:
         assert case is not None
         advance(cases, clock, case.id, p, "county_decision", d0)
         clock.on(d0 + timedelta(days=9), 10)
-        category = CATEGORIES[i % 3]
+        category = fitting(CATEGORIES[i % 3], p.card)
         cases.act(case.id, "decide", approver, approve=True, category=category, reason="")
         staff = Principal(f"staff-{p.township}", Role.STAFF, township=p.township)
         for k in range(2 + i % 2):

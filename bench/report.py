@@ -51,8 +51,8 @@ def decide(run: Run, opened: list[cases.Opened]) -> int:
     try:
         for i, o in enumerate(c for c in opened if c.stage == "county_decision"):
             clock.now = datetime.now(UTC) - timedelta(hours=1)
-            store.act(o.case_id, "decide", approver, approve=True,
-                      category=CATEGORIES[i % len(CATEGORIES)])  # fmt: skip
+            category = cases.fitting(CATEGORIES[i % len(CATEGORIES)], store.case(o.case_id).card)
+            store.act(o.case_id, "decide", approver, approve=True, category=category)
             staff = Principal(f"staff-{o.township}", Role.STAFF, township=o.township)
             hid = store.case(o.case_id).household_id
             due = countyday.day(clock.now) + timedelta(days=30)

@@ -9,9 +9,9 @@ from datetime import date, datetime
 from typing import Any, Literal, get_args
 
 from domain.access import Principal
-from domain.procedure import CATEGORIES, Procedure
+from domain.procedure import CATEGORIES, CLEARANCE_KINDS, Procedure
 from domain.task_input import TaskError, TaskInputError
-from domain.vocabulary import FACTOR_CODES, MEASURES
+from domain.vocabulary import FACTOR_CODES, MEASURES, OUT_OF_POVERTY_CARDS
 from domain.workdays import WorkCalendar
 
 # Why the county declines to make a household a monitoring object, in the
@@ -79,6 +79,26 @@ def check_decline_reason(declines: bool, value: str | None) -> None:
         )
     if not declines and value is not None:
         raise TaskInputError("reason_category", "not_here", "only a declined identification")
+
+
+def check_category_fits(name: str, category: str | None, card: str | None) -> None:
+    """脱贫不稳定户 only for a household registered as out of poverty,
+    边缘易致贫户 only for one that is not, 突发严重困难户 for either."""
+    check_category(name, category)
+    out_of_poverty = card in OUT_OF_POVERTY_CARDS
+    if category == "unstable" and not out_of_poverty:
+        raise TaskInputError(
+            name, "category_unfit", "unstable is for a household registered as out of poverty"
+        )
+    if category == "marginal" and out_of_poverty:
+        raise TaskInputError(
+            name, "category_unfit", "marginal is for a household not registered as out of poverty"
+        )
+
+
+def check_clearance_kind(name: str, kind: str) -> None:
+    if kind not in CLEARANCE_KINDS:
+        raise TaskInputError(name, "unknown_kind", f"one of {', '.join(CLEARANCE_KINDS)}")
 
 
 def check_factors(name: str, codes: Sequence[str]) -> None:

@@ -16,12 +16,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain.case_input import (
     Acting,
     CaseForbidden,
-    check_category,
+    check_category_fits,
     check_count,
     check_decline_reason,
     check_factors,
@@ -29,14 +29,14 @@ from domain.case_input import (
     stamp,
     summary,
 )
+from domain.casesteps import SIGNERS, SUDDEN_FACTORS, CaseSteps, Lead
 from domain.countyday import day
 from domain.procedure import CATEGORIES, CaseKind, Stage
 from domain.task_input import NOTE_MAX, TaskError, TaskInputError, plain_text
 from domain.workdays import Due
 
-__all__ = ["CATEGORIES", "Case", "CaseForbidden", "Lead", "Outcome"]
+__all__ = ["CATEGORIES", "SIGNERS", "SUDDEN_FACTORS", "Case", "CaseForbidden", "Lead", "Outcome"]
 
-Lead = dict[str, Any]  # channel, at, rule_id, title, source, level, factors, task_id
 Outcome = str  # monitored, declined (identification); cleared, kept (clearance)
 # A case returned to one of these stages posts its notice again.
 BEFORE_NOTICE = frozenset({"verify", "crosscheck", "village_review", "notice"})
@@ -47,7 +47,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
 }
 
 
-class Case(Aggregate):
+class Case(CaseSteps):
     reason_category: str | None = None  # a declined identification's (none decided before)
 
     @staticmethod
@@ -93,13 +93,12 @@ class Case(Aggregate):
         self.escalation = 0
         self.escalated_stage: Stage | None = None
         self.history: list[dict[str, Any]] = []
+        # 帮扶消除 or 自然消除, chosen where the clearance was proposed.
+        self.clearance_kind: str | None = lead.get("clearance_kind")
+        self.helped_first: list[dict[str, Any]] = []  # 绿色通道: help before the decision
         self._log(at, "system", "", "opened", self.channel)
 
     # -- state ------------------------------------------------------------------
-
-    @property
-    def is_open(self) -> bool:
-        return self.outcome is None
 
     def overdue_since(self, on: date) -> date | None:
         """The stage's deadline when it has passed on ``on``."""
@@ -115,11 +114,11 @@ class Case(Aggregate):
         if not who.sees(self.township, self.village):
             raise CaseForbidden("outside your area")
 
-    def _at(self, stage: Stage, action: str) -> None:
-        if not self.is_open:
-            raise TaskError(f"cannot {action}: the case is {self.outcome}")
-        if self.stage != stage:
-            raise TaskError(f"cannot {action}: the case is at {self.stage}")
+    def _decline(self, step: Acting, reason: str) -> None:
+        self._decided(
+            **stamp(step), outcome=OUTCOMES[self.kind][1], category=None,
+            reason=reason, ended_at="crosscheck",
+        )  # fmt: skip
 
     def _next(self, stage: Stage, step: Acting) -> Due:
         return step.procedure.stages[stage].due.after(day(step.at), step.calendar)
@@ -166,8 +165,8 @@ class Case(Aggregate):
         plain_text("differences", differences, NOTE_MAX, least=0 if matches else 1)
         self._allow(step, "crosscheck")
         self._at("crosscheck", "record the cross-check")
-        if not self.records.get("verify", {}).get("consent"):
-            raise TaskError("cannot cross-check: the household has not consented to the checks")
+        if not self.records.get("consent", {}).get("signed"):
+            raise TaskError("cannot cross-check: the household has not signed the authorisation")
         record = {"matches": matches, "differences": differences}
         self._advance(step, "crosscheck", "cross-checked", record)
 
@@ -188,7 +187,7 @@ class Case(Aggregate):
         check_on_or_before("held_on", held_on, day(step.at))
         check_count("attendees", attendees, 3, 500)
         if self.kind == "identification" and agreed:
-            check_category("category", category)
+            check_category_fits("category", category, self.card)
         elif category is not None:
             raise TaskInputError(
                 "category", "not_here", "only an agreed identification proposes one"
@@ -274,7 +273,7 @@ class Case(Aggregate):
         identification, its category too (the household sees only that)."""
         plain_text("reason", reason, NOTE_MAX, least=0 if approve else 1)
         if self.kind == "identification" and approve:
-            check_category("category", category)
+            check_category_fits("category", category, self.card)
         elif category is not None:
             raise TaskInputError("category", "not_here", "only an identification has a category")
         check_decline_reason(self.kind == "identification" and not approve, reason_category)
@@ -315,12 +314,6 @@ class Case(Aggregate):
         )  # fmt: skip
 
     # -- events: they only change state ---------------------------------------------
-
-    def _log(self, at: datetime, by: str, role: str, what: str, detail: str = "") -> None:
-        self.history.append(
-            {"at": at, "by": by, "role": role, "stage": self.stage, "what": what, "detail": detail}
-        )
-        self.updated_at = at
 
     def _enter(self, stage: Stage, started: date, due: date, assumed: bool) -> None:
         self.stage, self.stage_started = stage, started
@@ -380,9 +373,12 @@ class Case(Aggregate):
     def _decided(
         self, by: str, role: str, at: datetime, outcome: str, category: str | None, reason: str,
         reason_category: str | None = None,  # absent from decisions recorded before it
+        ended_at: str = "county_decision",
     ) -> None:  # fmt: skip
+        """``ended_at``: the stage the case ended at (the county's decision,
+        or the cross-check when the household declined to authorise it)."""
         record = {"outcome": outcome, "reason": reason, "by": by, "at": at}
-        self.records["county_decision"] = record | (
+        self.records[ended_at] = record | (
             {"reason_category": reason_category} if reason_category else {}
         )
         self.outcome, self.reason = outcome, reason

@@ -119,3 +119,16 @@ def standard_incomes(
         money(previous / heads[1]) if previous is not None else None,
         money(half * 2 / heads[2]) if half is not None else None,
     )
+
+
+def recent_per_capita(facts: Facts, policy: Policy, on: date, months: int) -> Decimal | None:
+    """The per-capita income of the last ``months`` before ``on``, annualised
+    (clearance's stable period, the procedure file's ``stable_months``);
+    None when no report falls in it."""
+    window = ((months_before(on, months), on),)
+    totals = window_incomes(facts.incomes, window)
+    if facts.assistance or facts.member_changes:
+        per = standard_incomes(facts, policy, window * 3, totals * 3, True).per_capita
+    else:
+        per = None if totals[0] is None else totals[0] / max(facts.members, 1)
+    return None if per is None else money(per * 12 / months)

@@ -29,6 +29,7 @@ Topic = Literal[
     "overdue",  # a stage is past its deadline
     "escalated",  # an overdue stage escalated to the county office
     "decided",  # the county's decision
+    "help_first",  # 绿色通道: help given before the decision (先帮后认)
 ]
 TOPICS: tuple[Topic, ...] = get_args(Topic)
 # Conditions, pushed again while they hold; the others are pushed once.

@@ -11,7 +11,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from domain.workdays import Due, Official, WorkCalendar
 
@@ -34,6 +42,10 @@ Category = Literal["unstable", "marginal", "sudden"]
 # 脱贫不稳定户, 边缘易致贫户, 突发严重困难户: the national mechanism's three kinds.
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 
+ClearanceKind = Literal["helped", "natural"]
+# 帮扶消除 (the risk removed by help: a measure done), 自然消除 (gone by itself).
+CLEARANCE_KINDS: tuple[ClearanceKind, ...] = get_args(ClearanceKind)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -50,6 +62,23 @@ class Span(_Strict):
         if (self.working_days is None) == (self.days is None):
             raise ValueError("give either working_days or days")
         return self
+
+    def most(self, unit: Literal["working_days", "days"]) -> int:
+        """The longest this span can take in ``unit`` over an ordinary week
+        (Monday to Friday): n working days may take n + 2 days per started
+        week; d calendar days may hold 5 working days per week."""
+        if unit == "working_days":
+            if self.working_days is not None:
+                return self.working_days
+            assert self.days is not None
+            return 5 * (self.days // 7) + min(self.days % 7, 5)
+        if self.days is not None:
+            return self.days
+        assert self.working_days is not None
+        return self.working_days + 2 * -(-self.working_days // 5)
+
+    def unit(self) -> Literal["working_days", "days"]:
+        return "working_days" if self.working_days is not None else "days"
 
     def after(self, start: date, calendar: WorkCalendar) -> Due:
         if self.working_days is not None:
@@ -76,6 +105,24 @@ class Notice(_Strict):
     # office's, never a person's) and the national hotline.
     offices: dict[str, OfficePhone] = Field(default_factory=dict)
     hotline: OfficePhone | None = "12317"
+
+
+class Duty(_Strict):
+    """A step beside the stages and who takes it: the household's signed
+    authorisation (承诺授权书), help given before the decision (绿色通道)."""
+
+    roles: list[ActingRole] = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+DEFAULT_CONSENT = Duty(
+    roles=["village", "staff"],
+    source="national practice: the household signs the authorisation at the home visit",
+)
+DEFAULT_GREEN_CHANNEL = Duty(
+    roles=["staff"],
+    source="national practice: for sudden severe hardship, help first, identify after (先帮后认)",
+)
 
 
 class Plan(_Strict):
@@ -130,6 +177,8 @@ class Procedure(_Strict):
     kinds: dict[CaseKind, Annotated[list[Stage], AfterValidator(_in_order)]]
     decision_within: Span
     decision_source: str = Field(min_length=1)
+    consent: Duty = DEFAULT_CONSENT
+    green_channel: Duty = DEFAULT_GREEN_CHANNEL
     notice: Notice
     plan: Plan
     clearance: Clearance
@@ -151,6 +200,28 @@ class Procedure(_Strict):
         if missing:
             raise ValueError(f"list the stages of every kind; missing {sorted(missing)}")
         return kinds
+
+    @field_validator("decision_within")
+    @classmethod
+    def _stages_fit(cls, limit: Span, info: ValidationInfo) -> Span:
+        """A case that meets every stage's deadline meets the decision's
+        limit: each kind's allowances, added up over an ordinary week, fit
+        in it (a holiday can still push a case past; escalation shows it)."""
+        stages, kinds = info.data.get("stages"), info.data.get("kinds")
+        if stages is None or kinds is None:
+            return limit  # refused at their own lines
+        unit = limit.unit()
+        most = limit.most(unit)
+        for kind, order in kinds.items():
+            total = sum(stages[s].due.most(unit) for s in order if s in stages)
+            if total > most:
+                spans = " + ".join(f"{s} {stages[s].due.most(unit)}" for s in order)
+                words = unit.replace("_", " ")
+                raise ValueError(
+                    f"the {kind} stages can take {spans} = {total} {words},"
+                    f" beyond the limit of {most}"
+                )
+        return limit
 
     def order(self, kind: CaseKind) -> list[Stage]:
         return list(self.kinds[kind])

@@ -20,6 +20,8 @@ CARDS: tuple[Card, ...] = get_args(Card)
 # Red, yellow and green households are in the poverty registry; blue ones are
 # marginal households outside it (plan §3(1)).
 REGISTERED_CARDS: tuple[Card, ...] = ("red", "yellow", "green")
+# Registered as out of poverty (已脱贫): the households 脱贫不稳定户 is for.
+OUT_OF_POVERTY_CARDS: tuple[Card, ...] = ("yellow", "green")
 # A rule may name households the registry does not know.
 CardOrUnknown = Literal["red", "yellow", "green", "blue", "unregistered"]
 

@@ -64,6 +64,10 @@ class CaseOut(BaseModel):
     shown: Literal["normal", "orange", "red"]
     proposal: str | None
     category: Literal["unstable", "marginal", "sudden"] | None
+    # A clearance's kind: 帮扶消除 (helped) or 自然消除 (natural).
+    clearance_kind: Literal["helped", "natural"] | None = None
+    # 绿色通道 (先帮后认): help measures given before the decision.
+    help_first: list[dict[str, Any]] = Field(default_factory=list)
     notice: dict[str, Any] | None
     objections: list[dict[str, Any]]
     records: dict[str, dict[str, Any]]
@@ -105,6 +109,7 @@ class NoticeOut(BaseModel):
     village: str | None
     household_id: str
     category: Literal["unstable", "marginal", "sudden"] | None
+    clearance_kind: Literal["helped", "natural"] | None = None
     starts_on: date
     ends_on: date
     posted_by_role: str

@@ -1,7 +1,9 @@
 """The demo's walk of one lead through the whole monitoring procedure: home
-verification, cross-check, village review, the village notice (its PDF
-written beside the store), township review and the county's decision, then
-a help plan of two measures. Each step is taken by the demo account of the
+verification, the household's authorisation, the county office's
+cross-check, village review, the village notice (its PDF written beside the
+store), township review and the county's decision, then a help plan of two
+measures; half a year later the village proposes 自然消除 and the clearance
+goes through the chain again. Each step is taken by the demo account of the
 role that owns it, through the same commands the API and the inbox use.
 
 The notice must run its days before it closes, so the walk dates each step
@@ -58,6 +60,7 @@ def walk(settings: Settings, alerts, case_id: str, people: dict[str, Principal])
     table = Table(title="One lead through the procedure (dated as the days each step takes)")
     for col in ("date", "stage", "who (role)", "what", "next stage", "due"):
         table.add_column(col)
+    people = {"county": Principal("demo-county", Role.COUNTY), **people}
     try:
         cid = UUID(case_id)
 
@@ -76,29 +79,66 @@ def walk(settings: Settings, alerts, case_id: str, people: dict[str, Principal])
         def today() -> date:
             return countyday.day(clock.now)
 
-        step(
-            "village", "verify", visited_on=today(), members=3, labour_capable=1,
-            income_estimate_yuan=6800, hardship=["income_below_line"], consent=True,
-            note="入户核实：家庭务工收入减少",
-        )  # fmt: skip
-        step("staff", "cross_check", 1, matches=True)
-        step(
-            "village", "village_review", 1, held_on=today(), attendees=15, agreed=True,
-            category="unstable", note="评议通过",
-        )  # fmt: skip
-        step("village", "post_notice", starts_on=today(), days=cases.procedure.notice.min_days)
-        _write_notice(settings, cases, cid)
-        step("village", "close_notice", cases.procedure.notice.min_days)
-        step("reviewer", "township_review", 1, approve=True)
-        step("approver", "decide", 1, approve=True, category="unstable")
+        _identify(step, today, cases, cid, settings)
         console.print(table)
-        _plan(cases, cases.case(cid).household_id, people["staff"], clock)
+        household_id = cases.case(cid).household_id
+        _plan(cases, household_id, people["staff"], clock)
+        # Half a year on, the household's work income is back: the village
+        # proposes 自然消除 (the risk gone by itself, no measure needed).
+        clock.days(183)
+        proposed = cases.propose_clearance(
+            household_id, people["village"], "务工收入恢复，风险自然消除", "natural"
+        )
+        cid = proposed.id
+        table = Table(title="Its risk cleared (自然消除), half a year later")
+        for col in ("date", "stage", "who (role)", "what", "next stage", "due"):
+            table.add_column(col)
+        _clear(step, today, cases, cid, settings)
+        console.print(table)
     finally:
         cases.close()
 
 
+def _identify(step: Callable[..., None], today: Callable[[], date], cases, cid, settings) -> None:
+    """The lead to a monitoring object: the household signs the authorisation
+    at the visit, the county office cross-checks, a category that fits."""
+    card = cases.case(cid).card
+    category = "unstable" if card in ("yellow", "green") else "marginal"
+    step(
+        "village", "verify", visited_on=today(), members=3, labour_capable=1,
+        income_estimate_yuan=6800, hardship=["income_below_line"], consent=True,
+        note="入户核实：家庭务工收入减少",
+    )  # fmt: skip
+    step("village", "authorise", signed=True, signed_on=today(), kept_at="村委会档案室")
+    step("county", "cross_check", 1, matches=True)
+    step(
+        "village", "village_review", 1, held_on=today(), attendees=15, agreed=True,
+        category=category, note="评议通过",
+    )  # fmt: skip
+    step("village", "post_notice", starts_on=today(), days=cases.procedure.notice.min_days)
+    _write_notice(settings, cases, cid)
+    step("village", "close_notice", cases.procedure.notice.min_days)
+    step("reviewer", "township_review", 1, approve=True)
+    step("approver", "decide", 1, approve=True, category=category)
+
+
+def _clear(step: Callable[..., None], today: Callable[[], date], cases, cid, settings) -> None:
+    """The clearance through verification, review, notice, township and county."""
+    step(
+        "village", "verify", visited_on=today(), members=3, labour_capable=1,
+        income_estimate_yuan=24000, hardship=[], consent=True, note="入户核实：务工收入恢复",
+    )  # fmt: skip
+    step("village", "village_review", 1, held_on=today(), attendees=15, agreed=True)
+    step("village", "post_notice", starts_on=today(), days=cases.procedure.notice.min_days)
+    _write_notice(settings, cases, cid)
+    step("village", "close_notice", cases.procedure.notice.min_days)
+    step("reviewer", "township_review", 1, approve=True)
+    step("approver", "decide", 1, approve=True)
+
+
 def _write_notice(settings: Settings, cases, cid: UUID) -> None:
     path = Path(settings.sqlite_dir) / f"notice-{cid}.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
     names, risk = open_names(settings), open_view(settings)
     try:
         notice = printed(notice_doc(case_doc(cases.case(cid))), names, risk, cases.procedure.notice)

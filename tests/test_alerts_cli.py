@@ -134,13 +134,13 @@ def test_the_procedure_from_the_terminal(store_settings, tmp_path):
     service.catch_up()
     (case,) = service.case_list.search().items
     village = Principal("li", Role.VILLAGE, "Jinlong", village="Xinquan")
-    staff = Principal("wang", Role.STAFF, "Jinlong")
     cid, today = UUID(case.case_id), countyday.today()
     service.cases.act(
         cid, "verify", village, visited_on=today, members=1, labour_capable=1,
         income_estimate_yuan=100, hardship=[], consent=True,
     )  # fmt: skip
-    service.cases.act(cid, "cross_check", staff, matches=True)
+    service.cases.act(cid, "authorise", village, signed=True, signed_on=today, kept_at="村委会")
+    service.cases.act(cid, "cross_check", Principal("xu", Role.COUNTY), matches=True)
     service.cases.act(
         cid, "village_review", village, held_on=today, attendees=9, agreed=True,
         category="sudden",

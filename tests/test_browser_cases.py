@@ -70,8 +70,9 @@ def person(chromium: Browser, base: str, token: str, phone: bool = False) -> Pag
     return page
 
 
-def through_the_village(page: Page, base: str, cid: str) -> None:
-    """Verification, cross-check and village review, on village staff's phone."""
+def through_the_village(page: Page, base: str, cid: str, office: Page) -> None:
+    """Verification, the household's authorisation and village review, on
+    village staff's phone; the county office's cross-check between them."""
     expect(page).to_have_url(base + "/inbox/cases")
     item = page.locator("#cases li.case")
     expect(item).to_have_count(1)
@@ -89,7 +90,17 @@ def through_the_village(page: Page, base: str, cid: str) -> None:
     form.get_by_role("button").click()
     expect(page.locator("p.ok")).to_have_text("已记录。")
     expect(page.locator("#status")).to_contain_text("信息比对")
-    page.locator("#crosscheck").get_by_role("button").click()
+    consent = page.locator("#authorisation")
+    consent.get_by_label("授权书存放处").fill("河口村村委会档案室")
+    consent.get_by_role("button").click()
+    expect(page.locator("#consent")).to_contain_text("河口村村委会档案室")
+    expect(page.locator("#not-yours")).to_be_visible()  # the check is the county office's
+    office.goto(f"{base}/inbox/cases/{cid}")
+    office.locator("#crosscheck").get_by_role("button").click()
+    expect(office.locator("#status")).to_contain_text("民主评议")
+    office.context.close()
+    page.reload()
+    expect(page.locator("#records")).to_contain_text("部门信息与核实一致")
     expect(page.locator("#status")).to_contain_text("民主评议")
     review = page.locator("#village-review")
     review.get_by_label("参会人数").fill("15")
@@ -107,7 +118,7 @@ def test_a_lead_becomes_a_monitoring_object_with_a_plan_in_the_browser(chromium,
     cid = a_lead(settings, alerts, "H-7")
 
     village = person(chromium, base, tokens["li"], phone=True)
-    through_the_village(village, base, cid)
+    through_the_village(village, base, cid, person(chromium, base, tokens["office"]))
     shot(village, "cases-notice.png")
     with village.expect_download() as download:
         village.locator("#notice-pdf").click()
@@ -243,13 +254,17 @@ def test_a_reviewer_returns_a_case_and_another_village_is_refused(chromium, coun
             "visited_on": today, "members": 3, "labour_capable": 2,
             "income_estimate_yuan": 9000, "hardship": [], "consent": True,
         }),
+        ("authorisation", {
+            "signed": True, "signed_on": today, "signer": "head", "kept_at": "村委会",
+        }),
         ("crosscheck", {"matches": True}),
         ("village-review", {
-            "held_on": today, "attendees": 9, "agreed": True, "category": "marginal",
+            "held_on": today, "attendees": 9, "agreed": True, "category": "sudden",
         }),
         ("notice", {"starts_on": today}),
     ):  # fmt: skip
-        assert api.post(f"{base}/cases/{cid}/{path}", data=body, headers=li).ok
+        who = bearer(tokens["office"]) if path == "crosscheck" else li
+        assert api.post(f"{base}/cases/{cid}/{path}", data=body, headers=who).ok
     clock.advance(days=5)
     assert api.post(f"{base}/cases/{cid}/notice/close", data={}, headers=li).ok
 

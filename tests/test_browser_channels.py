@@ -116,7 +116,8 @@ def through_to_decline(alerts, case_id: str) -> None:
         cid, "verify", village, visited_on=today, members=3, labour_capable=2,
         income_estimate_yuan=15000, hardship=[], consent=True,
     )  # fmt: skip
-    cases.act(cid, "cross_check", staff, matches=True)
+    cases.act(cid, "authorise", staff, signed=True, signed_on=today, kept_at="村委会")
+    cases.act(cid, "cross_check", Principal("xu", Role.COUNTY), matches=True)
     cases.act(
         cid, "village_review", village, held_on=today, attendees=11, agreed=False,
         note="评议认为收入稳定",
@@ -184,3 +185,30 @@ def test_a_lead_staff_found_follows_the_same_path(county, chromium):  # noqa: F8
     expect(page.locator("main")).to_contain_text("H-ROUND1")
     [message] = pushed(alerts, robots, 1)
     assert f"{V} H-ROUND1" in message and "/inbox/cases/" in message
+
+
+def test_help_first_for_a_disaster_reaches_the_townships_robot(county, chromium):  # noqa: F811
+    settings, alerts, base, robots, clock = county
+    registered(settings, alerts, "H-FLOOD1")
+    token = alerts.accounts.issue("wang", Role.STAFF, "test", township=T)
+    page = chromium.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    sign_in(page, base, token)
+    page.goto(base + "/inbox/leads/new")
+    page.fill("#household_id", "H-FLOOD1")
+    page.check("input[name=factors][value=disaster_loss]")
+    page.fill("#note", "洪水冲毁房屋")
+    page.click("#record-lead")
+    expect(page).to_have_url(re.compile(r"/inbox/cases/[0-9a-f-]+\?done=lead$"))
+    pushed(alerts, robots, 1)
+    # The green channel's form is on the case page: help first, identify after.
+    form = page.locator("#help-first-form")
+    form.get_by_label("帮扶措施").select_option(label="防贫救助基金")
+    form.get_by_label("责任部门").fill("县应急管理局")
+    form.get_by_label("完成期限").fill("2026-06-10")
+    form.get_by_role("button").click()
+    expect(page.locator("#green-channel")).to_have_text("绿色通道")
+    expect(page.locator("#help-first")).to_contain_text("县应急管理局")
+    shot(page, "channels-help-first.png")
+    clock.advance(seconds=11)
+    message = pushed(alerts, robots, 2)[1]
+    assert f"{V} H-FLOOD1" in message and "绿色通道先帮后认：防贫救助基金" in message

@@ -40,18 +40,22 @@ def monitored(chromium, base: str, tokens: dict, cid: str, clock) -> None:  # no
             "visited_on": today, "members": 3, "labour_capable": 2,
             "income_estimate_yuan": 9000, "hardship": [], "consent": True,
         }),
+        ("authorisation", {
+            "signed": True, "signed_on": today, "signer": "head", "kept_at": "村委会",
+        }),
         ("crosscheck", {"matches": True}),
         ("village-review", {
-            "held_on": today, "attendees": 9, "agreed": True, "category": "marginal",
+            "held_on": today, "attendees": 9, "agreed": True, "category": "unstable",
         }),
         ("notice", {"starts_on": today}),
     ):  # fmt: skip
-        assert api.post(f"{base}/cases/{cid}/{path}", data=body, headers=li).ok
+        who = bearer(tokens["office"]) if path == "crosscheck" else li
+        assert api.post(f"{base}/cases/{cid}/{path}", data=body, headers=who).ok
     clock.advance(days=5)
     assert api.post(f"{base}/cases/{cid}/notice/close", data={}, headers=li).ok
     chen, zhou = bearer(tokens["chen"]), bearer(tokens["zhou"])
     assert api.post(f"{base}/cases/{cid}/township-review", data={"approve": True}, headers=chen).ok
-    decision = {"approve": True, "category": "marginal"}
+    decision = {"approve": True, "category": "unstable"}
     assert api.post(f"{base}/cases/{cid}/decision", data=decision, headers=zhou).ok
 
 
@@ -83,9 +87,9 @@ def test_the_county_office_and_township_staff_download_their_ledgers(chromium, c
     name, (sheets, rows) = downloaded(office, office.locator("#ledger-monitoring"))
     assert name == f"监测对象台账_全县_{clock().date().isoformat()}.xlsx"
     assert sheets == ["全县汇总", T]
-    assert rows["全县汇总"] == [[T, 1, 0, 1, 0], ["全县", 1, 0, 1, 0]]
+    assert rows["全县汇总"] == [[T, 1, 1, 0, 0], ["全县", 1, 1, 0, 0]]
     ((hid, town, village, category, since, *_),) = rows[T]
-    assert (hid, town, village, category) == ("H-7", T, V, "边缘易致贫户")
+    assert (hid, town, village, category) == ("H-7", T, V, "脱贫不稳定户")
     assert since.date() == clock().date()
 
     name, (sheets, rows) = downloaded(office, office.locator("#ledger-cases"))

@@ -56,12 +56,24 @@ def verification(on, labour=1):
     }
 
 
+def signed(on):
+    return {
+        "signed": True,
+        "signed_on": on.isoformat(),
+        "signer": "head",
+        "kept_at": "村委会档案室",
+    }
+
+
 def through_notice(service, people, clock, cid, category="unstable"):  # noqa: F811
     li, wang = people["li"], people["wang"]
     today = clock.now.date()
     ok(li.post(f"/cases/{cid}/verification", json=verification(today)))
     if "crosscheck" in service.cases.case(_u(cid)).stages:
-        ok(wang.post(f"/cases/{cid}/crosscheck", json={"matches": True}))
+        # The household signs the authorisation; the county office cross-checks.
+        ok(li.post(f"/cases/{cid}/authorisation", json=signed(today)))
+        assert wang.post(f"/cases/{cid}/crosscheck", json={"matches": True}).status_code == 403
+        ok(people["county"].post(f"/cases/{cid}/crosscheck", json={"matches": True}))
     review = {"held_on": today.isoformat(), "attendees": 15, "agreed": True}
     if category:
         review["category"] = category
@@ -176,8 +188,12 @@ def test_each_role_is_refused_where_it_does_not_act(world, people, clock):  # no
     # A bad field is named; a step out of order is a conflict.
     bad = people["li"].post(f"/cases/{cid}/verification", json={**body, "labour_capable": 5})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "labour_capable"]
-    early = people["wang"].post(f"/cases/{cid}/crosscheck", json={"matches": True})
+    early = people["county"].post(f"/cases/{cid}/crosscheck", json={"matches": True})
     assert early.status_code == 409
+    # The cross-check is the county office's: township staff are refused it.
+    assert (
+        people["wang"].post(f"/cases/{cid}/crosscheck", json={"matches": True}).status_code == 403
+    )
     assert people["county"].get("/cases/overview").status_code == 200
     assert people["wang"].get("/cases/overview").status_code == 403
 
@@ -189,10 +205,11 @@ def test_a_returned_case_a_declined_lead_and_objections(world, people, clock):  
     li, chen, zhou = people["li"], people["chen"], people["zhou"]
     today = clock.now.date()
     ok(li.post(f"/cases/{cid}/verification", json=verification(today)))
-    ok(people["wang"].post(f"/cases/{cid}/crosscheck", json={"matches": True}))
+    ok(li.post(f"/cases/{cid}/authorisation", json=signed(today)))
+    ok(people["county"].post(f"/cases/{cid}/crosscheck", json={"matches": True}))
     ok(li.post(
         f"/cases/{cid}/village-review",
-        json={"held_on": today.isoformat(), "attendees": 9, "agreed": True, "category": "marginal"},
+        json={"held_on": today.isoformat(), "attendees": 9, "agreed": True, "category": "sudden"},
     ))  # fmt: skip
     ok(li.post(f"/cases/{cid}/notice", json={"starts_on": today.isoformat(), "days": 7}))
     clock.advance(days=2)
@@ -211,7 +228,7 @@ def test_a_returned_case_a_declined_lead_and_objections(world, people, clock):  
     # Through again, then the county declines with its reason.
     ok(li.post(f"/cases/{cid}/verification", json=verification(clock.now.date())))
     ok(
-        people["wang"].post(
+        people["county"].post(
             f"/cases/{cid}/crosscheck", json={"matches": False, "differences": "有车辆"}
         )
     )
@@ -254,9 +271,12 @@ def test_an_overdue_stage_turns_orange_the_next_working_day(world, people, clock
     clock.advance(days=6)
     assert service.run_job("case_escalate") == 1
     assert one_case(service).shown == "red"
-    # Past the lead-to-decision deadline (15 days) too, a week later.
+    # Past the lead-to-decision deadline (20 working days: 2026-06-30, the
+    # Dragon Boat Festival on 06-19 off) too, on 07-01.
+    assert one_case(service).decision_due.isoformat() == "2026-06-30"
+    clock.advance(days=20)  # 06-30
     assert ok(people["county"].get("/cases/overview"))["totals"]["decision_overdue"] == 0
-    clock.advance(days=7)
+    clock.advance(days=1)
     assert ok(people["county"].get("/cases/overview"))["totals"]["decision_overdue"] == 1
 
 
@@ -311,3 +331,146 @@ def test_every_case_change_is_published_without_personal_numbers(settings, clock
         ("monitoring", "1"), ("monitoring", "2"), ("case", "1"), ("case", "2"),
     ]  # fmt: skip
     assert seen[2][1].split(":")[0] == case.case_id
+
+
+def test_a_household_that_declines_to_sign_ends_its_case(world, people, clock):  # noqa: F811
+    service, w = world
+    w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
+    cid = one_case(service).case_id
+    li, today = people["li"], clock.now.date()
+    ok(li.post(f"/cases/{cid}/verification", json=verification(today)))
+    form = li.get(f"/cases/{cid}/authorisation.pdf")
+    assert form.status_code == 200 and form.content.startswith(b"%PDF")
+    assert people["zhao"].get(f"/cases/{cid}/authorisation.pdf").status_code == 403
+    # Signed without saying where the form is kept: the field is named.
+    bad = li.post(f"/cases/{cid}/authorisation", json={**signed(today), "kept_at": ""})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "kept_at"]
+    unsaid = li.post(f"/cases/{cid}/authorisation", json={"signed": False})
+    assert unsaid.status_code == 422 and unsaid.json()["detail"][0]["loc"] == ["body", "reason"]
+    ended = ok(
+        li.post(f"/cases/{cid}/authorisation", json={"signed": False, "reason": "不同意查询资产"})
+    )
+    assert ended["status"] == "declined" and ended["phase"] == "closed"
+    assert "不同意查询资产" in ended["reason"] and ended["records"]["consent"]["signed"] is False
+    service.catch_up()
+    (task,) = service.tasks.search(limit=5).items
+    assert task.status == "dismissed"  # the reason goes back with the lead's task
+    record = ok(people["county"].get("/monitoring/H"))
+    assert record["status"] == "none" and record["open_case"] is None
+
+
+def test_the_category_must_fit_the_household(world, people, clock):  # noqa: F811
+    service, w = world
+    w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
+    cid = one_case(service).case_id
+    li, today = people["li"], clock.now.date()
+    ok(li.post(f"/cases/{cid}/verification", json=verification(today)))
+    ok(li.post(f"/cases/{cid}/authorisation", json=signed(today)))
+    # The cases view follows the authorisation (an event of the case's steps).
+    assert one_case(service).records["consent"]["kept_at"] == "村委会档案室"
+    ok(people["county"].post(f"/cases/{cid}/crosscheck", json={"matches": True}))
+    review = {"held_on": today.isoformat(), "attendees": 9, "agreed": True}
+    # A household registered as out of poverty (yellow) is no 边缘易致贫户.
+    unfit = li.post(f"/cases/{cid}/village-review", json={**review, "category": "marginal"})
+    assert unfit.status_code == 422 and unfit.json()["detail"][0]["loc"] == ["body", "category"]
+    ok(li.post(f"/cases/{cid}/village-review", json={**review, "category": "unstable"}))
+    ok(li.post(f"/cases/{cid}/notice", json={"starts_on": today.isoformat()}))
+    clock.advance(days=5)
+    ok(li.post(f"/cases/{cid}/notice/close", json={}))
+    ok(people["chen"].post(f"/cases/{cid}/township-review", json={"approve": True}))
+    decision = {"approve": True, "category": "marginal"}
+    unfit = people["zhou"].post(f"/cases/{cid}/decision", json=decision)
+    assert unfit.status_code == 422 and unfit.json()["detail"][0]["loc"] == ["body", "category"]
+    assert ok(people["county"].get(f"/cases/{cid}"))["phase"] == "open"  # nothing lost
+    done = ok(
+        people["zhou"].post(f"/cases/{cid}/decision", json={**decision, "category": "sudden"})
+    )
+    assert done["category"] == "sudden"
+
+
+def test_a_natural_clearance_by_the_village_and_the_results_announced(world, people, clock):  # noqa: F811
+    from tests.test_notice import HEALTH_WORDS, _text
+
+    service, w = world
+    w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
+    cid = one_case(service).case_id
+    li, chen, zhou = people["li"], people["chen"], people["zhou"]
+    through_notice(service, people, clock, cid)
+    ok(chen.post(f"/cases/{cid}/township-review", json={"approve": True}))
+    ok(zhou.post(f"/cases/{cid}/decision", json={"approve": True, "category": "unstable"}))
+    service.catch_up()
+    query = {"township": T, "village": V}
+    pdf = li.get("/announcements.pdf", params=query)
+    assert pdf.status_code == 200
+    text = _text(pdf.content)
+    assert "识别结果公告" in text and "H" in text and "脱贫不稳定户" in text
+    assert not HEALTH_WORDS.search(text) and "务工收入" not in text  # no note, no reason
+    assert people["zhao"].get("/announcements.pdf", params=query).status_code == 403
+    assert people["he"].get("/announcements.pdf", params=query).status_code == 403
+
+    # No measure done: 帮扶消除 is refused at its field, 自然消除 proposed by the village.
+    proposal = {"reason": "务工收入稳定，风险自然消除", "kind": "helped"}
+    helped = li.post("/monitoring/H/clearance", json=proposal)
+    assert helped.status_code == 422 and helped.json()["detail"][0]["loc"] == ["body", "kind"]
+    case = ok(li.post("/monitoring/H/clearance", json={**proposal, "kind": "natural"}), 201)
+    assert case["kind"] == "clearance" and case["clearance_kind"] == "natural"
+    through_notice(service, people, clock, case["case_id"], category=None)
+    notice = _text(li.get(f"/cases/{case['case_id']}/notice.pdf").content)
+    assert "自然消除" in notice
+    ok(chen.post(f"/cases/{case['case_id']}/township-review", json={"approve": True}))
+    ok(zhou.post(f"/cases/{case['case_id']}/decision", json={"approve": True}))
+    service.catch_up()
+    cleared = li.get("/announcements.pdf", params={**query, "kind": "clearance"})
+    text = _text(cleared.content)
+    assert "风险消除结果公告" in text and "自然消除" in text
+
+
+def test_help_first_for_a_sudden_hardship_is_on_the_case_the_ledger_and_a_push(
+    world,  # noqa: F811
+    people,
+    clock,  # noqa: F811
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from services.notify.messages import line
+    from services.notify.notices import news
+
+    service, w = world
+    w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
+    cid = one_case(service).case_id
+    due = (clock.now.date() + timedelta(days=7)).isoformat()
+    measure = {"kind": "relief_fund", "department": "县应急管理局", "due_on": due}
+    # An income lead is no sudden hardship: no green channel.
+    refused = people["wang"].post(f"/cases/{cid}/help-first", json=measure)
+    assert refused.status_code == 409 and "sudden severe hardship" in refused.text
+    # The home visit finds the flood's damage: sudden severe hardship.
+    visit = {**verification(clock.now.date()), "hardship": ["disaster_loss"]}
+    ok(people["li"].post(f"/cases/{cid}/verification", json=visit))
+    assert people["li"].post(f"/cases/{cid}/help-first", json=measure).status_code == 403
+    case = ok(people["wang"].post(f"/cases/{cid}/help-first", json=measure))
+    assert case["stage"] == "crosscheck" and case["help_first"][0]["kind"] == "relief_fund"
+    assert case["history"][-1]["what"] == "helped first"
+    service.catch_up()
+    response = people["county"].get("/ledgers/cases.xlsx")
+    wb = load_workbook(BytesIO(response.content))
+    (row,) = [list(r) for r in wb[T].iter_rows(min_row=2, values_only=True)]
+    assert row[0] == "H" and row[-1] == "先帮后认（1项）"
+    # The township hears of it: the push names the help, nothing personal.
+    pushed = news(service.cases.case(_u(cid)), "HelpedFirst", clock.now, service.cases.procedure)
+    assert pushed is not None and pushed.topic == "help_first" and "staff" in pushed.roles
+    assert line(pushed, lambda kind, code: code) == f"{V} H 绿色通道先帮后认：relief_fund"
+    medical = {**measure, "kind": "medical_aid", "department": "县医保局"}
+    ok(people["wang"].post(f"/cases/{cid}/help-first", json=medical))
+    pushed = news(service.cases.case(_u(cid)), "HelpedFirst", clock.now, service.cases.procedure)
+    assert pushed is not None and pushed.detail == ""  # a health condition's help, unnamed
+
+
+def test_an_announcement_for_a_place_no_page_can_print_is_refused(people):
+    county = people["county"]
+    for bad in ("\x1f", "", "村\x00", "🏠村"):
+        r = county.get("/announcements.pdf", params={"township": T, "village": bad})
+        assert r.status_code == 422, (bad, r.status_code)
+    r = county.get("/announcements.pdf", params={"township": T, "village": V, "kind": "clearance"})
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")  # none yet: 本期无

@@ -86,7 +86,8 @@ def test_before_eight_in_the_morning_the_stage_starts_on_the_countys_day(
     case = _lead_at(world, clock, MONDAY_0647)
     assert case.stage == "verify" and case.stage_started == date(2026, 12, 7)
     assert case.stage_due == date(2026, 12, 9)  # 2 working days after the Monday
-    assert case.decision_due == date(2026, 12, 22)  # 15 days after the Monday
+    # 20 working days after the Monday (2027 counted Monday to Friday: no schedule yet).
+    assert case.decision_due == date(2027, 1, 4)
     # The village worker records that Monday's visit at 07:30 China time.
     clock.now = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
     li = people["li"]
@@ -110,4 +111,5 @@ def test_a_lead_on_new_years_morning_counts_from_new_years_day(world, clock):  #
     assert case.stage_started == date(2026, 1, 1) and case.opened_at.year == 2025
     # 1-3 January are the holiday, Sunday the 4th is a make-up working day.
     assert case.stage_due == date(2026, 1, 5) and not case.due_assumed
-    assert case.decision_due == date(2026, 1, 16)
+    # 20 working days from New Year's Day, the make-up Sunday the first of them.
+    assert case.decision_due == date(2026, 1, 29)

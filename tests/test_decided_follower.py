@@ -35,6 +35,7 @@ VILLAGE = Principal("li", Role.VILLAGE, township=T, village=V)
 STAFF = Principal("wang", Role.STAFF, township=T)
 REVIEWER = Principal("chen", Role.REVIEWER, township=T)
 APPROVER = Principal("zhou", Role.APPROVER)
+COUNTY = Principal("xu", Role.COUNTY)
 
 
 class World:
@@ -82,10 +83,11 @@ class World:
             note="入户核实",
         )  # fmt: skip
         if "crosscheck" in cases.case(cid).stages:
-            cases.act(cid, "cross_check", STAFF, matches=True)
+            cases.act(cid, "authorise", VILLAGE, signed=True, signed_on=today, kept_at="村委会")
+            cases.act(cid, "cross_check", COUNTY, matches=True)
         cases.act(
             cid, "village_review", VILLAGE, held_on=today, attendees=15, agreed=True,
-            category="unstable",
+            category=fitting(cases.case(cid)),
         )  # fmt: skip
         days = cases.procedure.notice.min_days
         cases.act(cid, "post_notice", VILLAGE, starts_on=today, days=days)
@@ -101,9 +103,16 @@ def world(store_settings, tmp_path):
     w.close()
 
 
+def fitting(case) -> str:
+    """The category that fits the household: 脱贫不稳定户 for one out of
+    poverty, 突发严重困难户 for one outside the registry (a disaster)."""
+    return "unstable" if case.card in ("yellow", "green") else "sudden"
+
+
 def decide(service: AlertsService, *case_ids: UUID) -> None:
     for cid in case_ids:
-        service.cases.act(cid, "decide", APPROVER, approve=True, category="unstable")
+        category = fitting(service.cases.case(cid))
+        service.cases.act(cid, "decide", APPROVER, approve=True, category=category)
 
 
 def erased(service: AlertsService, ref: str) -> bool:
@@ -173,8 +182,9 @@ from services.infra.settings import Settings
 
 parts = build(Settings())
 for cid in sys.argv[1:]:
-    parts.cases.act(UUID(cid), "decide", Principal("zhou", Role.APPROVER),
-                    approve=True, category="unstable")
+    card = parts.cases.case(UUID(cid)).card
+    parts.cases.act(UUID(cid), "decide", Principal("zhou", Role.APPROVER), approve=True,
+                    category="unstable" if card in ("yellow", "green") else "sudden")
 print("decided", flush=True)
 sys.stdin.read()
 """

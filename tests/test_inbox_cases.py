@@ -44,6 +44,9 @@ def site(world):  # noqa: F811
     return browser, case, service
 
 
+SIGNED = {"signed": "yes", "signed_on": "2026-06-01", "signer": "head", "kept_at": "村委会档案室"}
+
+
 def verification(**changes):
     form = {
         "visited_on": "2026-06-01",
@@ -103,8 +106,20 @@ def test_the_stages_in_chinese_through_to_the_overview(site, clock):  # noqa: F8
     r = li.post(f"/inbox/cases/{cid}/verification", data=verification())
     assert r.status_code == 200 and r.url.path == f"/inbox/cases/{cid}" and "已记录" in r.text
     assert "信息比对" in r.text and "完成入户核实" in r.text
-    r = wang.post(f"/inbox/cases/{cid}/crosscheck", data={"matches": "yes"})
+    # The village records the signed authorisation; the county office cross-checks.
+    assert 'id="authorisation"' in r.text and 'id="crosscheck"' not in r.text
+    assert 'id="authorisation"' not in chen.get(f"/inbox/cases/{cid}").text  # not the reviewer's
+    r = li.post(f"/inbox/cases/{cid}/authorisation", data=SIGNED)
+    assert r.status_code == 200 and "承诺授权书" in r.text and "村委会档案室" in r.text
+    assert 'id="crosscheck"' not in r.text and "本环节由其他角色办理" in r.text
+    county = browser("county")
+    assert 'id="crosscheck"' in county.get(f"/inbox/cases/{cid}").text
+    assert wang.post(f"/inbox/cases/{cid}/crosscheck", data={"matches": "yes"}).status_code == 403
+    r = county.post(f"/inbox/cases/{cid}/crosscheck", data={"matches": "yes"})
     assert "民主评议" in r.text
+    # The village and the township see the check's result.
+    for who in (li, wang):
+        assert "部门信息与核实一致" in who.get(f"/inbox/cases/{cid}").text
     review = {"held_on": "2026-06-01", "attendees": "12", "agreed": "yes", "category": "unstable"}
     r = li.post(f"/inbox/cases/{cid}/village-review", data=review)
     assert "村级公示" in r.text and 'value="5"' in r.text  # the procedure's minimum
@@ -162,7 +177,8 @@ def test_another_village_gets_403(site):
 
 def test_every_case_word_has_its_chinese():
     from domain.case_input import DECLINE_REASONS
-    from domain.procedure import CATEGORIES
+    from domain.cases import SIGNERS
+    from domain.procedure import CATEGORIES, CLEARANCE_KINDS
     from services.alerts.inbox.casepages import MEASURE_STATES, STAGE_FORMS
     from services.alerts.inbox.i18n import Words
 
@@ -172,6 +188,8 @@ def test_every_case_word_has_its_chinese():
     words += [("role", r) for r in ("village", "reviewer", "approver")]
     words += [("step", s) for s in ("verified", "returned", "monitored", "declined", "approved")]
     words += [("declinereason", r) for r in DECLINE_REASONS] + [("field", "reason_category")]
+    words += [("step", s) for s in ("authorised", "declined to authorise")]
+    words += [("signer", s) for s in SIGNERS] + [("clearance", k) for k in CLEARANCE_KINDS]
     assert [w.term(k, v) for k, v in words[:6]] == list(STAGES)
     assert all(w.term(k, v) != v.replace("_", " ") for k, v in words)
 
@@ -189,10 +207,14 @@ def test_township_staff_land_on_their_cases_and_a_task_links_to_its_case(site):
 
 def test_an_objection_during_the_notice_needs_its_handling_said(site, clock):  # noqa: F811
     browser, case, _ = site
-    li, wang, cid = browser("li"), browser("wang"), case.case_id
+    li, cid = browser("li"), case.case_id
     li.post(f"/inbox/cases/{cid}/verification", data=verification())
-    wang.post(f"/inbox/cases/{cid}/crosscheck", data={"matches": "yes"})
+    li.post(f"/inbox/cases/{cid}/authorisation", data=SIGNED)
+    browser("county").post(f"/inbox/cases/{cid}/crosscheck", data={"matches": "yes"})
     review = {"held_on": "2026-06-01", "attendees": "12", "agreed": "yes", "category": "marginal"}
+    r = li.post(f"/inbox/cases/{cid}/village-review", data=review)
+    assert r.status_code == 422 and "类别与农户身份不符" in r.text  # yellow: out of poverty
+    review["category"] = "sudden"
     li.post(f"/inbox/cases/{cid}/village-review", data=review)
     li.post(f"/inbox/cases/{cid}/notice", data={"starts_on": "2026-06-01", "days": "5"})
     objection = {"received_on": "2026-06-01", "text": "有村民反映该户有经营收入"}
@@ -203,3 +225,28 @@ def test_an_objection_during_the_notice_needs_its_handling_said(site, clock):  #
     assert r.status_code == 422 and "请填写" in r.text  # the field's problem, in Chinese
     r = li.post(f"/inbox/cases/{cid}/notice/close", data={"handling": "经核实已计入收入"})
     assert r.status_code == 200 and "乡镇审核" in r.text
+
+
+def test_a_household_that_declines_in_the_inbox_ends_its_case(site):
+    browser, case, service = site
+    li, cid = browser("li"), case.case_id
+    li.post(f"/inbox/cases/{cid}/verification", data=verification())
+    pdf = li.get(f"/inbox/cases/{cid}/authorisation.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    r = li.post(f"/inbox/cases/{cid}/authorisation", data={"signed": "no", "reason": ""})
+    assert r.status_code == 422 and "请填写" in r.text
+    r = li.post(f"/inbox/cases/{cid}/authorisation", data={"signed": "no", "reason": "户主不同意"})
+    assert r.status_code == 200 and "不纳入监测" in r.text and "农户拒绝签订承诺授权书" in r.text
+    assert 'id="actions"' not in r.text  # closed: no next step
+
+
+def test_township_staff_help_first_in_the_inbox_for_a_sudden_hardship(site):
+    browser, case, _ = site
+    li, wang, cid = browser("li"), browser("wang"), case.case_id
+    assert 'id="help-first-form"' not in wang.get(f"/inbox/cases/{cid}").text  # no sudden hardship
+    li.post(f"/inbox/cases/{cid}/verification", data=verification(hardship=["disaster_loss"]))
+    assert 'id="help-first-form"' not in li.get(f"/inbox/cases/{cid}").text  # the township's
+    help_first = {"kind": "relief_fund", "department": "县应急管理局", "due_on": "2026-06-10"}
+    r = wang.post(f"/inbox/cases/{cid}/help-first", data=help_first)
+    assert r.status_code == 200 and "绿色通道" in r.text and "防贫救助基金" in r.text
+    assert "县应急管理局" in li.get(f"/inbox/cases/{cid}").text  # the village sees it too

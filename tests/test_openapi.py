@@ -27,7 +27,10 @@ CASE_PATHS = [
     "/cases/{case_id}",
     "/cases/{case_id}/notice",
     "/cases/{case_id}/notice.pdf",
+    "/cases/{case_id}/authorisation.pdf",
     "/cases/{case_id}/verification",
+    "/cases/{case_id}/authorisation",
+    "/cases/{case_id}/help-first",
     "/cases/{case_id}/crosscheck",
     "/cases/{case_id}/village-review",
     "/cases/{case_id}/objections",
@@ -41,6 +44,7 @@ CASE_PATHS = [
     "/monitoring/{household_id}/clearance",
     "/monitoring/{household_id}/tasks/{task_id}/close",
     "/monitoring/{household_id}/category",
+    "/announcements.pdf",
 ]
 REPORT_PATHS = [
     "/reports/monthly/{month}",

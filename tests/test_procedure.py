@@ -117,3 +117,40 @@ def test_bad_yaml_is_refused_with_its_line():
     line = line_of(text, "@5")
     assert refused(text).startswith(f"procedure.yaml:{line}: not valid YAML: found character '@'")
     assert refused("- a list\n") == "procedure.yaml:1: expected a mapping with 'stages' and 'kinds'"
+
+
+def test_the_packaged_stages_fit_the_decision_limit():
+    procedure = load_procedure(None)
+    limit = procedure.decision_within
+    assert limit.working_days == 20
+    for kind in CASE_KINDS:
+        spans = [procedure.stages[s].due.most("working_days") for s in procedure.order(kind)]
+        assert sum(spans) <= 20
+    assert procedure.roles("crosscheck") == ["county"]
+    assert procedure.stages["crosscheck"].due.days == 5
+    assert "village" in procedure.clearance.roles
+
+
+def test_stages_that_cannot_fit_the_limit_are_refused_at_its_line():
+    text = TEXT.replace("decision_within: {working_days: 20}", "decision_within: {days: 15}")
+    line = line_of(text, "decision_within:")
+    message = refused(text)
+    # 2 working days take up to 4 days; 5 up to 7; 3 up to 5: 4+5+5+7+4+4 = 29
+    assert f"procedure.yaml:{line}: decision_within: Value error, the identification stages" in (
+        message
+    )
+    assert "= 29 days, beyond the limit of 15" in message
+
+
+def test_a_longer_stage_that_breaks_the_limit_is_refused():
+    text = TEXT.replace("    due: {working_days: 3}", "    due: {working_days: 5}")
+    line = line_of(text, "decision_within:")
+    assert f"procedure.yaml:{line}: decision_within:" in refused(text)
+    assert "= 21 working days, beyond the limit of 20" in refused(text)
+
+
+def test_a_file_without_a_consent_section_still_loads():
+    start = TEXT.index("consent:\n")
+    end = TEXT.index("notice:\n", start)
+    procedure = parse_procedure(TEXT[:start] + TEXT[end:])
+    assert procedure.consent.roles == ["village", "staff"]

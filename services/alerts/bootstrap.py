@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -20,9 +19,9 @@ from eventsourcing.utils import Environment
 from domain import countyday
 from domain.cases import Case
 from domain.countyday import now as county_now
+from domain.incomes import recent_per_capita
 from domain.policy import PolicyBook
 from domain.procedure import Procedure
-from domain.risk import RiskStatus
 from domain.rules import RuleBook
 from domain.task_input import TaskError
 from domain.workdays import WorkCalendar
@@ -43,7 +42,7 @@ from services.alerts.views import (
 from services.cases.app import Cases
 from services.cases.decided import DecidedFollower
 from services.cases.intake import Intake, open_intake
-from services.cases.jobs import CaseJobs
+from services.cases.jobs import Assessed, CaseJobs
 from services.cases.leads import LeadFollower
 from services.cases.plantasks import PlanTaskFollower
 from services.cases.relay import CaseRelay
@@ -195,6 +194,25 @@ class Parts:
         ]  # fmt: skip
 
 
+def assessor(
+    households: Households, alerts: Alerts, cases: Cases
+) -> Callable[[str, datetime], Assessed | None]:
+    """A household's risk now, its income over the procedure's stable months
+    (clearance) and the line in force: what the clearance job reads."""
+
+    def assess(household_id: str, now: datetime) -> Assessed | None:
+        sheet = households.household(household_id)
+        if sheet is None:
+            return None
+        on = countyday.day(now)
+        policy = alerts.policies.in_force(on)
+        months = cases.procedure.clearance.stable_months
+        stable = recent_per_capita(sheet.facts, policy, on, months)
+        return Assessed(alerts.assess(sheet, on), stable, policy.poverty_line_yuan)
+
+    return assess
+
+
 def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Parts:
     countyday.use(settings.county_zone)
     households = settings.open_store(lambda: Households(env=settings.store_env("Monitor")))
@@ -205,14 +223,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = county_now) -> Par
     case_list, monitoring = open_case_views(settings)
     intake = open_intake(settings, cases, risk, clock)
 
-    def assess(household_id: str, now: datetime) -> tuple[RiskStatus, Decimal] | None:
-        sheet = households.household(household_id)
-        if sheet is None:
-            return None
-        line = alerts.policies.in_force(countyday.day(now)).poverty_line_yuan
-        return alerts.assess(sheet, countyday.day(now)), line
-
-    case_jobs = CaseJobs(cases, case_list, monitoring, assess, clock)
+    case_jobs = CaseJobs(cases, case_list, monitoring, assessor(households, alerts, cases), clock)
     words = Words("zh")  # the report is written in Chinese, whoever reads it
     feeds = feed_parts(settings, households)
 

@@ -14,7 +14,6 @@ from prometheus_client.core import Metric
 from domain import countyday
 from domain.access import Permission
 from domain.whatif import Regime
-from schemas.cases import NoticeOut
 from services.alerts import inbox
 from services.alerts.api import create_app
 from services.alerts.bootstrap import Parts
@@ -38,7 +37,8 @@ from services.cases.jobs import case_gauges
 from services.cases.leadapi import lead_routes
 from services.cases.ledgerapi import ledger_routes
 from services.cases.ledgerbook import LedgerViews
-from services.cases.notice import find_font, notice_pdf, printed
+from services.cases.notice import printed
+from services.cases.printer import Printer
 from services.cases.views import (
     CaseView,
 )
@@ -95,10 +95,11 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         gauges=gauges,
     )
 
-    def pdf(notice: NoticeOut) -> bytes:
-        # The head's name and the household's size, read as the notice is printed.
-        shown = printed(notice, parts.names, parts.risk, parts.cases.procedure.notice)
-        return notice_pdf(shown, find_font(parts.settings.pdf_font))
+    # The head's name and the household's size, read as the notice is printed.
+    pdf = Printer(
+        parts.settings.pdf_font,
+        lambda notice: printed(notice, parts.names, parts.risk, parts.cases.procedure.notice),
+    )
 
     # The ledgers' words are the catalogue's Chinese, whatever the browser's language.
     ledgers = LedgerViews(parts.case_list, parts.monitoring, parts.tasks, Words("zh").term)
@@ -138,9 +139,7 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
     return app
 
 
-def inbox_pages(
-    parts: Parts, pdf: Callable[[NoticeOut], bytes], ledgers: LedgerViews
-) -> list[APIRouter]:
+def inbox_pages(parts: Parts, pdf: Printer, ledgers: LedgerViews) -> list[APIRouter]:
     """The inbox's pages beside the tasks': cases, households, ledgers, the
     monthly report, what-if and staff's own leads."""
     case_pages = casepages.router(
@@ -151,7 +150,7 @@ def inbox_pages(
             history=parts.households.history,
             accounts=parts.accounts,
             clock=parts.clock,
-            notice_pdf=pdf,
+            printer=pdf,
             report=parts.report_job.latest if parts.report_job else lambda: None,
             standard=lambda: standard_picture(parts.risk),
             departments=lambda: sorted({d.name for d in parts.alerts.rules.departments.values()}),

@@ -18,14 +18,17 @@ from pydantic import BaseModel
 
 from domain import countyday
 from domain.access import Permission, Principal, Role
-from domain.case_input import CaseForbidden, DeclineReason
-from domain.procedure import Category, Stage
-from domain.task_input import TaskError, TaskInputError
+from domain.case_input import DeclineReason
+from domain.procedure import CaseKind, Category, ClearanceKind, Stage
 from domain.vocabulary import FactorCode, Measure
 from schemas.cases import CaseOut, CasePage, MonitoringOut, NoticeOut
-from services.alerts.api import refused
+from services.cases.announcement import ANNOUNCED, Announced, announced
 from services.cases.app import Cases
+from services.cases.jobs import every
 from services.cases.overview import Overview, overview
+from services.cases.planroutes import plan_task_routes
+from services.cases.printer import Printer
+from services.cases.translate import translated
 from services.cases.views import (
     CaseView,
     MonitoringView,
@@ -48,6 +51,14 @@ class Verify(BaseModel):
     hardship: list[FactorCode] = []
     consent: bool
     note: str = ""
+
+
+class Authorisation(BaseModel):
+    signed: bool
+    signed_on: date | None = None
+    signer: Literal["head", "member", "proxy"] = "head"
+    kept_at: str = ""
+    reason: str = ""
 
 
 class CrossCheck(BaseModel):
@@ -99,15 +110,6 @@ class MeasureIn(BaseModel):
     answers: FactorCode | None = None  # the risk factor it answers (a plan task's)
 
 
-class PlanTaskClose(BaseModel):
-    reason: str  # why the new risk needs no measure
-
-
-class CategoryChange(BaseModel):
-    category: Category
-    reason: str
-
-
 class MeasureChange(BaseModel):
     state: Literal["planned", "in_progress", "done", "cancelled"]
     note: str = ""
@@ -115,18 +117,7 @@ class MeasureChange(BaseModel):
 
 class ClearanceIn(BaseModel):
     reason: str
-
-
-def translated(call: Callable[[], Any]) -> Any:
-    """The domain's refusals as HTTP answers."""
-    try:
-        return call()
-    except TaskInputError as e:
-        raise refused(e) from None
-    except CaseForbidden as e:
-        raise HTTPException(403, str(e)) from None
-    except TaskError as e:
-        raise HTTPException(409, str(e)) from None
+    kind: ClearanceKind = "helped"  # 帮扶消除; "natural": 自然消除
 
 
 def acting_stages(who: Principal, cases: Cases) -> list[str] | None:
@@ -134,7 +125,10 @@ def acting_stages(who: Principal, cases: Cases) -> list[str] | None:
     if who.role is Role.COUNTY:
         return None
     p = cases.procedure
-    return [s for s in p.stages if who.role.value in p.roles(s)]  # type: ignore[misc]
+    stages = [s for s in p.stages if who.role.value in p.roles(s)]
+    if who.role.value in p.consent.roles and "crosscheck" not in stages:
+        stages.insert(1, "crosscheck")  # the household's authorisation, before the check
+    return stages  # type: ignore[return-value]
 
 
 def case_routes(
@@ -144,7 +138,7 @@ def case_routes(
     monitoring: MonitoringView,
     clock: Callable[[], datetime],
     current: Callable[..., Principal],
-    notice_pdf: Callable[[NoticeOut], bytes],
+    printer: Printer,
 ) -> None:
     reader = allowed(current, Permission.READ_CASES)
     actor = allowed(current, Permission.ACT_ON_CASES)
@@ -191,14 +185,62 @@ def case_routes(
     @app.get("/cases/{case_id}/notice.pdf", tags=["cases"], response_class=Response)
     def get_notice_pdf(case_id: UUID, who: Principal = Depends(reader)) -> Response:
         notice = translated(lambda: notice_doc(visible_case(cases, case_id, who)))
-        return Response(
-            notice_pdf(notice),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="notice-{case_id}.pdf"'},
-        )
+        return pdf_response(printer.notice(notice), f"notice-{case_id}.pdf")
+
+    @app.get("/cases/{case_id}/authorisation.pdf", tags=["cases"], response_class=Response)
+    def get_authorisation_pdf(case_id: UUID, who: Principal = Depends(reader)) -> Response:
+        case = visible_case(cases, case_id, who)
+        return pdf_response(printer.authorisation(case), f"authorisation-{case_id}.pdf")
+
+    @app.get("/announcements.pdf", tags=["cases"], response_class=Response)
+    def get_announcement(
+        township: str = Query(max_length=100, pattern=PLACE),
+        village: str = Query(max_length=100, pattern=PLACE),
+        kind: CaseKind = "identification",
+        first: date | None = Query(None, alias="from", description="default: the month's first"),
+        last: date | None = Query(None, alias="to", description="default: today"),
+        who: Principal = Depends(reader),
+    ) -> Response:
+        """The results announcement (结果公告) of a village's decisions."""
+        today = countyday.day(clock())
+        township = scoped_township(who, township) or township
+        village = scoped_village(who, village) or village
+        rows = village_results(view, township, village, kind, first, last, today)
+        data = printer.announcement(township, village, kind, rows, today)
+        return pdf_response(data, f"announcement-{kind}-{today.isoformat()}.pdf")
 
     stage_routes(app, cases, actor)
     monitoring_routes(app, cases, monitoring, reader, actor)
+
+
+# A place named on a printed page: Chinese, Latin letters, digits, a few
+# marks (what a township's or village's name holds, in glyphs the font has).
+PLACE = r"^[A-Za-z0-9\u4e00-\u9fff·（）() -]+$"
+
+
+def pdf_response(data: bytes, name: str) -> Response:
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+def village_results(
+    view: CaseView,
+    township: str,
+    village: str,
+    kind: str,
+    first: date | None,
+    last: date | None,
+    today: date,
+) -> list[Announced]:
+    """A village's approved decisions of ``kind`` from ``first`` (the month's
+    first day) to ``last`` (today)."""
+    first, last = first or today.replace(day=1), last or today
+    status = ANNOUNCED[kind]
+    closed = every(view, township=township, village=village, kind=kind, status=status)
+    return announced(closed, kind, first, last)
 
 
 def stage_routes(app: FastAPI, cases: Cases, actor: Callable[..., Principal]) -> None:
@@ -210,6 +252,15 @@ def stage_routes(app: FastAPI, cases: Cases, actor: Callable[..., Principal]) ->
     @app.post("/cases/{case_id}/verification", response_model=CaseOut, tags=["cases"])
     def verify(case_id: UUID, body: Verify, who: Principal = Depends(actor)) -> CaseOut:
         return act(case_id, who, "verify", **body.model_dump())
+
+    @app.post("/cases/{case_id}/authorisation", response_model=CaseOut, tags=["cases"])
+    def authorise(case_id: UUID, body: Authorisation, who: Principal = Depends(actor)) -> CaseOut:
+        return act(case_id, who, "authorise", **body.model_dump())
+
+    @app.post("/cases/{case_id}/help-first", response_model=CaseOut, tags=["cases"])
+    def help_first(case_id: UUID, body: MeasureIn, who: Principal = Depends(actor)) -> CaseOut:
+        """绿色通道 (先帮后认): help for sudden severe hardship before the decision."""
+        return act(case_id, who, "help_first", **body.model_dump())
 
     @app.post("/cases/{case_id}/crosscheck", response_model=CaseOut, tags=["cases"])
     def cross_check(case_id: UUID, body: CrossCheck, who: Principal = Depends(actor)) -> CaseOut:
@@ -323,43 +374,7 @@ def monitoring_routes(
         household_id: str, body: ClearanceIn, who: Principal = Depends(actor)
     ) -> CaseOut:
         visible_record(household_id, who)
-        case = translated(lambda: cases.propose_clearance(household_id, who, body.reason))
-        return case_for(who, case_doc(case))
-
-
-def plan_task_routes(
-    app: FastAPI,
-    cases: Cases,
-    actor: Callable[..., Principal],
-    visible_record: Callable[[str, Principal], MonitoringOut],
-) -> None:
-    """A plan task closed with its reason; the county's change of category."""
-
-    @app.post(
-        "/monitoring/{household_id}/tasks/{task_id}/close",
-        response_model=MonitoringOut,
-        tags=["monitoring"],
-    )
-    def close_plan_task(
-        household_id: str, task_id: str, body: PlanTaskClose, who: Principal = Depends(actor)
-    ) -> MonitoringOut:
-        """A plan task closed with the reason no measure is needed."""
-        visible_record(household_id, who)
-        translated(
-            lambda: cases.plan(
-                household_id, who, "close_plan_task", task_id=task_id, reason=body.reason
-            )
+        case = translated(
+            lambda: cases.propose_clearance(household_id, who, body.reason, body.kind)
         )
-        return visible_record(household_id, who)
-
-    @app.post(
-        "/monitoring/{household_id}/category", response_model=MonitoringOut, tags=["monitoring"]
-    )
-    def change_category(
-        household_id: str, body: CategoryChange, who: Principal = Depends(actor)
-    ) -> MonitoringOut:
-        """The county's decision to change a monitoring object's category: on
-        the record, with no case and no notice."""
-        visible_record(household_id, who)
-        translated(lambda: cases.plan(household_id, who, "change_category", **body.model_dump()))
-        return visible_record(household_id, who)
+        return case_for(who, case_doc(case))

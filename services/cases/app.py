@@ -27,8 +27,9 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain import countyday
 from domain.access import Principal
-from domain.case_input import Acting, CaseForbidden
+from domain.case_input import Acting, CaseForbidden, check_clearance_kind
 from domain.cases import Case, Lead
+from domain.clearance import kind_fits
 from domain.monitoring import MonitoringRecord, PlanTask
 from domain.procedure import CaseKind, Procedure
 from domain.task_input import NOTE_MAX, TaskError, plain_text
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 # Stage actions, by the case command's name.
 ACTIONS = (
     "verify",
+    "authorise",
+    "help_first",
     "cross_check",
     "village_review",
     "post_notice",
@@ -178,10 +181,14 @@ class Cases(ProcessApplication):
         )
         return case
 
-    def propose_clearance(self, household_id: str, who: Principal | None, reason: str) -> Case:
+    def propose_clearance(
+        self, household_id: str, who: Principal | None, reason: str, kind: str = "helped"
+    ) -> Case:
         """A clearance case for a monitoring object, proposed by staff (``who``)
-        or by the clearance job (None)."""
+        or by the clearance job (None): 帮扶消除 (``kind="helped"``, the plan's
+        measures done) or 自然消除 (``"natural"``, no measure needed)."""
         plain_text("reason", reason, NOTE_MAX, least=1)
+        check_clearance_kind("kind", kind)
         record = self.record(household_id)
         if who is not None:
             if who.role.value not in self.procedure.clearance.roles:
@@ -195,11 +202,13 @@ class Cases(ProcessApplication):
         if record.open_plan_tasks():
             # A new risk not yet answered on the plan: the risk is not gone.
             raise TaskError("cannot propose clearance: a plan task of a new risk is open")
+        kind_fits(kind, record, self.procedure.clearance)
         lead = {
             "channel": "staff" if who else "job",
             "at": self.clock(),
             "title": reason,
             "by": who.name if who else "system",
+            "clearance_kind": kind,
         }
         last = self.case(Case.create_id(household_id, record.cases_opened))
         place = Place(household_id, record.township, record.village, last.card)

@@ -8,19 +8,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from prometheus_client.core import Metric
 
 from domain import countyday
-from domain.clearance import why_not_cleared
+from domain.clearance import kind_of, why_not_cleared
 from domain.risk import RiskStatus
 from services.cases.app import Cases
 from services.cases.views import CaseView, MonitoringView
 from services.infra import metrics
 
 NAMES = ("case_escalate", "case_clearance")
+
+
+class Assessed(NamedTuple):
+    """A household's risk now, its per-capita income over the procedure's
+    stable months (annualised), and the income line in force."""
+
+    status: RiskStatus
+    stable: Decimal | None
+    line: Decimal
 
 
 def every(view: Any, **filters: Any) -> Iterator[Any]:
@@ -39,10 +48,10 @@ class CaseJobs:
         cases: Cases,
         case_view: CaseView,
         monitoring: MonitoringView,
-        assess: Callable[[str, datetime], tuple[RiskStatus, Decimal] | None],
+        assess: Callable[[str, datetime], Assessed | None],
         clock: Callable[[], datetime],
     ) -> None:
-        """``assess``: a household's risk now and the income line in force."""
+        """``assess``: a household's risk, stable income and income line now."""
         self.cases, self.case_view, self.monitoring = cases, case_view, monitoring
         self.assess, self.clock = assess, clock
 
@@ -70,9 +79,11 @@ class CaseJobs:
             found = self.assess(doc.household_id, now)
             if record is None or found is None or record.open_plan_tasks():
                 continue  # an open plan task: a new risk not yet answered
-            status, line = found
-            if why_not_cleared(record, status, line, rule, countyday.day(now)) is None:
-                self.cases.propose_clearance(doc.household_id, None, "stable above the line")
+            status, stable, line = found
+            if why_not_cleared(record, status, stable, line, rule, countyday.day(now)) is None:
+                self.cases.propose_clearance(
+                    doc.household_id, None, "stable above the line", kind_of(record, rule)
+                )
                 opened += 1
         self.cases.finish_job("case_clearance", period)
         return opened

@@ -141,6 +141,7 @@ def case_row(doc: CaseOut, term: Term, today: date) -> tuple[Any, ...]:
         term("shown", doc.shown),
         countyday.day(doc.opened_at),
         doc.number,
+        f"先帮后认（{len(doc.help_first)}项）" if doc.help_first else "否",
     )
 
 
@@ -180,7 +181,7 @@ LEDGERS: dict[Kind, Ledger] = {
         (*_PLACE, Column("事项类型", 13), Column("线索来源", 13), Column("当前环节", 11),
          Column("环节开始日期", 13), Column("环节办理期限", 13), Column("环节是否逾期", 12),
          Column("审定期限", 12), Column("审定是否逾期", 12), Column("督办", 14),
-         Column("启动日期", 12), Column("该户第几次", 11)),
+         Column("启动日期", 12), Column("该户第几次", 11), Column("绿色通道", 14)),
         case_row, breakdown=("stage", STAGES, "stage"), walks=("stage", STAGES),
     ),
     "cleared": Ledger(

@@ -25,7 +25,16 @@ from schemas.cases import NoticeOut
 from services.households.names import HeadNames
 from services.households.statusview import RiskStatusView
 
-__all__ = ["FontMissing", "find_font", "for_print", "notice_pdf", "printed"]
+__all__ = [
+    "FontMissing",
+    "a4_pdf",
+    "day_zh",
+    "find_font",
+    "for_print",
+    "notice_pdf",
+    "pdf_bytes",
+    "printed",
+]
 
 EMBEDDABLE = (".ttf", ".otf", ".ttc", ".otc")
 _HINT = "install fonts-noto-cjk or fonts-wqy-microhei, or set POVWATCH_PDF_FONT"
@@ -36,6 +45,7 @@ TITLES = {
     "clearance": "拟标注风险消除公示",
 }
 CATEGORIES = {"unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden": "突发严重困难户"}
+CLEARANCE_KINDS = {"helped": "帮扶消除", "natural": "自然消除"}
 
 
 class FontMissing(RuntimeError):
@@ -93,7 +103,32 @@ def _face(font: Path) -> int:
     return 0
 
 
-def _day(d: date) -> str:
+def a4_pdf(title: str, font: Path) -> FPDF:
+    """An A4 page in Chinese with ``title`` and the font embedded, its
+    margins and title set, for the printed documents of the procedure."""
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_title(title)
+    pdf.set_lang("zh-CN")
+    pdf.add_font("notice", fname=font, collection_font_number=_face(font))
+    pdf.set_margins(25, 25, 25)
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("notice", size=20)
+    pdf.cell(text=title, w=pdf.epw, h=14, align="C", new_x="LMARGIN", new_y="NEXT")
+    return pdf
+
+
+def pdf_bytes(pdf: FPDF, font: Path) -> bytes:
+    """The document's bytes; refused when the font lacks a glyph it needed."""
+    out = bytes(pdf.output())
+    missing = pdf.fonts["notice"].missing_glyphs
+    if missing:
+        shown = "".join(sorted({chr(c) for c in missing}))[:20]
+        raise FontMissing(f"{font} has no glyph for {shown!r}: {_HINT}")
+    return out
+
+
+def day_zh(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
@@ -129,15 +164,7 @@ def notice_pdf(notice: NoticeOut, font: Path) -> bytes:
     township = no_personal_numbers(notice.township or "")
     committee = village + ("居民委员会" if village.endswith("社区") else "村民委员会")
     days = (notice.ends_on - notice.starts_on).days + 1
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_title(TITLES[notice.kind])
-    pdf.set_lang("zh-CN")
-    pdf.add_font("notice", fname=font, collection_font_number=_face(font))
-    pdf.set_margins(25, 25, 25)
-    pdf.set_auto_page_break(False)
-    pdf.add_page()
-    pdf.set_font("notice", size=20)
-    pdf.cell(text=TITLES[notice.kind], w=pdf.epw, h=14, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf = a4_pdf(TITLES[notice.kind], font)
     pdf.set_font(size=14)
     pdf.cell(text=f"{township}{village}", w=pdf.epw, h=10, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
@@ -153,19 +180,16 @@ def notice_pdf(notice: NoticeOut, font: Path) -> bytes:
             table.row(row)
     pdf.ln(6)
     pdf.multi_cell(
-        w=0, text=f"公示期：{_day(notice.starts_on)}至{_day(notice.ends_on)}（共{days}天）", **lines
+        w=0,
+        text=f"公示期：{day_zh(notice.starts_on)}至{day_zh(notice.ends_on)}（共{days}天）",
+        **lines,
     )
     for line in _objections(notice, committee, township):
         pdf.multi_cell(w=0, text=line, **lines)
     pdf.ln(14)
     pdf.cell(text=committee, w=0, h=8, align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(text=_day(notice.starts_on), w=0, h=8, align="R", new_x="LMARGIN", new_y="NEXT")
-    out = bytes(pdf.output())
-    missing = pdf.fonts["notice"].missing_glyphs
-    if missing:
-        shown = "".join(sorted({chr(c) for c in missing}))[:20]
-        raise FontMissing(f"{font} has no glyph for {shown!r}: {_HINT}")
-    return out
+    pdf.cell(text=day_zh(notice.starts_on), w=0, h=8, align="R", new_x="LMARGIN", new_y="NEXT")
+    return pdf_bytes(pdf, font)
 
 
 def _opening(notice: NoticeOut) -> str:
@@ -187,7 +211,8 @@ def _rows(notice: NoticeOut) -> tuple[tuple[str, ...], ...]:
     head = no_personal_numbers(notice.head_name) if notice.head_name else notice.household_id
     size = f"{notice.members}人" if notice.members else "—"
     if notice.kind == "clearance":
-        return (("序号", "户主姓名", "家庭人口", "拟办事项"), ("1", head, size, "风险消除"))
+        kind = CLEARANCE_KINDS.get(notice.clearance_kind or "", "风险消除")
+        return (("序号", "户主姓名", "家庭人口", "拟办事项"), ("1", head, size, kind))
     category = CATEGORIES.get(notice.category or "", "待认定")
     return (("序号", "户主姓名", "家庭人口", "拟认定类别"), ("1", head, size, category))
 

@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic
 
 from domain.access import Principal
 from domain.cases import Case
+from domain.casesteps import CaseSteps
 from domain.health import HEALTH_FACTORS, HEALTH_MEASURES, sees_health
 from domain.monitoring import MonitoringRecord
 from domain.task_input import TaskError
@@ -40,7 +41,8 @@ MONITORING = Table(
     model=MonitoringOut,
     order="household_id",
 )
-CASE_TOPIC = get_topic(Case) + "."
+# A case's events: Case's own and those of the steps it is built on.
+CASE_TOPICS = (get_topic(Case) + ".", get_topic(CaseSteps) + ".")
 RECORD_TOPIC = get_topic(MonitoringRecord) + "."
 
 
@@ -86,6 +88,8 @@ def case_doc(case: Case) -> CaseOut:
         shown=SHOWN[case.escalation],  # type: ignore[arg-type]
         proposal=case.proposal,
         category=case.category,  # type: ignore[arg-type]
+        clearance_kind=case.clearance_kind,  # type: ignore[arg-type]
+        help_first=case.helped_first,
         notice=case.notice,
         objections=case.objections,
         records=case.records,
@@ -131,6 +135,7 @@ def notice_doc(case: CaseOut) -> NoticeOut:
         village=case.village,
         household_id=case.household_id,
         category=case.category,
+        clearance_kind=case.clearance_kind,
         starts_on=case.notice["starts_on"],
         ends_on=case.notice["ends_on"],
         posted_by_role=next(
@@ -141,7 +146,7 @@ def notice_doc(case: CaseOut) -> NoticeOut:
 
 
 def is_case_event(note: Notification) -> bool:
-    return note.topic.startswith(CASE_TOPIC)
+    return note.topic.startswith(CASE_TOPICS)
 
 
 def is_record_event(note: Notification) -> bool:

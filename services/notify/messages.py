@@ -22,10 +22,11 @@ TOPIC = {
     "overdue": "已逾期",
     "escalated": "逾期已报县级",
     "decided": "县级审定",
+    "help_first": "绿色通道先帮后认",
 }
 
 # The most urgent first, in the message and in its title.
-URGENCY = ("escalated", "overdue", "due", "lead", "decided")
+URGENCY = ("escalated", "overdue", "due", "help_first", "lead", "decided")
 
 Term = Callable[[str, str], str]  # (kind, code) -> the word in Chinese
 
@@ -57,7 +58,7 @@ class Message:
 
 def line(n: Notice, term: Term) -> str:
     what = TOPIC[n.topic]
-    if n.stage:
+    if n.stage and n.topic != "help_first":  # a green channel's "stage" is its measure
         what = f"{term('stage', n.stage)}{what}"
     if n.due and n.topic in ("due", "overdue", "escalated"):
         what += f"（期限 {n.due.isoformat()}）"
@@ -68,6 +69,8 @@ def line(n: Notice, term: Term) -> str:
             if n.detail == "declined"
             else f"：纳入监测（{term('category', n.detail)}）"
         )
+    if n.topic == "help_first":
+        what += f"：{term('measure', n.detail) if n.detail else '帮扶措施'}"
     return f"{n.village} {n.household_ref} {what}"
 
 

@@ -27,7 +27,14 @@ from services.infra.runner import LogRunner
 from services.notify.app import Notify
 
 # Which case events are news, by the event class's name.
-NEWS: dict[str, Topic] = {"Opened": "lead", "Escalated": "escalated", "Decided": "decided"}
+NEWS: dict[str, Topic] = {
+    "Opened": "lead",
+    "Escalated": "escalated",
+    "Decided": "decided",
+    "HelpedFirst": "help_first",
+}
+# Help that tells of a health condition is pushed without its kind.
+HEALTH_MEASURES = frozenset({"medical_aid"})
 DECIDERS = ("staff",)  # the township hears the county's decision
 
 
@@ -61,6 +68,13 @@ def news(case: Case, event: str, at: datetime, procedure: Procedure) -> Notice |
         if case.outcome not in ("monitored", "declined"):
             detail = case.outcome or ""
         return _notice("decided", case, DECIDERS, at, detail=detail, factors=factors)
+    if topic == "help_first":
+        given = case.helped_first[-1]
+        kind = "" if given["kind"] in HEALTH_MEASURES else given["kind"]
+        roles = list(procedure.green_channel.roles) + list(DECIDERS)
+        return _notice(
+            "help_first", case, roles, at, stage=given["id"], due=given["due_on"], detail=kind
+        )
     stage = case.stage or ""
     roles = list(procedure.roles(stage)) if stage else list(DECIDERS)
     if topic == "escalated":

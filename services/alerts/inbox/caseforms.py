@@ -48,6 +48,26 @@ def _verify(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
     }
 
 
+def _authorise(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
+    signed = text_of(form, "signed") != "no"
+    return {
+        "signed": signed,
+        "signed_on": date_of(form, "signed_on") if signed else None,
+        "signer": text_of(form, "signer") or "head",
+        "kept_at": text_of(form, "kept_at") if signed else "",
+        "reason": text_of(form, "reason"),
+    }
+
+
+def _help_first(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
+    return {
+        "kind": text_of(form, "kind"),
+        "department": text_of(form, "department"),
+        "due_on": date_of(form, "due_on"),
+        "note": text_of(form, "note"),
+    }
+
+
 def _cross_check(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
     return {"matches": _yes(form, "matches"), "differences": text_of(form, "differences")}
 
@@ -102,6 +122,8 @@ Reader = Callable[[Any, CaseOut, Cases], dict[str, Any]]
 # Form path -> (the case command, how its form reads).
 ACTIONS: dict[str, tuple[str, Reader]] = {
     "verification": ("verify", _verify),
+    "authorisation": ("authorise", _authorise),
+    "help-first": ("help_first", _help_first),
     "crosscheck": ("cross_check", _cross_check),
     "village-review": ("village_review", _village_review),
     "notice": ("post_notice", _post_notice),

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -20,17 +20,19 @@ from domain import countyday
 from domain.access import Permission, Principal
 from domain.case_input import DECLINE_REASONS, CaseForbidden
 from domain.health import sees_health
-from domain.procedure import CATEGORIES
+from domain.procedure import CATEGORIES, CaseKind
 from domain.task_input import TaskError, TaskInputError
 from domain.timeline import timeline
 from domain.vocabulary import FACTOR_CODES, MEASURES
-from schemas.cases import CaseOut, MonitoringOut, NoticeOut
+from schemas.cases import CaseOut, MonitoringOut
 from services.alerts.inbox.caseforms import ACTIONS, date_of, text_of
 from services.alerts.inbox.pages import Problem, page, signed_in_page
+from services.alerts.inbox.plantaskpages import plan_task_pages
 from services.alerts.views import reaches
-from services.cases.api import acting_stages
+from services.cases.api import PLACE, acting_stages, village_results
 from services.cases.app import Cases
 from services.cases.overview import overview
+from services.cases.printer import Printer
 from services.cases.views import (
     CaseView,
     MonitoringView,
@@ -49,7 +51,9 @@ MEASURE_STATES = ("planned", "in_progress", "done", "cancelled")
 # The form each stage shows, by the stage's name.
 STAGE_FORMS = {
     "verify": ("verification",),
-    "crosscheck": ("crosscheck",),
+    # The authorisation, signed before the county's cross-check, is the
+    # village's or township's (the procedure file's consent roles).
+    "crosscheck": ("authorisation", "crosscheck"),
     "village_review": ("village-review",),
     "notice": ("notice", "objections", "notice/close"),
     "township_review": ("township-review",),
@@ -67,7 +71,7 @@ class CaseSources:
     history: Callable[[str], Sequence[Any]]
     accounts: Accounts
     clock: Callable[[], datetime]
-    notice_pdf: Callable[[NoticeOut], bytes]
+    printer: Printer
     # The newest stored monthly report (its charts on the county's overview).
     report: Callable[[], Any] = lambda: None
     # The county's picture of the standard's guarantees, per township.
@@ -102,13 +106,21 @@ class _Pages:
             uuid = UUID(int=0)  # no such case: answered like any other missing one
         return visible_case(self.src.cases, uuid, who)
 
-    def acts_here(self, who: Principal, case: CaseOut) -> bool:
+    def forms(self, who: Principal, case: CaseOut) -> tuple[str, ...]:
+        """The forms of the case's next step this account fills in."""
         p = self.src.cases.procedure
-        return (
-            case.stage is not None
-            and who.may(Permission.ACT_ON_CASES)
-            and who.role.value in p.roles(case.stage)
-        )
+        if case.stage is None or not who.may(Permission.ACT_ON_CASES):
+            return ()
+        forms = STAGE_FORMS.get(case.stage, ())
+        if case.stage == "crosscheck":
+            signed = case.records.get("consent", {}).get("signed")
+            return tuple(
+                f
+                for f in forms
+                if (f == "authorisation" and not signed and who.role.value in p.consent.roles)
+                or (f == "crosscheck" and signed and who.role.value in p.roles("crosscheck"))
+            )
+        return forms if who.role.value in p.roles(case.stage) else ()
 
     def case_page(
         self,
@@ -121,7 +133,15 @@ class _Pages:
         who = self.user(request)
         case = self.case(case_id, who)
         p = self.src.cases.procedure
-        stages = self.src.cases.case(UUID(case.case_id)).stages
+        aggregate = self.src.cases.case(UUID(case.case_id))
+        stages = aggregate.stages
+        helps_first = (
+            case.phase == "open"
+            and case.kind == "identification"
+            and aggregate.sudden
+            and who.may(Permission.ACT_ON_CASES)
+            and who.role.value in p.green_channel.roles
+        )
         before = stages[: stages.index("township_review")] if "township_review" in stages else []
         return self.render(
             request,
@@ -131,8 +151,9 @@ class _Pages:
             case=case,
             done=done,
             error=error,
-            acts=self.acts_here(who, case),
-            forms=STAGE_FORMS.get(case.stage or "", ()),
+            forms=self.forms(who, case),
+            helps_first=helps_first,
+            measures=MEASURES,
             stages=stages,
             return_to=before,
             factors=FACTOR_CODES,
@@ -217,7 +238,7 @@ def router(src: CaseSources) -> APIRouter:
     _list_pages(pages, h)
     _case_pages(pages, h)
     _monitoring_pages(pages, h)
-    _plan_task_pages(pages, h)
+    plan_task_pages(pages, h)
     return pages
 
 
@@ -277,11 +298,27 @@ def _case_pages(pages: APIRouter, h: _Pages) -> None:
             notice = notice_doc(h.case(case_id, who))
         except TaskError as e:
             raise HTTPException(404, str(e)) from None
-        return Response(
-            src.notice_pdf(notice),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="notice-{notice.case_id}.pdf"'},
-        )
+        return _download(src.printer.notice(notice), f"notice-{notice.case_id}.pdf")
+
+    @pages.get("/cases/{case_id}/authorisation.pdf")
+    def authorisation_file(request: Request, case_id: str) -> Response:
+        case = h.case(case_id, h.user(request))
+        return _download(src.printer.authorisation(case), f"authorisation-{case.case_id}.pdf")
+
+    @pages.get("/announcements.pdf")
+    def announcement_file(
+        request: Request,
+        township: str = Query(max_length=100, pattern=PLACE),
+        village: str = Query(max_length=100, pattern=PLACE),
+        kind: CaseKind = "identification",
+    ) -> Response:
+        who = h.user(request)
+        township = scoped_township(who, township) or township
+        village = scoped_village(who, village) or village
+        today = countyday.day(src.clock())
+        rows = village_results(src.case_list, township, village, kind, None, None, today)
+        data = src.printer.announcement(township, village, kind, rows, today)
+        return _download(data, f"announcement-{kind}-{today.isoformat()}.pdf")
 
     def act(request: Request, case_id: str, path: str, form: Any) -> Response:
         who = h.user(request)
@@ -305,6 +342,11 @@ def _case_pages(pages: APIRouter, h: _Pages) -> None:
         async def step(request: Request, case_id: str, path: str = path) -> Response:
             form = await request.form()
             return await run_in_threadpool(act, request, case_id, path, form)
+
+
+def _download(data: bytes, name: str) -> Response:
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(data, media_type="application/pdf", headers=disposition)
 
 
 def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
@@ -345,44 +387,13 @@ def _monitoring_pages(pages: APIRouter, h: _Pages) -> None:
 
     def clearance(request: Request, household_id: str, form: Any) -> Any:
         who = h.user(request)
-        reason = text_of(form, "reason")
+        reason, kind = text_of(form, "reason"), text_of(form, "kind") or "helped"
         return change(
             request, household_id, "clearance",
-            lambda: src.cases.propose_clearance(household_id, who, reason),
+            lambda: src.cases.propose_clearance(household_id, who, reason, kind),
         )  # fmt: skip
 
     @pages.post("/monitoring/{household_id}/clearance")
     async def propose_clearance(request: Request, household_id: str) -> Any:
         form = await request.form()
         return await run_in_threadpool(clearance, request, household_id, form)
-
-
-def _plan_task_pages(pages: APIRouter, h: _Pages) -> None:
-    """A plan task closed with its reason; the county's change of category."""
-    src = h.src
-
-    def record_change(request: Request, household_id: str, form: Any, what: str, **kw: Any) -> Any:
-        who = h.user(request)
-        reason = text_of(form, "reason")
-        if what == "close_plan_task":
-            kw["reason"] = reason
-        else:
-            kw.update(category=text_of(form, "category"), reason=reason)
-        return h.change(
-            request, household_id, what,
-            lambda: src.cases.plan(household_id, who, what, **kw),
-        )  # fmt: skip
-
-    @pages.post("/monitoring/{household_id}/tasks/{task_id}/close")
-    async def close_plan_task(request: Request, household_id: str, task_id: str) -> Any:
-        form = await request.form()
-        return await run_in_threadpool(
-            record_change, request, household_id, form, "close_plan_task", task_id=task_id
-        )
-
-    @pages.post("/monitoring/{household_id}/category")
-    async def change_category(request: Request, household_id: str) -> Any:
-        form = await request.form()
-        return await run_in_threadpool(
-            record_change, request, household_id, form, "change_category"
-        )
