@@ -118,7 +118,8 @@ def test_whoever_holds_the_card_reads_the_category_of_a_decline_not_its_words(wo
         case.id, "verify", village, visited_on=today, members=3, labour_capable=2,
         income_estimate_yuan=15000, hardship=[], consent=True,
     )  # fmt: skip
-    cases.act(case.id, "cross_check", Principal("wang", Role.STAFF, "城西镇"), matches=True)
+    cases.act(case.id, "authorise", village, signed=True, signed_on=today, kept_at="村委会")
+    cases.act(case.id, "cross_check", Principal("county", Role.COUNTY), matches=True)
     cases.act(
         case.id, "village_review", village, held_on=today, attendees=11, agreed=False,
         note="评议认为收入稳定",

@@ -36,4 +36,4 @@ def test_the_demo_walks_a_lead_to_a_natural_clearance(world, store_settings, tmp
         "cleared",
     )
     notice = _text((Path(settings.sqlite_dir) / f"notice-{second.id}.pdf").read_bytes())
-    assert "拟风险消除公示" in notice and "自然消除" in notice
+    assert "拟标注风险消除公示" in notice and "自然消除" in notice

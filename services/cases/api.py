@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, Literal
 from uuid import UUID
 
@@ -260,7 +261,7 @@ def stage_routes(app: FastAPI, cases: Cases, actor: Callable[..., Principal]) ->
     @app.post("/cases/{case_id}/help-first", response_model=CaseOut, tags=["cases"])
     def help_first(case_id: UUID, body: MeasureIn, who: Principal = Depends(actor)) -> CaseOut:
         """绿色通道 (先帮后认): help for sudden severe hardship before the decision."""
-        return act(case_id, who, "help_first", **body.model_dump())
+        return act(case_id, who, "help_first", **body.model_dump(exclude={"answers"}))
 
     @app.post("/cases/{case_id}/crosscheck", response_model=CaseOut, tags=["cases"])
     def cross_check(case_id: UUID, body: CrossCheck, who: Principal = Depends(actor)) -> CaseOut:
@@ -303,6 +304,8 @@ def monitoring_routes(
     reader: Callable[..., Principal],
     actor: Callable[..., Principal],
 ) -> None:
+    T: list[str | Enum] = ["monitoring"]
+
     def visible_record(household_id: str, who: Principal) -> MonitoringOut:
         doc = monitoring.get(household_id)
         record = cases.record(household_id)
@@ -346,11 +349,7 @@ def monitoring_routes(
         translated(lambda: cases.plan(household_id, who, "add_measure", **body.model_dump()))
         return visible_record(household_id, who)
 
-    @app.post(
-        "/monitoring/{household_id}/plan/{measure_id}",
-        response_model=MonitoringOut,
-        tags=["monitoring"],
-    )
+    @app.post("/monitoring/{household_id}/plan/{measure_id}", response_model=MonitoringOut, tags=T)
     def update_measure(
         household_id: str, measure_id: str, body: MeasureChange, who: Principal = Depends(actor)
     ) -> MonitoringOut:
@@ -365,10 +364,7 @@ def monitoring_routes(
     plan_task_routes(app, cases, actor, visible_record)
 
     @app.post(
-        "/monitoring/{household_id}/clearance",
-        response_model=CaseOut,
-        status_code=201,
-        tags=["monitoring"],
+        "/monitoring/{household_id}/clearance", response_model=CaseOut, status_code=201, tags=T
     )
     def propose_clearance(
         household_id: str, body: ClearanceIn, who: Principal = Depends(actor)
