@@ -189,9 +189,7 @@ class Facts:
     member_changes: list[MemberChange] = field(default_factory=list)
     # Added after the rest: packed last (services/households/packing.py).
     disabilities: dict[str, Disability] = field(default_factory=dict)
-    # The card's last change (a registration that sets it, a card change):
-    # the card before (None: the registry did not know the household) and
-    # the day, so that the monthly report counts 返贫 and 致贫 by month.
+    # The card's last change (before it: None if unregistered), for 返贫/致贫.
     card_before: str | None = None
     card_changed_on: date | None = None
 
@@ -250,7 +248,7 @@ def _registered(f: Facts, e: Household.Registered, ref: FactRef) -> None:
     f.registered = True
     f.township, f.village = e.township, e.village
     f.members, f.labour_capable = e.members, e.labour_capable
-    _set_card(f, e.card, ref)
+    _card_changed(f, e, ref)
     f.flags = tuple(e.flags or ())
     f.registered_on = day(ref.occurred_at)
     f.registered_members, f.registered_labour = e.members, e.labour_capable
@@ -258,15 +256,10 @@ def _registered(f: Facts, e: Household.Registered, ref: FactRef) -> None:
         _count_members(f)
 
 
-def _card_changed(f: Facts, e: Household.CardChanged, ref: FactRef) -> None:
-    _set_card(f, e.card, ref)
-
-
-def _set_card(f: Facts, card: str, ref: FactRef) -> None:
-    # A registration repeating the card is no change.
-    if card != f.card:
+def _card_changed(f: Facts, e: Household.CardChanged | Household.Registered, ref: FactRef) -> None:
+    if e.card != f.card:  # a registration repeating the card is no change
         f.card_before, f.card_changed_on = f.card, day(ref.occurred_at)
-    f.card = card
+    f.card = e.card
 
 
 def _income(f: Facts, e: Household.IncomeReported, _: FactRef) -> None:

@@ -33,11 +33,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
 
 from domain.disability import disability_factor, labour_factor
-from domain.facts import Facts, Loan
+from domain.facts import Facts
 from domain.incomes import Incomes, incomes_of, money, year_before
+from domain.loans import NO_LOANS, Loans, loan_balance_fen
 from domain.policy import Policy
 from domain.standard import (
     Late,
@@ -49,18 +49,6 @@ from domain.standard import (
 from domain.vocabulary import LEVELS, REGISTERED_CARDS
 
 NOT_LATE = Late()
-
-
-class Loans(NamedTuple):
-    """A household's open and overdue loans, by count and by balance (fen)."""
-
-    open: int
-    overdue: int
-    open_fen: int
-    overdue_fen: int
-
-
-NO_LOANS = Loans(0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -376,18 +364,6 @@ def _loan_factor(found: _Factors, facts: Facts, policy: Policy, on: date) -> Loa
             days_overdue=worst_days,
         )
     return Loans(open_loans, overdue_loans, open_fen, overdue_fen)
-
-
-def loan_balance_fen(loan: Loan) -> int:
-    """An open loan's balance in fen: its principal less the repayments, or
-    the bank's outstanding figure from its overdue report when that is lower
-    or the issue record has not arrived (a principal of 0). Banks count an
-    overdue loan's whole balance as overdue (逾期贷款余额)."""
-    balance = loan.balance_yuan if loan.principal_yuan > 0 else None
-    bank = loan.outstanding_yuan
-    if bank is not None and (balance is None or bank < balance):
-        balance = bank
-    return int(balance * 100) if balance is not None and balance > 0 else 0
 
 
 def level_of(factors: list[Factor]) -> str:

@@ -163,18 +163,22 @@ def pack_sheet(h: FactSheet) -> bytes:
             f.registered_on.toordinal() if f.registered_on else None,
             f.registered_members,
             f.registered_labour,
-            _standard(f)
-            if f.schooling
-            or f.cover
-            or f.house
-            or f.water
-            or f.assistance
-            or f.member_changes
-            or f.disabilities
-            else None,
+            _standard(f) if _has_standard(f) else None,
             f.card_before,
             f.card_changed_on.toordinal() if f.card_changed_on else None,
         )
+    )
+
+
+def _has_standard(f: Facts) -> bool:
+    return bool(
+        f.schooling
+        or f.cover
+        or f.house
+        or f.water
+        or f.assistance
+        or f.member_changes
+        or f.disabilities
     )
 
 
