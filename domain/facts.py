@@ -189,6 +189,9 @@ class Facts:
     member_changes: list[MemberChange] = field(default_factory=list)
     # Added after the rest: packed last (services/households/packing.py).
     disabilities: dict[str, Disability] = field(default_factory=dict)
+    # The card's last change (before it: None if unregistered), for 返贫/致贫.
+    card_before: str | None = None
+    card_changed_on: date | None = None
 
 
 @dataclass(slots=True)
@@ -245,7 +248,7 @@ def _registered(f: Facts, e: Household.Registered, ref: FactRef) -> None:
     f.registered = True
     f.township, f.village = e.township, e.village
     f.members, f.labour_capable = e.members, e.labour_capable
-    f.card = e.card
+    _card_changed(f, e, ref)
     f.flags = tuple(e.flags or ())
     f.registered_on = day(ref.occurred_at)
     f.registered_members, f.registered_labour = e.members, e.labour_capable
@@ -253,7 +256,9 @@ def _registered(f: Facts, e: Household.Registered, ref: FactRef) -> None:
         _count_members(f)
 
 
-def _card_changed(f: Facts, e: Household.CardChanged, _: FactRef) -> None:
+def _card_changed(f: Facts, e: Household.CardChanged | Household.Registered, ref: FactRef) -> None:
+    if e.card != f.card:  # a registration repeating the card is no change
+        f.card_before, f.card_changed_on = f.card, day(ref.occurred_at)
     f.card = e.card
 
 

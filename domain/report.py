@@ -174,6 +174,44 @@ def overdue_ratio(outstanding: int, overdue: int) -> Decimal | None:
     return (Decimal(overdue) / Decimal(outstanding)).quantize(Decimal("0.0001"))
 
 
+def yuan_of_fen(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+# A household whose card turned red: out of poverty before (yellow or green)
+# it fell back into poverty (返贫); not registered as poor before (blue, or
+# unknown to the registry) it newly fell into poverty (致贫).
+RETURNED, NEWLY_POOR = "returned", "newly_poor"
+_CHANGE_KINDS = (RETURNED, NEWLY_POOR)
+
+
+def poverty_change(before: str | None, card: str | None) -> str | None:
+    """返贫, 致贫 or neither for a card change from ``before`` to ``card``."""
+    if card != "red":
+        return None
+    if before in ("yellow", "green"):
+        return RETURNED
+    if before in (None, "blue"):
+        return NEWLY_POOR
+    return None
+
+
+def change_code(before: str | None, card: str | None, on: date | None) -> int:
+    """The card change as one integer (the risk view's column): the month's
+    index and the kind, so that a month's 返贫 and 致贫 are two values one
+    grouped query counts; 0 for none."""
+    kind = poverty_change(before, card) if on is not None else None
+    if kind is None or on is None:
+        return 0
+    return (on.year * 12 + on.month - 1) * 4 + 1 + _CHANGE_KINDS.index(kind)
+
+
+def change_codes(month: str) -> dict[int, str]:
+    """The month's codes (``change_code``) and the kind each stands for."""
+    base = month_index(month) * 4 + 1
+    return {base + i: kind for i, kind in enumerate(_CHANGE_KINDS)}
+
+
 def within_limit(ratio: Decimal | None) -> bool:
     """Plan §3(2)8: strictly below 1%."""
     return ratio is None or ratio < LOAN_OVERDUE_LIMIT

@@ -37,6 +37,7 @@ from decimal import Decimal
 from domain.disability import disability_factor, labour_factor
 from domain.facts import Facts
 from domain.incomes import Incomes, incomes_of, money, year_before
+from domain.loans import NO_LOANS, Loans, loan_balance_fen
 from domain.policy import Policy
 from domain.standard import (
     Late,
@@ -87,6 +88,13 @@ class RiskStatus:
     guarantees: tuple[str, ...] = ()  # the standard's guarantees failing (domain.standard)
     house_fix_overdue: bool = False  # a C or D house past its fix-by day
     water_fix_overdue: bool = False  # unsafe water past its fix-by day (plan §3(2)5)
+    # The open loans' balance and the overdue ones' (plan §3(2)8's overdue
+    # rate by balance, as banks compute it), in fen: integers the view sums.
+    open_balance_fen: int = 0
+    overdue_balance_fen: int = 0
+    # The card's last change (domain.facts): the card before and the day.
+    card_before: str | None = None
+    card_changed_on: date | None = None
 
 
 class _Factors:
@@ -138,7 +146,7 @@ def _assess(facts: Facts, policy: Policy, on: date, start: date, incomes: Income
     medical = _medical_factor(found, facts, policy, incomes.year, start, on)
     damage = _disaster_factor(found, facts, policy, incomes.year, start, on)
     employed = _employment_factors(found, facts)
-    open_loans, overdue_loans = _loan_factor(found, facts, policy, on)
+    loans = _loan_factor(found, facts, policy, on) if facts.loans else NO_LOANS
     # Most households have none of the guarantees' facts: checked first.
     late = (
         guarantee_factors(found, facts, policy, on)
@@ -171,13 +179,17 @@ def _assess(facts: Facts, policy: Policy, on: date, start: date, incomes: Income
         medical_self_paid_yuan=money(medical),
         employed_members=employed,
         housing_damage=damage,
-        open_loans=open_loans,
-        overdue_loans=overdue_loans,
+        open_loans=loans.open,
+        overdue_loans=loans.overdue,
         factors=tuple(found.found),
         level=level_of(found.found),
         guarantees=failing_of(found.found) if found.found else (),
         house_fix_overdue=late.house,
         water_fix_overdue=late.water,
+        open_balance_fen=loans.open_fen,
+        overdue_balance_fen=loans.overdue_fen,
+        card_before=facts.card_before,
+        card_changed_on=facts.card_changed_on,
     )
 
 
@@ -324,20 +336,24 @@ def _employment_factors(found: _Factors, facts: Facts) -> int:
     return employed
 
 
-def _loan_factor(found: _Factors, facts: Facts, policy: Policy, on: date) -> tuple[int, int]:
+def _loan_factor(found: _Factors, facts: Facts, policy: Policy, on: date) -> Loans:
     """An overdue poverty micro-loan (plan §3(2)8), past its due date even when
-    the bank has not said so. Returns the open and the overdue loans."""
-    open_loans = overdue_loans = 0
+    the bank has not said so. Returns the open and the overdue loans, by
+    count and by balance."""
+    open_loans = overdue_loans = open_fen = overdue_fen = 0
     worst_days = 0
     for loan in facts.loans.values():
         if loan.settled:
             continue
         open_loans += 1
+        fen = loan_balance_fen(loan)
+        open_fen += fen
         days = loan.days_overdue
         if loan.principal_yuan > 0 and on > loan.due_date:
             days = max(days, (on - loan.due_date).days)
         if days > 0:
             overdue_loans += 1
+            overdue_fen += fen
             worst_days = max(worst_days, days)
     if overdue_loans:
         found.add(
@@ -347,7 +363,7 @@ def _loan_factor(found: _Factors, facts: Facts, policy: Policy, on: date) -> tup
             overdue_loans=overdue_loans,
             days_overdue=worst_days,
         )
-    return open_loans, overdue_loans
+    return Loans(open_loans, overdue_loans, open_fen, overdue_fen)
 
 
 def level_of(factors: list[Factor]) -> str:

@@ -43,6 +43,10 @@ class RiskStatusOut(BaseModel):
     guarantees: list[str] = []  # the standard's guarantees failing, domain.standard's order
     house_fix_overdue: bool = False
     water_fix_overdue: bool = False  # unsafe water past its fix-by day (plan §3(2)5)
+    open_balance_fen: int = 0  # open poverty micro-loans' balance
+    overdue_balance_fen: int = 0  # the overdue ones' balance (plan §3(2)8)
+    card_before: str | None = None  # the card before its last change (None: not registered)
+    card_changed_on: date | None = None
 
 
 class TimelineEntryOut(BaseModel):

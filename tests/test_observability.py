@@ -95,6 +95,7 @@ def test_exposition_passes_promtool_and_carries_the_metrics(running):
         "povwatch_task_oldest_open_age_seconds",
         "povwatch_task_resolution_seconds_bucket",
         "povwatch_loan_overdue_ratio",
+        "povwatch_loan_overdue_balance_ratio",
         "povwatch_scheduler_job_runs_total",
         "povwatch_scheduler_job_last_success_timestamp_seconds",
         "povwatch_store_errors_total",

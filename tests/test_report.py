@@ -65,7 +65,8 @@ def test_the_monthly_report_of_a_small_county(world, people, clock):  # noqa: F8
     june = ok(county.get("/reports/monthly/2026-06"))
     assert (june["month"], june["as_of"], june["final"]) == ("2026-06", "2026-06-30", True)
     assert [s["key"] for s in june["sections"]] == [
-        "households", "monitoring", "leads", "stages", "measures", "loans", "standard", "feeds",
+        "households", "monitoring", "poverty_changes", "leads", "stages", "measures", "loans",
+        "standard", "feeds",
     ]  # fmt: skip
     # The standard: H1's income below the line is the one guarantee failing.
     standard = section(june, "standard")
@@ -102,9 +103,17 @@ def test_the_monthly_report_of_a_small_county(world, people, clock):  # noqa: F8
     assert (measures["by_state"]["done"], measures["by_state"]["planned"]) == (1, 1)
 
     loans = section(june, "loans")["figures"]
-    assert (loans["open_loans"], loans["overdue_loans"], loans["ratio"]) == (2, 1, "0.5000")
+    # By balance (the banks' way): H4's 3,000 yuan the bank reports overdue of
+    # 8,000 open (H3's 5,000 besides); by count, one of two loans.
+    assert (loans["balance_yuan"], loans["overdue_balance_yuan"]) == ("8000.00", "3000.00")
+    assert (loans["ratio"], loans["basis"]) == ("0.3750", "balance")
+    assert (loans["open_loans"], loans["overdue_loans"], loans["ratio_by_count"]) == (
+        2, 1, "0.5000",
+    )  # fmt: skip
     assert loans["within_limit"] is False and loans["limit"] == "0.01"
-    assert table(june, "loans")["rows"][-1] == ["全县合计", 2, 1, "50.00%", "否"]
+    assert table(june, "loans")["rows"][-1] == [
+        "全县合计", "8000.00", "3000.00", "37.50%", 2, 1, "50.00%", "否",
+    ]  # fmt: skip
 
     # The charts, drawn by the job, are SVG with their glyphs as paths.
     assert set(june["charts"]) == {"trend", "stages", "loans"}

@@ -60,6 +60,8 @@ LAYOUT = {
         "assistance",
         "member_changes",
         "disabilities",
+        "card_before",
+        "card_changed_on",
     ),
     Income: ("amount_yuan", "period_start", "period_end", "kind"),
     Illness: (
@@ -161,16 +163,22 @@ def pack_sheet(h: FactSheet) -> bytes:
             f.registered_on.toordinal() if f.registered_on else None,
             f.registered_members,
             f.registered_labour,
-            _standard(f)
-            if f.schooling
-            or f.cover
-            or f.house
-            or f.water
-            or f.assistance
-            or f.member_changes
-            or f.disabilities
-            else None,
+            _standard(f) if _has_standard(f) else None,
+            f.card_before,
+            f.card_changed_on.toordinal() if f.card_changed_on else None,
         )
+    )
+
+
+def _has_standard(f: Facts) -> bool:
+    return bool(
+        f.schooling
+        or f.cover
+        or f.house
+        or f.water
+        or f.assistance
+        or f.member_changes
+        or f.disabilities
     )
 
 
@@ -234,6 +242,7 @@ def unpack_sheet(key: UUID, data: bytes) -> FactSheet:
         registered_members,
         registered_labour,
         standard,
+        *card_change,  # packed before the card's last change was kept: none
     ) = marshal.loads(data)
     day = date.fromordinal
     facts = Facts(
@@ -268,6 +277,8 @@ def unpack_sheet(key: UUID, data: bytes) -> FactSheet:
     )
     if standard is not None:
         _unpack_standard(facts, standard)
+    if card_change and card_change[1] is not None:
+        facts.card_before, facts.card_changed_on = card_change[0], day(card_change[1])
     return FactSheet(
         key, version, moment_of(created), moment_of(modified), moment_of(last_fact), facts
     )

@@ -4,7 +4,7 @@ query each, per store, next to the view's own reads (services/infra/views.py).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from psycopg.sql import SQL, Identifier
@@ -112,3 +112,40 @@ def bits_by(
         tuple(r[c] for c in group): (int(r["n"]), [int(r[f"b{k}"]) for k in range(bits)])
         for r in rows
     }
+
+
+def counts_of(
+    view: DocumentView[Any], column: str, values: Sequence[int], *group: str
+) -> dict[tuple[Any, ...], int]:
+    """Rows per value of ``group`` and of the integer ``column``, of those
+    whose ``column`` is one of ``values`` (a row made before the column has
+    none). One grouped query, on the column's values alone."""
+    t = view.table
+    if set(group) - set(t.columns) or column not in t.sums:
+        raise ValueError(f"no counts of {column} by {group} in {t.name}")
+    wanted = [int(v) for v in values]
+    if not wanted:
+        return {}
+    if isinstance(view, SQLiteDocumentView):
+        cols = ", ".join((*group, column))
+        marks = ", ".join("?" * len(wanted))
+        with view.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT {cols}, COUNT(*) AS n FROM {t.name} "
+                f"WHERE {column} IN ({marks}) GROUP BY {cols}",
+                wanted,
+            )
+            rows = [dict(r) for r in c.fetchall()]
+    else:
+        cols_sql = SQL(", ").join(map(Identifier, (*group, column)))
+        with view.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT {0}, COUNT(*) AS n FROM {1} WHERE {2} = ANY(%s) GROUP BY {0}").format(
+                    cols_sql,
+                    view.ident,  # type: ignore[attr-defined]
+                    Identifier(column),
+                ),
+                (wanted,),
+            )
+            rows = list(curs.fetchall())
+    return {tuple(r[c] for c in (*group, column)): int(r["n"]) for r in rows}

@@ -59,9 +59,18 @@ def collect(households: Households, view: RiskStatusView):
     )
     yield metrics.gauge(
         "povwatch_loan_overdue_ratio",
-        "Overdue share of open poverty micro-loans (the plan requires below 1%, §3(2)8)",
+        "Overdue share of open poverty micro-loans by count (the plan requires below 1%, §3(2)8)",
         [],
         [([], overdue / open_loans if open_loans else 0.0)],
+    )
+    # By balance, as banks compute it: overdue loans' balance over all open
+    # loans' balance (a view filled before the balances were kept reads 0).
+    balance, late = totals.get("open_balance_fen", 0), totals.get("overdue_balance_fen", 0)
+    yield metrics.gauge(
+        "povwatch_loan_overdue_balance_ratio",
+        "Overdue share of open poverty micro-loans' balance (the plan requires below 1%, §3(2)8)",
+        [],
+        [([], late / balance if balance else 0.0)],
     )
     yield from standard_gauges(standard_picture(view))
     position = view.max_tracking_id(households.name) or 0

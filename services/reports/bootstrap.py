@@ -17,7 +17,9 @@ from services.infra.settings import Settings
 from services.reports import sections
 from services.reports.feedsection import feeds
 from services.reports.job import ReportJob
+from services.reports.loansection import loans
 from services.reports.pdf import report_pdf
+from services.reports.povertysection import poverty_changes
 from services.reports.standardsection import standard
 from services.reports.store import open_reports
 
@@ -31,10 +33,11 @@ def providers(
     out = [
         sections.households(risk),
         sections.monitoring(monitoring),
+        poverty_changes(risk),
         sections.leads(case_list),
         sections.stages(case_list),
         sections.measures(monitoring),
-        sections.loans(risk),
+        loans(risk),
         standard(risk),
     ]
     return out + [feeds(feed)] if feed is not None else out

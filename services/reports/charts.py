@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from io import BytesIO
 from pathlib import Path
 
@@ -109,23 +109,36 @@ def stages_chart(
 
 
 def loans_chart(
-    font: Path, places: Sequence[str], ratios: Sequence[float], title: str
+    font: Path, places: Sequence[str], ratios: Mapping[str, Sequence[float]], title: str
 ) -> ReportChart:
-    """The overdue ratio per township and the county, against the plan's 1% line."""
+    """The overdue ratios per township and the county (each series' bars side
+    by side: by balance first, by count second), against the plan's 1% line;
+    a bar at or over the line is red."""
     limit = float(LOAN_OVERDUE_LIMIT) * 100
+    width = 0.8 / max(len(ratios), 1)
     with matplotlib.rc_context(_rc(font)):
         fig = _figure(font)
         ax = fig.add_subplot()
-        values = [r * 100 for r in ratios]
-        colours = ["#c0392b" if v >= limit else "#4a7fb5" for v in values]
-        bars = ax.bar(places, values, color=colours)
-        ax.bar_label(bars, labels=[f"{v:.2f}%" for v in values], fontsize=7, padding=2)
+        tops = [limit * 2]
+        for i, (label, series) in enumerate(ratios.items()):
+            values = [r * 100 for r in series]
+            tops.extend(values)
+            light = i > 0  # the second basis drawn lighter
+            colours = [
+                ("#e6a19a" if light else "#c0392b") if v >= limit else
+                ("#a9c4e0" if light else "#4a7fb5") for v in values
+            ]  # fmt: skip
+            xs = [k + (i - (len(ratios) - 1) / 2) * width for k in range(len(places))]
+            bars = ax.bar(xs, values, width=width, color=colours, label=label)
+            ax.bar_label(bars, labels=[f"{v:.2f}%" for v in values], fontsize=6, padding=2)
+        ax.set_xticks(range(len(places)), places)
         ax.axhline(limit, color="#333333", linestyle="--", linewidth=1)
         ax.annotate("1%（方案§3(2)8）", (0, limit), xytext=(2, 3), textcoords="offset points",
                     xycoords=("axes fraction", "data"), fontsize=8)  # fmt: skip
         ax.set_title(title)
         ax.set_ylabel("逾期率（%）")
-        ax.set_ylim(0, max([limit * 2, *values]) * 1.1)
+        ax.set_ylim(0, max(tops) * 1.15)
         ax.tick_params(axis="x", labelrotation=30)
+        ax.legend(fontsize=8)
         ax.grid(axis="y", alpha=0.3)
         return _render(fig, "loans", title)

@@ -20,20 +20,17 @@ from typing import Any
 from domain import countyday
 from domain.procedure import CATEGORIES
 from domain.report import (
-    LOAN_OVERDUE_LIMIT,
     LeadTally,
     Measure,
     MeasureTally,
     MonitoringTally,
     Period,
     by_first,
-    overdue_ratio,
     stage_rows,
-    within_limit,
 )
 from domain.vocabulary import CARDS, LEVELS
 from schemas.report import Cell, ReportChart, ReportSection, ReportTable
-from services.infra.viewreads import every_document, totals_by
+from services.infra.viewreads import every_document
 from services.reports import charts
 
 CHANNELS = ("department", "staff", "household", "job")
@@ -277,47 +274,5 @@ def measures(view: Any) -> Provider:
             key="measures", title="帮扶措施", tables=[table], figures=figures,
             basis="一户一策的帮扶措施，状态为月末所处状态。",
         ), []  # fmt: skip
-
-    return provide
-
-
-def loans(risk: Any) -> Provider:
-    def provide(ctx: ReportContext) -> Provided:
-        sums = totals_by(risk, "township")
-        towns = _towns([t for (t,) in sums])
-        open_all = sum(s["open_loans"] for s in sums.values())
-        late_all = sum(s["overdue_loans"] for s in sums.values())
-
-        def ratio_cell(outstanding: int, overdue: int) -> list[Cell]:
-            r = overdue_ratio(outstanding, overdue)
-            shown = "-" if r is None else f"{r * 100:.2f}%"
-            return [outstanding, overdue, shown, "是" if within_limit(r) else "否"]
-
-        rows: list[list[Cell]] = [
-            [ctx.place(t), *ratio_cell(sums[(t,)]["open_loans"], sums[(t,)]["overdue_loans"])]
-            for t in towns
-        ]
-        rows.append([ctx.word("Whole county"), *ratio_cell(open_all, late_all)])
-        table = ReportTable(
-            key="loans", title="脱贫人口小额信贷逾期率（目标：1%以下）",
-            columns=["乡镇", "未结清贷款（笔）", "逾期贷款（笔）", "逾期率", "低于1%"], rows=rows,
-        )  # fmt: skip
-        county = overdue_ratio(open_all, late_all)
-        places = [ctx.place(t) for t in towns] + [ctx.word("Whole county")]
-        values = [
-            float(overdue_ratio(sums[(t,)]["open_loans"], sums[(t,)]["overdue_loans"]) or 0)
-            for t in towns
-        ] + [float(county or 0)]
-        chart = charts.loans_chart(ctx.font, places, values, "脱贫人口小额信贷逾期率与1%控制线")
-        figures = {
-            "open_loans": open_all, "overdue_loans": late_all,
-            "ratio": None if county is None else str(county), "limit": str(LOAN_OVERDUE_LIMIT),
-            "within_limit": within_limit(county), "basis": "count",
-        }  # fmt: skip
-        return ReportSection(
-            key="loans", title="脱贫人口小额信贷", tables=[table], charts=["loans"], figures=figures,
-            basis="方案§3(2)8：“将逾期率严格控制在1%以下”。逾期率按笔数计：逾期未结清贷款笔数÷"
-            f"未结清贷款笔数（风险状态视图的合计列，截至{ctx.as_of}）。",
-        ), [chart]  # fmt: skip
 
     return provide
