@@ -285,7 +285,7 @@ def test_a_fact_sheet_packed_before_disabilities_were_kept_still_unpacks():
     h = household("yellow")
     h.check_water(ref(3), "dispersed", False, ["quantity"])
     sheet = fold(h.events)
-    packed = list(marshal.loads(pack_sheet(sheet)))
+    packed = list(marshal.loads(pack_sheet(sheet)))[:-2]  # before the card's last change
     packed[-1] = tuple(packed[-1][:6])  # the standard's part as it was packed before
     old = unpack_sheet(sheet.id, marshal.dumps(tuple(packed)))
     assert old.facts == sheet.facts and old.facts.disabilities == {}
