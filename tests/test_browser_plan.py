@@ -17,7 +17,7 @@ from synthetic.sample import Builder
 from tests.helpers import bearer, publish, wait_for
 from tests.test_browser import chromium  # noqa: F401 (fixture)
 from tests.test_browser_cases import a_lead, county, person, shot  # noqa: F401 (fixture)
-from tests.test_cases import verification
+from tests.test_cases import signed, verification
 
 
 def identified(base: str, tokens: dict[str, str], clock, cid: str) -> None:  # noqa: ANN001
@@ -29,7 +29,8 @@ def identified(base: str, tokens: dict[str, str], clock, cid: str) -> None:  # n
 
     today = clock().date().isoformat()
     post("li", "verification", verification(clock().date()))
-    post("wang", "crosscheck", {"matches": True})
+    post("li", "authorisation", signed(clock().date()))
+    post("office", "crosscheck", {"matches": True})  # the county office's
     review = {"held_on": today, "attendees": 15, "agreed": True, "category": "unstable"}
     post("li", "village-review", review)
     post("li", "notice", {"starts_on": today})
