@@ -1,16 +1,21 @@
 """The product's code stays readable in pieces: no module over 400 lines and
 no function over 80 (docs/architecture.md says where each kind of change
-goes; a piece past these sizes is the place to split)."""
+goes; a piece past these sizes is the place to split). The performance notes
+hold the present only (the newest run of each section; the earlier ones are
+in git history and the figures' JSON files), and every link in the docs lands."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("domain", "schemas", "services")
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 80
+PERFORMANCE = ROOT / "docs" / "performance.md"
+MAX_PERFORMANCE_LINES = 150
 
 
 def _modules() -> list[Path]:
@@ -87,3 +92,31 @@ def test_dependencies_point_inwards():
     assert _reaching("services/households", ("services.monitor", "services.alerts")) == {}
     assert _reaching("services/alerts", ("services.monitor",)) == {}
     assert _reaching("services/monitor", ("services.alerts",)) == {}
+
+
+def test_the_performance_notes_stay_at_most_150_lines():
+    lines = len(PERFORMANCE.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_PERFORMANCE_LINES, f"docs/performance.md has {lines} lines"
+
+
+def _anchor(heading: str) -> str:
+    # GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens.
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_the_docs_links_reach_their_files_and_sections():
+    # The notes are cut down often; a link into or out of them must still land.
+    broken = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)\s]+)\)", doc.read_text(encoding="utf-8")):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (doc.parent / path) if path else doc
+            if not linked.exists():
+                broken.append(f"{doc.name}: {target}")
+            elif anchor and linked.is_file():
+                headings = re.findall(r"^#+ (.+)$", linked.read_text(encoding="utf-8"), re.M)
+                if anchor not in {_anchor(h) for h in headings}:
+                    broken.append(f"{doc.name}: {target}")
+    assert broken == []
