@@ -95,6 +95,7 @@ def test_a_village_workers_morning_to_a_new_risk_on_the_plan(chromium, county): 
     expect(village.locator("#due")).to_have_text("2026-12-09")
     expect(village.locator("#status")).to_contain_text("2027-01-04")  # 20 working days
     expect(village.locator("#history")).to_contain_text("2026-12-07 07:")  # opened in China time
+    expect(village.locator("body")).not_to_contain_text(HEAD)  # the name is the notice's only
     village.goto(base + "/inbox/cases")
     office = person(chromium, base, tokens["office"])
     through_the_village(village, base, cid, office, today=MONDAY)
@@ -151,5 +152,8 @@ def test_a_village_workers_morning_to_a_new_risk_on_the_plan(chromium, county): 
 
     village = person(chromium, base, tokens["li"], phone=True)
     expect(village.locator("#cases li.case")).to_have_count(0)
+    village.goto(f"{base}/inbox/cases/{cid}")
+    expect(village.locator("#status")).to_contain_text("已纳入监测")
+    expect(village.locator("body")).not_to_contain_text(HEAD)
     village.context.close()
     assert alerts.case_list.search(limit=5, household_id=HID).total == 1
