@@ -171,6 +171,7 @@ def serving(broker_settings: Settings, store_dir, now, **more: Any):
     """Monitor and alerts with their HTTP servers on free ports, on SQLite,
     with the clock at ``now`` (or ``now()``, a clock the test advances); yields the settings, both services and the
     base URLs once both answer."""
+    from domain import countyday
     from services.alerts.service import AlertsService
     from services.monitor.bootstrap import open_monitor
 
@@ -185,7 +186,7 @@ def serving(broker_settings: Settings, store_dir, now, **more: Any):
     )
     clock = now if callable(now) else (lambda: now)  # a datetime, or a clock to advance
     with (
-        open_monitor(settings, today=lambda: clock().date(), http=True) as monitor,
+        open_monitor(settings, today=lambda: countyday.day(clock()), http=True) as monitor,
         AlertsService(settings, clock=clock, http=True) as alerts,
     ):
         base = {

@@ -8,7 +8,8 @@ in test-artifacts/ (POVWATCH_TEST_ARTIFACTS to change it)."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -26,20 +27,30 @@ PHONE = {"width": 390, "height": 844}
 T, V = "Jinlong", "Hekou"
 
 
-@pytest.fixture
-def county(broker_settings, tmp_path):
-    clock = Clock(NOW)
-    with serving(broker_settings, tmp_path / "store", clock) as (settings, _, alerts, bases):
+@contextmanager
+def running(broker_settings, store_dir, now: datetime, township=T, village=V, **more):
+    """The services on a clock the test advances, and a sign-in code for each
+    role of the procedure (li works in ``village`` of ``township``)."""
+    clock = Clock(now)
+    with serving(broker_settings, store_dir, clock, **more) as (settings, _, alerts, bases):
         accounts = alerts.accounts
         tokens = {
-            "li": accounts.issue("li", Role.VILLAGE, "test", township=T, village=V),
-            "zhao": accounts.issue("zhao", Role.VILLAGE, "test", township=T, village="Other"),
-            "wang": accounts.issue("wang", Role.STAFF, "test", township=T),
-            "chen": accounts.issue("chen", Role.REVIEWER, "test", township=T),
+            "li": accounts.issue("li", Role.VILLAGE, "test", township=township, village=village),
+            "zhao": accounts.issue(
+                "zhao", Role.VILLAGE, "test", township=township, village="Other"
+            ),
+            "wang": accounts.issue("wang", Role.STAFF, "test", township=township),
+            "chen": accounts.issue("chen", Role.REVIEWER, "test", township=township),
             "zhou": accounts.issue("zhou", Role.APPROVER, "test"),
             "office": accounts.issue("office", Role.COUNTY, "test"),
         }
         yield settings, alerts, bases["alerts"], tokens, clock
+
+
+@pytest.fixture
+def county(broker_settings, tmp_path):
+    with running(broker_settings, tmp_path / "store", NOW) as world:
+        yield world
 
 
 def a_lead(settings, alerts, household: str) -> str:
@@ -70,9 +81,12 @@ def person(chromium: Browser, base: str, token: str, phone: bool = False) -> Pag
     return page
 
 
-def through_the_village(page: Page, base: str, cid: str, office: Page) -> None:
+def through_the_village(
+    page: Page, base: str, cid: str, office: Page, today: date = NOW.date()
+) -> None:
     """Verification, the household's authorisation and village review, on
-    village staff's phone; the county office's cross-check between them."""
+    village staff's phone; the county office's cross-check between them.
+    ``today`` is the county's day: the forms' dates start on it."""
     expect(page).to_have_url(base + "/inbox/cases")
     item = page.locator("#cases li.case")
     expect(item).to_have_count(1)
@@ -80,6 +94,9 @@ def through_the_village(page: Page, base: str, cid: str, office: Page) -> None:
     item.get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/inbox/cases/{cid}$"))
     form = page.locator("#verify")
+    visited = form.get_by_label("走访日期")
+    expect(visited).to_have_value(today.isoformat())
+    expect(visited).to_have_attribute("max", today.isoformat())  # no later day
     form.get_by_label("家庭人口").fill("3")
     form.get_by_label("有劳动能力人数").fill("2")
     form.get_by_label("家庭年纯收入（估算，元）").fill("9000")
@@ -110,7 +127,24 @@ def through_the_village(page: Page, base: str, cid: str, office: Page) -> None:
     notice = page.locator("#post-notice")
     expect(notice.get_by_label("公示天数")).to_have_value("5")  # the procedure's minimum
     notice.get_by_role("button").click()
-    expect(page.locator("#notice")).to_contain_text("2026-06-01 – 2026-06-05")
+    ends = today + timedelta(days=4)
+    expect(page.locator("#notice")).to_contain_text(f"{today} – {ends}")
+
+
+def past_the_township(chromium: Browser, base: str, tokens: dict, village: Page) -> Page:  # noqa: F811
+    """The notice closed on village staff's phone (its last day past), the
+    township's review: the county approver's page of the case."""
+    village.locator("#close-notice").get_by_role("button").click()
+    expect(village.locator("#status")).to_contain_text("乡镇审核")
+    village.context.close()
+    reviewer = person(chromium, base, tokens["chen"])
+    reviewer.locator("#cases li.case").get_by_role("link").click()
+    reviewer.locator("#township-review").get_by_role("button").click()
+    expect(reviewer.locator("#status")).to_contain_text("县级审定")
+    reviewer.context.close()
+    approver = person(chromium, base, tokens["zhou"])
+    approver.locator("#cases li.case").get_by_role("link").click()
+    return approver
 
 
 def test_a_lead_becomes_a_monitoring_object_with_a_plan_in_the_browser(chromium, county):  # noqa: F811
@@ -226,15 +260,7 @@ def test_a_lead_becomes_a_monitoring_object_with_a_plan_in_the_browser(chromium,
     shot(village, "cases-clearance.png")
     clock.advance(days=5)
     village.reload()
-    village.locator("#close-notice").get_by_role("button").click()
-    expect(village.locator("#status")).to_contain_text("乡镇审核")
-    village.context.close()
-    reviewer = person(chromium, base, tokens["chen"])
-    reviewer.locator("#cases li.case").get_by_role("link").click()
-    reviewer.locator("#township-review").get_by_role("button").click()
-    reviewer.context.close()
-    approver = person(chromium, base, tokens["zhou"])
-    approver.locator("#cases li.case").get_by_role("link").click()
+    approver = past_the_township(chromium, base, tokens, village)
     approver.locator("#decision").get_by_role("button").click()
     expect(approver.locator("#status")).to_contain_text("已消除风险")
     approver.goto(base + "/inbox/monitoring/H-7")

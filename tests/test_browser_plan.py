@@ -8,10 +8,10 @@ and staff add the measure that answers it on the plan page."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from synthetic.sample import Builder
 from tests.helpers import bearer, publish, wait_for
@@ -40,6 +40,34 @@ def identified(base: str, tokens: dict[str, str], clock, cid: str) -> None:  # n
     post("zhou", "decision", {"approve": True, "category": "unstable"})
 
 
+def illness_answered_on_the_plan(staff: Page, hid: str, on: date, prefix: str) -> None:
+    """Township staff's one work list holds one item for ``hid``: a task on
+    its plan for the major illness reported ``on``, and no second case; on
+    the plan page, medical aid answers it."""
+    expect(staff.locator("#cases li.case")).to_have_count(0)
+    item = staff.locator("#plan-tasks li.plan-task")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("帮扶计划调整")
+    expect(item).to_contain_text("医疗自付费用高")
+    expect(item).to_contain_text(f"期限 {on + timedelta(days=15)}")  # the rules' measures_days
+    shot(staff, f"{prefix}-worklist.png")
+    item.get_by_role("link").click()
+    expect(staff).to_have_url(re.compile(rf"/inbox/monitoring/{hid}"))
+    task = staff.locator("#plan-tasks li.plan-task")
+    expect(task).to_contain_text("新增风险：医疗自付费用高")
+    expect(task.locator(".state")).to_have_text("待落实")
+    form = staff.locator("#add-measure")
+    form.get_by_label("帮扶措施").select_option(label="医疗救助")
+    expect(form.get_by_label("针对的风险")).to_have_value("medical_cost_high")
+    form.get_by_label("责任部门").fill("县医保局")
+    form.get_by_label("完成期限").fill((on + timedelta(days=10)).isoformat())
+    form.get_by_role("button").click()
+    expect(staff.locator("p.ok")).to_have_text("已记录。")
+    expect(staff.locator("#plan li.measure")).to_contain_text("针对风险：医疗自付费用高")
+    expect(task.locator(".state")).to_have_text("已落实措施")
+    shot(staff, f"{prefix}-answered.png")
+
+
 def test_a_new_illness_becomes_a_task_on_the_plan_page(chromium: Browser, county):  # noqa: F811
     settings, alerts, base, tokens, clock = county
     cid = a_lead(settings, alerts, "H-9")
@@ -63,31 +91,7 @@ def test_a_new_illness_becomes_a_task_on_the_plan_page(chromium: Browser, county
 
     staff = person(chromium, base, tokens["wang"], phone=True)
     expect(staff).to_have_url(base + "/inbox/cases")
-    # One work list, one item for H-9: a task on its plan, and no second case.
-    expect(staff.locator("#cases li.case")).to_have_count(0)
-    item = staff.locator("#plan-tasks li.plan-task")
-    expect(item).to_have_count(1)
-    expect(item).to_contain_text("帮扶计划调整")
-    expect(item).to_contain_text("医疗自付费用高")
-    due = (on + timedelta(days=15)).isoformat()  # the rules' measures_days
-    expect(item).to_contain_text(due)
-    shot(staff, "plan-worklist.png")
-    item.get_by_role("link").click()
-    expect(staff).to_have_url(re.compile(r"/inbox/monitoring/H-9"))
-    task = staff.locator("#plan-tasks li.plan-task")
-    expect(task).to_contain_text("新增风险：医疗自付费用高")
-    expect(task.locator(".state")).to_have_text("待落实")
-
-    form = staff.locator("#add-measure")
-    form.get_by_label("帮扶措施").select_option(label="医疗救助")
-    expect(form.get_by_label("针对的风险")).to_have_value("medical_cost_high")
-    form.get_by_label("责任部门").fill("县医保局")
-    form.get_by_label("完成期限").fill((on + timedelta(days=10)).isoformat())
-    form.get_by_role("button").click()
-    expect(staff.locator("p.ok")).to_have_text("已记录。")
-    expect(staff.locator("#plan li.measure")).to_contain_text("针对风险：医疗自付费用高")
-    expect(task.locator(".state")).to_have_text("已落实措施")
-    shot(staff, "plan-answered.png")
+    illness_answered_on_the_plan(staff, "H-9", on, "plan")
 
     # The help task closes with the plan task; the work list is empty again.
     wait_for(
