@@ -3,15 +3,15 @@ county's overview and stage actions, over HTTP, from the alerts process.
 
 The households' store and risk view are made as the growth runs make them
 (the county's month of feeds through the monitor processes). Open cases are
-real aggregates (``bench/opencases.py``): opened through ``Cases.take_lead`` for households of the
-risk view, spread over every township and village, most at home
-verification, the rest taken through the procedure's stages by the roles
-that act at them (on dates in the past, so some stages are overdue). The
-alerts process then starts as a process of its own, caught up with the
-households' store (its rules' position recorded at the store's end, as for
-a process that has been running; reading a store from the start is the
-``alerts_process`` figure), its followers bring the cases and monitoring
-views and the cases' relay up to date, and requests go to it with
+real aggregates (``bench/opencases.py``): opened through ``Cases.take_lead``
+for households of the risk view, spread over every township and village,
+most at home verification, the rest taken through the procedure's stages by
+the roles that act at them (on dates in the past, so some stages are
+overdue). The alerts process then starts as a process of its own, caught
+up with the households' store (its rules' position recorded at the store's
+end, as for a process that has been running; reading a store from the start
+is the ``alerts_process`` figure), its followers bring the cases and
+monitoring views and the cases' relay up to date, and requests go to it with
 keep-alive connections, in rounds (each kind of request once a round).
 """
 
