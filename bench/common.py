@@ -27,6 +27,19 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values``: the value at that rank, not interpolated."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def spread(runs: list[float]) -> str:
+    """How a figure quoted as a median moved over its runs."""
+    if len(runs) < 2:
+        return "1 run"
+    return f"median of {len(runs)}: {min(runs):,.0f} to {max(runs):,.0f}"
+
+
 @dataclass
 class Run:
     base: Settings

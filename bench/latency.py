@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from bench.common import TODAY, Run, county_stream, log, start_alerts, start_monitor, stop
 from services.infra import kafka
@@ -47,38 +48,7 @@ def alert_latency(base: Settings, seconds: float, background_rate: float) -> lis
             if now >= next_probe:
                 k += 1
                 hid = f"PROBE{k:06d}"
-                for m in (
-                    {
-                        "event_id": f"p{k}a",
-                        "type": "household.registered",
-                        "household_id": hid,
-                        "occurred_at": "2026-01-01T09:00:00+08:00",
-                        "source": "poverty-office",
-                        "schema_version": 1,
-                        "data": {
-                            "township": "金龙镇",
-                            "village": "白洲村",
-                            "members": 1,
-                            "labour_capable": 1,
-                            "card": "yellow",
-                            "flags": [],
-                        },
-                    },
-                    {
-                        "event_id": f"p{k}b",
-                        "type": "income.reported",
-                        "household_id": hid,
-                        "occurred_at": "2026-09-30T09:00:00+08:00",
-                        "source": "agriculture",
-                        "schema_version": 1,
-                        "data": {
-                            "amount_yuan": "100.00",
-                            "period_start": year[0].isoformat(),
-                            "period_end": year[1].isoformat(),
-                            "kind": "wage",
-                        },
-                    },
-                ):
+                for m in probe(k, hid, year):
                     key, value = encode(m)
                     producer.send(run.settings.events_topic, key=key, value=value)
                 producer.flush()
@@ -100,3 +70,40 @@ def alert_latency(base: Settings, seconds: float, background_rate: float) -> lis
     if missing:
         log(f"  {missing} probe(s) raised no task within 30 s")
     return [got[h] - sent[h] for h in got]
+
+
+def probe(k: int, hid: str, year: tuple[date, date]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``k``-th probe household: registered with a yellow card, then a
+    year's income far below the line, for which the alerts' rules raise a task."""
+    return (
+        {
+            "event_id": f"p{k}a",
+            "type": "household.registered",
+            "household_id": hid,
+            "occurred_at": "2026-01-01T09:00:00+08:00",
+            "source": "poverty-office",
+            "schema_version": 1,
+            "data": {
+                "township": "金龙镇",
+                "village": "白洲村",
+                "members": 1,
+                "labour_capable": 1,
+                "card": "yellow",
+                "flags": [],
+            },
+        },
+        {
+            "event_id": f"p{k}b",
+            "type": "income.reported",
+            "household_id": hid,
+            "occurred_at": "2026-09-30T09:00:00+08:00",
+            "source": "agriculture",
+            "schema_version": 1,
+            "data": {
+                "amount_yuan": "100.00",
+                "period_start": year[0].isoformat(),
+                "period_end": year[1].isoformat(),
+                "kind": "wage",
+            },
+        },
+    )

@@ -32,8 +32,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench.cases import Clock, advance, fitting
 from bench.common import ROOT, Run, log
+from bench.opencases import Clock, advance, fitting
 from domain import countyday
 from domain.access import Principal, Role
 from services.alerts.bootstrap import open_case_views, open_cases

@@ -23,8 +23,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench import cases
-from bench.common import Run, log, stop
+from bench import cases, opencases
+from bench.common import Run, log, pct, stop
 from bench.measures import end_to_end
 from domain import countyday
 from domain.access import Principal, Role
@@ -41,17 +41,19 @@ PAGE_TARGET_MS = 2000.0  # the report's page, once its figures are computed
 CATEGORIES = ("unstable", "marginal", "sudden")
 
 
-def decide(run: Run, opened: list[cases.Opened]) -> int:
+def decide(run: Run, opened: list[opencases.Opened]) -> int:
     """The cases left at the county's decision become monitoring objects,
     each with a plan of two measures (the first done)."""
-    clock = cases.Clock()
+    clock = opencases.Clock()
     store = open_cases(run.settings, clock)
     approver = Principal("approver", Role.APPROVER)
     decided = 0
     try:
         for i, o in enumerate(c for c in opened if c.stage == "county_decision"):
             clock.now = datetime.now(UTC) - timedelta(hours=1)
-            category = cases.fitting(CATEGORIES[i % len(CATEGORIES)], store.case(o.case_id).card)
+            category = opencases.fitting(
+                CATEGORIES[i % len(CATEGORIES)], store.case(o.case_id).card
+            )
             store.act(o.case_id, "decide", approver, approve=True, category=category)
             staff = Principal(f"staff-{o.township}", Role.STAFF, township=o.township)
             hid = store.case(o.case_id).household_id
@@ -143,7 +145,7 @@ def serve(run: Run, rounds: int) -> dict[str, Any]:
         finally:
             stop(proc)
     latency = {
-        k: {"p50_ms": cases.pct(v, 0.5), "p95_ms": cases.pct(v, 0.95), "requests": len(v)}
+        k: {"p50_ms": pct(v, 0.5), "p95_ms": pct(v, 0.95), "requests": len(v)}
         for k, v in times.items()
     }
     return {**computed, "catch_up_s": catch_up_s, "latency": latency}
@@ -159,10 +161,10 @@ def report_figures(
     try:
         log(f"  {count:,} open cases through Cases.take_lead; those at the decision decided")
         t0 = time.perf_counter()
-        opened = cases.open_cases_for(run, count, countyday.today())
+        opened = opencases.open_cases_for(run, count, countyday.today())
         decided = decide(run, opened)
         open_s = time.perf_counter() - t0
-        cases.caught_up_triggers(run)
+        opencases.caught_up_triggers(run)
         figures = serve(run, rounds)
     finally:
         run.drop()

@@ -32,40 +32,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 from pathlib import Path
 from typing import Any
 
 from bench import asof, cases, ledgers, whatif
 from bench import report as monthly
-from bench.common import log
-from bench.latency import alert_latency
-from bench.measures import E2E, AlertsRun, alerts_over, baseline, end_to_end, floor, rebuild
+from bench.growth import growth_figures, growth_rows
+from bench.store import store_figures, store_rows
 from services.cases.notice import find_font
 from services.infra.settings import Settings
-
-ALERTS_BUDGET_S = 240.0  # the alerts process's time on the largest store
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def spread(runs: list[float]) -> str:
-    if len(runs) < 2:
-        return "1 run"
-    return f"median of {len(runs)}: {min(runs):,.0f} to {max(runs):,.0f}"
-
-
-def cpu_row(label: str, c: dict[str, float], reference: float, of: str) -> tuple[str, str, str]:
-    """A line of CPU an event by process, with the reference's share of it."""
-    return (
-        label,
-        f"{sum(c.values()):.0f}: projector {c['projector']:.0f}, "
-        f"ingesting {c['ingesting']:.0f}, rest {c['rest']:.0f}",
-        f"{reference / sum(c.values()):.2f}x {of}",
-    )
 
 
 def parse_args() -> argparse.Namespace:
@@ -102,6 +77,14 @@ def parse_args() -> argparse.Namespace:
         "report: the monthly report; asof: a household as of a date; whatif: what-if beside "
         "the rebuild; the last two are not part of the full run)",
     )
+    _section_sizes(parser)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    return parser.parse_args()
+
+
+def _section_sizes(parser: argparse.ArgumentParser) -> None:
+    """The options of the sections after growth: their sizes (most default to
+    the figure's size, or to a small one with --quick)."""
     parser.add_argument(
         "--asof-samples", type=int, default=500, help="households the asof section asks"
     )
@@ -158,191 +141,10 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help="cases of the report section (default 50,000; 200 with --quick)",
     )
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    return parser.parse_args()
-
-
-def store_figures(base: Settings, args: argparse.Namespace, repeat: int) -> dict[str, Any]:
-    """Floor, baseline, end to end, rebuild and alert latency."""
-    q = args.quick
-    e2e_households, e2e_months = (2_000, 3) if q else (20_000, 10)
-    floors = []
-    for i in range(repeat):
-        log(f"floor: events written straight to the store ({i + 1} of {repeat})")
-        floors.append(floor(base, 2_000 if q else 20_000, 3 if q else 10))
-    out: dict[str, Any] = {"floor_runs": floors, "floor_events_per_s": statistics.median(floors)}
-    log("baseline: one message, one load, one save, one commit")
-    out["baseline_events_per_s"] = baseline(base, 500 if q else 5_000)
-    e2e_runs = []
-    for i in range(repeat):
-        log(f"end to end: {e2e_households:,} households, {e2e_months} months ({i + 1} of {repeat})")
-        e2e, run = end_to_end(
-            base, e2e_households, e2e_months, args.ingest_processes, keep=i == repeat - 1
-        )
-        e2e_runs.append(e2e.rate)
-    out.update(e2e_events=e2e.events, e2e_runs=e2e_runs)
-    out["e2e_events_per_s"] = statistics.median(e2e_runs)
-    log("rebuild: the risk projection from the store")
-    out["rebuild_events_per_s"] = rebuild(run)
-    run.drop()
-    log("alert latency at 500 events/s of background load")
-    latencies = alert_latency(base, 15 if q else 60, 500)
-    out["alert_latency_p50_s"] = statistics.median(latencies) if latencies else None
-    out["alert_latency_p99_s"] = pct(latencies, 0.99) if latencies else None
-    out["alert_probes"] = len(latencies)
-    return out
-
-
-def growth_figures(base: Settings, args: argparse.Namespace, growth_repeat: int) -> dict[str, Any]:
-    """The growth sizes, the long streams, and the alerts process on the
-    stores of the largest size and of the long streams."""
-    q = args.quick
-    sizes = [1_000, 5_000] if q else [10_000, 100_000, 1_000_000]
-    # The smaller sizes' runs go round in turns, the largest size's one run
-    # in the middle of them: their medians then see the machine over the same
-    # minutes as the run they are compared with.
-    smaller, largest = sizes[:-1], sizes[-1]
-    turns = [[(h, i) for h in smaller] for i in range(growth_repeat)]
-    schedule = [run for turn in turns[: growth_repeat // 2] for run in turn] + [(largest, 0)]
-    schedule += [run for turn in turns[growth_repeat // 2 :] for run in turn]
-    # Long streams: the smallest county with years of monthly feeds, the last
-    # month the one the other sizes have; run after the largest.
-    long_households, long_months = sizes[0], 12 if q else 48
-    schedule.insert(schedule.index((largest, 0)) + 1, (long_households, -1))
-    measured: dict[int, list[E2E]] = {h: [] for h in sizes}
-    alerts: dict[str, AlertsRun] = {}
-    for households, i in schedule:
-        if i < 0:
-            log(f"long streams: {households:,} households, {long_months} months")
-            long_run, kept = end_to_end(
-                base, households, long_months, args.ingest_processes, keep=True, history=True
-            )
-            log("  the alerts process over the long streams' store")
-            alerts["long_streams"] = alerts_over(kept, ALERTS_BUDGET_S)
-            kept.drop()
-            continue
-        times = 1 if households == largest else growth_repeat
-        log(f"growth: {households:,} households, 1 month ({i + 1} of {times})")
-        keep = households == largest
-        g, kept = end_to_end(base, households, 1, args.ingest_processes, keep=keep)
-        measured[households].append(g)
-        if keep:
-            log(f"  the alerts process over the {households:,} households' store")
-            alerts["largest"] = alerts_over(kept, ALERTS_BUDGET_S)
-            kept.drop()
-    growth = [
-        {
-            "households": h,
-            "events": runs[-1].events,
-            "events_per_s": statistics.median([r.rate for r in runs]),
-            "runs": [r.rate for r in runs],
-            "peak_rss_mb": max(r.peak_mb for r in runs),
-            "cpu_us_per_event": {
-                k: statistics.median([r.cpu_us[k] for r in runs]) for k in runs[0].cpu_us
-            },
-        }
-        for h, runs in measured.items()
-    ]
-    long_streams = {
-        "households": long_households,
-        "months": long_months,
-        "events": long_run.events,
-        "events_per_s": long_run.rate,
-        "peak_rss_mb": long_run.peak_mb,
-        "cpu_us_per_event": long_run.cpu_us,
-    }
-    return {
-        "growth": growth,
-        "long_streams": long_streams,
-        "alerts_process": {
-            name: {
-                "households": largest if name == "largest" else long_households,
-                "notifications": a.notifications,
-                "of": a.of,
-                "notifications_per_s": a.rate,
-                "peak_rss_mb": a.peak_mb,
-            }
-            for name, a in alerts.items()
-        },
-    }
 
 
 def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     return store_rows(results) + growth_rows(results)
-
-
-def store_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
-    floor_rate = results["floor_events_per_s"]
-    base_rate = results["baseline_events_per_s"]
-    e2e_rate = results["e2e_events_per_s"]
-    p50, p99 = results["alert_latency_p50_s"], results["alert_latency_p99_s"]
-    out = [
-        (
-            "floor (store, batches of 5,000)",
-            f"{floor_rate:,.0f} events/s",
-            spread(results["floor_runs"]),
-        ),
-        ("baseline (naive consumer)", f"{base_rate:,.0f} events/s", ""),
-        (
-            f"end to end ({results['e2e_events']:,} messages)",
-            f"{e2e_rate:,.0f} events/s",
-            f"{e2e_rate / floor_rate:.0%} of floor, {e2e_rate / base_rate:.1f}x baseline; "
-            f"{spread(results['e2e_runs'])}",
-        ),
-        ("rebuild", f"{results['rebuild_events_per_s']:,.0f} events/s", ""),
-        (
-            "alert latency p50 / p99",
-            f"{p50 or float('nan'):.3f} s / {p99 or float('nan'):.3f} s",
-            f"{results['alert_probes']} probes",
-        ),
-    ]
-    return out
-
-
-def growth_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
-    out: list[tuple[str, str, str]] = []
-    growth = results["growth"]
-    first_rate = growth[0]["events_per_s"]
-    first_cpu = sum(growth[0]["cpu_us_per_event"].values())
-    for g in growth:
-        out.append(
-            (
-                f"growth {g['households']:,} households ({g['events']:,} events)",
-                f"{g['events_per_s']:,.0f} events/s, peak {g['peak_rss_mb']:.0f} MB",
-                f"{g['events_per_s'] / first_rate:.2f}x the smallest; {spread(g['runs'])}",
-            )
-        )
-        out.append(
-            cpu_row(
-                "  CPU an event (medians, µs)",
-                g["cpu_us_per_event"],
-                first_cpu,
-                "the smallest's cost",
-            )
-        )
-    long = results["long_streams"]
-    out.append(
-        (
-            f"long streams: {long['households']:,} households, {long['months']} months "
-            f"({long['events']:,} events)",
-            f"{long['events_per_s']:,.0f} events/s, peak {long['peak_rss_mb']:.0f} MB",
-            f"{long['events_per_s'] / first_rate:.2f}x the same county's month",
-        )
-    )
-    out.append(
-        cpu_row("  CPU an event (µs)", long["cpu_us_per_event"], first_cpu, "the month's cost")
-    )
-    for name, a in results["alerts_process"].items():
-        label = "the largest county" if name == "largest" else "the long streams"
-        out.append(
-            (
-                f"alerts process over {label} ({a['households']:,} households)",
-                f"peak {a['peak_rss_mb']:.0f} MB",
-                f"{a['notifications']:,} of {a['of']:,} stored events handled, "
-                f"{a['notifications_per_s']:,.0f} a second",
-            )
-        )
-    return out
 
 
 def main() -> int:

@@ -12,12 +12,11 @@ import random
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any
 
+from synthetic import departments
 from synthetic.standard import standard_feeds
-
-CST = timezone(timedelta(hours=8))
 
 # Xiangyin's townships (乡镇) and its one subdistrict (街道), by their names.
 TOWNSHIPS = (
@@ -188,27 +187,6 @@ def make_county(
     return County(seed, out, start, months)
 
 
-def _month(start: date, k: int) -> tuple[date, date]:
-    y, m = divmod(start.year * 12 + start.month - 1 + k, 12)
-    first = date(y, m + 1, 1)
-    y2, m2 = divmod(y * 12 + m + 1, 12)
-    return first, date(y2, m2 + 1, 1) - timedelta(days=1)
-
-
-def _message(
-    event_id: str, kind: str, h: Household, on: date, at: time, source: str, data: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "event_id": event_id,
-        "type": kind,
-        "household_id": h.code,
-        "occurred_at": datetime.combine(on, at, CST).isoformat(),
-        "source": source,
-        "schema_version": 1,
-        "data": data,
-    }
-
-
 _SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗"
 _GIVEN = "建国秀英志强桂兰德明玉梅国华春生海燕红军凤英小平金花"
 
@@ -230,204 +208,35 @@ def messages(
     reports it), so that a short run still has a full year to assess."""
     rates = rates or Rates()
     rng = random.Random(county.seed * 7919 + 1)
-    seq = 0
-
-    def msg(kind: str, h: Household, on: date, source: str, data: dict[str, Any]) -> dict[str, Any]:
-        nonlocal seq
-        seq += 1
-        at = time(8 + seq % 10, seq % 60)
-        return _message(f"{source[:4]}-{county.seed}-{seq:09d}", kind, h, on, at, source, data)
-
+    send = departments.Numbering(county.seed, "", first_hour=8, hours=10)
     # The standard's feeds draw from a generator and a numbering of their own:
     # the other departments' messages stay what they were for a seed.
     std = random.Random(county.seed * 104729 + 3)
-    std_seq = 0
-
-    def extra(
-        kind: str, h: Household, on: date, source: str, data: dict[str, Any]
-    ) -> dict[str, Any]:
-        nonlocal std_seq
-        std_seq += 1
-        at = time(9 + std_seq % 8, std_seq % 60)
-        return _message(f"{source[:4]}-{county.seed}-s{std_seq:09d}", kind, h, on, at, source, data)
-
-    registry_day = county.start - timedelta(days=1)
+    extra = departments.Numbering(county.seed, "s", first_hour=9, hours=8)
     for h in county.households:
         if h.card is not None:
-            yield msg(
-                "household.registered",
-                h,
-                registry_day,
-                "poverty-office",
-                {
-                    "township": h.township,
-                    "village": h.village,
-                    "members": h.members,
-                    "labour_capable": h.labour,
-                    "card": h.card,
-                    "flags": h.flags,
-                    "head_name": head_name(h.code),
-                },
+            yield departments.registered(
+                h, county.start - timedelta(days=1), head_name(h.code), send
             )
             if last_year_income:
-                amount = max(0.0, rng.gauss(h.pci * h.members, h.pci * h.members / 20))
-                year_start = county.start.replace(year=county.start.year - 1)
-                yield msg(
-                    "income.reported",
-                    h,
-                    registry_day,
-                    "poverty-office",
-                    {
-                        "amount_yuan": f"{amount:.2f}",
-                        "period_start": year_start.isoformat(),
-                        "period_end": registry_day.isoformat(),
-                        "kind": "other",
-                    },
-                )
+                yield departments.last_year(h, county, rng, send)
             if "dibao" in h.flags:
-                h.dibao_yuan = 150.0 * h.members  # ASSUMPTION: the allowance's gap, a month
-                yield extra(
-                    "assistance.changed",
-                    h,
-                    registry_day,
-                    "civil-affairs",
-                    {
-                        "scheme": "dibao",
-                        "status": "granted",
-                        "effective_from": county.start.replace(month=1, day=1).isoformat(),
-                        "monthly_yuan": f"{h.dibao_yuan:.2f}",
-                    },
-                )
-            if rng.random() < rates.loan_share:
-                first, _ = _month(county.start, 0)
-                h.loan = (
-                    f"L{h.code[-6:]}",
-                    float(rng.choice((5000, 10000, 20000, 30000, 50000))),
-                    first + timedelta(days=365),
-                )
-                yield msg(
-                    "loan.issued",
-                    h,
-                    first,
-                    "rural-commercial-bank",
-                    {
-                        "loan_id": h.loan[0],
-                        "principal_yuan": f"{h.loan[1]:.2f}",
-                        "due_date": h.loan[2].isoformat(),
-                    },
-                )
+                yield departments.dibao_granted(h, county, extra)
+            yield from departments.loan_issued(h, county, rng, rates, send)
     villages = county.villages
     for k in range(county.months):
-        first, last = _month(county.start, k)
+        first, last = departments.month(county.start, k)
         flooded = {place for place in villages if rng.random() < rates.village_flood}
         for h in county.households:
             known = h.card is not None
             if known:
-                amount = max(0.0, rng.gauss(h.pci * h.members / 12, h.pci * h.members / 60))
-                yield msg(
-                    "income.reported",
-                    h,
-                    last,
-                    "agriculture",
-                    {
-                        "amount_yuan": f"{amount:.2f}",
-                        "period_start": first.isoformat(),
-                        "period_end": last.isoformat(),
-                        "kind": rng.choice(("wage", "agriculture", "business")),
-                    },
-                )
-            if rng.random() < rates.illness or (not known and rng.random() < 0.1):
-                r = rng.random()
-                severity = (
-                    "major"
-                    if r < rates.major_share
-                    else "chronic"
-                    if r < rates.major_share + rates.chronic_share
-                    else "minor"
-                )
-                total = {
-                    "major": rng.uniform(20000, 120000),
-                    "chronic": rng.uniform(2000, 15000),
-                    "minor": rng.uniform(200, 3000),
-                }[severity]
-                # Registered people's stays reach the six-layer cover's share
-                # (plan §3(2)2: 85%), a few fall short.
-                share = (0.7 if std.random() < 0.03 else 0.9) if known else 0.6
-                yield msg(
-                    "illness.reported",
-                    h,
-                    first + timedelta(days=rng.randrange(28)),
-                    "medical-insurance",
-                    {
-                        "person_ref": f"m{rng.randrange(1, h.members + 1)}",
-                        "severity": severity,
-                        "total_cost_yuan": f"{total:.2f}",
-                        "reimbursed_yuan": f"{total * share:.2f}",
-                        "in_county": rng.random() < 0.8,
-                    },
-                )
-            if (h.township, h.village) in flooded or rng.random() < rates.accident:
-                damage = "none"
-                if rng.random() < rates.house_damage_in_flood:
-                    damage = rng.choice(("C", "C", "D"))
-                yield msg(
-                    "disaster.reported",
-                    h,
-                    first + timedelta(days=14),
-                    "emergency-management",
-                    {
-                        "kind": "flood" if (h.township, h.village) in flooded else "accident",
-                        "loss_yuan": f"{rng.uniform(500, 40000):.2f}",
-                        "housing_damage": damage,
-                    },
-                )
+                yield departments.income(h, first, last, rng, send)
+            yield from departments.illness(h, first, rng, std, rates, send)
+            in_flood = (h.township, h.village) in flooded
+            yield from departments.disaster(h, first, in_flood, rng, rates, send)
             if known:
-                for person, working in h.employed.items():
-                    if working and rng.random() < rates.job_loss:
-                        h.employed[person] = False
-                        yield msg(
-                            "employment.changed",
-                            h,
-                            first + timedelta(days=10),
-                            "human-resources",
-                            {"person_ref": person, "status": "unemployed"},
-                        )
-                    elif not working and rng.random() < rates.job_found:
-                        h.employed[person] = True
-                        yield msg(
-                            "employment.changed",
-                            h,
-                            first + timedelta(days=20),
-                            "human-resources",
-                            {
-                                "person_ref": person,
-                                "status": "employed",
-                                "job_kind": rng.choice(
-                                    ("local", "migrant", "workshop", "public_welfare_post")
-                                ),
-                            },
-                        )
-            if h.loan is not None:
-                if rng.random() < rates.loan_overdue:
-                    yield msg(
-                        "loan.overdue",
-                        h,
-                        last,
-                        "rural-commercial-bank",
-                        {
-                            "loan_id": h.loan[0],
-                            "days_overdue": rng.randrange(1, 120),
-                            "outstanding_yuan": f"{h.loan[1]:.2f}",
-                        },
-                    )
-                else:
-                    yield msg(
-                        "loan.repaid",
-                        h,
-                        last,
-                        "rural-commercial-bank",
-                        {"loan_id": h.loan[0], "amount_yuan": f"{h.loan[1] / 12:.2f}"},
-                    )
+                yield from departments.employment(h, first, rng, rates, send)
+            yield from departments.loan_month(h, last, rng, rates, send)
             if known:
                 yield from standard_feeds(h, first, std, rates, extra)
 

@@ -18,7 +18,21 @@ def standard_feeds(
     h: Any, first: date, rng: random.Random, rates: Any, emit: Emit
 ) -> Iterator[dict[str, Any]]:
     """One month of the standard's departments for a registered household:
-    medical insurance, schooling, housing, water, civil affairs, members."""
+    medical insurance, schooling, housing, water, civil affairs, members.
+    Each draws from ``rng`` in this order, so a seed gives the same messages."""
+    yield from _insurance(h, first, rng, rates, emit)
+    yield from _schooling(h, first, rng, rates, emit)
+    yield from _housing(h, first, rng, rates, emit)
+    yield from _water(h, first, rng, rates, emit)
+    yield from _assistance(h, first, rng, rates, emit)
+    yield from _disability(h, first, rates, emit)
+    yield from _members(h, first, rng, rates, emit)
+
+
+def _insurance(
+    h: Any, first: date, rng: random.Random, rates: Any, emit: Emit
+) -> Iterator[dict[str, Any]]:
+    """Medical insurance's enrolments: a member's lapse, and its repair."""
     person = f"m{rng.randrange(1, h.members + 1)}"
     if h.lapsed and rng.random() < rates.insurance_back:
         back = h.lapsed.pop()
@@ -38,6 +52,12 @@ def standard_feeds(
             "medical-insurance",
             {"person_ref": person, "status": "lapsed", "year": first.year},
         )
+
+
+def _schooling(
+    h: Any, first: date, rng: random.Random, rates: Any, emit: Emit
+) -> Iterator[dict[str, Any]]:
+    """Education's compulsory schooling: a child's dropout, and the return."""
     if h.dropped and rng.random() < rates.school_back:
         child = h.dropped.pop()
         yield emit(
@@ -62,6 +82,12 @@ def standard_feeds(
                 "reason": rng.choice(("poverty", "illness", "weariness", "work")),
             },
         )
+
+
+def _housing(
+    h: Any, first: date, rng: random.Random, rates: Any, emit: Emit
+) -> Iterator[dict[str, Any]]:
+    """Housing's safety ratings: an unsafe house (C or D), and its repair."""
     rated = None
     if h.unsafe_house and rng.random() < rates.house_fixed:
         rated, h.unsafe_house = rng.choice(("A", "B")), False
@@ -73,6 +99,12 @@ def standard_feeds(
         yield emit(
             "housing.rated", h, day, "housing", {"rating": rated, "rated_on": day.isoformat()}
         )
+
+
+def _water(
+    h: Any, first: date, rng: random.Random, rates: Any, emit: Emit
+) -> Iterator[dict[str, Any]]:
+    """Water's drinking-water checks: a failing supply, and its repair."""
     check = None
     if h.bad_water and rng.random() < rates.water_fixed:
         check = []
@@ -95,6 +127,12 @@ def standard_feeds(
                 "failing": check,
             },
         )
+
+
+def _assistance(
+    h: Any, first: date, rng: random.Random, rates: Any, emit: Emit
+) -> Iterator[dict[str, Any]]:
+    """Civil affairs' subsistence allowance (低保): raised, or stopped."""
     if h.dibao_yuan and rng.random() < rates.assistance_change:
         stop = rng.random() < 0.3
         h.dibao_yuan = 0.0 if stop else h.dibao_yuan + 50.0
@@ -112,7 +150,12 @@ def standard_feeds(
                 "monthly_yuan": f"{h.dibao_yuan:.2f}",
             },
         )
-    yield from _disability(h, first, rates, emit)
+
+
+def _members(
+    h: Any, first: date, rng: random.Random, rates: Any, emit: Emit
+) -> Iterator[dict[str, Any]]:
+    """The registry's member changes: a birth, a death, a move in or out."""
     change = None
     r = rng.random()
     if r < rates.birth:
