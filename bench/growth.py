@@ -83,6 +83,9 @@ def growth_figures(base: Settings, args: argparse.Namespace, growth_repeat: int)
         "peak_rss_mb": long_run.peak_mb,
         "cpu_us_per_event": long_run.cpu_us,
     }
+    # The alerts keep pace when they handle a store at least as fast as the
+    # monitor filled it: the same store's end-to-end rate, in the same run.
+    filled = {"largest": growth[-1]["events_per_s"], "long_streams": long_run.rate}
     return {
         "growth": growth,
         "long_streams": long_streams,
@@ -92,6 +95,8 @@ def growth_figures(base: Settings, args: argparse.Namespace, growth_repeat: int)
                 "notifications": a.notifications,
                 "of": a.of,
                 "notifications_per_s": a.rate,
+                "end_to_end_per_s": filled[name],
+                "catch_up_ratio": a.rate / filled[name],
                 "peak_rss_mb": a.peak_mb,
             }
             for name, a in alerts.items()
@@ -140,6 +145,14 @@ def growth_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 f"peak {a['peak_rss_mb']:.0f} MB",
                 f"{a['notifications']:,} of {a['of']:,} stored events handled, "
                 f"{a['notifications_per_s']:,.0f} a second",
+            )
+        )
+        out.append(
+            (
+                f"  alerts catch-up over {label}",
+                f"{a['notifications_per_s']:,.0f} against {a['end_to_end_per_s']:,.0f} events/s "
+                "end to end",
+                f"{a['catch_up_ratio']:.2f}x the end-to-end rate (target at least 1.00x)",
             )
         )
     return out
