@@ -41,8 +41,8 @@ from bench import report as monthly
 from bench.common import log
 from bench.latency import alert_latency
 from bench.measures import E2E, AlertsRun, alerts_over, baseline, end_to_end, floor, rebuild
-from services.cases.notice import find_font
 from services.infra.settings import Settings
+from services.presentation.fonts import find_font
 
 ALERTS_BUDGET_S = 240.0  # the alerts process's time on the largest store
 
