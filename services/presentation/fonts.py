@@ -13,15 +13,15 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection
 from fpdf import FPDF
 
-__all__ = ["EMBEDDABLE", "HINT", "FontMissing", "checked_bytes", "face", "find_font"]
+__all__ = ["EMBEDDABLE", "FontMissing", "checked_bytes", "face", "find_font"]
 
 EMBEDDABLE = (".ttf", ".otf", ".ttc", ".otc")
-HINT = "install fonts-noto-cjk or fonts-wqy-microhei, or set POVWATCH_PDF_FONT"
+_HINT = "install fonts-noto-cjk or fonts-wqy-microhei, or set POVWATCH_PDF_FONT"
 _ZH_CN = 0x0804  # Windows language id of Chinese (PRC) in a font's name table
 
 
 class FontMissing(RuntimeError):
-    """No font with Chinese glyphs to print the notice with."""
+    """No font with Chinese glyphs to print a document with."""
 
 
 @functools.cache
@@ -48,7 +48,7 @@ def find_font(configured: Path | None) -> Path:
         if _embeddable(file)
     )
     if not found:
-        raise FontMissing(f"no font with Chinese glyphs for the village notice: {HINT}")
+        raise FontMissing(f"no font with Chinese glyphs for the village notice: {_HINT}")
     return Path(found[0][2])
 
 
@@ -60,7 +60,7 @@ def _fontconfig(*command: str) -> str:
     try:
         return subprocess.run(command, capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.TimeoutExpired) as e:
-        raise FontMissing(f"cannot ask fontconfig for a Chinese font ({e}): {HINT}") from e
+        raise FontMissing(f"cannot ask fontconfig for a Chinese font ({e}): {_HINT}") from e
 
 
 @functools.cache
@@ -82,5 +82,5 @@ def checked_bytes(pdf: FPDF, family: str, font: Path) -> bytes:
     missing = pdf.fonts[family].missing_glyphs
     if missing:
         shown = "".join(sorted({chr(c) for c in missing}))[:20]
-        raise FontMissing(f"{font} has no glyph for {shown!r}: {HINT}")
+        raise FontMissing(f"{font} has no glyph for {shown!r}: {_HINT}")
     return out
