@@ -31,10 +31,10 @@ from domain.access import Principal, Role
 from domain.countyday import now as county_now
 from domain.report import month_of, previous_month
 from services.alerts.bootstrap import open_case_views, open_cases
-from services.alerts.inbox.i18n import Words
 from services.households.statusview import open_view
 from services.infra.access import COOKIE, open_accounts
 from services.infra.settings import Settings
+from services.presentation.words import Words
 from services.reports.bootstrap import open_report_job
 
 PAGE_TARGET_MS = 2000.0  # the report's page, once its figures are computed

@@ -39,8 +39,8 @@ from bench import asof, cases, ledgers, whatif
 from bench import report as monthly
 from bench.growth import growth_figures, growth_rows
 from bench.store import store_figures, store_rows
-from services.cases.notice import find_font
 from services.infra.settings import Settings
+from services.presentation.fonts import find_font
 
 
 def parse_args() -> argparse.Namespace:

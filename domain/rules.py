@@ -1,6 +1,6 @@
 """Alert rules as data: which households' risk becomes which help task.
 
-A rule book is loaded from a file (services/alerts/rulefile.py) and checked
+A rule book is loaded from a file (services/infra/rulefile.py) and checked
 here; evaluation is pure. Rules are tried in order and the first that matches
 a household's card and risk decides.
 """

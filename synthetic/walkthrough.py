@@ -22,12 +22,13 @@ from rich.table import Table
 from domain import countyday
 from domain.access import Principal, Role
 from services.alerts.bootstrap import open_cases
-from services.cases.notice import FontMissing, find_font, notice_pdf, printed
+from services.cases.notice import notice_pdf, printed
 from services.cases.views import case_doc, notice_doc
 from services.cli.common import console
 from services.households.names import open_names
 from services.households.statusview import open_view
 from services.infra.settings import Settings
+from services.presentation.fonts import FontMissing, find_font
 
 STAGE_ZH = {
     "verify": "入户核实",

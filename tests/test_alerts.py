@@ -253,7 +253,7 @@ def test_a_silence_can_end_when_the_condition_clears(world, clock):
 
 def test_deadlines_skip_weekends_and_holidays_and_escalate(store_settings, tmp_path, clock):
     rules = tmp_path / "rules.yaml"
-    from services.alerts.rulefile import DEFAULT_RULES
+    from services.infra.rulefile import DEFAULT_RULES
 
     rules.write_text(DEFAULT_RULES.read_text().replace("holidays: []", "holidays: [2026-06-08]"))
     clock.now = datetime(2026, 6, 5, 9, tzinfo=UTC)  # a Friday
@@ -349,7 +349,7 @@ def test_relocated_household_without_work_opens_a_task(world):
 
 
 def test_a_bad_rules_file_is_refused_with_line_and_reason():
-    from services.alerts.rulefile import DEFAULT_RULES, RulesError, parse_rules
+    from services.infra.rulefile import DEFAULT_RULES, RulesError, parse_rules
 
     text = DEFAULT_RULES.read_text()
     with pytest.raises(RulesError, match=r"rules\.yaml:13: rules\.1\.cards\.0: Input should be"):

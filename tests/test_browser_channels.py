@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from domain.access import Principal, Role
 from services.cases.cards import cards_pdf
-from services.cases.notice import find_font
+from services.presentation.fonts import find_font
 from synthetic.sample import Builder
 from tests.helpers import free_port, publish, serving, wait_for
 from tests.receivers import WECOM_KEY, Robots

@@ -14,9 +14,9 @@ from pypdf import PdfReader
 
 from domain.cards import CardIssue
 from services.cases.cards import CardFace, cards_pdf
-from services.cases.notice import find_font
 from services.infra.keys import deployment_key
 from services.infra.links import BadLink, CardLink, LinkSigner, new_link_secret
+from services.presentation.fonts import find_font
 
 SIGNER = LinkSigner("a-secret-for-the-tests-only")
 BASE = "https://povwatch.example.cn/d/"

@@ -18,12 +18,12 @@ from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
 from domain import countyday
-from services.alerts.rulefile import load_rules
 from services.alerts.service import AlertsService
 from services.households.app import Households
 from services.households.statusview import open_view
 from services.infra import kafka
 from services.infra.policyfile import load_policies
+from services.infra.rulefile import load_rules
 from services.monitor.api import create_app
 from services.monitor.bootstrap import open_monitor
 from services.monitor.riskstatus import RiskStatusProjection
@@ -407,7 +407,7 @@ def test_two_monitors_and_two_alerts_share_the_work_and_take_over(pg, tmp_path):
 def test_bad_configuration_at_start_names_the_line_and_a_running_service_keeps_its_own(
     pg, tmp_path
 ):
-    from services.alerts.rulefile import DEFAULT_RULES
+    from services.infra.rulefile import DEFAULT_RULES
     from tests.faults import service_env
 
     rules = tmp_path / "rules.yaml"

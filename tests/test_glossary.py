@@ -19,7 +19,7 @@ from tests.test_notice import _notice, font  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY = ROOT / "docs" / "glossary.md"
-CATALOGUE = ROOT / "services/alerts/inbox/locale/zh/LC_MESSAGES/messages.po"
+CATALOGUE = ROOT / "services/presentation/locale/zh/LC_MESSAGES/messages.po"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -15,10 +15,11 @@ from datetime import date, timedelta
 import psycopg
 from pypdf import PdfReader
 
-from services.cases.notice import find_font, notice_pdf, printed
+from services.cases.notice import notice_pdf, printed
 from services.households.names import open_names
 from services.infra.procedurefile import load_procedure
 from services.monitor.bootstrap import open_monitor
+from services.presentation.fonts import find_font
 from synthetic.sample import Builder
 from tests.conftest import _postgres_dsn
 from tests.helpers import publish, wait_for

@@ -16,9 +16,9 @@ from jinja2.ext import babel_extract
 from domain.access import Role
 from domain.policy import DEFAULT_SEVERITY
 from domain.vocabulary import Measure
-from services.alerts.inbox.i18n import LOCALE
 from services.alerts.inbox.pages import HERE
 from services.infra.access import COOKIE, open_accounts
+from services.presentation.words import LOCALE
 from tests.test_alerts import YEAR, clock, world  # noqa: F401
 
 

@@ -180,7 +180,7 @@ def test_every_case_word_has_its_chinese():
     from domain.cases import SIGNERS
     from domain.procedure import CATEGORIES, CLEARANCE_KINDS
     from services.alerts.inbox.casepages import MEASURE_STATES, STAGE_FORMS
-    from services.alerts.inbox.i18n import Words
+    from services.presentation.words import Words
 
     w = Words("zh")
     words = [("stage", s) for s in STAGE_FORMS] + [("category", c) for c in CATEGORIES]

@@ -15,8 +15,8 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from domain.access import Role
-from services.alerts.inbox.i18n import LOCALE
-from services.alerts.rulefile import load_rules
+from services.infra.rulefile import load_rules
+from services.presentation.words import LOCALE
 from tests.helpers import bearer
 from tests.test_alerts import YEAR, clock, world  # noqa: F401
 

@@ -11,11 +11,11 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from schemas.cases import MeasureOut, MonitoringOut
-from services.alerts.inbox.i18n import Words
 from services.cases.ledgerbook import Area, _summary, content_disposition, file_name
 from services.cases.ledgers import LEDGERS, monitoring_row, months_between, plan_text
 from services.infra.keyset import walk
 from services.infra.views import PostgresDocumentView, SQLiteDocumentView, Table, open_view
+from services.presentation.words import Words
 
 TERM = Words("zh").term
 AT = datetime(2026, 6, 1, 17, 30, tzinfo=UTC)  # 01:30 the next day in China

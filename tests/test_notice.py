@@ -15,9 +15,10 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from schemas.cases import NoticeOut
-from services.cases import notice as notice_module
-from services.cases.notice import FontMissing, find_font, notice_pdf
+from services.cases.notice import notice_pdf
 from services.infra.settings import Settings
+from services.presentation import fonts
+from services.presentation.fonts import FontMissing, find_font
 
 IDENTIFICATION_TITLE = "拟纳入防止返贫监测对象公示"
 CLEARANCE_TITLE = "拟标注风险消除公示"
@@ -135,7 +136,7 @@ def test_a_configured_font_is_taken_as_it_is(font):
 
 
 def test_a_font_without_chinese_glyphs_is_refused(font, tmp_path):
-    latin = TTFont(font, fontNumber=notice_module._face(font))
+    latin = TTFont(font, fontNumber=fonts.face(font))
     subsetter = subset.Subsetter()
     subsetter.populate(unicodes=range(0x20, 0x7F))
     subsetter.subset(latin)
@@ -153,7 +154,7 @@ def test_fontconfig_answering_a_latin_font_is_not_taken(monkeypatch, tmp_path):
         "fc-match": f"{latin}\ten|fr|de",
         "fc-list": f"TrueType\t{chinese}\nTrueType\t{tmp_path / 'gone.ttf'}\n",
     }
-    monkeypatch.setattr(notice_module, "_fontconfig", lambda *command: answers[command[0]])
+    monkeypatch.setattr(fonts, "_fontconfig", lambda *command: answers[command[0]])
     find_font.cache_clear()
     try:
         assert find_font(None) == chinese
@@ -165,7 +166,7 @@ def test_no_chinese_font_at_all_says_what_to_install(monkeypatch):
     def no_fontconfig(*command, **options):
         raise FileNotFoundError(command[0][0])
 
-    monkeypatch.setattr(notice_module.subprocess, "run", no_fontconfig)
+    monkeypatch.setattr(fonts.subprocess, "run", no_fontconfig)
     find_font.cache_clear()
     try:
         with pytest.raises(FontMissing, match="fonts-noto-cjk or fonts-wqy-microhei") as e:

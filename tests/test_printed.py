@@ -12,8 +12,9 @@ import pytest
 from schemas.cases import CaseOut
 from services.cases.announcement import announced, announcement_pdf
 from services.cases.authorisation import authorisation_pdf
-from services.cases.notice import find_font, notice_pdf
+from services.cases.notice import notice_pdf
 from services.infra.settings import Settings
+from services.presentation.fonts import find_font
 from tests.test_notice import HEALTH_WORDS, ID_NUMBER, LONG_DIGITS, _notice, _reader, _text
 
 DECIDED = datetime(2026, 3, 20, 2, tzinfo=UTC)  # 10:00 in the county

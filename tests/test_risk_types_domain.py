@@ -19,8 +19,8 @@ from domain.risk import assess
 from domain.standard import WATER_LATE_BIT, standard_bits
 from domain.task_input import TaskInputError
 from domain.timeline import timeline
-from services.alerts.rulefile import load_rules
 from services.households.packing import pack_sheet, unpack_sheet
+from services.infra.rulefile import load_rules
 from tests.test_domain import ON, POLICY, YEAR, Told, codes, household, level, ref
 
 RULES = load_rules(None)

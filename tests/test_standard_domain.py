@@ -330,7 +330,7 @@ def test_a_stays_line_in_the_timeline_says_where_it_was_and_whether_referred(
     in_county, referred, english, chinese
 ):
     from domain.timeline import timeline
-    from services.alerts.inbox.i18n import Words
+    from services.presentation.words import Words
 
     h = household("yellow", members=1)
     h.report_illness(

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from services.alerts.rulefile import load_rules
 from services.alerts.service import AlertsService
+from services.infra.rulefile import load_rules
 from services.monitor.bootstrap import open_monitor
 from synthetic.sample import Builder
 from tests.helpers import headers, publish, read_topic, wait_for

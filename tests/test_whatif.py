@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 from domain.access import Role
 from domain.risk import assess
 from domain.whatif import Regime
-from services.alerts.rulefile import load_rules
 from services.cli import app
 from services.households.app import Households
 from services.households.statusview import open_view
 from services.infra.access import open_accounts
 from services.infra.policyfile import load_policies
+from services.infra.rulefile import load_rules
 from services.monitor.riskstatus import RiskStatusProjection
 from services.whatif.files import FileRefused, read_policy, read_rules
 from services.whatif.run import run

@@ -11,8 +11,8 @@ import pytest
 from domain.policy import PolicyBook
 from domain.risk import assess
 from domain.whatif import Regime, Summary, compare
-from services.alerts.rulefile import DEFAULT_RULES, parse_rules
 from services.infra.policyfile import DEFAULT_POLICY
+from services.infra.rulefile import DEFAULT_RULES, parse_rules
 from tests.helpers import county_sheets
 
 ON = date(2026, 12, 31)

@@ -8,7 +8,6 @@ from typing import Literal
 from uuid import UUID
 
 from fastapi import Depends, FastAPI, HTTPException, Query
-from fastapi.exceptions import RequestValidationError
 from prometheus_client.core import Metric
 from pydantic import BaseModel
 
@@ -22,17 +21,11 @@ from services.alerts.views import TaskView, task_doc, visible_task
 from services.infra import apidocs, metrics
 from services.infra.access import Accounts, allowed, scoped_township, signed_in
 from services.infra.metrics import ReadModelCollector, service_registry
+from services.infra.refusals import refused
 from services.infra.views import MAX_OFFSET
 
 # Bodies give types; what text may say and how long it may be is the domain's
 # rule (domain/tasks.py), answered as 422 naming the field.
-
-
-def refused(e: TaskInputError) -> RequestValidationError:
-    """A domain input error in the shape FastAPI gives its own 422s."""
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("body", e.field), "msg": e.message, "input": None}]
-    )
 
 
 class Visit(BaseModel):

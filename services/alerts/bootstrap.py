@@ -27,10 +27,8 @@ from domain.task_input import TaskError
 from domain.workdays import WorkCalendar
 from schemas.cases import CaseOut
 from services.alerts.app import Alerts
-from services.alerts.inbox.i18n import Words
 from services.alerts.jobs import Jobs
 from services.alerts.relay import TaskRelay
-from services.alerts.rulefile import load_rules
 from services.alerts.triggers import TriggerFollower
 from services.alerts.views import (
     PostgresTaskView,
@@ -70,11 +68,13 @@ from services.infra.leadership import Leadership
 from services.infra.notifyfile import load_notify
 from services.infra.policyfile import load_policies
 from services.infra.procedurefile import load_procedure
+from services.infra.rulefile import load_rules
 from services.infra.runner import LogRunner
 from services.infra.settings import Settings
 from services.infra.workcalendar import work_calendar
 from services.notify.notices import NoticeFollower
 from services.notify.parts import NotifyParts, notice_follower, open_notify, scan_job
+from services.presentation.words import Words
 from services.reports.bootstrap import open_report_job
 from services.reports.job import ReportJob
 

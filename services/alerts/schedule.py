@@ -10,9 +10,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from domain import countyday
 from services.alerts.bootstrap import Parts, configuration
-from services.alerts.rulefile import DEFAULT_RULES
 from services.infra.policyfile import DEFAULT_POLICY
 from services.infra.procedurefile import DEFAULT_PROCEDURE
+from services.infra.rulefile import DEFAULT_RULES
 from services.infra.settings import Settings
 
 

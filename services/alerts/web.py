@@ -29,7 +29,6 @@ from services.alerts.inbox import (
     toolarge,
     whatifpages,
 )
-from services.alerts.inbox.i18n import Words
 from services.alerts.jobs import task_gauges
 from services.alerts.views import open_plan_tasks
 from services.cases.api import case_routes
@@ -49,6 +48,7 @@ from services.infra.access import allowed, signed_in
 from services.infra.bodylimit import KIB, BodyLimit, BodyLimits
 from services.infra.workcalendar import calendar_gauges
 from services.notify.api import push_routes
+from services.presentation.words import Words
 from services.reports.api import report_routes
 from services.reports.bootstrap import report_pdf_of
 from services.whatif.jobs import Runs

@@ -16,7 +16,7 @@ import qrcode
 from fpdf import FPDF
 
 from domain.privacy import no_personal_numbers
-from services.cases.notice import _HINT, FontMissing, _face
+from services.presentation.fonts import checked_bytes, face
 
 Size = Literal["A5", "A4"]
 HARDSHIPS_SHOWN = "因病、因灾或意外、因残、缺劳动力、失业、经营失败、因学或其他原因造成生活困难"
@@ -42,7 +42,7 @@ def cards_pdf(cards: Iterable[CardFace], font: Path, size: Size = "A5") -> bytes
     pdf = FPDF(format=size, unit="mm")
     pdf.set_title("防返贫监测明白卡")
     pdf.set_lang("zh-CN")
-    pdf.add_font("card", fname=font, collection_font_number=_face(font))
+    pdf.add_font("card", fname=font, collection_font_number=face(font))
     scale = 1.0 if size == "A5" else 1.3
     pdf.set_margins(12 * scale, 12 * scale, 12 * scale)
     pdf.set_auto_page_break(False)
@@ -52,12 +52,7 @@ def cards_pdf(cards: Iterable[CardFace], font: Path, size: Size = "A5") -> bytes
         pages += 1
     if not pages:
         raise ValueError("no households to print cards for")
-    out = bytes(pdf.output())
-    missing = pdf.fonts["card"].missing_glyphs
-    if missing:
-        shown = "".join(sorted({chr(c) for c in missing}))[:20]
-        raise FontMissing(f"{font} has no glyph for {shown!r}: {_HINT}")
-    return out
+    return checked_bytes(pdf, "card", font)
 
 
 def _page(pdf: FPDF, card: CardFace, scale: float) -> None:

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-from services.cases.ledgers import COUNTY, LEDGERS, UNREGISTERED, Kind, Ledger, Term
+from services.cases.ledgers import COUNTY, LEDGERS, UNREGISTERED, Kind, Ledger
 from services.infra.excel import Column, Sheet, write_workbook
 from services.infra.keyset import walk
+from services.presentation.words import Term
 
 PAGE = 1000  # documents a read holds
 

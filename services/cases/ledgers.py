@@ -35,10 +35,10 @@ from domain.procedure import CATEGORIES, STAGES
 from schemas.cases import CaseOut, MeasureOut, MonitoringOut
 from schemas.tasks import TaskOut
 from services.infra.excel import Column
+from services.presentation.words import Term
 
 Kind = Literal["monitoring", "cases", "cleared", "tasks"]
 KINDS: tuple[Kind, ...] = ("monitoring", "cases", "cleared", "tasks")
-Term = Callable[[str, str | None], str]
 OTHER_HELP = "其他帮扶（不列明）"
 # The inbox's word for a household the registry does not know (no township, no card).
 UNREGISTERED = "未纳入建档"

@@ -11,12 +11,9 @@ The Chinese font is embedded (subset), so the text can be copied and searched.
 
 from __future__ import annotations
 
-import functools
-import subprocess
 from datetime import date
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection
 from fpdf import FPDF, FontFace
 
 from domain.privacy import no_personal_numbers
@@ -24,21 +21,16 @@ from domain.procedure import Notice
 from schemas.cases import NoticeOut
 from services.households.names import HeadNames
 from services.households.statusview import RiskStatusView
+from services.presentation.fonts import checked_bytes, face
 
 __all__ = [
-    "FontMissing",
     "a4_pdf",
     "day_zh",
-    "find_font",
     "for_print",
     "notice_pdf",
     "pdf_bytes",
     "printed",
 ]
-
-EMBEDDABLE = (".ttf", ".otf", ".ttc", ".otc")
-_HINT = "install fonts-noto-cjk or fonts-wqy-microhei, or set POVWATCH_PDF_FONT"
-_ZH_CN = 0x0804  # Windows language id of Chinese (PRC) in a font's name table
 
 TITLES = {
     "identification": "拟纳入防止返贫监测对象公示",
@@ -48,68 +40,13 @@ CATEGORIES = {"unstable": "脱贫不稳定户", "marginal": "边缘易致贫户"
 CLEARANCE_KINDS = {"helped": "帮扶消除", "natural": "自然消除"}
 
 
-class FontMissing(RuntimeError):
-    """No font with Chinese glyphs to print the notice with."""
-
-
-@functools.cache
-def find_font(configured: Path | None) -> Path:
-    """The configured font, else the one fontconfig finds for Chinese."""
-    if configured is not None:
-        if not configured.is_file():
-            raise FontMissing(f"POVWATCH_PDF_FONT={configured}: no such font file")
-        if configured.suffix.lower() not in EMBEDDABLE:
-            raise FontMissing(f"POVWATCH_PDF_FONT={configured}: not a {'/'.join(EMBEDDABLE)} font")
-        return configured
-    # fontconfig always answers fc-match, with a Latin font when it has no
-    # Chinese one: take its answer only when it covers Simplified Chinese.
-    # TrueType outlines first: pypdf reads fpdf2's CFF (Noto CJK) text with NULs.
-    best = _fontconfig(
-        "fc-match", "-f", "%{file}\t%{lang}", ":lang=zh-cn:fontformat=TrueType"
-    ).split("\t")
-    if len(best) == 2 and "zh-cn" in best[1].split("|") and _embeddable(best[0]):
-        return Path(best[0])
-    listed = _fontconfig("fc-list", "-f", "%{fontformat}\t%{file}\n", ":lang=zh").splitlines()
-    found = sorted(
-        (kind != "TrueType", "bold" in file.lower(), file)
-        for kind, _, file in (line.partition("\t") for line in listed)
-        if _embeddable(file)
-    )
-    if not found:
-        raise FontMissing(f"no font with Chinese glyphs for the village notice: {_HINT}")
-    return Path(found[0][2])
-
-
-def _embeddable(file: str) -> bool:
-    return file.lower().endswith(EMBEDDABLE) and Path(file).is_file()
-
-
-def _fontconfig(*command: str) -> str:
-    try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise FontMissing(f"cannot ask fontconfig for a Chinese font ({e}): {_HINT}") from e
-
-
-@functools.cache
-def _face(font: Path) -> int:
-    """In a font collection, the first face named in Simplified Chinese
-    (Noto CJK's first face is Japanese: some characters' forms differ)."""
-    if font.suffix.lower() not in (".ttc", ".otc"):
-        return 0
-    for i, face in enumerate(TTCollection(font, lazy=True).fonts):
-        if any(r.platformID == 3 and r.langID == _ZH_CN for r in face["name"].names):
-            return i
-    return 0
-
-
 def a4_pdf(title: str, font: Path) -> FPDF:
     """An A4 page in Chinese with ``title`` and the font embedded, its
     margins and title set, for the printed documents of the procedure."""
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title(title)
     pdf.set_lang("zh-CN")
-    pdf.add_font("notice", fname=font, collection_font_number=_face(font))
+    pdf.add_font("notice", fname=font, collection_font_number=face(font))
     pdf.set_margins(25, 25, 25)
     pdf.set_auto_page_break(False)
     pdf.add_page()
@@ -120,12 +57,7 @@ def a4_pdf(title: str, font: Path) -> FPDF:
 
 def pdf_bytes(pdf: FPDF, font: Path) -> bytes:
     """The document's bytes; refused when the font lacks a glyph it needed."""
-    out = bytes(pdf.output())
-    missing = pdf.fonts["notice"].missing_glyphs
-    if missing:
-        shown = "".join(sorted({chr(c) for c in missing}))[:20]
-        raise FontMissing(f"{font} has no glyph for {shown!r}: {_HINT}")
-    return out
+    return checked_bytes(pdf, "notice", font)
 
 
 def day_zh(d: date) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 from schemas.cases import CaseOut, NoticeOut
 from services.cases.announcement import Announced, announcement_pdf
 from services.cases.authorisation import authorisation_pdf
-from services.cases.notice import find_font, notice_pdf
+from services.cases.notice import notice_pdf
+from services.presentation.fonts import find_font
 
 
 @dataclass(frozen=True)

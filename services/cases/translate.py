@@ -10,7 +10,7 @@ from fastapi import HTTPException
 
 from domain.case_input import CaseForbidden
 from domain.task_input import TaskError, TaskInputError
-from services.alerts.api import refused
+from services.infra.refusals import refused
 
 
 def translated(call: Callable[[], Any]) -> Any:

@@ -51,7 +51,7 @@ def print_cards(
 ) -> None:
     """The village's cards (or some households') as one PDF, one a page."""
     from services.cases.cards import cards_pdf
-    from services.cases.notice import FontMissing, find_font
+    from services.presentation.fonts import FontMissing, find_font
 
     if size not in ("A5", "A4"):
         raise typer.BadParameter("A5 or A4", param_hint="--size")

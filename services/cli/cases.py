@@ -131,10 +131,11 @@ def cases_notice(
     """The village notice of a case whose notice is posted, as the PDF the village prints."""
     from domain.task_input import TaskError
     from services.alerts.bootstrap import configuration
-    from services.cases.notice import FontMissing, find_font, notice_pdf, printed
+    from services.cases.notice import notice_pdf, printed
     from services.cases.views import notice_doc
     from services.households.names import open_names
     from services.households.statusview import open_view
+    from services.presentation.fonts import FontMissing, find_font
 
     settings = Settings()
     with cases_store() as cases:

@@ -67,9 +67,9 @@ def configured(make):
     """Builds a service; a bad rules, policy, procedure or feeds file stops it with its reason."""
     from domain.feeds import FeedError
     from domain.policy import PolicyError
-    from services.alerts.rulefile import RulesError
     from services.infra.keys import KeyMissing
     from services.infra.procedurefile import ProcedureError
+    from services.infra.rulefile import RulesError
 
     try:
         return make()

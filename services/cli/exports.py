@@ -25,10 +25,10 @@ def export(
 ) -> None:
     """A ledger as an Excel workbook: a county sheet and one sheet per
     township, or one township's sheet; no personal details."""
-    from services.alerts.inbox.i18n import Words
     from services.alerts.views import reaches
     from services.cases.ledgerbook import Area, LedgerViews, file_name, write_ledger
     from services.cases.ledgers import KINDS
+    from services.presentation.words import Words
 
     if kind not in KINDS:
         raise typer.BadParameter(f"{kind!r}: one of {', '.join(KINDS)}", param_hint="KIND")

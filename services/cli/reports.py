@@ -21,8 +21,8 @@ def report_job() -> Iterator[Any]:
     here, closed afterwards); nothing of the alerts process is started."""
     from domain.countyday import now as county_now
     from services.alerts.bootstrap import open_case_views
-    from services.alerts.inbox.i18n import Words
     from services.households.statusview import open_view
+    from services.presentation.words import Words
     from services.reports.bootstrap import open_report_job
 
     settings = Settings()

@@ -47,8 +47,8 @@ def whatif(
     Reads the store only; a refused file exits 2."""
     from domain.access import Permission
     from domain.whatif import Regime
-    from services.alerts.rulefile import load_rules
     from services.infra.policyfile import load_policies
+    from services.infra.rulefile import load_rules
     from services.whatif.files import FileRefused, read_policy, read_rules
     from services.whatif.run import run
 
@@ -105,7 +105,7 @@ def _with_progress(call):  # type: ignore[no-untyped-def]
 
 
 def _print(outcome) -> None:  # type: ignore[no-untyped-def]
-    from services.alerts.inbox.i18n import Words
+    from services.presentation.words import Words
     from services.whatif.workbook import NOT_PLACED
 
     w = Words("zh")

@@ -8,11 +8,11 @@ robots have no idempotency of their own) can tell it is one message."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.notify import Notice, NotifyConfig
 from domain.outbox import Batch
+from services.presentation.words import Term
 
 LINES_MAX = 10  # a chat message people read on a phone
 
@@ -27,8 +27,6 @@ TOPIC = {
 
 # The most urgent first, in the message and in its title.
 URGENCY = ("escalated", "overdue", "due", "help_first", "lead", "decided")
-
-Term = Callable[[str, str], str]  # (kind, code) -> the word in Chinese
 
 
 @dataclass(frozen=True)

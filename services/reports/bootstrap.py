@@ -12,8 +12,9 @@ from functools import partial
 from typing import Any
 
 from schemas.report import MonthlyReportOut
-from services.cases.notice import find_font
 from services.infra.settings import Settings
+from services.presentation.fonts import find_font
+from services.presentation.words import Term
 from services.reports import sections
 from services.reports.feedsection import feeds
 from services.reports.job import ReportJob
@@ -22,8 +23,6 @@ from services.reports.pdf import report_pdf
 from services.reports.povertysection import poverty_changes
 from services.reports.standardsection import standard
 from services.reports.store import open_reports
-
-Term = Callable[[str, str | None], str]
 
 
 def providers(

@@ -12,7 +12,7 @@ from fpdf import FPDF, FontFace
 
 from domain.privacy import no_personal_numbers
 from schemas.report import MonthlyReportOut, ReportTable
-from services.cases.notice import FontMissing, _face
+from services.presentation.fonts import checked_bytes, face
 
 __all__ = ["report_pdf"]
 
@@ -22,7 +22,7 @@ def report_pdf(report: MonthlyReportOut, font: Path, county: str = "") -> bytes:
     title = f"{county}防止返贫动态监测月报（{report.month}）"
     pdf.set_title(title)
     pdf.set_lang("zh-CN")
-    pdf.add_font("report", fname=font, collection_font_number=_face(font))
+    pdf.add_font("report", fname=font, collection_font_number=face(font))
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
@@ -48,12 +48,7 @@ def report_pdf(report: MonthlyReportOut, font: Path, county: str = "") -> bytes:
                 if pdf.will_page_break(95):
                     pdf.add_page()
                 pdf.image(BytesIO(base64.b64decode(chart.png)), w=pdf.epw * 0.9, x=pdf.l_margin)
-    out = bytes(pdf.output())
-    missing = pdf.fonts["report"].missing_glyphs
-    if missing:
-        shown = "".join(sorted({chr(c) for c in missing}))[:20]
-        raise FontMissing(f"{font} has no glyph for {shown!r}")
-    return out
+    return checked_bytes(pdf, "report", font)
 
 
 def _table(pdf: FPDF, table: ReportTable) -> None:

@@ -1,5 +1,5 @@
 """A proposed policy or rules file read as the services' loaders read it
-(``domain.policy``, ``services.alerts.rulefile``), its refusal kept as the
+(``domain.policy``, ``services.infra.rulefile``), its refusal kept as the
 loader words it, with the line and field it names: the CLI prints it, the
 county office's page words it in Chinese."""
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from domain.policy import PolicyBook, PolicyError
 from domain.rules import RuleBook
-from services.alerts.rulefile import RulesError, parse_rules
+from services.infra.rulefile import RulesError, parse_rules
 
 _TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
 _HEADER = re.compile(r"^\s*\[\[\s*policy\s*\]\]")

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from domain.whatif import Change, Summary
-from services.alerts.inbox.i18n import Words
 from services.infra.excel import Column, Sheet, write_workbook
+from services.presentation.words import Words
 
 CHANGES_TITLE = "变化农户"
 SUMMARY_TITLE = "乡镇汇总"

@@ -26,11 +26,11 @@ from domain.timeline import timeline
 from domain.vocabulary import MEASURES
 from schemas.tasks import TaskOut
 from services.alerts.app import Alerts
-from services.alerts.inbox.i18n import DEFAULT, LANGUAGES, Words
 from services.alerts.views import TaskView, reaches, visible_task
 from services.households.statusview import RiskStatusView
 from services.infra.access import COOKIE, Accounts, scoped_township
 from services.infra.views import MAX_OFFSET
+from services.presentation.words import DEFAULT, LANGUAGES, Words
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")

@@ -1,9 +1,12 @@
-"""The inbox's languages: Chinese first (the users are county staff), English
-as the source language. Catalogues are gettext .po files, read with Babel."""
+"""The product's words, one catalogue for every channel (pages, pushes,
+ledgers, workbooks, the monthly report): Chinese first (the users are county
+staff), English as the source language. Catalogues are gettext .po files,
+read with Babel."""
 
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -14,6 +17,10 @@ from babel.messages.pofile import read_po
 LOCALE = Path(__file__).parent / "locale"
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT = "zh"
+
+# A code word by its kind and code (``Words.term``), as the channels that
+# only print codes are given it: pushes, ledgers, the monthly report.
+Term = Callable[[str, str | None], str]
 
 
 @cache
@@ -29,7 +36,7 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 
 class Words:
-    """What a page says, in one language."""
+    """What a page, a push or a document says, in one language."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang if lang in LANGUAGES else DEFAULT
