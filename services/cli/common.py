@@ -126,7 +126,7 @@ def tasks_view() -> Iterator:
     """The tasks view (written by the alerts process), closed afterwards."""
     from services.alerts.bootstrap import open_task_view
 
-    view = open_task_view(Settings())
+    view = configured(lambda: open_task_view(Settings()))
     try:
         yield view
     finally:

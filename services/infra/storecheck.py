@@ -16,21 +16,37 @@ server words them in its own language. No message here includes the password.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import psycopg
 from psycopg import errors, pq
 from psycopg.conninfo import make_conninfo
 
-if TYPE_CHECKING:
-    from services.infra.settings import Settings
+
+class StoreSettings(Protocol):
+    """What is read here of ``services.infra.settings.Settings`` (which calls here)."""
+
+    @property
+    def store(self) -> str: ...
+    @property
+    def postgres_host(self) -> str: ...
+    @property
+    def postgres_port(self) -> int: ...
+    @property
+    def postgres_dbname(self) -> str: ...
+    @property
+    def postgres_user(self) -> str: ...
+    @property
+    def postgres_password(self) -> str: ...
+    @property
+    def postgres_schema(self) -> str: ...
 
 
 class StoreMisconfigured(Exception):
     """The store's settings name what the server refuses; retrying cannot help."""
 
 
-def _schema_missing(s: Settings) -> str:
+def _schema_missing(s: StoreSettings) -> str:
     # The product creates tables in the schema, never the schema itself.
     return (
         f'the PostgreSQL schema "{s.postgres_schema}" does not exist in database '
@@ -38,28 +54,28 @@ def _schema_missing(s: Settings) -> str:
     )
 
 
-def _not_permitted(s: Settings) -> str:
+def _not_permitted(s: StoreSettings) -> str:
     return (
         f'PostgreSQL user "{s.postgres_user}" may not create or use the tables in schema '
         f'"{s.postgres_schema}": grant it CREATE and USAGE there or fix POVWATCH_POSTGRES_USER'
     )
 
 
-def _database_missing(s: Settings) -> str:
+def _database_missing(s: StoreSettings) -> str:
     return (
         f'the PostgreSQL database "{s.postgres_dbname}" does not exist at {_server(s)}: '
         "create it or fix POVWATCH_POSTGRES_DBNAME"
     )
 
 
-def _sign_in_refused(s: Settings) -> str:
+def _sign_in_refused(s: StoreSettings) -> str:
     return (
         f'PostgreSQL at {_server(s)} refused the password of user "{s.postgres_user}": '
         "fix POVWATCH_POSTGRES_PASSWORD (or POVWATCH_POSTGRES_USER)"
     )
 
 
-def _session_refused(s: Settings) -> str:
+def _session_refused(s: StoreSettings) -> str:
     # Signed in on the maintenance database, refused on this one.
     return (
         f'PostgreSQL at {_server(s)} refuses user "{s.postgres_user}" a session on database '
@@ -77,7 +93,7 @@ _STATEMENT_CAUSES = {
 }
 
 
-def permanent_cause(error: BaseException, settings: Settings) -> str | None:
+def permanent_cause(error: BaseException, settings: StoreSettings) -> str | None:
     """The plain cause of ``error``, raised opening a store, when waiting
     cannot cure it; None when it may pass."""
     if settings.store != "postgres":
@@ -92,7 +108,7 @@ def permanent_cause(error: BaseException, settings: Settings) -> str | None:
     return None
 
 
-def _connection_cause(s: Settings) -> str | None:
+def _connection_cause(s: StoreSettings) -> str | None:
     try:
         psycopg.connect(_conninfo(s)).close()
         return None  # the server takes a session now: whatever failed may pass
@@ -110,7 +126,7 @@ def _connection_cause(s: Settings) -> str | None:
     return _database_missing(s) if found is None else _session_refused(s)
 
 
-def _conninfo(s: Settings, dbname: str | None = None) -> str:
+def _conninfo(s: StoreSettings, dbname: str | None = None) -> str:
     return make_conninfo(
         host=s.postgres_host,
         port=s.postgres_port,
@@ -121,7 +137,7 @@ def _conninfo(s: Settings, dbname: str | None = None) -> str:
     )
 
 
-def _server(s: Settings) -> str:
+def _server(s: StoreSettings) -> str:
     return f"{s.postgres_host}:{s.postgres_port}"
 
 
