@@ -81,6 +81,15 @@ def test_a_schema_that_does_not_exist_is_named(pg: Settings) -> None:
     assert time.monotonic() - began < 10
 
 
+def test_a_schema_the_user_may_not_create_in_is_named(pg: Settings) -> None:
+    """PostgreSQL's own information_schema: its user has no CREATE there."""
+    s = pg.model_copy(update={"postgres_schema": "information_schema"})
+    with pytest.raises(StoreMisconfigured) as refused:
+        s.open_store(lambda: Households(env=s.store_env("Monitor")))
+    assert f'user "{s.postgres_user}" may not create' in str(refused.value)
+    assert "POVWATCH_POSTGRES_SCHEMA" in str(refused.value)
+
+
 def test_a_port_nobody_listens_on_is_waited_for(pg: Settings, caplog) -> None:
     with socket.socket() as sock:  # a port free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))

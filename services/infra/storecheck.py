@@ -57,7 +57,8 @@ def _schema_missing(s: StoreSettings) -> str:
 def _not_permitted(s: StoreSettings) -> str:
     return (
         f'PostgreSQL user "{s.postgres_user}" may not create or use the tables in schema '
-        f'"{s.postgres_schema}": grant it CREATE and USAGE there or fix POVWATCH_POSTGRES_USER'
+        f'"{s.postgres_schema}": grant it CREATE and USAGE there, '
+        "or fix POVWATCH_POSTGRES_USER or POVWATCH_POSTGRES_SCHEMA"
     )
 
 
