@@ -64,17 +64,22 @@ def until_signalled(reload=None) -> threading.Event:
 
 
 def configured(make):
-    """Builds a service; a bad rules, policy, procedure or feeds file stops it with its reason."""
+    """Builds a service; a bad rules, policy, procedure or feeds file, or a
+    store the settings misname, stops it with its reason."""
     from domain.feeds import FeedError
     from domain.policy import PolicyError
     from services.infra.keys import KeyMissing
     from services.infra.procedurefile import ProcedureError
     from services.infra.rulefile import RulesError
+    from services.infra.storecheck import StoreMisconfigured
 
     try:
         return make()
     except (RulesError, PolicyError, ProcedureError, FeedError, KeyMissing) as e:
         console.print(f"[red]configuration refused:[/red]\n{e}")
+        raise typer.Exit(2) from None
+    except StoreMisconfigured as e:
+        typer.echo(f"povwatch: {e}", err=True)  # one line, for a supervisor's log
         raise typer.Exit(2) from None
 
 
@@ -121,7 +126,7 @@ def tasks_view() -> Iterator:
     """The tasks view (written by the alerts process), closed afterwards."""
     from services.alerts.bootstrap import open_task_view
 
-    view = open_task_view(Settings())
+    view = configured(lambda: open_task_view(Settings()))
     try:
         yield view
     finally:

@@ -215,18 +215,28 @@ class Settings(BaseSettings):
         """Calls ``make`` (which opens a store and creates its tables), again
         after a short wait when it fails: two processes starting together on
         a fresh database race to create the same tables, and a database that
-        is still starting refuses connections."""
+        is still starting refuses connections. A cause no wait cures (a wrong
+        password, a database or schema that does not exist), found on two
+        tries in a row, raises ``StoreMisconfigured`` naming the setting to fix."""
         import logging
         import time
 
+        from services.infra.storecheck import StoreMisconfigured, permanent_cause
+
+        last_cause = None
         for attempt in range(1, self.store_open_attempts + 1):
             try:
                 return make()
             except Exception as e:
-                if attempt == self.store_open_attempts:
+                cause = permanent_cause(e, self)
+                last = attempt == self.store_open_attempts
+                if cause is not None and (cause == last_cause or last):
+                    raise StoreMisconfigured(f"cannot open {what}: {cause}") from None
+                if last:
                     raise
+                last_cause = cause
                 logging.getLogger(__name__).warning(
-                    "opening %s failed (%s); trying again", what, type(e).__name__
+                    "opening %s failed (%s); trying again", what, cause or type(e).__name__
                 )
                 time.sleep(min(0.5 * attempt, 5.0))
 
