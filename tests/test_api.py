@@ -23,7 +23,7 @@ def accounts(store_settings):
 def app(households, projection, accounts):  # noqa: F811
     feed(households, sample_events(TODAY))
     projection.catch_up()
-    return create_app(households, projection.view, accounts)
+    return create_app(households, projection.view, accounts, policies=lambda: projection.policies)
 
 
 @pytest.fixture
@@ -151,7 +151,15 @@ def test_a_revoked_token_stops_working_at_once(app, accounts, who):
 
 
 def test_not_ready_without_the_broker(households, projection, accounts):  # noqa: F811
-    client = TestClient(create_app(households, projection.view, accounts, broker_ok=lambda: False))
+    client = TestClient(
+        create_app(
+            households,
+            projection.view,
+            accounts,
+            broker_ok=lambda: False,
+            policies=lambda: projection.policies,
+        )
+    )
     r = client.get("/readyz")
     assert r.status_code == 503 and "Kafka" in r.json()["detail"]
     assert client.get("/healthz").status_code == 200  # alive all the same

@@ -312,7 +312,13 @@ def test_database_outage_pauses_then_resumes_by_itself(pg, tmp_path):
     offsets: list = []
     with open_monitor(pg) as service:
         api = TestClient(
-            create_app(service.households, service.view, service.accounts, service._ready)
+            create_app(
+                service.households,
+                service.view,
+                service.accounts,
+                service._ready,
+                policies=lambda: service.projection.policies,
+            )
         )
         offsets += publish(pg, corpus.sent[:half])
         wait_for(

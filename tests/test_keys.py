@@ -20,8 +20,8 @@ from domain.access import Principal, Role
 from domain.task_input import TaskError
 from schemas.status import RiskStatusOut
 from services.alerts.bootstrap import open_cases
+from services.cases.bootstrap import Intake, open_intake
 from services.cases.contacts import new_key
-from services.cases.intake import Intake, open_intake
 from services.households.names import HeadNames, open_names
 from services.households.statusview import open_view
 from services.infra.keys import KeyMissing

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.notify import Notice, NotifyConfig
-from services.notify.parts import open_notify
+from services.notify.bootstrap import open_notify
 from tests.receivers import DINGTALK_SECRET, DINGTALK_TOKEN, WECOM_KEY, Robots
 
 T0 = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 10:00 in China

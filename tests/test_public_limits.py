@@ -26,7 +26,7 @@ from services.infra import httpserver, views
 from services.infra.links import BadLink, CardLink, LinkSigner
 from services.infra.ratelimit import Limiter, PublicLimits
 from services.infra.settings import Settings
-from services.notify.parts import notice_follower, open_notify
+from services.notify.bootstrap import notice_follower, open_notify
 from tests.helpers import free_port, wait_for
 from tests.receivers import WECOM_KEY, Robots
 from tests.test_declare import PLACES_LIST, _world, app_of, path_of

@@ -226,6 +226,7 @@ def test_a_publisher_uploads_a_file_over_http_as_its_own_department(broker_setti
     from services.households.app import Households
     from services.households.statusview import open_view
     from services.infra.access import open_accounts
+    from services.infra.policyfile import load_policies
     from services.infra.senders import sender_of
     from services.monitor.api import create_app
     from services.monitor.uploads import Uploads
@@ -244,7 +245,8 @@ def test_a_publisher_uploads_a_file_over_http_as_its_own_department(broker_setti
         open_accounts(settings),
     )
     uploads = Uploads(settings, accounts)
-    app = create_app(households, view, accounts, uploads=uploads)
+    book = load_policies(settings)
+    app = create_app(households, view, accounts, uploads=uploads, policies=lambda: book)
     who = clients(app, accounts, mi=("publisher", "medical-insurance"), county=("county", None))
     b = Builder("up")
     rows = [b.illness("H-1", ON, "9000.00", "7000.00"), b.illness("H-2", ON, "100.00", "200.00")]

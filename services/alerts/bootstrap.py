@@ -38,8 +38,8 @@ from services.alerts.views import (
     task_docs,
 )
 from services.cases.app import Cases
+from services.cases.bootstrap import Intake, open_intake
 from services.cases.decided import DecidedFollower
-from services.cases.intake import Intake, open_intake
 from services.cases.jobs import Assessed, CaseJobs
 from services.cases.leads import LeadFollower
 from services.cases.plantasks import PlanTaskFollower
@@ -54,8 +54,8 @@ from services.cases.views import (
     SQLiteMonitoringView,
     docs,
 )
+from services.feeds.bootstrap import FeedParts, feed_parts
 from services.feeds.health import feed_health
-from services.feeds.wiring import FeedParts, feed_parts
 from services.households.app import Households
 from services.households.cache import CacheSettings
 from services.households.names import HeadNames, open_names
@@ -72,8 +72,8 @@ from services.infra.rulefile import load_rules
 from services.infra.runner import LogRunner
 from services.infra.settings import Settings
 from services.infra.workcalendar import work_calendar
+from services.notify.bootstrap import NotifyParts, notice_follower, open_notify, scan_job
 from services.notify.notices import NoticeFollower
-from services.notify.parts import NotifyParts, notice_follower, open_notify, scan_job
 from services.presentation.words import Words
 from services.reports.bootstrap import open_report_job
 from services.reports.job import ReportJob

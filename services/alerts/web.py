@@ -41,7 +41,7 @@ from services.cases.printer import Printer
 from services.cases.views import (
     CaseView,
 )
-from services.feeds.wiring import feed_gauges
+from services.feeds.bootstrap import feed_gauges
 from services.households.standard import standard_picture
 from services.infra import kafka
 from services.infra.access import allowed, signed_in

@@ -17,7 +17,7 @@ app.add_typer(cards_app, name="cards")
 
 def _open():  # type: ignore[no-untyped-def]
     from services.alerts.bootstrap import open_cases
-    from services.cases.intake import open_intake
+    from services.cases.bootstrap import open_intake
     from services.households.statusview import open_view
 
     settings = Settings()

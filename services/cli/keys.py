@@ -59,7 +59,7 @@ def reseal() -> None:
     sealed. Afterwards the earlier keys can be removed from the configuration."""
     from domain.task_input import TaskError
     from services.alerts.bootstrap import open_cases
-    from services.cases.intake import open_intake
+    from services.cases.bootstrap import open_intake
     from services.households.names import open_names
     from services.households.statusview import open_view
     from services.infra.keys import Unreadable

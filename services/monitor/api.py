@@ -107,9 +107,12 @@ def create_app(
     accounts: Accounts,
     broker_ok: Callable[[], bool] | None = None,
     uploads: Uploads | None = None,
-    policies: Callable[[], PolicyBook] | None = None,
+    *,
+    policies: Callable[[], PolicyBook],
     settings: Settings | None = None,
 ) -> FastAPI:
+    """``policies``: the book in force, the projection's own (the service
+    passes it, so the API and the projection never read two files)."""
     settings = settings or (uploads.settings if uploads else Settings())
     app = FastAPI(
         title="povwatch monitor",
@@ -123,11 +126,6 @@ def create_app(
     limits = BodyLimits(settings.form_max_kb * KIB, (("/uploads", settings.upload_max_mb * MIB),))
     app.add_middleware(BodyLimit, limits=limits)
     current = signed_in(accounts)
-    if policies is None:  # the packaged or configured policy file (the projection's own)
-        from services.infra.policyfile import load_policies
-
-        book = load_policies(settings)
-        policies = lambda: book  # noqa: E731
     app.include_router(
         household_routes(households, view, allowed(current, Permission.READ_HOUSEHOLDS), policies)
     )
