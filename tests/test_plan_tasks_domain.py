@@ -15,7 +15,7 @@ from domain.access import Principal, Role
 from domain.case_input import CaseForbidden
 from domain.monitoring import MonitoringRecord
 from domain.task_input import TaskError, TaskInputError
-from services.infra.processapp import ProcessApplication
+from services.infra.processapp import TrackedApplication
 from tests.test_cases_domain import act
 
 T0 = datetime(2026, 6, 1, 1, tzinfo=UTC)
@@ -104,7 +104,7 @@ def test_the_county_changes_the_category():
 
 
 def test_a_measure_stored_before_answers_existed_loads():
-    app = ProcessApplication()  # the cases' transcoder: dates as ISO text, in memory
+    app = TrackedApplication()  # the cases' transcoder: dates as ISO text, in memory
     record = monitored()
     measure(record, "medical_aid", "medical_cost_high")
     app.save(record)

@@ -28,7 +28,7 @@ from domain.rules import RuleBook
 from domain.tasks import HelpTask, SilenceBook, TaskError, Watch
 from domain.workdays import WorkCalendar
 from services.infra.metrics import STORE_RETRIES, TASK_RESOLUTION
-from services.infra.processapp import ProcessApplication
+from services.infra.processapp import TrackedApplication
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Acted:
     position: int
 
 
-class Alerts(ProcessApplication):
+class Alerts(TrackedApplication):
     name = "Alerts"
 
     def __init__(

@@ -35,7 +35,7 @@ from domain.procedure import CaseKind, Procedure
 from domain.task_input import NOTE_MAX, TaskError, plain_text
 from domain.workdays import WorkCalendar
 from services.infra.metrics import STORE_RETRIES
-from services.infra.processapp import ProcessApplication
+from services.infra.processapp import TrackedApplication
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class ActedCase:
     position: int
 
 
-class Cases(ProcessApplication):
+class Cases(TrackedApplication):
     name = "Cases"
 
     def __init__(

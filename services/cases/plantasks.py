@@ -25,7 +25,7 @@ from domain.monitoring import PlanTask
 from domain.tasks import HelpTask, Watch
 from services.cases.app import Cases
 from services.cases.views import is_record_event
-from services.infra.processapp import ProcessApplication
+from services.infra.processapp import TrackedApplication
 from services.infra.runner import LogRunner
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def plan_event(note: Notification) -> str | None:
 
 
 class PlanTaskFollower(LogRunner[Work]):
-    def __init__(self, cases: Cases, alerts: ProcessApplication) -> None:
+    def __init__(self, cases: Cases, alerts: TrackedApplication) -> None:
         super().__init__(cases, cast(TrackingRecorder, alerts.recorder), self, "plan_tasks")
         self.cases, self.alerts = cases, alerts
 

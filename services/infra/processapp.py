@@ -14,7 +14,12 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking,
 from services.infra.transcoder import DateAsISO
 
 
-class ProcessApplication(Application[UUID]):
+class TrackedApplication(Application[UUID]):
+    """An application whose every change is committed with what caused it.
+    Not the library's ``ProcessApplication`` (a system's follower): these
+    applications are driven by the project's own runners and jobs. The one
+    place that reaches into the library's commit (``_record``, ``_notify``)."""
+
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
 

@@ -16,10 +16,10 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from domain.notify import Notice, NotifyConfig, silenced
 from domain.outbox import Delivery, Outbox
 from domain.tasks import Silence
-from services.infra.processapp import ProcessApplication
+from services.infra.processapp import TrackedApplication
 
 
-class Notify(ProcessApplication):
+class Notify(TrackedApplication):
     def __init__(self, env: dict[str, str], config: NotifyConfig) -> None:
         super().__init__(env=env)
         self.config = config
