@@ -35,7 +35,8 @@ def _insurance(
     """Medical insurance's enrolments: a member's lapse, and its repair."""
     person = f"m{rng.randrange(1, h.members + 1)}"
     if h.lapsed and rng.random() < rates.insurance_back:
-        back = h.lapsed.pop()
+        back = min(h.lapsed)  # not set.pop(): its order follows the process's string hashing
+        h.lapsed.discard(back)
         yield emit(
             "insurance.changed",
             h,
@@ -59,7 +60,8 @@ def _schooling(
 ) -> Iterator[dict[str, Any]]:
     """Education's compulsory schooling: a child's dropout, and the return."""
     if h.dropped and rng.random() < rates.school_back:
-        child = h.dropped.pop()
+        child = min(h.dropped)  # the same seed, the same county, in every process
+        h.dropped.discard(child)
         yield emit(
             "schooling.reported",
             h,
