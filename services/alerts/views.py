@@ -3,7 +3,6 @@ documents an account may see."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -102,11 +101,10 @@ def reaches(view: TaskView, upstream: str, position: int, timeout: float = 5.0) 
     when it did not within ``timeout`` seconds. Only the leading process's
     follower writes the view: a request never projects it itself, so two
     processes never race to record the same position."""
-    deadline = time.monotonic() + timeout
-    while (view.max_tracking_id(upstream) or 0) < position:
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.02)
+    try:
+        view.wait(upstream, position, timeout)  # the library's wait on the view's tracking
+    except TimeoutError:
+        return False
     return True
 
 
