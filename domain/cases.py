@@ -142,11 +142,9 @@ class Case(CaseSteps):
         hardship: list[str],
         consent: bool,
         note: str = "",
-        food_met: bool | None = None,
+        food_met: bool | None = None,  # 不愁吃, 不愁穿 (None: only the hardship says)
         clothing_met: bool | None = None,
     ) -> None:
-        """The home visit's findings; 不愁吃 and 不愁穿 each found met or not
-        (None: not recorded apart from the hardship list)."""
         plain_text("note", note, NOTE_MAX)
         check_on_or_before("visited_on", visited_on, day(step.at))
         check_count("members", members, 1, 30)
@@ -164,8 +162,7 @@ class Case(CaseSteps):
             "hardship": list(hardship),
             "consent": consent,
             "note": note,
-            "food_met": food_met,
-            "clothing_met": clothing_met,
+            **{"food_met": food_met, "clothing_met": clothing_met},
         }
         self._advance(step, "verify", "verified", record)
 
