@@ -63,6 +63,15 @@ def _report_figures(service, county):
     return figures["visit_food_unmet"], figures["visit_clothing_unmet"]
 
 
+def _demo_table(service):
+    from synthetic import cli as demo
+
+    with demo.console.capture() as shown:
+        demo._print_standard(service.parts.risk, service.case_list)
+    lines = [line for line in shown.get().splitlines() if "whole county" in line]
+    return [cell.strip() for cell in lines[0].strip("│ ").split("│")]
+
+
 def test_food_not_met_at_the_visit_counts_until_a_later_visit_finds_it_met(world, people, clock):
     service, w = world
     w.send(*registered(w, "H", "yellow", "7000.00", members=1, labour=1))
@@ -87,6 +96,7 @@ def test_food_not_met_at_the_visit_counts_until_a_later_visit_finds_it_met(world
     service.catch_up()
     assert _standard_row(office) == {"food": 1, "clothing": 0}
     assert _report_figures(service, people["county"]) == (1, 0)
+    assert _demo_table(service)[-2:] == ["1", "0"]  # the county's row, as the demo prints it
     # The county's table is the county's: township staff are refused it.
     wang = _inbox(service, app, "wang-form", Role.STAFF, township=T)
     assert wang.get("/inbox/cases/overview").status_code == 403
