@@ -39,6 +39,7 @@ CASES = Table(
     # household's latest verification (services/cases/twoworries.py).
     sums=("two_worries", "number"),
     derived={"two_worries": lambda doc: twoworries.bits(doc.records.get("verify"))},
+    refill=True,  # a case closed before the columns still counts its verification
 )  # fmt: skip
 MONITORING = Table(
     name="monitoring",
