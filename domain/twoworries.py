@@ -36,14 +36,15 @@ def visit_hardship(
 
 
 def unmet(record: Mapping[str, Any]) -> tuple[str, ...]:
-    """The findings a verification's record says are not met. A record
-    without either finding (one stored before they were recorded, or a
-    caller that named only the hardship) reads ``food_clothing``, 吃、穿有困难,
-    as both."""
+    """The findings a verification's record says are not met. A record that
+    names 两不愁 (吃、穿有困难) and finds neither not met (one stored before the
+    findings were recorded, or a caller that named only the hardship) has
+    those it did not record not met."""
     recorded = {f: record.get(f"{f}_met") for f in FINDINGS}
-    if all(v is None for v in recorded.values()):
-        return FINDINGS if HARDSHIP in record.get("hardship", ()) else ()
-    return tuple(f for f in FINDINGS if recorded[f] is False)
+    found = tuple(f for f in FINDINGS if recorded[f] is False)
+    if found or HARDSHIP not in record.get("hardship", ()):
+        return found
+    return tuple(f for f in FINDINGS if recorded[f] is None)
 
 
 def bits(record: Mapping[str, Any] | None) -> int:

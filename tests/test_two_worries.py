@@ -28,11 +28,13 @@ def test_a_finding_not_met_names_the_hardship_and_a_contradiction_is_refused():
         visit_hardship(["food_clothing"], True, True)
     assert refused.value.field == "hardship"
     # Each finding on its own; a record naming only the hardship (stored
-    # before the findings were) reads 吃、穿有困难 as both.
+    # before the findings were) reads 吃、穿有困难 as those it did not record.
     assert unmet({"hardship": ["food_clothing"], "food_met": True, "clothing_met": False}) == (
         "clothing",
     )
     assert unmet({"hardship": ["food_clothing"]}) == ("food", "clothing")
+    assert unmet({"hardship": ["food_clothing"], "food_met": True}) == ("clothing",)
+    assert unmet({"hardship": [], "food_met": None, "clothing_met": True}) == ()
     assert bits(None) == 0 and bits({"hardship": []}) == 0b100
     assert bits({"food_met": False, "clothing_met": True}) == 0b101
 
