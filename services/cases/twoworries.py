@@ -26,8 +26,8 @@ _LATEST = (
 
 def unmet_by_township(view: CaseView) -> dict[str | None, dict[str, int]]:
     """Per township, the households whose latest verification found each
-    of 不愁吃 and 不愁穿 not met (a case stored before the columns counts
-    as not verified until the view is rebuilt)."""
+    of 不愁吃 and 不愁穿 not met (a view made before the columns fills them
+    from its cases when it opens: ``Table.refill``)."""
     found = ", ".join(f"SUM((c.two_worries >> {k}) & 1) AS {f}" for k, f in enumerate(FINDINGS))
     if isinstance(view, SQLiteDocumentView):
         with view.datastore.transaction(commit=False) as c:
