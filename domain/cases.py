@@ -33,6 +33,7 @@ from domain.casesteps import SIGNERS, SUDDEN_FACTORS, CaseSteps, Lead
 from domain.countyday import day
 from domain.procedure import CATEGORIES, CaseKind, Stage
 from domain.task_input import NOTE_MAX, TaskError, TaskInputError, plain_text
+from domain.twoworries import visit_hardship
 from domain.workdays import Due
 
 __all__ = ["CATEGORIES", "SIGNERS", "SUDDEN_FACTORS", "Case", "CaseForbidden", "Lead", "Outcome"]
@@ -141,6 +142,8 @@ class Case(CaseSteps):
         hardship: list[str],
         consent: bool,
         note: str = "",
+        food_met: bool | None = None,  # 不愁吃, 不愁穿 (None: only the hardship says)
+        clothing_met: bool | None = None,
     ) -> None:
         plain_text("note", note, NOTE_MAX)
         check_on_or_before("visited_on", visited_on, day(step.at))
@@ -148,6 +151,7 @@ class Case(CaseSteps):
         check_count("labour_capable", labour_capable, 0, members, "members")
         check_count("income_estimate_yuan", income_estimate_yuan, 0, 10_000_000)
         check_factors("hardship", hardship)
+        hardship = visit_hardship(hardship, food_met, clothing_met)
         self._allow(step, "verify")
         self._at("verify", "record the verification")
         record = {
@@ -158,6 +162,7 @@ class Case(CaseSteps):
             "hardship": list(hardship),
             "consent": consent,
             "note": note,
+            **{"food_met": food_met, "clothing_met": clothing_met},
         }
         self._advance(step, "verify", "verified", record)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class FactorOut(BaseModel):
@@ -75,9 +75,12 @@ class StandardRow(BaseModel):
     failing: dict[str, int]  # guarantee -> households failing it
     houses_past_deadline: int  # C or D houses past their fix-by day (plan §3(2)3)
     water_past_deadline: int = 0  # unsafe water past its fix-by day (plan §3(2)5)
+    # 不愁吃, 不愁穿: households whose latest home verification found it not met
+    found_at_visit: dict[str, int] = Field(default_factory=dict)
 
 
 class StandardPicture(BaseModel):
     guarantees: list[str]  # in the standard's order (domain/standard.py)
+    found_at_visit: list[str] = []  # the visit's findings counted (domain/twoworries.py)
     rows: list[StandardRow]
     totals: StandardRow

@@ -133,7 +133,7 @@ def demo(
                 time.sleep(0.3)
             progress.remove_task(raising)
         _print_county(service.view, alerts)
-        _print_standard(service.view)
+        _print_standard(service.view, alerts.parts.case_list)
         _print_demo_accounts(settings, alerts, walk_one_lead(settings, alerts))
         if keep_running:
             console.print("services running; Ctrl-C to stop")
@@ -249,14 +249,17 @@ def _print_county(view, alerts) -> None:
     console.print(listing)
 
 
-def _print_standard(view) -> None:
+def _print_standard(view, case_list) -> None:
     """The county's picture of the standard (plan §3(1)): per township, the
-    households failing each guarantee, as the county overview shows it."""
+    households failing each guarantee, and 两不愁 as the home verifications
+    found it, as the county overview shows it."""
+    from services.cases.twoworries import with_visits
     from services.households.standard import standard_picture
 
-    picture = standard_picture(view)
+    picture = with_visits(standard_picture(view), case_list)
     table = Table(title="Households failing each guarantee of the standard, by township")
-    for col in ("township", "households", *picture.guarantees, "C/D houses past June"):
+    visits = [f"{f} not met (home verification)" for f in picture.found_at_visit]
+    for col in ("township", "households", *picture.guarantees, "C/D houses past June", *visits):
         table.add_column(col, justify="left" if col == "township" else "right")
     for r in [*picture.rows, picture.totals]:
         table.add_row(
@@ -264,6 +267,7 @@ def _print_standard(view) -> None:
             str(r.households),
             *(str(r.failing[g]) for g in picture.guarantees),
             str(r.houses_past_deadline),
+            *(str(r.found_at_visit[f]) for f in picture.found_at_visit),
         )
     console.print(table)
 

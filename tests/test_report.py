@@ -71,8 +71,9 @@ def test_the_monthly_report_of_a_small_county(world, people, clock):  # noqa: F8
     # The standard: H1's income below the line is the one guarantee failing.
     standard = section(june, "standard")
     assert standard["figures"]["failing_income"] == 1 and standard["figures"]["households"] == 5
-    # The county's row: households, the six guarantees, late houses, late water.
-    assert table(june, "standard")["rows"][-1] == ["全县合计", 5, 1, 0, 0, 0, 0, 0, 0, 0]
+    # The county's row: households, the six guarantees, late houses, late water,
+    # 不愁吃 and 不愁穿 not met at the home verification.
+    assert table(june, "standard")["rows"][-1] == ["全县合计", 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
     assert table(june, "standard")["columns"][2:4] == ["收入（一超过）", "义务教育"]
     feeds = section(june, "feeds")  # the departments' feed health of the month
     assert feeds["tables"][0]["columns"][:3] == ["部门", "最近一条", "本月接收"]

@@ -38,6 +38,7 @@ from services.cases.ledgerapi import ledger_routes
 from services.cases.ledgerbook import LedgerViews
 from services.cases.notice import printed
 from services.cases.printer import Printer
+from services.cases.twoworries import with_visits
 from services.cases.views import (
     CaseView,
 )
@@ -152,7 +153,7 @@ def inbox_pages(parts: Parts, pdf: Printer, ledgers: LedgerViews) -> list[APIRou
             clock=parts.clock,
             printer=pdf,
             report=parts.report_job.latest if parts.report_job else lambda: None,
-            standard=lambda: standard_picture(parts.risk),
+            standard=lambda: with_visits(standard_picture(parts.risk), parts.case_list),
             departments=lambda: sorted({d.name for d in parts.alerts.rules.departments.values()}),
             plan_tasks=partial(open_plan_tasks, parts.tasks),
         )

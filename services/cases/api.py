@@ -52,6 +52,8 @@ class Verify(BaseModel):
     hardship: list[FactorCode] = []
     consent: bool
     note: str = ""
+    food_met: bool | None = None  # 不愁吃 as the visit found it
+    clothing_met: bool | None = None  # 不愁穿
 
 
 class Authorisation(BaseModel):

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
+from domain import twoworries
 from domain.access import Principal
 from domain.cases import Case
 from domain.casesteps import CaseSteps
@@ -33,6 +34,12 @@ CASES = Table(
     ),
     model=CaseOut,
     order="due_key",
+    # The verification's 两不愁 findings (domain.twoworries.bits) and the
+    # case's number among the household's: the county's table counts each
+    # household's latest verification (services/cases/twoworries.py).
+    sums=("two_worries", "number"),
+    derived={"two_worries": lambda doc: twoworries.bits(doc.records.get("verify"))},
+    refill=True,  # a case closed before the columns still counts its verification
 )  # fmt: skip
 MONITORING = Table(
     name="monitoring",

@@ -6,7 +6,7 @@ implementation per store; the tables differ only by their spec."""
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -19,7 +19,12 @@ from eventsourcing.utils import Environment
 from psycopg.sql import SQL, Composed, Identifier
 from pydantic import BaseModel
 
-from services.infra.viewtables import postgres_table_statements
+from services.infra.viewtables import (
+    postgres_columns,
+    postgres_refill,
+    postgres_table_statements,
+    refilled,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,14 +39,20 @@ class Table(Generic[M]):
     sums: tuple[str, ...] = ()  # integer fields kept as columns, for totals()
     # Integer columns among ``sums`` computed from the document rather than
     # read from a field of it (a flag, a count). A table made before a sum
-    # was added gains its column when opened (its rows count 0 until rewritten).
+    # was added gains its column when opened (0 until rewritten, or ``refill``).
     derived: dict[str, Callable[[Any], int]] = field(
         default_factory=dict, hash=False, compare=False
     )
+    # Fill the sums a table made before them lacks from its documents when
+    # opened: rows not all rewritten soon (a closed case's), read once.
+    refill: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.key, *self.columns, *self.sums, "body")
+
+    def sums_of(self, doc: M | Any, names: Iterable[str]) -> list[int]:
+        return [int(self.derived[c](doc) if c in self.derived else getattr(doc, c)) for c in names]
 
     def row(self, doc: M | Any) -> tuple[Any, ...]:
         """A document's columns and body. The document is the model, or a
@@ -57,10 +68,7 @@ class Table(Generic[M]):
         )
         return (
             *(None if v is None else str(v) for v in values),
-            *(
-                int(self.derived[c](doc) if c in self.derived else getattr(doc, c))
-                for c in self.sums
-            ),
+            *self.sums_of(doc, self.sums),
             body,
         )
 
@@ -169,9 +177,14 @@ class SQLiteDocumentView(SQLiteTrackingRecorder, DocumentView[M]):
         t = self.table
         c.execute(f"PRAGMA table_info({t.name})")
         have = {r[1] for r in c.fetchall()}
-        for name in t.sums:
-            if name not in have:
-                c.execute(f"ALTER TABLE {t.name} ADD COLUMN {name} INTEGER")
+        added = [name for name in t.sums if name not in have]
+        for name in added:
+            c.execute(f"ALTER TABLE {t.name} ADD COLUMN {name} INTEGER")
+        if t.refill and added:
+            c.execute(f"SELECT {t.key}, body FROM {t.name}")
+            sets = ", ".join(f"{name} = ?" for name in added)
+            rows = [(r[0], r[1]) for r in c.fetchall()]
+            c.executemany(f"UPDATE {t.name} SET {sets} WHERE {t.key} = ?", refilled(t, rows, added))
 
     def save(self, docs: list[M], tracking: Tracking | None) -> None:
         t = self.table
@@ -253,6 +266,13 @@ class PostgresDocumentView(PostgresTrackingRecorder, DocumentView[M]):
         self.sql_create_statements.extend(
             postgres_table_statements(t, self.ident, self.datastore.schema)
         )
+
+    def _create_table(self, curs: Any) -> None:
+        had = postgres_columns(curs, self.datastore.schema, self.table.name)
+        super()._create_table(curs)  # adds the sums a table made before lacks
+        added = [name for name in self.table.sums if had and name not in had]
+        if self.table.refill and added:
+            postgres_refill(curs, self.table, self.ident, added)
 
     def save(self, docs: list[M], tracking: Tracking | None) -> None:
         t = self.table

@@ -1,8 +1,10 @@
 """The PostgreSQL statements that make a document view's table
-(``services.infra.views``) and bring an older one up to its shape."""
+(``services.infra.views``) and bring an older one up to its shape, and the
+sums an older table of either store fills from its documents."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from psycopg.sql import SQL, Composable, Identifier, Literal
@@ -80,3 +82,29 @@ def postgres_table_statements(t: Any, ident: Identifier, schema: str) -> list[Co
             )
         )
     return out
+
+
+def refilled(t: Any, rows: Iterable[tuple[str, str]], added: list[str]) -> list[tuple[Any, ...]]:
+    """The ``added`` sums of each (key, body), then its key: an UPDATE's
+    parameters (a table's ``refill``)."""
+    return [(*t.sums_of(t.model.model_validate_json(body), added), key) for key, body in rows]
+
+
+def postgres_columns(curs: Any, schema: str, name: str) -> set[str]:
+    """The columns the table has (none: it is not made yet)."""
+    curs.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = %s AND table_name = %s",
+        (schema, name),
+    )
+    return {r["column_name"] for r in curs.fetchall()}
+
+
+def postgres_refill(curs: Any, t: Any, ident: Identifier, added: list[str]) -> None:
+    curs.execute(SQL("SELECT {0}, body FROM {1}").format(Identifier(t.key), ident))
+    rows = [(r[t.key], r["body"]) for r in curs.fetchall()]
+    sets = SQL(", ").join(SQL("{0} = %s").format(Identifier(n)) for n in added)
+    curs.executemany(
+        SQL("UPDATE {0} SET {1} WHERE {2} = %s").format(ident, sets, Identifier(t.key)),
+        refilled(t, rows, added),
+    )

@@ -37,7 +37,7 @@ def providers(
         sections.stages(case_list),
         sections.measures(monitoring),
         loans(risk),
-        standard(risk),
+        standard(risk, case_list),
     ]
     return out + [feeds(feed)] if feed is not None else out
 

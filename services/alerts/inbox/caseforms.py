@@ -45,6 +45,9 @@ def _verify(form: Any, case: CaseOut, cases: Cases) -> dict[str, Any]:
         "hardship": [h for h in form.getlist("hardship") if isinstance(h, str)],
         "consent": _yes(form, "consent"),
         "note": text_of(form, "note"),
+        # 两不愁: the form asks which is not met, so it records both findings.
+        "food_met": not _yes(form, "food_unmet"),
+        "clothing_met": not _yes(form, "clothing_unmet"),
     }
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from domain import countyday
+from domain import countyday, twoworries
 from domain.access import Permission, Principal
 from domain.case_input import DECLINE_REASONS, CaseForbidden
 from domain.health import sees_health
@@ -156,7 +156,8 @@ class _Pages:
             measures=MEASURES,
             stages=stages,
             return_to=before,
-            factors=FACTOR_CODES,
+            factors=[f for f in FACTOR_CODES if f != twoworries.HARDSHIP],  # its findings
+            findings=twoworries.FINDINGS,
             categories=CATEGORIES,
             decline_reasons=DECLINE_REASONS,
             notice_days=p.notice.min_days,
