@@ -5,12 +5,13 @@ Kafka nor PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from schemas.cases import CaseOut
-from services.cases.announcement import announced, announcement_pdf
+from services.cases.announcement import NO_NAME, announced, announcement_pdf
 from services.cases.authorisation import authorisation_pdf
 from services.cases.notice import notice_pdf
 from services.infra.settings import Settings
@@ -77,22 +78,34 @@ def test_the_results_announcement_lists_the_villages_decisions_and_nothing_perso
     ]
     rows = announced(cases, "identification", date(2026, 3, 1), date(2026, 3, 31))
     assert [r.household_id for r in rows] == ["HH-XY-000123", "HH-XY-000124"]
+    # As printed: the head's name and size of the one the registry named, none of the other.
+    rows = [replace(rows[0], head_name="王建国", members=3), replace(rows[1], members=2)]
     text = _text(announcement_pdf("金龙镇", "石塘村", "identification", rows, DECIDED.date(), font))
     for must in (
-        "防止返贫监测对象识别结果公告", "金龙镇石塘村", "HH-XY-000123", "脱贫不稳定户",
-        "HH-XY-000124", "突发严重困难户", "2026年3月20日", "入户核实、信息比对、民主评议",
-        "12317", "金龙镇人民政府",
+        "防止返贫监测对象识别结果公告", "金龙镇石塘村", "户主姓名", "家庭人口",
+        "王建国3人脱贫不稳定户", f"{NO_NAME}2人突发严重困难户", "2026年3月20日",
+        "入户核实、信息比对、民主评议", "12317", "金龙镇人民政府",
     ):  # fmt: skip
         assert must in text, must
-    assert "HH-XY-000125" not in text and "HH-XY-000126" not in text
+    assert "HH-XY" not in text and "c0ffee00" not in text  # no code, no case id
     _clean(text)
     cleared = announced(cases, "clearance", date(2026, 3, 1), date(2026, 3, 31))
+    cleared = [replace(cleared[0], head_name="李秀英", members=1)]
     text = _text(
         announcement_pdf("文星街道", "城东社区", "clearance", cleared, DECIDED.date(), font)
     )
-    assert "风险消除结果公告" in text and "HH-XY-000127" in text and "自然消除" in text
-    assert "文星街道办事处" in text
+    assert "风险消除结果公告" in text and "李秀英1人自然消除" in text
+    assert "文星街道办事处" in text and "HH-XY" not in text
     _clean(text)
+
+
+def test_a_name_holding_a_personal_number_is_not_printed(font):
+    (row,) = announced([_case("HH-XY-000123")], "identification", date(2026, 3, 1), DECIDED.date())
+    with pytest.raises(ValueError, match="ID, phone or bank"):
+        announcement_pdf(
+            "金龙镇", "石塘村", "identification",
+            [replace(row, head_name="王13812345678")], DECIDED.date(), font,
+        )  # fmt: skip
 
 
 def test_a_long_announcement_runs_onto_more_pages(font):
@@ -100,10 +113,14 @@ def test_a_long_announcement_runs_onto_more_pages(font):
         [_case(f"HH-XY-{n:06d}") for n in range(60)], "identification",
         date(2026, 3, 1), date(2026, 3, 31),
     )  # fmt: skip
+    heads = [
+        f"王{'一二三四五六七八九十'[n // 10]}{'甲乙丙丁戊己庚辛壬癸'[n % 10]}" for n in range(60)
+    ]
+    rows = [replace(r, head_name=h, members=2) for r, h in zip(rows, heads, strict=True)]
     pdf = announcement_pdf("金龙镇", "石塘村", "identification", rows, DECIDED.date(), font)
     text = _text(pdf)
     assert len(_reader(pdf).pages) > 1
-    assert all(f"HH-XY-{n:06d}" in text for n in range(60))
+    assert all(h in text for h in heads) and text.count("户主姓名") == len(_reader(pdf).pages)
 
 
 def test_the_clearance_notice_shows_its_kind(font):

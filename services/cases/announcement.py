@@ -3,16 +3,17 @@ households of one village it made monitoring objects, or whose risk it
 cleared, listed on a printable A4 PDF posted in the village in the
 township's name (Yongcheng, Henan: 以乡（镇、街道）名义将县级审批后的监测对象名单在所在村公告).
 
-Same privacy as the village notice: a household by its registry code, its
-category or clearance kind and the day of the decision; never a reason, an
-ID, phone or bank number, or any health detail. A household the county
-declined is not announced (nothing was posted about it as a result).
+Same privacy as the village notice: a household by its head's name (户主姓名,
+unsealed for printing alone) and its size, its category or clearance kind and
+the day of the decision; never a code, a case id, a reason, an ID, phone or
+bank number, or any health detail. A household the county declined is not
+announced (nothing was posted about it as a result).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,12 +23,19 @@ from domain import countyday
 from domain.privacy import no_personal_numbers
 from schemas.cases import CaseOut
 from services.cases.notice import CATEGORIES, CLEARANCE_KINDS, a4_pdf, day_zh, pdf_bytes
+from services.households.names import HeadNames
+from services.households.statusview import RiskStatusView
 
 TITLES = {
     "identification": "防止返贫监测对象识别结果公告",
     "clearance": "防止返贫监测对象风险消除结果公告",
 }
 ANNOUNCED = {"identification": "monitored", "clearance": "cleared"}
+# A household whose registration came without its head's name: neighbours
+# cannot tell a code, and a code's Latin letters would be the only foreign
+# text on a posted page, so the row says the name is to be written in, and
+# the township fills it in by hand before it signs and posts the list.
+NO_NAME = "（待补录）"
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,8 @@ class Announced:
     household_id: str
     what: str  # the category (纳入) or the clearance kind
     decided_on: date
+    head_name: str | None = None  # added for printing only (``with_heads``)
+    members: int | None = None
 
 
 def announced(cases: Iterable[CaseOut], kind: str, first: date, last: date) -> list[Announced]:
@@ -54,6 +64,20 @@ def announced(cases: Iterable[CaseOut], kind: str, first: date, last: date) -> l
             what = CLEARANCE_KINDS.get(case.clearance_kind or "", "风险消除")
         found.append(Announced(case.household_id, what, on))
     return sorted(found, key=lambda a: (a.decided_on, a.household_id))
+
+
+def with_heads(
+    rows: list[Announced], names: HeadNames | None, risk: RiskStatusView
+) -> list[Announced]:
+    """``rows`` with what only printing adds: each head's name, unsealed, and
+    the household's size the risk view holds."""
+    shown = []
+    for row in rows:
+        status = risk.get(row.household_id)
+        name = names.name(row.household_id) if names is not None else None
+        members = status.members if status else None
+        shown.append(replace(row, head_name=name, members=members))
+    return shown
 
 
 def announcement_pdf(
@@ -78,11 +102,14 @@ def announcement_pdf(
     heading = FontFace(emphasis="", fill_color=(235, 235, 235))
     pdf.set_auto_page_break(True, margin=25)  # a long list runs on, its heading repeated
     with pdf.table(
-        col_widths=(12, 40, 38, 40), text_align="CENTER", line_height=9, headings_style=heading
-    ) as table:
-        table.row(("序号", "户编号", column, "审定日期"))
+        col_widths=(12, 32, 22, 34, 36), text_align="CENTER", line_height=9,
+        headings_style=heading,
+    ) as table:  # fmt: skip
+        table.row(("序号", "户主姓名", "家庭人口", column, "审定日期"))
         for n, row in enumerate(rows, 1):
-            table.row((str(n), row.household_id, row.what, day_zh(row.decided_on)))
+            head = no_personal_numbers(row.head_name) if row.head_name else NO_NAME
+            size = f"{row.members}人" if row.members else "—"
+            table.row((str(n), head, size, row.what, day_zh(row.decided_on)))
     if not rows:
         pdf.multi_cell(text="本期无。", **lines)
     pdf.ln(6)

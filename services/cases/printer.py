@@ -21,6 +21,8 @@ class Printer:
     font: Path | None  # POVWATCH_PDF_FONT, else the one fontconfig finds
     # What only printing adds to a notice (the registry's head's name and size).
     prepare: Callable[[NoticeOut], NoticeOut] = lambda notice: notice  # noqa: E731
+    # And to an announcement's rows (each head's name and household size).
+    heads: Callable[[list[Announced]], list[Announced]] = lambda rows: rows  # noqa: E731
 
     def notice(self, notice: NoticeOut) -> bytes:
         return notice_pdf(self.prepare(notice), find_font(self.font))
@@ -31,4 +33,4 @@ class Printer:
     def announcement(
         self, township: str, village: str, kind: str, rows: list[Announced], on: date
     ) -> bytes:
-        return announcement_pdf(township, village, kind, rows, on, find_font(self.font))
+        return announcement_pdf(township, village, kind, self.heads(rows), on, find_font(self.font))
