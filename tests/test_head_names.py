@@ -23,6 +23,7 @@ from services.presentation.fonts import find_font
 from synthetic.sample import Builder
 from tests.conftest import _postgres_dsn
 from tests.helpers import publish, wait_for
+from tests.test_alerts import clock, registered, world  # noqa: F401 (fixtures)
 from tests.test_notice import HEALTH_WORDS, ID_NUMBER, LONG_DIGITS, _notice
 
 TODAY = date(2026, 6, 30)
@@ -124,3 +125,89 @@ def test_a_name_with_digits_is_refused_as_the_contract_says(broker_settings):
     with pytest.raises(Rejection) as refused:
         parse_event(bad)
     assert "head_name" in str(refused.value.as_dict())
+
+
+def test_the_announcement_and_the_townships_own_pages_name_the_head(world, clock, caplog):  # noqa: F811
+    """Two households decided: the announcement names the one the registry
+    named, with both sizes; the household's own township's staff and
+    reviewer see the name on its case, monitoring and household pages,
+    village staff, the county, another township's staff see none, and no
+    list, ledger or store holds it."""
+    from fastapi.testclient import TestClient
+    from openpyxl import load_workbook
+
+    from domain.access import Role
+    from services.cases.announcement import NO_NAME
+    from tests.helpers import bearer
+    from tests.test_cases import T, V, ok, through_notice
+    from tests.test_notice import _text
+
+    caplog.set_level(logging.DEBUG)
+    service, w = world
+    w.send(
+        *registered(w, "H", "yellow", "7000.00", members=3, labour=1),
+        *registered(w, "H2", "yellow", "7000.00", members=2, labour=1),
+    )
+    service.parts.names.keep({"H": (T, NAME)})
+    app = service.web_app()
+    accounts = {
+        "li": (Role.VILLAGE, T, V), "wang": (Role.STAFF, T, None),
+        "chen": (Role.REVIEWER, T, None), "he": (Role.STAFF, "Dongtang", None),
+        "zhou": (Role.APPROVER, None, None), "county": (Role.COUNTY, None, None),
+    }  # fmt: skip
+    people = {}
+    for who, (role, township, village) in accounts.items():
+        token = service.accounts.issue(who, role, "test", township=township, village=village)
+        people[who] = TestClient(app, headers=bearer(token))  # the API and, signed in, the inbox
+        assert people[who].post("/inbox/signin", data={"token": token}).status_code == 200
+    service.catch_up()
+    cases = {c.household_id: c.case_id for c in service.case_list.search(limit=10).items}
+    assert set(cases) == {"H", "H2"}
+    for cid in cases.values():
+        through_notice(service, people, clock, cid)
+        ok(people["chen"].post(f"/cases/{cid}/township-review", json={"approve": True}))
+        decision = {"approve": True, "category": "unstable"}
+        ok(people["zhou"].post(f"/cases/{cid}/decision", json=decision))
+    service.catch_up()
+
+    # The announcement: the head's name and the size; no code, no case id.
+    query = {"township": T, "village": V}
+    for path in ("/announcements.pdf", "/inbox/announcements.pdf"):
+        response = people["li"].get(path, params=query)
+        assert response.status_code == 200, (path, response.status_code)
+        text = _text(response.content)
+        assert f"{NAME}3人脱贫不稳定户" in text and f"{NO_NAME}2人脱贫不稳定户" in text
+        assert "H2" not in text and not any(str(c)[:8] in text for c in cases.values())
+        for pattern in (LONG_DIGITS, ID_NUMBER, HEALTH_WORDS):
+            assert not pattern.search(text)
+
+    # One household's own pages: its township's staff and reviewer only.
+    pages = (f"/inbox/cases/{cases['H']}", "/inbox/monitoring/H", "/inbox/households/H")
+    for who in ("wang", "chen"):
+        for path in pages:
+            page = people[who].get(path)
+            assert page.status_code == 200 and "户主姓名" in page.text and NAME in page.text, path
+    for who in ("li", "zhou", "county"):
+        for path in pages:
+            page = people[who].get(path)
+            assert NAME not in page.text and 'id="head-name"' not in page.text, (who, path)
+    for path in pages:  # another township's staff: refused, as for any household not theirs
+        assert people["he"].get(path).status_code == 403, path
+    unnamed = people["wang"].get(f"/inbox/cases/{cases['H2']}").text
+    assert 'id="head-name"' not in unnamed
+
+    # Never in a list, an API answer, a ledger or the store.
+    lists = ["/inbox", "/inbox/cases", "/inbox/tasks", "/inbox/ledgers", "/cases", "/tasks"]
+    lists += ["/monitoring", f"/cases/{cases['H']}", "/monitoring/H", f"/cases/{cases['H']}/notice"]
+    for path in lists:
+        response = people["wang"].get(path)
+        assert response.status_code == 200 and NAME not in response.text, path
+    for path in ("/inbox/cases/overview", "/cases/overview"):
+        assert NAME not in people["county"].get(path).text, path
+    for kind in ("monitoring", "cases", "cleared", "tasks"):
+        workbook = load_workbook(io.BytesIO(people["wang"].get(f"/ledgers/{kind}.xlsx").content))
+        cells = [
+            str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True) for v in row
+        ]
+        assert cells and not any(NAME in c for c in cells), kind
+    assert NAME not in _stored_text(service.settings) and NAME not in caplog.text

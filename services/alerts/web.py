@@ -31,6 +31,7 @@ from services.alerts.inbox import (
 )
 from services.alerts.jobs import task_gauges
 from services.alerts.views import open_plan_tasks
+from services.cases.announcement import with_heads
 from services.cases.api import case_routes
 from services.cases.jobs import case_gauges
 from services.cases.leadapi import lead_routes
@@ -96,10 +97,12 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
         gauges=gauges,
     )
 
-    # The head's name and the household's size, read as the notice is printed.
+    # The head's name and the household's size, read as the notice or the
+    # announcement is printed.
     pdf = Printer(
         parts.settings.pdf_font,
         lambda notice: printed(notice, parts.names, parts.risk, parts.cases.procedure.notice),
+        lambda rows: with_heads(rows, parts.names, parts.risk),
     )
 
     # The ledgers' words are the catalogue's Chinese, whatever the browser's language.
@@ -156,6 +159,7 @@ def inbox_pages(parts: Parts, pdf: Printer, ledgers: LedgerViews) -> list[APIRou
             standard=lambda: with_visits(standard_picture(parts.risk), parts.case_list),
             departments=lambda: sorted({d.name for d in parts.alerts.rules.departments.values()}),
             plan_tasks=partial(open_plan_tasks, parts.tasks),
+            names=parts.names,
         )
     )
     report_pages = (

@@ -4,7 +4,7 @@ deployment's contact key (the eventsourcing library's AES cipher) and kept in
 this table alone. So a name is never in an event, a task or case message, a
 log, a list or an export; the village notice and the announcement of
 decisions (where neighbours must know whom they concern) unseal it, and so
-may the household's own township staff.
+does one household's own page for its own township's staff (``shown``).
 
 The table is written before the batch's events are committed, and a
 registration redelivered after a crash writes the same name again, so a
@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel
 
+from domain.access import Principal, Role
 from services.households.app import Fact
 from services.infra.keys import Key, Sealer, contact_key
 from services.infra.settings import Settings
@@ -85,6 +86,22 @@ class HeadNames:
         if found is None:
             return None
         return self._sealer.open(found.sealed)[0]
+
+    def shown(self, who: Principal, township: str | None, household_id: str) -> str | None:
+        """The name as one household's own page shows it to ``who``, or None.
+
+        Only the roles of the household's own ``township`` see it: its staff
+        and its reviewer, who answer for the household. The role table keeps
+        village staff (the village committee's, bound to a village, shown no
+        health detail and no household page) apart from the township's, so
+        they see it only on the notice and the announcement they post; the
+        county's roles, operators and the public never. Callers show it on a
+        single household's or case's page, never in a list, export or message."""
+        if who.role not in (Role.STAFF, Role.REVIEWER) or not township:
+            return None
+        if who.township != township:
+            return None
+        return self.name(household_id)
 
     def reseal(self) -> int:
         """Seals again with the current key every name an earlier key sealed."""

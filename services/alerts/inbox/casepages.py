@@ -19,13 +19,12 @@ from starlette.concurrency import run_in_threadpool
 from domain import countyday, twoworries
 from domain.access import Permission, Principal
 from domain.case_input import DECLINE_REASONS, CaseForbidden
-from domain.health import sees_health
 from domain.procedure import CATEGORIES, CaseKind
 from domain.task_input import TaskError, TaskInputError
-from domain.timeline import timeline
 from domain.vocabulary import FACTOR_CODES, MEASURES
 from schemas.cases import CaseOut, MonitoringOut
 from services.alerts.inbox.caseforms import ACTIONS, date_of, text_of
+from services.alerts.inbox.ownpage import head_name, reported
 from services.alerts.inbox.pages import Problem, page, signed_in_page
 from services.alerts.inbox.plantaskpages import plan_task_pages
 from services.alerts.views import reaches
@@ -41,6 +40,7 @@ from services.cases.views import (
     record_for,
     visible_case,
 )
+from services.households.names import HeadNames
 from services.infra.access import Accounts, require_area, scoped_township, scoped_village
 from services.infra.views import MAX_OFFSET
 from services.reports.api import chart_url
@@ -81,6 +81,7 @@ class CaseSources:
     # The open plan tasks (help tasks of kind "plan") an account's area holds:
     # with its cases, the one work list.
     plan_tasks: Callable[[Principal], list[Any]] = lambda who: []
+    names: HeadNames | None = None  # heads' names, for one household's own page (ownpage.py)
 
 
 # -- pages -------------------------------------------------------------------------
@@ -161,7 +162,8 @@ class _Pages:
             categories=CATEGORIES,
             decline_reasons=DECLINE_REASONS,
             notice_days=p.notice.min_days,
-            **_reported(who, self.src.history(case.household_id)),
+            **reported(who, self.src.history(case.household_id)),
+            head_name=head_name(self.src.names, who, case.township, case.household_id),
         )
 
     def record(self, household_id: str, who: Principal) -> MonitoringOut:
@@ -202,6 +204,7 @@ class _Pages:
             measures=MEASURES,
             states=MEASURE_STATES,
             departments=self.src.departments(),
+            head_name=head_name(self.src.names, who, record.township, record.household_id),
         )
 
     def change(
@@ -222,15 +225,6 @@ class _Pages:
         if what == "clearance":
             return RedirectResponse(f"/inbox/cases/{result.id}", status_code=303)
         return RedirectResponse(f"/inbox/monitoring/{household_id}?done={what}", status_code=303)
-
-
-def _reported(who: Principal, history: Sequence[Any]) -> dict[str, Any]:
-    """What the departments reported (the timeline) to a role that reads
-    health details; to any other, which departments reported, not what."""
-    events = timeline(list(history))
-    if sees_health(who):
-        return {"events": events, "sources": None}
-    return {"events": [], "sources": sorted({e.source for e in events if e.source})}
 
 
 def router(src: CaseSources) -> APIRouter:

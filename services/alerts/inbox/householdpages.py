@@ -20,7 +20,9 @@ from domain.asof import AsOfError, as_of, check_date
 from domain.policy import PolicyBook, PolicyError
 from domain.timeline import timeline
 from schemas.status import RiskStatusOut
+from services.alerts.inbox.ownpage import head_name
 from services.alerts.inbox.pages import Problem, page, signed_in_page
+from services.households.names import HeadNames
 from services.households.statusview import RiskStatusView
 from services.infra.access import Accounts, require_visible
 
@@ -36,6 +38,7 @@ class HouseholdSources:
     policies: Callable[[], PolicyBook]
     accounts: Accounts
     clock: Callable[[], datetime]
+    names: HeadNames | None = None  # the head's name, for its own township's staff
 
 
 def router(src: HouseholdSources) -> APIRouter:
@@ -56,6 +59,8 @@ def router(src: HouseholdSources) -> APIRouter:
         require_visible(who, bool(events), status.township if status else None, household_id)
         today = countyday.day(src.clock())
         context: dict[str, Any] = {"who": who, "household_id": household_id, "status": status}
+        township = status.township if status else None
+        context["head_name"] = head_name(src.names, who, township, household_id)
         context.update(picked=as_of, today=today, seen=None, error=None)
         on, problem = _day(as_of.strip(), today)
         context["assumed"] = _assumed(src.policies(), on or today)
@@ -118,5 +123,6 @@ def from_parts(parts: Any) -> APIRouter:
             policies=lambda: parts.alerts.policies,
             accounts=parts.accounts,
             clock=parts.clock,
+            names=parts.names,
         )
     )
