@@ -110,7 +110,13 @@ def apps(world, broker_settings):  # noqa: F811
         Role.METRICS: accounts.issue("prometheus", Role.METRICS, "test"),
     }
     uploads = Uploads(broker_settings.model_copy(update={"state_dir": service.settings.sqlite_dir}))
-    monitor = monitor_app(service.households, service.risk, accounts, uploads=uploads)
+    monitor = monitor_app(
+        service.households,
+        service.risk,
+        accounts,
+        uploads=uploads,
+        policies=lambda: service.alerts.policies,
+    )
     yield {"alerts": service.web_app(), "monitor": monitor}, tokens
     uploads.close()
 

@@ -36,7 +36,9 @@ def apps(world):  # noqa: F811
         "county": issue("county", Role.COUNTY, "test"),
         "staff": issue("staff", Role.STAFF, "test", township="Jinlong"),
     }
-    monitor = monitor_app(service.households, service.risk, service.accounts)
+    monitor = monitor_app(
+        service.households, service.risk, service.accounts, policies=lambda: service.alerts.policies
+    )
     return {"alerts": service.web_app(), "monitor": monitor}, tokens, w
 
 
