@@ -13,6 +13,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from domain import countyday
+from domain.access import Principal, Role
+from services.cases.planlist import lead_plan_tasks
 from tests.test_alerts import clock, registered, world  # noqa: F401 (fixtures)
 from tests.test_cases import T, V, ok, people  # noqa: F401 (fixtures)
 from tests.test_plan_tasks import monitored, work_list
@@ -45,6 +47,12 @@ def test_a_staff_lead_for_a_monitoring_object_is_a_task_on_its_plan(world, peopl
     listed = work_list(wang)
     assert listed.count('data-household="H"') == 1 and 'data-case="' not in listed
     assert f'data-task="{task["task_id"]}"' in listed and "期限 " + task["due_on"] in listed
+    # Read a page of one record at a time, the list still holds every record's.
+    wang_p = Principal("wang", Role.STAFF, T)
+    items = lead_plan_tasks(service.parts.monitoring, wang_p, page=1)
+    assert [(i.household_id, i.channel, i.task_id) for i in items] == [
+        ("H", "staff", task["task_id"])
+    ]
 
     # Village staff record one through the inbox's form: the answer says it
     # went to the plan; what the health risk is stays with the township.

@@ -63,3 +63,30 @@ def test_the_demo_walks_a_lead_to_a_natural_clearance(
     )
     notice = _text((Path(settings.sqlite_dir) / f"notice-{second.id}.pdf").read_bytes())
     assert "拟标注风险消除公示" in notice and "自然消除" in notice
+
+
+def test_the_demo_s_hospital_stay_goes_out_on_the_events_topic(settings):
+    """The demo's new fact travels the departments' way: one medical-insurance
+    message on the events topic (the walk above shows where it lands), and the
+    demo stops waiting for it after its timeout when nothing takes it."""
+    import json
+    import time
+    from types import SimpleNamespace
+
+    from services.alerts.bootstrap import open_cases
+    from synthetic.cli import publish_hospital_stay
+    from tests.helpers import read_topic
+
+    cases = open_cases(settings)
+    try:
+        started = time.monotonic()
+        publish_hospital_stay(settings, SimpleNamespace(cases=cases), "H-9", timeout=0.5)
+        assert time.monotonic() - started < 10
+    finally:
+        cases.close()
+    (record,) = read_topic(settings, settings.events_topic, expect=1)
+    assert record.key == b"H-9"
+    message = json.loads(record.value)
+    assert (message["type"], message["source"]) == ("illness.reported", "medical-insurance")
+    assert message["data"]["total_cost_yuan"] == "500000.00"
+    assert message["occurred_at"].startswith(countyday.today().isoformat())

@@ -26,15 +26,23 @@ class PlanItem:
     shown: str = "normal"
 
 
-def lead_plan_tasks(view: MonitoringView, who: Principal, limit: int = 500) -> list[PlanItem]:
+def lead_plan_tasks(view: MonitoringView, who: Principal, page: int = 500) -> list[PlanItem]:
     """The open plan tasks without a help task of ``who``'s area (a village
-    account's own village's), deadline first."""
+    account's own village's), deadline first. The area's monitoring objects
+    are read whole, ``page`` records at a time: none is left off the list."""
     township = None if who.countywide else who.township
-    found = view.search(limit=limit, status="monitored", township=township, village=who.village)
-    out = [
-        PlanItem(t.task_id, r.household_id, r.village, t.due_on, t.channel, list(t.factors))
-        for r in (record_for(who, doc) for doc in found.items)
-        for t in r.plan_tasks
-        if t.state == "open" and t.channel != "department"
-    ]
-    return sorted(out, key=lambda i: (i.next_due, i.household_id))
+    out: list[PlanItem] = []
+    offset = 0
+    while True:
+        found = view.search(
+            limit=page, offset=offset, status="monitored", township=township, village=who.village
+        )
+        out += [
+            PlanItem(t.task_id, r.household_id, r.village, t.due_on, t.channel, list(t.factors))
+            for r in (record_for(who, doc) for doc in found.items)
+            for t in r.plan_tasks
+            if t.state == "open" and t.channel != "department"
+        ]
+        offset += len(found.items)
+        if not found.items or offset >= found.total:
+            return sorted(out, key=lambda i: (i.next_due, i.household_id))
