@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal
 
 from domain.countyday import day
@@ -135,7 +135,7 @@ def opening(
         source=rule.source,
         measures=tuple(rules.measures_for(rule, status)),
         visit_due=workdays.add(day(now), deadlines.visit_working_days).on,
-        measures_due=day(now) + timedelta(days=deadlines.measures_days),
+        measures_due=deadlines.measures_due(now),
     )
 
 

@@ -5,8 +5,8 @@ history; a cleared household can become a lead again.
 
 The record is also what keeps one open case per household: a lead for a
 household with an open case joins that case. Cases identify and clear; help
-tasks help monitoring objects: a department's new risk for a monitoring
-object is a plan task on this record (its new factors, its township's
+tasks help monitoring objects: a monitoring object's new risk (a
+department's, staff's or its own declaration) is a plan task on this record (its new factors, its township's
 deadline), done when a measure answering each new factor joins the plan or
 when staff record why none is needed; a change of category is the county's
 decision recorded here, with no new case and no notice.
@@ -64,6 +64,9 @@ class PlanTask:
     reason: str = ""
     closed_by: str | None = None
     closed_at: datetime | None = None
+    # Who raised the new risk: a department's help task (``task_id`` is its
+    # id, closed with the plan task), or staff or the household (no help task).
+    channel: str = "department"
 
     @property
     def is_open(self) -> bool:
@@ -134,16 +137,18 @@ class MonitoringRecord(Aggregate):
         factors: list[str],
         due_on: date,
         at: datetime,
+        channel: str = "department",
     ) -> PlanTask:
-        """A department's lead for a monitoring object with no open case: a
-        plan task for its township, never a second identification."""
+        """A lead for a monitoring object with no open case (a department's,
+        staff's or the household's): a plan task for its township, never a
+        second identification."""
         if not self.monitored or self.open_case is not None:
             raise TaskError("a plan task is for a monitoring object with no open case")
         if task_id in self.plan_tasks:
             return self.plan_tasks[task_id]
         self._plan_task_opened(
             task_id=task_id, title=title, level=level, factors=list(factors),
-            township=self.township, due_on=due_on, at=at,
+            township=self.township, due_on=due_on, at=at, channel=channel,
         )  # fmt: skip
         return self.plan_tasks[task_id]
 
@@ -301,8 +306,11 @@ class MonitoringRecord(Aggregate):
         township: str | None,
         due_on: date,
         at: datetime,
+        channel: str = "department",  # absent from events stored before staff's plan tasks
     ) -> None:
-        self.plan_tasks[task_id] = PlanTask(task_id, title, level, factors, township, due_on, at)
+        self.plan_tasks[task_id] = PlanTask(
+            task_id, title, level, factors, township, due_on, at, channel=channel
+        )
         self.updated_at = at
 
     @event("PlanTaskDone")

@@ -7,11 +7,12 @@ a household's card and risk decides.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.countyday import day
 from domain.risk import RiskStatus
 from domain.vocabulary import LEVELS, CardOrUnknown, FactorCode, Level, Measure
 from domain.workdays import WorkCalendar, weekdays_only
@@ -40,6 +41,12 @@ class Condition(_Strict):
 class Deadlines(_Strict):
     visit_working_days: int = Field(2, ge=1, le=30)
     measures_days: int = Field(15, ge=1, le=120)
+
+    def measures_due(self, now: datetime) -> date:
+        """When a lead taken at ``now`` wants its help measures: the county's
+        day plus ``measures_days`` (calendar days). A department's help task
+        and a monitoring object's plan task from any channel count it here."""
+        return day(now) + timedelta(days=self.measures_days)
 
 
 class Rule(_Strict):
@@ -97,6 +104,15 @@ class RuleBook(_Strict):
         """The department a measure goes to, as staff write it (None: unknown)."""
         found = self.departments.get(measure)  # type: ignore[call-overload]
         return found.name if found is not None else None
+
+    def plan_deadlines(self, card: str | None) -> Deadlines:
+        """The deadlines of a lead that names no rule (staff's, the household's)
+        for a household of this card: those of the first rule that opens help
+        tasks for the card, as a department's fact about it would."""
+        for rule in self.rules:
+            if (card or "unregistered") in rule.cards and rule.action == "open":
+                return rule.deadlines
+        return Deadlines()
 
     def match(self, status: RiskStatus) -> Rule | None:
         card = status.card or "unregistered"

@@ -149,6 +149,17 @@ class PlanTaskOut(BaseModel):
     reason: str  # why no measure is needed (closed), or which measure answered it (done)
     closed_by: str | None
     closed_at: datetime | None
+    # department (its help task is on the work list too), staff or household
+    channel: str = "department"
+
+
+class PlanLeadOut(BaseModel):
+    """A lead for a monitoring object: a task added to its help plan (帮扶计划),
+    not a second identification."""
+
+    household_id: str
+    added_to: Literal["plan"] = "plan"
+    plan_task: PlanTaskOut
 
 
 class MonitoringOut(BaseModel):

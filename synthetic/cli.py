@@ -5,7 +5,9 @@ publishes its feeds."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -134,15 +136,19 @@ def demo(
             progress.remove_task(raising)
         _print_county(service.view, alerts)
         _print_standard(service.view, alerts.parts.case_list)
-        _print_demo_accounts(settings, alerts, walk_one_lead(settings, alerts))
+        new_fact = partial(publish_hospital_stay, settings, alerts, timeout=min(timeout, 120))
+        _print_demo_accounts(settings, alerts, walk_one_lead(settings, alerts, new_fact))
         if keep_running:
             console.print("services running; Ctrl-C to stop")
             stop.wait()
 
 
-def walk_one_lead(settings: Settings, alerts) -> list[tuple[str, str, str]]:
+def walk_one_lead(
+    settings: Settings, alerts, new_fact: Callable[[str], None] | None = None
+) -> list[tuple[str, str, str]]:
     """Walks the first open case of the township with the most open cases
-    through the whole procedure; returns the demo accounts it acted as."""
+    through the whole procedure (``new_fact``: a new department fact about
+    the monitoring object it makes); returns the demo accounts it acted as."""
     from synthetic.walkthrough import demo_people, walk
 
     open_cases = {
@@ -160,9 +166,40 @@ def walk_one_lead(settings: Settings, alerts) -> list[tuple[str, str, str]]:
         f"{busiest}) from its lead to the county's decision",
         highlight=False,
     )
-    walk(settings, alerts, case.case_id, {k: p for k, (_, _, p) in people.items()})
+    walk(settings, alerts, case.case_id, {k: p for k, (_, _, p) in people.items()}, new_fact)
     # ASCII account names whatever the township is called.
     return [(p.name, what, token) for token, what, p in people.values()]
+
+
+def publish_hospital_stay(
+    settings: Settings, alerts, household_id: str, timeout: float = 120.0
+) -> None:
+    """Medical insurance reports a new major hospital stay of the household
+    (self-paid far above a year's income) on the events topic, as every
+    department's fact arrives; returns once the running services have taken
+    it to the household's monitoring record (or after ``timeout`` seconds)."""
+    from synthetic.county import encode
+    from synthetic.sample import Builder
+
+    record = alerts.cases.record(household_id)
+    before = len(record.plan_tasks) if record else 0
+    on = countyday.today()
+    stay = Builder(f"demo-stay-{time.time_ns()}").illness(
+        household_id, on, "500000.00", "440000.00"
+    )
+    producer = kafka.producer(settings)
+    try:
+        key, value = encode(stay)
+        producer.send(settings.events_topic, key=key, value=value)
+        producer.flush()
+    finally:
+        producer.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = alerts.cases.record(household_id)
+        if record is not None and len(record.plan_tasks) > before:
+            return
+        time.sleep(0.3)
 
 
 def _print_demo_accounts(settings: Settings, alerts, procedure: list[tuple[str, str, str]]) -> None:

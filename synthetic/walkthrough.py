@@ -2,7 +2,9 @@
 verification, the household's authorisation, the county office's
 cross-check, village review, the village notice (its PDF written beside the
 store), township review and the county's decision, then a help plan of two
-measures; half a year later the village proposes 自然消除 and the clearance
+measures; a new department fact about the monitoring object (a hospital
+stay) then lands as a help task on its plan, not a second case, and a
+measure answering it completes the task; half a year later the village proposes 自然消除 and the clearance
 goes through the chain again. Each step is taken by the demo account of the
 role that owns it, through the same commands the API and the inbox use.
 
@@ -29,6 +31,7 @@ from services.households.names import open_names
 from services.households.statusview import open_view
 from services.infra.settings import Settings
 from services.presentation.fonts import FontMissing, find_font
+from services.presentation.words import Words
 
 STAGE_ZH = {
     "verify": "入户核实",
@@ -53,9 +56,17 @@ class StepClock:
         self.now += timedelta(days=n)
 
 
-def walk(settings: Settings, alerts, case_id: str, people: dict[str, Principal]) -> None:
+def walk(
+    settings: Settings,
+    alerts,
+    case_id: str,
+    people: dict[str, Principal],
+    new_fact: Callable[[str], None] | None = None,
+) -> None:
     """Takes the case ``case_id`` from its lead to a monitoring object (the
-    running alerts process follows the decision: its lead task is closed)."""
+    running alerts process follows the decision: its lead task is closed).
+    ``new_fact`` publishes a department's new fact about the household the
+    normal way and returns once the running process has taken it."""
     clock = StepClock(alerts.clock())
     cases = open_cases(settings, clock)
     table = Table(title="One lead through the procedure (dated as the days each step takes)")
@@ -84,6 +95,8 @@ def walk(settings: Settings, alerts, case_id: str, people: dict[str, Principal])
         console.print(table)
         household_id = cases.case(cid).household_id
         _plan(cases, household_id, people["staff"], clock)
+        if new_fact is not None:
+            _new_risk(cases, household_id, people["staff"], clock, new_fact)
         # Half a year on, the household's work income is back: the village
         # proposes 自然消除 (the risk gone by itself, no measure needed).
         clock.days(183)
@@ -168,6 +181,50 @@ def _plan(cases, household_id: str, staff: Principal, clock: Callable[[], dateti
         f"{household_id}: monitoring object ({record.category}) since {record.monitored_since}; "
         f"help plan: {', '.join(m.kind for m in record.plan.values())}",
         highlight=False,
+    )
+
+
+# A measure answering a new risk the demo's fact raises: kind, department, note.
+ANSWERS = {"medical_cost_high": ("medical_aid", "县医保局", "大病保险二次报销、医疗救助")}
+
+
+def _new_risk(
+    cases, household_id: str, staff: Principal, clock: Callable[[], datetime], new_fact
+) -> None:
+    """A new hospital stay of the monitoring object: a help task on its plan
+    for the township (its new factor, its deadline), answered by a measure."""
+    record = cases.record(household_id)
+    known = set(record.plan_tasks)
+    new_fact(household_id)
+    record = cases.record(household_id)
+    new = [t for t in record.plan_tasks.values() if t.task_id not in known]
+    if not new:
+        console.print(f"[yellow]{household_id}: the new fact raised no help task[/yellow]")
+        return
+    (task,) = new
+    zh = Words("zh").term
+    factors = "、".join(f"{zh('factor', f)} ({f})" for f in task.factors)
+    console.print(
+        f"{household_id}: new hospital stay -> help task on its plan (not a second case; "
+        f"cases opened: {record.cases_opened}): {factors}, for {task.township}, due {task.due_on}",
+        highlight=False,
+    )
+    if all(f in ANSWERS for f in task.factors):
+        due = countyday.day(clock()) + timedelta(days=30)
+        for f in task.factors:
+            kind, department, note = ANSWERS[f]
+            cases.plan(
+                household_id, staff, "add_measure", kind=kind, department=department,
+                due_on=due, note=note, answers=f,
+            )  # fmt: skip
+    else:  # a risk the demo has no measure for: the township records why none is needed
+        reason = "乡镇核实：现有帮扶措施已覆盖，无需新增措施"
+        cases.plan(household_id, staff, "close_plan_task", task_id=task.task_id, reason=reason)
+    record = cases.record(household_id)
+    done = record.plan_tasks[task.task_id]
+    answered = ", ".join(f"{f} by {record.plan[m].kind}" for f, m in done.answered.items())
+    console.print(
+        f"{household_id}: help task {done.state} ({answered or done.reason})", highlight=False
     )
 
 

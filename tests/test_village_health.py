@@ -38,11 +38,14 @@ def test_village_staff_read_no_health_details(world, people, clock):  # noqa: F8
         assert (lead["factors"], lead["title"], lead["level"]) == ([], None, None)
     staff_leads = ok(wang.get(f"/cases/{cid}"))["leads"]
     assert "medical_cost_high" in staff_leads[0]["factors"] and staff_leads[0]["title"]
-    # A lead the village records on the household answers with the case as the village reads it.
-    lead = {"household_id": "H", "factors": ["income_drop"], "note": "务工收入减少"}
+    # A lead the village records on the monitoring object goes on its plan, and
+    # answers with the plan task as the village reads it: no health factor.
+    lead = {"household_id": "H", "factors": ["medical_cost_high"], "note": "户主再次住院"}
     answer = li.post("/leads", json=lead)
     assert answer.status_code == 201, answer.text
-    assert all(x["factors"] == [] for x in answer.json()["leads"])
+    task = answer.json()["plan_task"]
+    assert answer.json()["added_to"] == "plan" and task["factors"] == [] and not task["title"]
+    assert "medical_cost_high" in ok(wang.get("/monitoring/H"))["plan_tasks"][0]["factors"]
 
     # The help plan: the medical aid is not there for the village, as in its lists.
     kinds = [m["kind"] for m in ok(li.get("/monitoring/H"))["plan"]]

@@ -97,9 +97,12 @@ def open_alerts(settings: Settings, clock: Callable[[], datetime] = county_now) 
 
 
 def open_cases(settings: Settings, clock: Callable[[], datetime] = county_now) -> Cases:
-    _, _, procedure, calendar = configuration(settings)
+    rules, _, procedure, calendar = configuration(settings)
     return settings.open_store(
-        lambda: Cases(settings.store_env("Cases"), procedure, calendar, clock), "the cases store"
+        lambda: Cases(
+            settings.store_env("Cases"), procedure, calendar, clock, rules.plan_deadlines
+        ),
+        "the cases store",
     )
 
 

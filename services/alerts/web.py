@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client.core import Metric
 
 from domain import countyday
-from domain.access import Permission
+from domain.access import Permission, Principal
 from domain.whatif import Regime
 from services.alerts import inbox
 from services.alerts.api import create_app
@@ -38,6 +38,7 @@ from services.cases.leadapi import lead_routes
 from services.cases.ledgerapi import ledger_routes
 from services.cases.ledgerbook import LedgerViews
 from services.cases.notice import printed
+from services.cases.planlist import lead_plan_tasks
 from services.cases.printer import Printer
 from services.cases.twoworries import with_visits
 from services.cases.views import (
@@ -143,6 +144,13 @@ def web_app(parts: Parts, lags: Callable[[], dict[str, int]]) -> FastAPI:
     return app
 
 
+def work_plan_tasks(parts: Parts, who: Principal) -> list[Any]:
+    """One work list of new risks: the departments' (their help tasks) and
+    staff's or households' (on the records only), deadline first."""
+    found = [*open_plan_tasks(parts.tasks, who), *lead_plan_tasks(parts.monitoring, who)]
+    return sorted(found, key=lambda t: (t.next_due, t.household_id))
+
+
 def inbox_pages(parts: Parts, pdf: Printer, ledgers: LedgerViews) -> list[APIRouter]:
     """The inbox's pages beside the tasks': cases, households, ledgers, the
     monthly report, what-if and staff's own leads."""
@@ -158,7 +166,7 @@ def inbox_pages(parts: Parts, pdf: Printer, ledgers: LedgerViews) -> list[APIRou
             report=parts.report_job.latest if parts.report_job else lambda: None,
             standard=lambda: with_visits(standard_picture(parts.risk), parts.case_list),
             departments=lambda: sorted({d.name for d in parts.alerts.rules.departments.values()}),
-            plan_tasks=partial(open_plan_tasks, parts.tasks),
+            plan_tasks=lambda who: work_plan_tasks(parts, who),
             names=parts.names,
         )
     )

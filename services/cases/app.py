@@ -3,9 +3,10 @@
 A lead (a department's data raising a help task, staff, a household, the
 clearance job) opens a case for its household, or joins the open one: the
 household's monitoring record keeps one open case at a time. Cases identify
-and clear; help tasks help monitoring objects: a department's lead for a
-monitoring object with no open case opens no case but a plan task on its
-record (``domain/monitoring.py``). A lead taken
+and clear; help tasks help monitoring objects: any lead for a monitoring
+object with no open case (a department's, staff's, the household's own)
+opens no case but a plan task on its record (``domain/monitoring.py``), due
+as the rules' deadlines say (``Deadlines.measures_due``). A lead taken
 from the alerts' log is recorded with a tracking record of its notification
 in the same transaction, so it is taken exactly once whatever restarts happen.
 A decision is saved with the household's monitoring record; what it promises
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -32,6 +33,7 @@ from domain.cases import Case, Lead
 from domain.clearance import kind_fits
 from domain.monitoring import MonitoringRecord, PlanTask
 from domain.procedure import CaseKind, Procedure
+from domain.rules import Deadlines
 from domain.task_input import NOTE_MAX, TaskError, plain_text
 from domain.workdays import WorkCalendar
 from services.infra.metrics import STORE_RETRIES
@@ -85,9 +87,12 @@ class Cases(TrackedApplication):
         procedure: Procedure,
         calendar: WorkCalendar,
         clock: Callable[[], datetime],
+        plan_deadlines: Callable[[str | None], Deadlines] = lambda card: Deadlines(),
     ) -> None:
         super().__init__(env)
         self.procedure, self.calendar, self.clock = procedure, calendar, clock
+        # A lead naming no rule: its plan task's deadlines, by the household's card.
+        self.plan_deadlines = plan_deadlines
 
     def acting(self, who: Principal, at: datetime) -> Acting:
         return Acting(who, at, self.procedure, self.calendar)
@@ -103,10 +108,11 @@ class Cases(TrackedApplication):
         plan_due: date | None = None,
     ) -> Case | PlanTask | None:
         """Opens a case for the household, or adds the lead to its open one;
-        a department's lead (``plan_due``: when its help task wants measures)
-        for a monitoring object with no open case opens a plan task on its
-        record instead. None when ``tracking`` was already recorded (the lead
-        was taken)."""
+        an identification lead of any channel for a monitoring object with no
+        open case opens a plan task on its record instead, due on ``plan_due``
+        (a department's: when its help task wants measures) or else as the
+        rules' deadlines for the household's card say. None when ``tracking``
+        was already recorded (the lead was taken)."""
         for attempt in range(3):
             now = self.clock()
             record = self.record(place.household_id) or MonitoringRecord(
@@ -114,8 +120,9 @@ class Cases(TrackedApplication):
             )
             processing = ProcessingEvent[UUID](tracking=tracking)
             taken: Case | PlanTask
-            if plan_due is not None and record.monitored and record.open_case is None:
-                taken = self._plan_task(record, lead, plan_due, now)
+            if kind == "identification" and record.monitored and record.open_case is None:
+                due = plan_due or self.plan_deadlines(place.card).measures_due(lead["at"])
+                taken = self._plan_task(record, lead, due, now)
                 processing.collect_events(record)
             elif record.open_case is not None:
                 taken = self.case(record.open_case)
@@ -142,16 +149,22 @@ class Cases(TrackedApplication):
         self, record: MonitoringRecord, lead: Lead, due: date, now: datetime
     ) -> PlanTask:
         """The lead's new factors (those none of the household's cases was led
-        by) as a task on its plan, due when the lead's help task wants measures."""
+        by) as a task on its plan, due when the lead wants measures. A lead
+        without a help task (staff's, the household's) has its plan task named
+        from the record, the lead's channel and time."""
         known: set[str] = set()
         for number in range(1, record.cases_opened + 1):
             for earlier in self.case(Case.create_id(record.household_id, number)).leads:
                 known.update(earlier.get("factors") or ())
+        channel = str(lead.get("channel") or "department")
+        task_id = lead.get("task_id") or str(
+            uuid5(record.id, f"{channel}/{lead['at'].isoformat()}/{len(record.plan_tasks)}")
+        )
         return record.open_plan_task(
-            task_id=str(lead["task_id"]), title=str(lead.get("title", "")),
-            level=str(lead.get("level", "")),
+            task_id=str(task_id), title=str(lead.get("title") or ""),
+            level=str(lead.get("level") or ""),
             factors=record.new_factors(list(lead.get("factors") or ()), known),
-            due_on=due, at=now,
+            due_on=due, at=now, channel=channel,
         )  # fmt: skip
 
     def _open(

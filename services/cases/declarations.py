@@ -4,7 +4,7 @@ household sees of it afterwards; the printing of a village's cards.
 The link names the household; whether it still works is the village's card
 issue (printing the cards again revokes the old links). What the household
 sees is where its latest case stands, in plain words: received, being
-verified, decided (monitored or not, with the category of the county's
+verified, received on its help plan (a monitoring object's), decided (monitored or not, with the category of the county's
 reason: whoever holds the card reads it, so the reason's own words, which
 may tell of the household's members, stay with staff)."""
 
@@ -19,6 +19,7 @@ from domain.cards import CardIssue
 from domain.cases import Case
 from domain.contacts import contact_text
 from domain.leads import declared_lead
+from domain.monitoring import PlanTask
 from domain.task_input import TaskInputError
 from services.cases.app import Cases, Place
 from services.cases.cards import CardFace
@@ -30,7 +31,9 @@ from services.infra.links import BadLink, CardLink, LinkSigner
 class Standing:
     """What the household's page says about its latest case."""
 
-    state: str  # none, received, verifying, monitored, declined, cleared, kept
+    # none, received, verifying, monitored, declined, cleared, kept; plan: a
+    # monitoring object's declaration being answered on its help plan
+    state: str
     category: str | None = None
     reason_category: str | None = None  # a declined case's (domain.case_input.DECLINE_REASONS)
     since: datetime | None = None
@@ -96,12 +99,14 @@ class Declarations:
             raise BadLink("not a card link")
         return place
 
-    def declare(self, token: str, hardship: str, description: str) -> Case:
+    def declare(self, token: str, hardship: str, description: str) -> Case | PlanTask:
+        """A case for the household, or for a monitoring object a task on its
+        help plan (``Cases.take_lead`` decides)."""
         place = self.household_of(token)
         lead = declared_lead(self.clock(), hardship, description)  # the rules, once
-        case = self.cases.take_lead(place, lead)
-        assert isinstance(case, Case)  # no tracking nor plan: always a case
-        return case
+        taken = self.cases.take_lead(place, lead)
+        assert taken is not None  # no tracking: always taken
+        return taken
 
     def declare_unregistered(
         self,
@@ -131,6 +136,9 @@ class Declarations:
         record = self.cases.record(household_id)
         if record is None or record.cases_opened == 0:
             return Standing("none")
+        declared = [t for t in record.open_plan_tasks() if t.channel == "household"]
+        if record.monitored and record.open_case is None and declared:
+            return Standing("plan", record.category, since=declared[-1].opened_at)
         case = self.cases.case(Case.create_id(household_id, record.cases_opened))
         if case.is_open:
             state = "received" if case.stage == case.stages[0] else "verifying"

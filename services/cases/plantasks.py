@@ -1,9 +1,10 @@
 """Plan tasks on the help tasks: what a monitoring record's plan task says,
 its help task says too, so staff work one list.
 
-The follower reads the cases' log. A plan task opened on a record moves its
-lead's help task to the plan (kind ``plan``: closed only through the plan);
-a plan task done (a measure answers every new factor) resolves it, one
+The follower reads the cases' log. A plan task opened on a record from a
+department's lead moves its help task to the plan (kind ``plan``: closed
+only through the plan); staff's and households' leads have no help task
+(``services/cases/planlist.py`` lists them). A plan task done (a measure answers every new factor) resolves it, one
 closed with staff's reason dismisses it with that reason. Each change is
 saved in the alerts store in one transaction with the tracking record of
 the notification that asked for it, so it is made exactly once whatever
@@ -53,8 +54,9 @@ class PlanTaskFollower(LogRunner[Work]):
                 continue
             oid, version = cast(UUID, n.originator_id), n.originator_version
             (event,) = self.cases.events.get(oid, gt=version - 1, lte=version)
-            record = self.cases.record_at(oid, version)
-            out.append((n, name, record.plan_tasks[event.task_id]))
+            plan = self.cases.record_at(oid, version).plan_tasks[event.task_id]
+            if plan.channel == "department":  # staff's and households' have no help task
+                out.append((n, name, plan))
         return out
 
     def record(self, work: Work, notes: Sequence[Notification], tracking: Tracking) -> None:

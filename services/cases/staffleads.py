@@ -17,6 +17,7 @@ from domain.access import Principal, Role
 from domain.case_input import CaseForbidden
 from domain.cases import Case
 from domain.leads import DESCRIPTION_MIN, staff_lead
+from domain.monitoring import PlanTask
 from domain.task_input import TaskInputError
 from services.cases.app import Cases, Place
 
@@ -41,7 +42,7 @@ class StaffLeads:
         household_id: str = "",
         township: str = "",
         village: str = "",
-    ) -> Case:
+    ) -> Case | PlanTask:
         if who.role not in RECORDERS:
             raise CaseForbidden(f"the {who.role.value} role does not record leads")
         lead = staff_lead(who.name, self.clock(), factors, note)  # the input's rules, once
@@ -53,9 +54,9 @@ class StaffLeads:
             raise CaseForbidden("outside your area")
         if place.card is None:
             lead["unregistered"] = True
-        case = self.cases.take_lead(place, lead)
-        assert isinstance(case, Case)  # no tracking nor plan: always a case
-        return case
+        taken = self.cases.take_lead(place, lead)
+        assert taken is not None  # no tracking: always taken
+        return taken
 
     def _place(
         self, who: Principal, household_id: str, township: str, village: str, note: str

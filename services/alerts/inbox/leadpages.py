@@ -1,13 +1,14 @@
 """Staff's own leads in the inbox: a phone-first form (a registered
 household's code, or for a household the registry does not know its village
-and a description; the hardship kinds seen; a note) that starts a case like
-any other lead. The rules are the command's (``services/cases/staffleads.py``);
+and a description; the hardship kinds seen; a note) taken like any other
+lead: a case, or for a monitoring object a task on its help plan. The rules are the command's (``services/cases/staffleads.py``);
 the page only words its refusals."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal
 from domain.case_input import CaseForbidden
+from domain.monitoring import PlanTask
 from domain.task_input import TaskError, TaskInputError
 from domain.vocabulary import FACTOR_CODES
 from services.alerts.inbox.pages import Problem, page, signed_in_page
@@ -80,6 +82,9 @@ def router(src: LeadSources) -> APIRouter:
         except CaseForbidden:
             field = "household_id" if values["household_id"].strip() else "village"
             return form(request, who, values, Problem("outside", field), 403)
+        if isinstance(case, PlanTask):  # a monitoring object's: on its help plan
+            household = quote(values["household_id"].strip(), safe="")
+            return RedirectResponse(f"/inbox/monitoring/{household}?done=lead", status_code=303)
         return RedirectResponse(f"/inbox/cases/{case.id}?done=lead", status_code=303)
 
     @pages.post("/contacts/{household_id}", response_class=HTMLResponse)
