@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, Run, log
-from bench.opencases import Clock, advance, fitting
+from bench.opencases import Clock, advance, fitting, income_lead
 from domain import countyday
 from domain.access import Principal, Role
 from services.alerts.bootstrap import open_case_views, open_cases
@@ -65,12 +65,7 @@ def real_objects(cases: Cases, clock: Clock, count: int, today: date) -> None:
         p = place(i)
         d0 = today - timedelta(days=30 + i % 60)
         clock.on(d0)
-        lead = {
-            "channel": "department", "at": clock.now, "rule_id": "income-drop",
-            "title": "收入低于监测线", "source": "civil_affairs", "level": "high",
-            "factors": ["income_below_line"],
-        }  # fmt: skip
-        case = cases.take_lead(p, lead)
+        case = cases.take_lead(p, income_lead(clock.now, "high"))
         assert case is not None
         advance(cases, clock, case.id, p, "county_decision", d0)
         clock.on(d0 + timedelta(days=9), 10)

@@ -37,6 +37,15 @@ class Opened:
     stage: str
 
 
+def income_lead(at: datetime, level: str) -> dict[str, Any]:
+    """Civil affairs' lead of an income below the line, as the rules write it."""
+    return {
+        "channel": "department", "at": at, "rule_id": "income-drop",
+        "title": "收入低于监测线", "source": "civil_affairs", "level": level,
+        "factors": ["income_below_line"],
+    }  # fmt: skip
+
+
 def places(run: Run, count: int) -> list[Place]:
     """``count`` households of the risk view at even steps in id order, of
     those with a place (a household only a department's screening knows may
@@ -119,12 +128,7 @@ def open_cases_for(run: Run, count: int, today: date) -> list[Opened]:
             spread = (i * 7919) % 14  # days: a fortnight of leads
             d0 = today - timedelta(days=HISTORY[stage] + spread)
             clock.on(d0)
-            lead = {
-                "channel": "department", "at": clock.now, "rule_id": "income-drop",
-                "title": "收入低于监测线", "source": "civil_affairs", "level": "yellow",
-                "factors": ["income_below_line"],
-            }  # fmt: skip
-            case = cases.take_lead(place, lead)
+            case = cases.take_lead(place, income_lead(clock.now, "yellow"))
             assert case is not None and place.township and place.village
             advance(cases, clock, case.id, place, stage, d0)
             opened.append(Opened(case.id, place.township, place.village, stage))
